@@ -1,0 +1,1 @@
+"""The ``veille`` command: Typer groups, one module per group."""

@@ -1,0 +1,35 @@
+"""Shared helpers of the CLI: the workspace in force, console output, JSON printing."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from veille.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    """The workspace chosen by ``--home`` / ``VEILLE_HOME`` (kept on the root context)."""
+    root = ctx.find_root()
+    ws = root.obj
+    if not isinstance(ws, Workspace):
+        ws = Workspace()
+        root.obj = ws
+    return ws
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON on stdout (decimals and dates must already be strings)."""
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)

@@ -1,0 +1,25 @@
+"""``veille init``: create or migrate the workspace and load the bundled knowledge base."""
+
+from __future__ import annotations
+
+import typer
+
+from veille.cli._common import console, workspace
+from veille.cli.main import app
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create or migrate the workspace and load the bundled knowledge base (idempotent)."""
+    ws = workspace(ctx)
+    store, migrated = ws.init_store()
+    console.print(f"workspace {ws.home.resolve()}: schema {'migrated' if migrated else 'up to date'}")
+    try:
+        from veille.kb.store import load_bundled  # the knowledge base lands with issue 2
+    except ModuleNotFoundError:
+        return
+    revision = load_bundled(store)
+    if revision is None:
+        console.print("knowledge base: unchanged")
+    else:
+        console.print(f"knowledge base: loaded the bundled analysis as revision {revision}")

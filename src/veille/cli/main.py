@@ -1,0 +1,88 @@
+"""The root of the ``veille`` command: global options, sub-command groups, error translation."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veille import __version__
+from veille.errors import VeilleError
+from veille.settings import Settings
+from veille.workspace import Workspace
+
+app = typer.Typer(
+    name="veille",
+    help="Competitive intelligence for cloud providers: the living analysis, its watch, alerts and reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Each module registers its commands on ``app`` (or adds a group) when imported.
+COMMAND_MODULES = ("init", "kb", "sources", "watch", "events", "positioning", "report", "serve", "users", "demo", "review")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"veille {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="VEILLE_HOME", help="Workspace folder (default ./veille-data)."),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """veille: keep VMCloud's competitive analysis current by itself."""
+    settings = Settings(home=home) if home is not None else Settings()
+    ctx.obj = Workspace(settings)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(f"veille.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"veille.cli.{name}":
+                raise
+
+
+_register()
+
+
+def main_argv(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` and return its exit status (0 ok, 1 handled error, 2 usage)."""
+    from typer._click import exceptions as click_errors  # typer vendors its own click
+
+    try:
+        app(args=argv, prog_name="veille", standalone_mode=False)
+    except VeilleError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 1
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 1
+    except click_errors.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main_argv())

@@ -1,0 +1,76 @@
+"""One settings object, read from the environment (prefix ``VEILLE_``) and the workspace."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONTACT_URL = "https://github.com/veille-ci/veille"
+
+
+class Settings(BaseSettings):
+    """Everything veille can be configured with.
+
+    Credentials are ``SecretStr`` so they never print; a source whose credential is unset is disabled.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="VEILLE_", extra="ignore")
+
+    home: Path = Field(default=Path("veille-data"), description="Workspace folder (database, captures, reports).")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in the workspace.")
+    user_agent: str = Field(
+        default=f"veille/0.1 (+{CONTACT_URL}; competitive-intelligence watch)",
+        description="User-Agent sent with every request.",
+    )
+    http_timeout: float = Field(default=30.0, description="Seconds before a request times out.")
+    http_retries: int = Field(default=3, description="Retries on 429, 5xx and network errors.")
+    http_max_bytes: int = Field(default=64 * 1024 * 1024, description="Largest response body accepted (bytes).")
+    http_max_bytes_streamed: int = Field(
+        default=2 * 1024 * 1024 * 1024, description="Largest body accepted for streamed documents (bytes)."
+    )
+    http_per_host: int = Field(default=2, description="Concurrent requests per host.")
+    http_concurrency: int = Field(default=10, description="Concurrent sources in a watch cycle.")
+    retention_days: int = Field(default=365, description="Days personal data (mentions, reviews) is kept.")
+    secret_key: SecretStr | None = Field(default=None, description="Signs dashboard sessions; generated if unset.")
+
+    # Credentials of sources that need one.
+    hetzner_token: SecretStr | None = None
+    digitalocean_token: SecretStr | None = None
+    lambda_api_key: SecretStr | None = None
+    gcp_api_key: SecretStr | None = None
+    hostinger_token: SecretStr | None = None
+    infomaniak_token: SecretStr | None = None
+    reddit_client_id: SecretStr | None = None
+    reddit_client_secret: SecretStr | None = None
+    scaleway_token: SecretStr | None = None
+
+    @cached_property
+    def db_url(self) -> str:
+        """The database URL in force: ``database_url`` or the workspace's SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'veille.db').resolve()}"
+
+    @property
+    def captures_dir(self) -> Path:
+        return self.home / "captures"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    def credential(self, name: str) -> str | None:
+        """The value of credential ``name`` (a field name such as ``hetzner_token``), or None."""
+        value = getattr(self, name, None)
+        if isinstance(value, SecretStr):
+            secret = value.get_secret_value()
+            return secret or None
+        return None
+
+
+CREDENTIAL_FIELDS = tuple(
+    name for name, field in Settings.model_fields.items() if field.annotation == (SecretStr | None) and name != "secret_key"
+)

@@ -1,0 +1,178 @@
+"""The source and parser registry.
+
+Each module of ``veille.sources`` (one per provider or platform) declares:
+
+- parsers, with the ``@parser("platform.document", reads="...")`` decorator: pure functions
+  ``(body, ctx) -> list[Observation]`` that raise ``ParseError`` on an unknown shape;
+- ``SOURCES``: a list of ``SourceSpec``, the endpoints to fetch, for which competitor, how often.
+
+Adding a competitor source means one module (and its fixture); nothing else is edited: the registry
+finds modules by walking the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO, Any, Protocol
+
+from veille.errors import NotFoundError
+from veille.observations import Observation
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may know besides the body: which source, which URL, when it was fetched."""
+
+    source_id: str
+    competitor: str | None
+    url: str
+    fetched_at: datetime
+    params: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class ParseFn(Protocol):
+    def __call__(self, body: Any, ctx: ParseContext, /) -> list[Observation]: ...
+
+
+@dataclass(frozen=True)
+class ParserInfo:
+    """A registered parser. ``streaming`` parsers receive a binary file object instead of bytes."""
+
+    id: str
+    reads: str
+    func: ParseFn
+    streaming: bool = False
+    module: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request of a source (pagination yields several)."""
+
+    url: str
+    method: str = "GET"
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+
+
+# A paginator gets the request just made, its response headers and parsed JSON-or-bytes body, and
+# returns the next request or None.
+Paginator = Callable[[Request, Mapping[str, str], bytes], "Request | None"]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One endpoint to watch.
+
+    ``credential`` names a Settings field (``hetzner_token``); ``auth`` turns its value into headers
+    or params. ``html`` sources are checked against robots.txt. ``verified`` is False for endpoints
+    SOURCES.md marks unverified: they are disabled by default until checked live.
+    """
+
+    id: str
+    competitor: str | None
+    kind: str  # prices, fx, incidents, changelog, mentions, reviews, jobs, funding, availability
+    parser: str
+    url: str
+    cadence: timedelta
+    description: str = ""
+    method: str = "GET"
+    params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    credential: str | None = None
+    auth: Callable[[str], Mapping[str, Mapping[str, str]]] | None = None
+    paginate: Paginator | None = None
+    html: bool = False
+    streaming: bool = False
+    verified: bool = True
+    enabled_by_default: bool = True
+    max_pages: int = 1000
+
+    def first_request(self) -> Request:
+        return Request(self.url, self.method, dict(self.params), dict(self.headers), self.json)
+
+
+def bearer(token: str) -> Mapping[str, Mapping[str, str]]:
+    """``Authorization: Bearer TOKEN``."""
+    return {"headers": {"Authorization": f"Bearer {token}"}}
+
+
+_PARSERS: dict[str, ParserInfo] = {}
+_SOURCES: dict[str, SourceSpec] = {}
+_LOADED = False
+
+
+def parser(parser_id: str, *, reads: str, streaming: bool = False) -> Callable[[ParseFn], ParseFn]:
+    """Register a parser under ``parser_id`` (``<platform>.<document>``)."""
+
+    def register(func: ParseFn) -> ParseFn:
+        if parser_id in _PARSERS and _PARSERS[parser_id].func is not func:
+            raise ValueError(f"parser {parser_id!r} registered twice")
+        _PARSERS[parser_id] = ParserInfo(parser_id, reads, func, streaming, getattr(func, "__module__", ""))
+        return func
+
+    return register
+
+
+def load() -> None:
+    """Import every module of ``veille.sources`` once and collect their ``SOURCES``."""
+    global _LOADED
+    if _LOADED:
+        return
+    package = importlib.import_module("veille.sources")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"veille.sources.{info.name}")
+        for spec in getattr(module, "SOURCES", ()):
+            if spec.id in _SOURCES:
+                raise ValueError(f"source {spec.id!r} declared twice")
+            _SOURCES[spec.id] = spec
+    _LOADED = True
+
+
+def parsers() -> Sequence[ParserInfo]:
+    """Every registered parser, sorted by id."""
+    load()
+    return [_PARSERS[k] for k in sorted(_PARSERS)]
+
+
+def get_parser(parser_id: str) -> ParserInfo:
+    load()
+    try:
+        return _PARSERS[parser_id]
+    except KeyError:
+        raise NotFoundError(f"no parser {parser_id!r}; `veille sources parsers` lists them") from None
+
+
+def sources() -> Sequence[SourceSpec]:
+    """Every declared source, sorted by id."""
+    load()
+    return [_SOURCES[k] for k in sorted(_SOURCES)]
+
+
+def get_source(source_id: str) -> SourceSpec:
+    load()
+    try:
+        return _SOURCES[source_id]
+    except KeyError:
+        raise NotFoundError(f"no source {source_id!r}; `veille sources list` lists them") from None
+
+
+def parse_body(parser_id: str, body: bytes | IO[bytes], ctx: ParseContext) -> list[Observation]:
+    """Run one parser on one body (bytes, or a binary file for streaming parsers)."""
+    info = get_parser(parser_id)
+    if info.streaming and isinstance(body, bytes):
+        import io
+
+        body = io.BytesIO(body)
+    elif not info.streaming and not isinstance(body, bytes):
+        body = body.read()
+    return info.func(body, ctx)

@@ -1,0 +1,384 @@
+"""The tables of veille.
+
+History is kept as slowly changing dimensions: a versioned row (``valid_from``/``valid_to``) is
+written only when something changes, and what disappears is closed (``valid_to`` set), never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from veille.store.types import ExactDecimal, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: ExactDecimal(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+# --- knowledge base -------------------------------------------------------------------------------
+
+
+class KbRevision(Base):
+    """One version of the whole knowledge base: every import or edit writes one."""
+
+    __tablename__ = "kb_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+
+
+# --- collection ------------------------------------------------------------------------------------
+
+
+class SourceState(Base):
+    """The scheduler's and operator's state of one source."""
+
+    __tablename__ = "source_state"
+    source_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    enabled: Mapped[bool | None] = mapped_column(Boolean)  # None: the source's default
+    cadence_seconds: Mapped[int | None] = mapped_column(Integer)  # None: the source's default
+    last_run_at: Mapped[datetime | None]
+    next_run_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    running_since: Mapped[datetime | None]
+    running_token: Mapped[str | None] = mapped_column(String(64))
+    validators: Mapped[dict[str, Any] | None]  # url -> {"etag": ..., "last_modified": ...}
+
+
+class SourceRun(Base):
+    """One run of one source: status, error, counts."""
+
+    __tablename__ = "source_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120), index=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))  # running, ok, unchanged, failed, suspect
+    error: Mapped[str | None] = mapped_column(Text)
+    observations: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Capture(Base):
+    """A raw response, kept content-addressed and compressed under the workspace."""
+
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("source_runs.id"))
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any]]
+    fetched_at: Mapped[datetime]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class FxRateRow(Base):
+    """ECB reference rate: units of ``currency`` per 1 EUR on ``day``."""
+
+    __tablename__ = "fx_rates"
+    __table_args__ = (UniqueConstraint("day", "currency"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))  # ISO date
+    currency: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal]
+    source: Mapped[str] = mapped_column(String(40))
+
+
+class OfferVersion(Base):
+    """One version of one offer (competitor, sku, region, billing): specs and price as observed."""
+
+    __tablename__ = "offer_versions"
+    __table_args__ = (
+        Index("ix_offer_current", "competitor", "source_id", "valid_to"),
+        Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    competitor: Mapped[str] = mapped_column(String(40))
+    sku: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(80), default="")
+    billing: Mapped[str] = mapped_column(String(20), default="on_demand")
+    valid_from: Mapped[datetime]
+    valid_to: Mapped[datetime | None]
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20))
+    vcpu: Mapped[Decimal | None]
+    ram_gb: Mapped[Decimal | None]
+    disk_gb: Mapped[Decimal | None]
+    gpu_model: Mapped[str | None] = mapped_column(String(80))
+    gpu_count: Mapped[Decimal | None]
+    gpu_memory_gb: Mapped[Decimal | None]
+    arch: Mapped[str | None] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(12), default="hour")
+    currency: Mapped[str] = mapped_column(String(3))
+    price_hourly: Mapped[Decimal | None]
+    price_monthly: Mapped[Decimal | None]
+    monthly_eur: Mapped[Decimal | None]
+    fx_rate: Mapped[Decimal | None]  # units of currency per EUR used for monthly_eur
+    fx_date: Mapped[str | None] = mapped_column(String(10))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("source_runs.id"))
+    held: Mapped[bool] = mapped_column(Boolean, default=False)  # from a snapshot held as suspect
+    manual_url: Mapped[str | None] = mapped_column(Text)  # manual entries: where the figure was read
+    extra: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- signals ---------------------------------------------------------------------------------------
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("source_id", "incident_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    incident_id: Mapped[str] = mapped_column(String(200))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="incident")
+    title: Mapped[str] = mapped_column(Text)
+    impact: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    components: Mapped[list[Any]]
+    region: Mapped[str | None] = mapped_column(String(80))
+    product: Mapped[str | None] = mapped_column(String(120))
+    url: Mapped[str | None] = mapped_column(Text)
+    updates: Mapped[list[Any]]
+    first_seen_at: Mapped[datetime]
+
+
+class FeedItemRow(Base):
+    __tablename__ = "feed_items"
+    __table_args__ = (UniqueConstraint("source_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    item_id: Mapped[str] = mapped_column(String(500))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    tags: Mapped[list[Any]]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    roadmap_candidate: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime]
+
+
+class MentionRow(Base):
+    __tablename__ = "mentions"
+    __table_args__ = (UniqueConstraint("platform", "mention_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    mention_id: Mapped[str] = mapped_column(String(200))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime | None]
+    score: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class MentionCount(Base):
+    """Score and comment counts of a mention over time (a row per change)."""
+
+    __tablename__ = "mention_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_row_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"), index=True)
+    observed_at: Mapped[datetime]
+    score: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+
+
+class JobRow(Base):
+    """A job posting, opened when first seen and closed when it leaves the board."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("source_id", "job_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    job_id: Mapped[str] = mapped_column(String(200))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(200))
+    function: Mapped[str] = mapped_column(String(40))
+    location: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class RatingRow(Base):
+    """An aggregate rating (scraped or entered by hand), one row per observed change."""
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    score: Mapped[Decimal]
+    scale: Mapped[Decimal]
+    count: Mapped[int | None] = mapped_column(Integer)
+    as_of: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(Text)
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    entered_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("platform", "review_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    review_id: Mapped[str] = mapped_column(String(200))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    rating: Mapped[Decimal | None]
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str | None] = mapped_column(String(8))
+    published_at: Mapped[datetime | None]
+    url: Mapped[str | None] = mapped_column(Text)
+    themes: Mapped[list[Any]]
+    sentiment: Mapped[Decimal | None]
+    first_seen_at: Mapped[datetime]
+
+
+# --- events and actions ----------------------------------------------------------------------------
+
+
+class EventRow(Base):
+    """A detected change. ``dedup_key`` is unique: the same change is never recorded twice."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_kind_time", "kind", "detected_at"), Index("ix_events_time", "detected_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    importance: Mapped[str] = mapped_column(String(10))  # low, medium, high
+    occurred_at: Mapped[datetime | None]
+    detected_at: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(String(400), unique=True)
+    data: Mapped[dict[str, Any]]
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("source_runs.id"))
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, held, accepted, dismissed
+
+
+class AlertRule(Base):
+    __tablename__ = "alert_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kinds: Mapped[list[Any]]
+    competitors: Mapped[list[Any]]
+    min_importance: Mapped[str] = mapped_column(String(10), default="low")
+    conditions: Mapped[dict[str, Any]]  # e.g. {"min_change_pct": "5"}
+    channels: Mapped[list[Any]]  # channel names
+    mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate, digest
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # file, apprise
+    target: Mapped[str] = mapped_column(Text)  # path or Apprise URL
+
+
+class Alert(Base):
+    """The outbox: stored before it is sent; (rule, event, channel) is unique so it is sent once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("rule", "event_id", "channel"), Index("ix_alerts_due", "status", "next_attempt_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str] = mapped_column(String(120))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    channel: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sending, sent, failed, digest
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+
+
+class Action(Base):
+    """What the watch plan turned an event into: roadmap candidate, comms draft, strategy note, review flag."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("kind", "event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # roadmap_candidate, comms_draft, strategy_note, positioning_review, price_review
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, done, dismissed
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]]
+
+
+# --- people and manual intelligence ----------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(10))  # admin, editor, viewer
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the token
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+
+class Note(Base):
+    """Manual intelligence: quarterly review notes, secret-shopping logs, analyst-report notes."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))  # quarterly_review, secret_shopping, analyst_report, strategy
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    score: Mapped[Decimal | None]
+    happened_on: Mapped[str | None] = mapped_column(String(10))
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]]
+
+
+class Setting(Base):
+    """Small persistent key/value state (secret key, last report edition...)."""
+
+    __tablename__ = "settings_kv"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[dict[str, Any]]

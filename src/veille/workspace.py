@@ -1,0 +1,38 @@
+"""A workspace: the settings, the database and the folders of one installation."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from veille.settings import Settings
+from veille.store.db import Store
+
+
+class Workspace:
+    """Where veille keeps its state. Opening one never creates anything; ``init`` does."""
+
+    def __init__(self, settings: Settings | None = None, home: Path | None = None) -> None:
+        if settings is None:
+            settings = Settings(home=home) if home is not None else Settings()
+        self.settings = settings
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    @cached_property
+    def store(self) -> Store:
+        """The workspace's store; requires an initialised, current schema."""
+        return Store.open(self.settings.db_url)
+
+    def init_store(self) -> tuple[Store, bool]:
+        """Create the folders and create or migrate the database. Returns (store, changed)."""
+        from veille.store.db import migrate
+
+        for folder in (self.home, self.settings.captures_dir, self.settings.reports_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        store = Store(self.settings.db_url)
+        changed = migrate(store.engine)
+        self.__dict__["store"] = store
+        return store, changed

@@ -1,0 +1,146 @@
+"""Shared fixtures: workspaces, both database backends, the real reference payloads, the CLI."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from veille.settings import Settings
+from veille.store.db import Store, migrate
+from veille.store.models import Base
+from veille.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = Path(os.environ.get("VEILLE_REFERENCE", ROOT.parent / "shared" / "reference"))
+SEED = REFERENCE.parent / "seed"
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_ADMIN_URL = os.environ.get("VEILLE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+# --- no network but loopback ------------------------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = str(address[0])
+        try:
+            allowed = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = host == "localhost"
+        if not allowed:
+            raise OSError(f"tests may not reach {host}: the network is blocked (loopback only)")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+# --- reference payloads -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    """``../shared/reference``; tests that read the real payloads skip where it is absent."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"real payloads not found at {REFERENCE} (set VEILLE_REFERENCE)")
+    return REFERENCE
+
+
+@pytest.fixture(scope="session")
+def seed_dir() -> Path:
+    if not SEED.is_dir():
+        pytest.skip(f"seed documents not found at {SEED}")
+    return SEED
+
+
+# --- databases --------------------------------------------------------------------------------------
+
+
+def _postgres_database() -> Iterator[str]:
+    try:
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+        name = f"veille_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    yield from _postgres_database()
+
+
+def _truncate(store: Store) -> None:
+    with store.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store on each backend (SQLite, and PostgreSQL where reachable)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'veille.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = Store(url)
+    migrate(store.engine)
+    try:
+        yield store
+    finally:
+        if request.param == "postgresql":
+            _truncate(store)
+        store.dispose()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """A fresh, initialised SQLite workspace (schema only, no knowledge base loaded)."""
+    ws = Workspace(Settings(home=tmp_path / "ws", database_url=None))
+    ws.init_store()
+    return ws
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``veille ARGS...`` in-process; returns (exit status, stdout, stderr) as text."""
+    from veille.cli.main import main_argv
+
+    def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> tuple[int, str, str]:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if stdin is not None:
+            import io
+            import sys
+
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        capsysbinary.readouterr()
+        code = main_argv([str(a) for a in args])
+        out, err = capsysbinary.readouterr()
+        return code, out.decode(), err.decode()
+
+    return run

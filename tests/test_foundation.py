@@ -1,0 +1,48 @@
+"""The package, its command, the workspace and the store on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from veille.store.db import Store, migrate
+from veille.store.models import FxRateRow, KbRevision
+
+
+def test_init_twice_changes_nothing(cli, tmp_path: Path) -> None:
+    home = tmp_path / "ws"
+    code, out, _ = cli("--home", str(home), "init")
+    assert code == 0 and "migrated" in out
+    code, out, _ = cli("--home", str(home), "init")
+    assert code == 0 and "up to date" in out
+    assert (home / "veille.db").exists()
+
+
+def test_command_without_workspace_fails_with_one_line(cli, tmp_path: Path) -> None:
+    code, _, err = cli("--home", str(tmp_path / "nowhere"), "events")
+    assert code in (1, 2)
+    assert "Traceback" not in err
+
+
+def test_usage_error_exits_2(cli) -> None:
+    code, _, _ = cli("no-such-command")
+    assert code == 2
+
+
+def test_decimal_and_time_round_trip(any_store: Store) -> None:
+    when = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    with any_store.session() as s:
+        s.add(FxRateRow(day="2026-11-26", currency="USD", rate=Decimal("1.0523"), source="ecb"))
+        s.add(KbRevision(created_at=when, author="t", message="m", data={"a": "1"}, digest="x"))
+    with any_store.session() as s:
+        rate = s.scalar(select(FxRateRow.rate))
+        rev = s.scalars(select(KbRevision)).one()
+    assert rate == Decimal("1.0523") and isinstance(rate, Decimal)
+    assert rev.created_at == when and rev.created_at.tzinfo is not None
+
+
+def test_migrate_is_idempotent(any_store: Store) -> None:
+    assert migrate(any_store.engine) is False
