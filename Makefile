@@ -8,7 +8,7 @@ DEMO_OUT ?= veille-demo
 # Debian packages: WeasyPrint's libraries (PDF reports), Chromium (browser tests), pdftoppm.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils
 
-.PHONY: demo test lint format bench system-deps clean
+.PHONY: demo test lint format bench system-deps clean migration
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,3 +46,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) veille-data $(DEMO_OUT)
+
+# The project has not shipped: the schema is one initial migration, regenerated from the models.
+migration: $(STAMP)
+	rm -f src/veille/store/migrations/versions/0001_initial_schema.py
+	$(BIN)/python -c "import tempfile; from alembic import command; from veille.store.db import alembic_config; \
+	command.revision(alembic_config('sqlite:///' + tempfile.mkdtemp() + '/x.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff format -q src/veille/store/migrations/versions/

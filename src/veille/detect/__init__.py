@@ -1,0 +1,1 @@
+"""Detectors: observations -> history rows and events. One module per observation family."""

@@ -1,0 +1,86 @@
+"""Where observations meet the store: one ingestor per observation type.
+
+The collection runner calls ``ingest`` once per source run, inside that run's single transaction,
+with every observation the run produced (a full snapshot of the source). Each ingestor writes its
+history rows and returns the changes it found as ``EventDraft``s; the runner stores those (dedup by
+``dedup_key``) and hands them to ``veille.act.route_events`` in the same transaction.
+
+Ingestors live in the modules of ``veille.detect`` (found by walking the package) and register with
+``@ingestor("offer")`` and so on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from veille.events import EventDraft
+from veille.observations import Observation
+from veille.settings import Settings
+from veille.sources._registry import SourceSpec
+
+
+@dataclass
+class IngestContext:
+    """What an ingestor knows about the run it is storing."""
+
+    session: Session
+    source: SourceSpec
+    run_id: int | None
+    now: datetime  # when the snapshot was fetched (replays pass the recorded time)
+    settings: Settings
+    capture_ids: list[int] = field(default_factory=list)
+    url: str | None = None  # the first request's URL, for evidence
+
+
+Ingestor = Callable[[IngestContext, Sequence[Observation]], list[EventDraft]]
+_INGESTORS: dict[str, Ingestor] = {}
+_LOADED = False
+
+
+def ingestor(observation_type: str) -> Callable[[Ingestor], Ingestor]:
+    """Register the ingestor of one observation type (``Offer.type``, ``Incident.type``...)."""
+
+    def register(func: Ingestor) -> Ingestor:
+        if observation_type in _INGESTORS and _INGESTORS[observation_type] is not func:
+            raise ValueError(f"ingestor for {observation_type!r} registered twice")
+        _INGESTORS[observation_type] = func
+        return func
+
+    return register
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    package = importlib.import_module("veille.detect")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"veille.detect.{info.name}")
+    _LOADED = True
+
+
+def ingest(ctx: IngestContext, observations: Sequence[Observation]) -> list[EventDraft]:
+    """Store a run's observations, type by type, and return the changes found.
+
+    Every type the source's parser can produce gets its ingestor called, even with an empty list, so a
+    snapshot can close what disappeared.
+    """
+    _load()
+    by_type: dict[str, list[Observation]] = defaultdict(list)
+    for obs in observations:
+        by_type[obs.type].append(obs)
+    drafts: list[EventDraft] = []
+    for type_name, items in by_type.items():
+        func = _INGESTORS.get(type_name)
+        if func is None:
+            raise LookupError(f"no ingestor for observations of type {type_name!r}")
+        drafts.extend(func(ctx, items))
+    return drafts
