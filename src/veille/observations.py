@@ -205,6 +205,7 @@ class Filing(_Observation):
     title: str
     url: str | None
     filed_at: datetime | None
+    items: tuple[str, ...] = ()  # 8-K item numbers ("2.03", "9.01")
 
 
 Observation = Offer | FxRate | Incident | FeedItem | Mention | JobPosting | RatingSnapshot | Review | Availability | Filing

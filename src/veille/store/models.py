@@ -260,6 +260,23 @@ class ReviewRow(Base):
     first_seen_at: Mapped[datetime]
 
 
+class FilingRow(Base):
+    """A regulatory filing (SEC EDGAR) of a listed competitor, kept once by accession number."""
+
+    __tablename__ = "filings"
+    __table_args__ = (UniqueConstraint("source_id", "accession"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120))
+    accession: Mapped[str] = mapped_column(String(40))
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    form: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    items: Mapped[list[Any]]  # 8-K item numbers, e.g. ["2.03", "9.01"]
+    url: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+
+
 # --- events and actions ----------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:00:04.803033
+Create Date: 2026-11-26 04:02:34.608898
 """
 
 from alembic import op
@@ -59,6 +59,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("feed_items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_feed_items_competitor"), ["competitor"], unique=False)
+
+    op.create_table(
+        "filings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_id", sa.String(length=120), nullable=False),
+        sa.Column("accession", sa.String(length=40), nullable=False),
+        sa.Column("competitor", sa.String(length=40), nullable=True),
+        sa.Column("form", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("filed_at", veille.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_seen_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source_id", "accession"),
+    )
+    with op.batch_alter_table("filings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_filings_competitor"), ["competitor"], unique=False)
 
     op.create_table(
         "fx_rates",
@@ -492,6 +510,10 @@ def downgrade() -> None:
 
     op.drop_table("incidents")
     op.drop_table("fx_rates")
+    with op.batch_alter_table("filings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_filings_competitor"))
+
+    op.drop_table("filings")
     with op.batch_alter_table("feed_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_feed_items_competitor"))
 
