@@ -1,0 +1,219 @@
+"""Hetzner: Cloud API server types (prices per location) and the dedicated Server Auction feed.
+
+Reads ``GET https://api.hetzner.cloud/v1/server_types`` (Bearer project token, a read-only token on
+an empty project is enough; ``VEILLE_HETZNER_TOKEN``), paged by ``page``/``per_page`` with
+``meta.pagination.next_page``. Each type carries ``prices[]`` per location with ``net`` and ``gross``
+decimal strings for ``price_hourly`` and ``price_monthly``: the net figures are kept (EUR, the
+project owner's currency), one offer per type and location, and the monthly price is a cap
+(``monthly_cap_hours = monthly / hourly``, about 611 to 633 h). ``memory`` and ``disk`` are in GB;
+``deprecation`` (announced, unavailable after) goes to ``extra``. Also reads the Server Auction feed
+``GET https://www.hetzner.com/_resources/app/data/app/live_data_sb.json`` (no auth, undocumented):
+hundreds of one-off second-hand servers whose ``price`` (EUR/month, net) drops over time on purpose,
+so it is summarised as a marketplace (``billing="marketplace"``): one offer per configuration (CPU,
+RAM, disks) and location with the minimum price, and p25 / median / count in ``extra``.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from veille.normalise.categories import categorise
+from veille.normalise.units import cap_hours, clean, normalise_arch, to_decimal
+from veille.observations import Observation, Offer
+from veille.sources._price_json import (
+    decimal_field,
+    fail,
+    guarded,
+    load_json,
+    mapping,
+    obj,
+    sequence,
+    text_field,
+)
+from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+
+COMPETITOR = "hetzner"
+AUCTION_URL = "https://www.hetzner.com/_resources/app/data/app/live_data_sb.json"
+
+
+def paginate_meta(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
+    """Next page from ``meta.pagination.next_page`` (null on the last page)."""
+    document = obj(load_json(body, "hetzner.server_types"))
+    next_page = obj(obj(document.get("meta")).get("pagination")).get("next_page")
+    if not isinstance(next_page, int) or next_page <= int(request.params.get("page", "1")):
+        return None
+    return Request(
+        request.url, request.method, {**request.params, "page": str(next_page)}, dict(request.headers)
+    )
+
+
+SOURCES = [
+    SourceSpec(
+        id="hetzner.server_types",
+        competitor=COMPETITOR,
+        kind="prices",
+        parser="hetzner.server_types",
+        url="https://api.hetzner.cloud/v1/server_types",
+        params={"page": "1", "per_page": "50"},
+        cadence=timedelta(hours=1),
+        credential="hetzner_token",
+        auth=bearer,
+        paginate=paginate_meta,
+        description="Cloud server types with net hourly and monthly (capped) prices per location, EUR",
+    ),
+    SourceSpec(
+        id="hetzner.auction",
+        competitor=COMPETITOR,
+        kind="prices",
+        parser="hetzner.auction",
+        url=AUCTION_URL,
+        cadence=timedelta(hours=1),
+        description="Server Auction (Serverbörse) feed of dedicated servers, summarised per configuration",
+    ),
+]
+
+
+def _net(price: Any, pid: str, where: str) -> Decimal:
+    return clean(decimal_field(mapping(price, pid, where), "net", pid, where))
+
+
+@parser("hetzner.server_types", reads="Hetzner Cloud API /v1/server_types (one page), JSON")
+@guarded("hetzner.server_types")
+def parse_server_types(body: bytes, ctx: ParseContext) -> list[Observation]:
+    pid = "hetzner.server_types"
+    document = mapping(load_json(body, pid), pid, "document")
+    types = sequence(document.get("server_types"), pid, "server_types")
+    if not types:
+        fail(pid, "no server_types in the document; is this /v1/server_types?")
+    offers: list[Observation] = []
+    for raw in types:
+        server = mapping(raw, pid, "server type")
+        name = text_field(server, "name", pid, "server type")
+        where = f"server type {name!r}"
+        prices = sequence(server.get("prices"), pid, f"{where} prices")
+        deprecation = obj(server.get("deprecation"))
+        for entry in prices:
+            entry = mapping(entry, pid, f"{where} price")
+            location = text_field(entry, "location", pid, f"{where} price")
+            hourly = _net(entry.get("price_hourly"), pid, f"{where} {location} price_hourly")
+            monthly = _net(entry.get("price_monthly"), pid, f"{where} {location} price_monthly")
+            offers.append(
+                Offer(
+                    competitor=COMPETITOR,
+                    sku=name,
+                    name=str(server.get("description") or name),
+                    category=categorise(),
+                    currency="EUR",
+                    price_hourly=hourly,
+                    price_monthly=monthly,
+                    vcpu=decimal_field(server, "cores", pid, where),
+                    ram_gb=clean(decimal_field(server, "memory", pid, where)),
+                    disk_gb=clean(decimal_field(server, "disk", pid, where)),
+                    arch=normalise_arch(server.get("architecture")),
+                    region=location,
+                    monthly_cap_hours=cap_hours(monthly, hourly),
+                    extra={
+                        "cpu_type": server.get("cpu_type"),
+                        "storage_type": server.get("storage_type"),
+                        "included_traffic_bytes": entry.get("included_traffic"),
+                        "price_per_tb_traffic": str(obj(entry.get("price_per_tb_traffic")).get("net") or "")
+                        or None,
+                        "deprecated": bool(server.get("deprecated")) or bool(deprecation),
+                        "deprecation_announced": deprecation.get("announced"),
+                        "unavailable_after": deprecation.get("unavailable_after"),
+                    },
+                )
+            )
+    if not offers:
+        fail(pid, "server types carry no prices per location")
+    return offers
+
+
+_LOCATION = re.compile(r"^([A-Za-z]+\d*)")
+
+
+def _quantile(values: list[Decimal], q: int) -> Decimal:
+    """The q-th percentile (inclusive method) of sorted ``values``."""
+    if len(values) == 1:
+        return values[0]
+    cut = statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+    return clean(Decimal(cut).quantize(Decimal("0.01")))
+
+
+def _disks(server: Mapping[str, Any]) -> tuple[str, Decimal]:
+    data = obj(server.get("serverDiskData"))
+    parts, total = [], Decimal(0)
+    for kind in ("nvme", "sata", "hdd"):
+        sizes = [to_decimal(s) for s in data.get(kind) or ()]
+        if sizes:
+            parts.append(f"{len(sizes)}x{clean(max(sizes))}GB {kind.upper()}")
+            total += sum(sizes, Decimal(0))
+    return " + ".join(parts) or "no disk", total
+
+
+@parser("hetzner.auction", reads="Hetzner Server Auction feed live_data_sb.json, JSON")
+@guarded("hetzner.auction")
+def parse_auction(body: bytes, ctx: ParseContext) -> list[Observation]:
+    pid = "hetzner.auction"
+    document = load_json(body, pid)
+    servers = document.get("server") if isinstance(document, Mapping) else document
+    servers = sequence(servers, pid, "server")
+    if not servers:
+        fail(pid, "no servers in the auction feed; is this live_data_sb.json?")
+    groups: dict[tuple[str, Decimal, str, str], list[tuple[Decimal, Mapping[str, Any]]]] = defaultdict(list)
+    for raw in servers:
+        server = mapping(raw, pid, "server")
+        where = f"server {server.get('id')!r}"
+        cpu = text_field(server, "cpu", pid, where)
+        ram = decimal_field(server, "ram_size", pid, where)
+        price = clean(decimal_field(server, "price", pid, where))
+        datacenter = text_field(server, "datacenter", pid, where)
+        match = _LOCATION.match(datacenter)
+        location = (match.group(1) if match else datacenter).lower()
+        disks, _ = _disks(server)
+        groups[(cpu, ram, disks, location)].append((price, server))
+    offers: list[Observation] = []
+    for (cpu, ram, disks, location), members in sorted(groups.items(), key=lambda kv: (kv[0][3], str(kv[0]))):
+        members.sort(key=lambda m: m[0])
+        prices = [p for p, _ in members]
+        cheapest = members[0][1]
+        _, disk_total = _disks(cheapest)
+        hourly = cheapest.get("hourly_price")
+        offers.append(
+            Offer(
+                competitor=COMPETITOR,
+                sku=f"auction:{cpu}|{clean(ram)}GB|{disks}",
+                name=f"Server Auction {cpu}, {clean(ram)} GB, {disks}",
+                category=categorise(dedicated=True),
+                currency="EUR",
+                price_hourly=clean(to_decimal(hourly)) if hourly is not None else None,
+                price_monthly=prices[0],
+                vcpu=None,
+                ram_gb=clean(ram),
+                disk_gb=clean(disk_total) if disk_total else None,
+                arch="x86_64" if re.search(r"intel|amd|xeon|ryzen|epyc|core", cpu, re.I) else None,
+                region=location,
+                billing="marketplace",
+                unit="month",
+                extra={
+                    "cpu": cpu,
+                    "count": len(prices),
+                    "min": format(prices[0], "f"),
+                    "p25": format(_quantile(prices, 25), "f"),
+                    "median": format(
+                        clean(Decimal(statistics.median(prices)).quantize(Decimal("0.01"))), "f"
+                    ),
+                    "cheapest_id": cheapest.get("id"),
+                    "setup_price": str(cheapest.get("setup_price", "")) or None,
+                    "next_reduce_timestamp": cheapest.get("next_reduce_timestamp"),
+                    "datacenters": sorted({str(s.get("datacenter")) for _, s in members}),
+                },
+            )
+        )
+    return offers
