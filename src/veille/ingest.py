@@ -40,17 +40,24 @@ class IngestContext:
 
 
 Ingestor = Callable[[IngestContext, Sequence[Observation]], list[EventDraft]]
-_INGESTORS: dict[str, Ingestor] = {}
+_INGESTORS: dict[str, list[Ingestor]] = defaultdict(list)
+_SNAPSHOT_KINDS: dict[str, set[str]] = defaultdict(set)  # observation type -> source kinds
 _LOADED = False
 
 
-def ingestor(observation_type: str) -> Callable[[Ingestor], Ingestor]:
-    """Register the ingestor of one observation type (``Offer.type``, ``Incident.type``...)."""
+def ingestor(observation_type: str, *, snapshot_of: Sequence[str] = ()) -> Callable[[Ingestor], Ingestor]:
+    """Register an ingestor of one observation type (``Offer.type``, ``Incident.type``...).
+
+    Several detectors may read the same type (feed items feed both features and funding); they run
+    in module order. ``snapshot_of`` names source kinds (``"jobs"``) whose runs are full snapshots:
+    the ingestor is then called even when a run yields none of its observations (an emptied board).
+    """
 
     def register(func: Ingestor) -> Ingestor:
-        if observation_type in _INGESTORS and _INGESTORS[observation_type] is not func:
-            raise ValueError(f"ingestor for {observation_type!r} registered twice")
-        _INGESTORS[observation_type] = func
+        funcs = _INGESTORS[observation_type]
+        if func not in funcs:
+            funcs.append(func)
+        _SNAPSHOT_KINDS[observation_type].update(snapshot_of)
         return func
 
     return register
@@ -75,12 +82,16 @@ def ingest(ctx: IngestContext, observations: Sequence[Observation]) -> list[Even
     """
     _load()
     by_type: dict[str, list[Observation]] = defaultdict(list)
+    for type_name, kinds in _SNAPSHOT_KINDS.items():
+        if ctx.source.kind in kinds:
+            by_type[type_name] = []
     for obs in observations:
         by_type[obs.type].append(obs)
     drafts: list[EventDraft] = []
     for type_name, items in by_type.items():
-        func = _INGESTORS.get(type_name)
-        if func is None:
+        funcs = _INGESTORS.get(type_name)
+        if not funcs:
             raise LookupError(f"no ingestor for observations of type {type_name!r}")
-        drafts.extend(func(ctx, items))
+        for func in funcs:
+            drafts.extend(func(ctx, items))
     return drafts
