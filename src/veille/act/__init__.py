@@ -13,6 +13,17 @@ from veille.store.models import EventRow
 def route_events(session: Session, events: Sequence[EventRow], now: datetime) -> int:
     """Turn newly stored events into outbox alerts and actions, in the caller's transaction.
 
-    Returns the number of alerts queued. The rules engine replaces this body (issue 5).
+        Alerts are rows before they are messages (``veille.act.outbox``): they commit with the events or
+        not at all, and the dispatcher sends them afterwards. The rules are the workspace's (``veille init``
+    creates the defaults). Returns the number of alerts queued.
     """
-    return 0
+    from veille.act.actions import create_actions
+    from veille.act.outbox import queue
+    from veille.act.rules import enabled_rules
+
+    if not events:
+        return 0
+    session.flush()  # the events need their ids
+    queued = queue(session, events, enabled_rules(session), now)
+    create_actions(session, events, now)
+    return queued

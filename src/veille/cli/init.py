@@ -14,6 +14,11 @@ def init(ctx: typer.Context) -> None:
     ws = workspace(ctx)
     store, migrated = ws.init_store()
     console.print(f"workspace {ws.home.resolve()}: schema {'migrated' if migrated else 'up to date'}")
+    from veille.act.rules import ensure_defaults
+
+    with store.session() as session:
+        if ensure_defaults(session):
+            console.print("alerts: created the default rules and channels (`veille alerts rules list`)")
     try:
         from veille.kb.store import load_bundled  # the knowledge base lands with issue 2
     except ModuleNotFoundError:

@@ -1,0 +1,200 @@
+"""The seed's "Ce qu'on surveille" table turned into work items (rows of ``actions``).
+
+| event | action |
+|---|---|
+| price change | ``price_review``: adjust if needed; the positioning is flagged for a refresh |
+| new feature | ``roadmap_candidate``: evaluated in the monthly digest |
+| competitor incident | ``comms_draft``: a communication opportunity drafted from that competitor's strategy and key message (FR and EN), never sent automatically |
+| hiring move | ``strategy_note``: a note on that competitor's strategy (also a row of ``notes``) |
+| funding round | ``positioning_review``: adapt our positioning (the alert itself goes out at once) |
+
+Everything here runs in the caller's transaction, next to the events it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from veille.act import kbview
+from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
+
+SELF = "vmcloud"
+REFRESH_FLAG = "positioning.refresh"
+DRAFT_IMPACTS = ("minor", "major", "critical")
+ACTION_KINDS = ("price_review", "roadmap_candidate", "comms_draft", "strategy_note", "positioning_review")
+
+
+def flag_positioning(session: Session, event: EventRow, now: datetime, reason: str) -> None:
+    """Record that the live positioning should be recomputed and looked at (``settings_kv``)."""
+    row = session.get(Setting, REFRESH_FLAG)
+    value: dict[str, Any] = dict(row.value) if row is not None else {"events": []}
+    events = [*[e for e in value.get("events", []) if e != event.id][-49:], event.id]
+    value.update({"requested_at": now.isoformat(), "reason": reason, "events": events})
+    if row is None:
+        session.add(Setting(key=REFRESH_FLAG, value=value))
+    else:
+        row.value = value
+
+
+def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
+    """A communication opportunity in French and English, from the competitor's strategy and key message."""
+    impact = str((event.data or {}).get("impact") or "")
+    strategy = view.strategy or kbview.Bilingual(
+        "Différencier par le service", "Differentiate through service"
+    )
+    message = view.key_message
+    fr = (
+        f"Incident chez {view.name} ({impact or 'impact inconnu'}) : « {event.title} ».\n"
+        f"Angle : {strategy.get('fr')}.\n"
+        + (f"Message clé : « {message.get('fr')} »\n" if message else "")
+        + "Proposition de message : « Une interruption de service peut arriver à tout le monde. "
+        f"Si elle vous rappelle l'importance d'un interlocuteur qui répond, parlons-en : "
+        f"{message.get('fr') if message else 'notre support est humain et joignable'}. »"
+    )
+    en = (
+        f'Incident at {view.name} ({impact or "impact unknown"}): "{event.title}".\n'
+        f"Angle: {strategy.get('en')}.\n"
+        + (f'Key message: "{message.get("en")}"\n' if message else "")
+        + '"An outage can happen to anyone. If this one reminded you how much a provider who answers '
+        f"matters, let's talk: {message.get('en') if message else 'our support is human and reachable'}.\""
+    )
+    return {
+        "draft": {"fr": fr, "en": en},
+        "strategy": {"fr": strategy.get("fr"), "en": strategy.get("en")},
+        "key_message": {"fr": message.get("fr"), "en": message.get("en")} if message else None,
+        "guidance": {
+            "fr": "Brouillon à relire : jamais envoyé automatiquement. Ne pas dénigrer ; attendre la confirmation de l'incident.",
+            "en": "Draft for review: never sent automatically. Do not disparage; wait until the incident is confirmed.",
+        },
+        "incident": (event.data or {}).get("incident_id"),
+        "impact": impact,
+        "url": event.url,
+    }
+
+
+def _add(
+    session: Session,
+    existing: set[tuple[str, int]],
+    kind: str,
+    event: EventRow,
+    now: datetime,
+    title: str,
+    body: dict[str, Any],
+) -> Action | None:
+    if (kind, event.id) in existing:
+        return None
+    existing.add((kind, event.id))
+    action = Action(
+        kind=kind,
+        event_id=event.id,
+        competitor=event.competitor,
+        created_at=now,
+        status="open",
+        title=title,
+        body=body,
+    )
+    session.add(action)
+    return action
+
+
+def _mark_roadmap_item(session: Session, event: EventRow) -> None:
+    data = event.data or {}
+    item_id = data.get("item_id") or data.get("id")
+    if event.source_id and item_id:
+        session.execute(
+            update(FeedItemRow)
+            .where(FeedItemRow.source_id == event.source_id, FeedItemRow.item_id == str(item_id))
+            .values(roadmap_candidate=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _drafted_incidents(session: Session, competitor: str | None) -> set[str]:
+    rows = session.scalars(
+        select(Action.body).where(Action.kind == "comms_draft", Action.competitor == competitor)
+    )
+    return {str(b.get("incident")) for b in rows if isinstance(b, dict) and b.get("incident")}
+
+
+def create_actions(session: Session, events: Sequence[EventRow], now: datetime) -> int:
+    """Turn events into the seed's actions. Returns how many were created (an event never gets two of a kind)."""
+    ids = [e.id for e in events if e.id is not None]
+    if not ids:
+        return 0
+    existing = {
+        (r.kind, r.event_id)
+        for r in session.execute(select(Action.kind, Action.event_id).where(Action.event_id.in_(ids)))
+    }
+    kb: Any = None
+    kb_loaded = False
+    created = 0
+    for event in events:
+        if event.status in ("held", "dismissed"):
+            continue
+        data = event.data or {}
+        action: Action | None = None
+        if event.kind == "price_change":
+            flag_positioning(session, event, now, "price_change")
+            action = _add(
+                session,
+                existing,
+                "price_review",
+                event,
+                now,
+                event.title,
+                {"pct": data.get("pct"), "data": data},
+            )
+        elif event.kind == "funding":
+            flag_positioning(session, event, now, "funding")
+            action = _add(session, existing, "positioning_review", event, now, event.title, {"data": data})
+        elif event.kind == "feature":
+            _mark_roadmap_item(session, event)
+            action = _add(
+                session,
+                existing,
+                "roadmap_candidate",
+                event,
+                now,
+                event.title,
+                {"url": event.url, "data": data},
+            )
+        elif (
+            event.kind in ("incident", "incident_escalated") and event.competitor and event.competitor != SELF
+        ):
+            if str(data.get("impact", "")).lower() not in DRAFT_IMPACTS:
+                continue
+            incident_key = data.get("incident_id")
+            if incident_key and str(incident_key) in _drafted_incidents(session, event.competitor):
+                continue
+            if not kb_loaded:
+                kb, kb_loaded = kbview.current_kb(session), True
+            view = kbview.competitor(session, event.competitor, kb)
+            assert view is not None
+            action = _add(session, existing, "comms_draft", event, now, event.title, comms_draft(view, event))
+        elif event.kind == "hiring" and event.competitor:
+            action = _add(
+                session, existing, "strategy_note", event, now, event.title, {"data": data, "url": event.url}
+            )
+            if action is not None:
+                session.add(
+                    Note(
+                        kind="strategy",
+                        competitor=event.competitor,
+                        title=event.title,
+                        body=f"{event.title}\n{event.url or ''}".strip(),
+                        score=None,
+                        happened_on=(event.occurred_at or event.detected_at or now).date().isoformat(),
+                        author="veille",
+                        created_at=now,
+                        data={"event_id": event.id, "from": "hiring"},
+                    )
+                )
+        if action is not None:
+            created += 1
+            session.flush()  # later events may look up the drafts made here
+    return created
