@@ -1,0 +1,1 @@
+"""Analyses over the stored data: hiring trends, review themes, funding patterns, incident statistics."""

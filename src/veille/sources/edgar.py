@@ -1,0 +1,109 @@
+"""SEC EDGAR filings of the listed competitors (DigitalOcean, CoreWeave).
+
+``GET https://data.sec.gov/submissions/CIK##########.json`` (ten digits, zero padded) answers the
+company's recent filings as parallel arrays under ``filings.recent`` (``accessionNumber``, ``form``,
+``filingDate``, ``acceptanceDateTime``, ``items``, ``primaryDocument``, ``primaryDocDescription``...).
+EDGAR needs a descriptive User-Agent with contact details (veille sends one on every request) and
+fewer than ten requests a second; one request per company a few times a day is plenty.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from veille.errors import ParseError
+from veille.observations import Filing, Observation
+from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._signals import expect, field, load_json, parse_time
+
+PARSER = "edgar.submissions"
+API = "https://data.sec.gov/submissions/CIK{cik}.json"
+ARCHIVE = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/{document}"
+FORMS = ("8-K", "8-K/A", "10-Q", "10-Q/A", "10-K", "10-K/A", "S-1", "S-1/A")
+MAX_FILINGS = 400  # the newest ones; "recent" holds up to 1,000
+
+# CIKs: DigitalOcean Holdings (NYSE: DOCN) and CoreWeave, Inc. (Nasdaq: CRWV, listed March 2025).
+COMPANIES: dict[str, str] = {"digitalocean": "0001582961", "coreweave": "0001769628"}
+
+FORM_TITLES = {
+    "8-K": "current report",
+    "10-Q": "quarterly report",
+    "10-K": "annual report",
+    "S-1": "registration statement (IPO or offering)",
+}
+
+
+def company(competitor: str, cik: str) -> SourceSpec:
+    """The EDGAR submissions source of one listed competitor."""
+    return SourceSpec(
+        id=f"filings-{competitor}-edgar",
+        competitor=competitor,
+        kind="funding",
+        parser=PARSER,
+        url=API.format(cik=cik.zfill(10)),
+        cadence=timedelta(hours=6),
+        description=f"SEC EDGAR filings of CIK {cik} (8-K, 10-Q, 10-K, S-1).",
+    )
+
+
+SOURCES = [company(competitor, cik) for competitor, cik in COMPANIES.items()]
+
+
+def _column(recent: dict[str, Any], name: str, size: int) -> list[Any]:
+    values = recent.get(name)
+    if values is None:
+        return [None] * size
+    values = expect(PARSER, values, list, f"filings.recent.{name}")
+    if len(values) != size:
+        raise ParseError(
+            PARSER, f"filings.recent.{name} has {len(values)} values, accessionNumber has {size}"
+        )
+    return values
+
+
+@parser(PARSER, reads="SEC EDGAR submissions JSON: GET https://data.sec.gov/submissions/CIK##########.json")
+def parse_submissions(body: bytes, ctx: ParseContext) -> list[Observation]:
+    """The newest 8-K, 10-Q, 10-K and S-1 filings (and amendments) of the company."""
+    doc = expect(PARSER, load_json(PARSER, body), dict, "document")
+    cik = str(int(field(PARSER, doc, "cik", (str, int), "document")))
+    filings = field(PARSER, doc, "filings", dict, "document")
+    recent = field(PARSER, filings, "recent", dict, "filings")
+    accessions = field(PARSER, recent, "accessionNumber", list, "filings.recent")
+    size = len(accessions)
+    forms = _column(recent, "form", size)
+    dates = _column(recent, "filingDate", size)
+    accepted = _column(recent, "acceptanceDateTime", size)
+    items = _column(recent, "items", size)
+    documents = _column(recent, "primaryDocument", size)
+    descriptions = _column(recent, "primaryDocDescription", size)
+    out: list[Observation] = []
+    for i in range(size):
+        form = forms[i]
+        if not isinstance(form, str) or form not in FORMS:
+            continue
+        accession = expect(PARSER, accessions[i], str, f"accessionNumber[{i}]")
+        filed = parse_time(PARSER, accepted[i] or dates[i], f"filings.recent[{i}].acceptanceDateTime")
+        item_list = tuple(x.strip() for x in (items[i] or "").split(",") if x.strip())
+        description = descriptions[i] if isinstance(descriptions[i], str) and descriptions[i] else ""
+        base_form = form.split("/")[0]
+        title = f"{form} {description or FORM_TITLES.get(base_form, 'filing')}".strip()
+        if item_list:
+            title += f" (items {', '.join(item_list)})"
+        document = documents[i] if isinstance(documents[i], str) and documents[i] else ""
+        out.append(
+            Filing(
+                competitor=ctx.competitor,
+                id=accession,
+                form=form,
+                title=title,
+                url=ARCHIVE.format(cik=cik, accession=accession.replace("-", ""), document=document).rstrip(
+                    "/"
+                ),
+                filed_at=filed,
+                items=item_list,
+            )
+        )
+        if len(out) >= MAX_FILINGS:
+            break
+    return out
