@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     )
     http_per_host: int = Field(default=2, description="Concurrent requests per host.")
     http_concurrency: int = Field(default=10, description="Concurrent sources in a watch cycle.")
+    url_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='URL prefix rewrites, JSON {"https://api.hetzner.cloud": "http://127.0.0.1:8080"}: '
+        "tests and the demo point real endpoints at loopback servers.",
+    )
     retention_days: int = Field(default=365, description="Days personal data (mentions, reviews) is kept.")
     secret_key: SecretStr | None = Field(default=None, description="Signs dashboard sessions; generated if unset.")
 

@@ -1,0 +1,85 @@
+"""``veille events``: detected events, newest first."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from veille.cli._common import console, print_json, workspace
+from veille.cli.main import app
+from veille.errors import ValidationError
+from veille.store.models import EventRow
+
+
+def parse_when(text: str) -> datetime:
+    """A date (``2026-11-26``) or an ISO time; naive values are UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"not a date or ISO time: {text!r} (e.g. 2026-11-26)") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def event_dict(row: EventRow) -> dict[str, Any]:
+    """The CONTRACT.md shape of one event (plus status, source and run)."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "competitor": row.competitor,
+        "title": row.title,
+        "importance": row.importance,
+        "occurred_at": row.occurred_at.isoformat() if row.occurred_at else None,
+        "detected_at": row.detected_at.isoformat(),
+        "url": row.url,
+        "data": row.data,
+        "status": row.status,
+        "source_id": row.source_id,
+        "run_id": row.run_id,
+        "capture_id": row.capture_id,
+    }
+
+
+@app.command("events")
+def events(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only this kind (repeatable).")] = None,
+    competitor: Annotated[str | None, typer.Option("--competitor", help="Only this competitor id.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Detected on or after DATE (ISO).")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="open, held, accepted or dismissed.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 0,
+) -> None:
+    """Detected events, newest first. / Les évènements détectés, du plus récent au plus ancien."""
+    query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())
+    if kind:
+        query = query.where(EventRow.kind.in_(kind))
+    if competitor:
+        query = query.where(EventRow.competitor == competitor.lower())
+    if since:
+        query = query.where(EventRow.detected_at >= parse_when(since))
+    if status:
+        query = query.where(EventRow.status == status)
+    if limit > 0:
+        query = query.limit(limit)
+    with workspace(ctx).store.session() as session:
+        rows = [event_dict(r) for r in session.scalars(query)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "detected", "kind", "competitor", "importance", "title")
+    for row in rows:
+        flag = "" if row["status"] == "open" else f" [{row['status']}]"
+        table.add_row(
+            str(row["id"]),
+            row["detected_at"][:16],
+            row["kind"],
+            row["competitor"] or "-",
+            row["importance"] + flag,
+            row["title"],
+        )
+    console.print(table)
+    console.print(f"{len(rows)} event(s)")

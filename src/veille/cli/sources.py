@@ -1,0 +1,176 @@
+"""``veille sources``: list sources and parsers, run a parser on saved bodies, switch sources on and off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from veille.cli._common import console, print_json, workspace
+from veille.cli.main import app
+from veille.collect.lease import state
+from veille.collect.select import states, why_disabled
+from veille.errors import NotFoundError, ValidationError
+from veille.sources._registry import ParseContext, get_parser, get_source, parse_body, parsers, sources
+
+group = typer.Typer(
+    help="Sources of the watch and their parsers. / Les sources de la veille et leurs parseurs.",
+    no_args_is_help=True,
+)
+app.add_typer(group, name="sources")
+
+
+def _cadence(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+@group.command("list")
+def list_sources(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
+) -> None:
+    """Every configured source: id, competitor, kind, url, cadence, enabled, why disabled, last run."""
+    ws = workspace(ctx)
+    with ws.store.session() as session:
+        known = states(session)
+        rows: list[dict[str, Any]] = []
+        for spec in sources():
+            st = known.get(spec.id)
+            reason = why_disabled(spec, ws.settings, st)
+            cadence = st.cadence_seconds if st and st.cadence_seconds else spec.cadence.total_seconds()
+            rows.append(
+                {
+                    "id": spec.id,
+                    "competitor": spec.competitor,
+                    "kind": spec.kind,
+                    "parser": spec.parser,
+                    "url": spec.url,
+                    "cadence": _cadence(cadence),
+                    "cadence_seconds": int(cadence),
+                    "enabled": reason is None,
+                    "why_disabled": reason,
+                    "last_run_at": st.last_run_at.isoformat() if st and st.last_run_at else None,
+                    "last_status": st.last_status if st else None,
+                    "last_error": st.last_error if st else None,
+                    "consecutive_failures": st.consecutive_failures if st else 0,
+                    "next_run_at": st.next_run_at.isoformat() if st and st.next_run_at else None,
+                }
+            )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "competitor", "kind", "cadence", "enabled", "last run", "status", "url")
+    for row in rows:
+        enabled = "yes" if row["enabled"] else f"no ({row['why_disabled']})"
+        status = row["last_status"] or "-"
+        if row["last_error"]:
+            status += f": {row['last_error'][:60]}"
+        table.add_row(
+            row["id"],
+            row["competitor"] or "-",
+            row["kind"],
+            row["cadence"],
+            enabled,
+            (row["last_run_at"] or "never")[:16],
+            status,
+            row["url"],
+        )
+    console.print(table)
+
+
+@group.command("parsers")
+def list_parsers(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
+) -> None:
+    """Every parser id with what it reads."""
+    rows = [{"id": p.id, "reads": p.reads, "streaming": p.streaming, "module": p.module} for p in parsers()]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("parser", "reads", "streaming")
+    for row in rows:
+        table.add_row(str(row["id"]), str(row["reads"]), "yes" if row["streaming"] else "")
+    console.print(table)
+
+
+@group.command("parse")
+def parse_files(
+    parser_id: Annotated[str, typer.Argument(metavar="PARSER", help="Parser id, e.g. hetzner.server_types.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Saved response bodies.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array of observations.")] = False,
+    competitor: Annotated[
+        str | None, typer.Option(help="Competitor id to assume (default: the parser's source).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="URL the body came from (default: the parser's source URL).")
+    ] = None,
+) -> None:
+    """Run one parser on saved bodies: no network, no database; prints the observations."""
+    from datetime import UTC, datetime
+
+    info = get_parser(parser_id)
+    spec = next((s for s in sources() if s.parser == parser_id), None)
+    observations: list[Any] = []
+    for path in files:
+        if not path.is_file():
+            raise NotFoundError(f"no such file: {path}")
+        ctx = ParseContext(
+            source_id=spec.id if spec else parser_id,
+            competitor=competitor or (spec.competitor if spec else None),
+            url=url or (spec.url if spec else path.resolve().as_uri()),
+            fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            params=dict(spec.params) if spec else {},
+        )
+        if info.streaming:
+            with path.open("rb") as handle:
+                observations.extend(parse_body(parser_id, handle, ctx))
+        else:
+            observations.extend(parse_body(parser_id, path.read_bytes(), ctx))
+    if as_json:
+        print_json([o.to_dict() for o in observations])
+        return
+    table = Table("type", "id / sku", "name / title", "details")
+    for obs in observations:
+        data = obs.to_dict()
+        ident = data.get("sku") or data.get("id") or data.get("currency") or ""
+        name = data.get("name") or data.get("title") or ""
+        details = {
+            k: v
+            for k, v in data.items()
+            if k not in ("type", "sku", "id", "name", "title", "extra") and v not in (None, "", [])
+        }
+        table.add_row(
+            str(data["type"]),
+            str(ident),
+            str(name)[:50],
+            ", ".join(f"{k}={v}" for k, v in list(details.items())[:8]),
+        )
+    console.print(table)
+    console.print(f"{len(observations)} observation(s)")
+
+
+def _switch(ctx: typer.Context, source_id: str, enabled: bool) -> None:
+    spec = get_source(source_id)
+    ws = workspace(ctx)
+    if enabled and spec.credential and not ws.settings.credential(spec.credential):
+        raise ValidationError(f"source {spec.id} needs VEILLE_{spec.credential.upper()}; set it first")
+    with ws.store.session() as session:
+        state(session, spec.id).enabled = enabled
+    console.print(f"{spec.id}: {'enabled' if enabled else 'disabled'}")
+
+
+@group.command("enable")
+def enable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Switch a source on (also an unverified or off-by-default one)."""
+    _switch(ctx, source_id, True)
+
+
+@group.command("disable")
+def disable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Switch a source off."""
+    _switch(ctx, source_id, False)

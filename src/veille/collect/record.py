@@ -1,0 +1,131 @@
+"""Writing a run's outcome: its events (deduplicated), and a failure with its ``source_failure`` event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from veille.events import EventDraft
+from veille.store.models import EventRow, SourceRun
+
+HIGH_AFTER_FAILURES = 3
+
+
+def insert_events(
+    session: Session,
+    drafts: Sequence[EventDraft],
+    *,
+    now: datetime,
+    source_id: str | None,
+    run_id: int | None,
+    capture_id: int | None = None,
+) -> list[EventRow]:
+    """Store the drafts whose ``dedup_key`` is new; returns the new rows (flushed, with ids)."""
+    unique: dict[str, EventDraft] = {}
+    for draft in drafts:
+        unique.setdefault(draft.dedup_key, draft)
+    keys = list(unique)
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing.update(
+            session.scalars(
+                select(EventRow.dedup_key).where(EventRow.dedup_key.in_(keys[start : start + 500]))
+            )
+        )
+    rows = [
+        EventRow(
+            kind=d.kind,
+            competitor=d.competitor,
+            title=d.title[:2000],
+            importance=d.importance,
+            occurred_at=d.occurred_at,
+            detected_at=now,
+            url=d.url,
+            dedup_key=d.dedup_key,
+            data=_jsonable(d.data),
+            source_id=source_id,
+            run_id=run_id,
+            capture_id=d.data.get("capture_id") if isinstance(d.data.get("capture_id"), int) else capture_id,
+            status=d.status,
+        )
+        for key, d in unique.items()
+        if key not in existing
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def failure_draft(
+    source_id: str,
+    competitor: str | None,
+    url: str,
+    error: BaseException,
+    failures: int,
+    now: datetime,
+    run_id: int | None,
+) -> EventDraft:
+    """The ``source_failure`` event of a failed run: one per source, day, error class and level."""
+    level = "high" if failures >= HIGH_AFTER_FAILURES else "medium"
+    error_class = type(error).__name__
+    return EventDraft(
+        kind="source_failure",
+        competitor=competitor,
+        title=f"Source {source_id} failed ({failures} in a row): {describe(error)}"[:500],
+        importance=level,
+        dedup_key=f"source_failure:{source_id}:{now.date().isoformat()}:{error_class}:{level}",
+        occurred_at=now,
+        url=url,
+        data={
+            "source_id": source_id,
+            "error": describe(error),
+            "error_class": error_class,
+            "consecutive_failures": failures,
+            "run_id": run_id,
+        },
+    )
+
+
+def describe(error: BaseException) -> str:
+    """One clear line for an error: its class and message."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def retry_delay(cadence: timedelta, failures: int) -> timedelta:
+    """When a failed source is tried again: 5 min, 10, 20... never later than its cadence."""
+    return min(cadence, timedelta(minutes=5) * (2 ** max(0, failures - 1)))
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+    observations: int = 0,
+    events: int = 0,
+) -> None:
+    run = session.get(SourceRun, run_id)
+    if run is not None:
+        run.status, run.error, run.observations, run.events = status, error, observations, events
+        run.finished_at = max(now, run.started_at)
+
+
+def _jsonable(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,314 @@
+"""The collection runner: fetch -> capture -> parse -> one transaction (ingest, events, act, state).
+
+``run_sources`` runs many sources concurrently (fetches overlap; database writes are serialised within
+the process). A source's run is all or nothing: any error rolls its transaction back, and the failure
+is recorded on its own (``source_runs``, ``source_state``, a ``source_failure`` event); the other
+sources go on. A lease on ``source_state`` keeps a source from running twice at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from veille.act import route_events
+from veille.capture import record as record_capture
+from veille.collect import lease
+from veille.collect.record import failure_draft, finish_run, insert_events, retry_delay
+from veille.detect.prices import OfferSnapshot
+from veille.errors import ParseError, VeilleError
+from veille.ingest import IngestContext, ingest
+from veille.observations import Observation, Offer
+from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
+from veille.sources._registry import ParseContext, SourceSpec, get_parser
+from veille.store.models import SourceRun
+from veille.workspace import Workspace
+
+Progress = Callable[[str, str, "RunResult | None"], None]  # (source_id, "start" | "done", result)
+
+
+@dataclass
+class RunResult:
+    """What one source run did. ``status``: ok, unchanged, suspect, failed, disabled, busy."""
+
+    source_id: str
+    status: str
+    run_id: int | None = None
+    observations: int = 0
+    events: int = 0
+    pages: int = 0
+    bytes: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Summary:
+    """The results of a batch of runs."""
+
+    results: list[RunResult] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def failed(self) -> list[RunResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def all_failed(self) -> bool:
+        ran = [r for r in self.results if r.status not in ("disabled", "busy")]
+        return bool(ran) and all(r.status == "failed" for r in ran)
+
+    @property
+    def events(self) -> int:
+        return sum(r.events for r in self.results)
+
+
+def run_sources(
+    workspace: Workspace,
+    specs: Sequence[SourceSpec],
+    *,
+    concurrency: int | None = None,
+    client: Fetcher | httpx.AsyncClient | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Run ``specs`` now (blocking); see ``arun_sources``."""
+    return asyncio.run(
+        arun_sources(workspace, specs, concurrency=concurrency, client=client, now=now, progress=progress)
+    )
+
+
+async def arun_sources(
+    workspace: Workspace,
+    specs: Sequence[SourceSpec],
+    *,
+    concurrency: int | None = None,
+    client: Fetcher | httpx.AsyncClient | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> Summary:
+    """Run ``specs`` with at most ``concurrency`` at a time, sharing one fetcher; never raises for a source."""
+    limit = asyncio.Semaphore(max(1, concurrency or workspace.settings.http_concurrency))
+    fetcher, own = _fetcher(workspace, client)
+    write_lock = asyncio.Lock()
+
+    async def one(spec: SourceSpec) -> RunResult:
+        async with limit:
+            if progress:
+                progress(spec.id, "start", None)
+            result = await run_source(workspace, spec, client=fetcher, now=now, write_lock=write_lock)
+            if progress:
+                progress(spec.id, "done", result)
+            return result
+
+    try:
+        results = await asyncio.gather(*(one(spec) for spec in specs))
+    finally:
+        if own:
+            await fetcher.aclose()
+    return Summary(list(results))
+
+
+async def run_source(
+    workspace: Workspace,
+    spec: SourceSpec,
+    *,
+    client: Fetcher | httpx.AsyncClient | None = None,
+    now: datetime | None = None,
+    write_lock: asyncio.Lock | None = None,
+) -> RunResult:
+    """Fetch, capture, parse and store one source in one transaction; failures are recorded, not raised."""
+    started = time.monotonic()
+    problem = credential_problem(spec, workspace.settings)
+    if problem:
+        return RunResult(spec.id, "disabled", error=problem)
+    store = workspace.store
+    token = lease.acquire(store, spec.id)
+    if token is None:
+        return RunResult(spec.id, "busy", error="already running (another process holds its lease)")
+    run_now = now or datetime.now(UTC)
+    with store.session() as session:
+        run = SourceRun(source_id=spec.id, started_at=run_now, status="running", observations=0, events=0)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+        validators = dict(lease.state(session, spec.id).validators or {})
+    fetcher, own = _fetcher(workspace, client)
+    fetched = FetchResult()
+    try:
+        fetched = await fetcher.fetch_source(spec, validators=validators)
+        if now is not None:
+            for page in fetched.pages:
+                page.fetched_at = now
+        async with write_lock or asyncio.Lock():
+            result = await asyncio.to_thread(commit_run, workspace, spec, run_id, token, fetched, run_now)
+    except Exception as exc:  # every failure is the source's own, recorded below
+        async with write_lock or asyncio.Lock():
+            result = await asyncio.to_thread(
+                record_failure, workspace, spec, run_id, token, run_now, exc, fetched.pages
+            )
+    finally:
+        fetched.discard()
+        if own:
+            await fetcher.aclose()
+        lease.release_now(store, spec.id, token)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def commit_run(
+    workspace: Workspace, spec: SourceSpec, run_id: int, token: str, fetched: FetchResult, now: datetime
+) -> RunResult:
+    """The run's single transaction: captures, ingest, events, routing, state."""
+    settings = workspace.settings
+    with workspace.store.session() as session:
+        st = lease.state(session, spec.id)
+        if fetched.not_modified:
+            _ok_state(st, spec, now, "unchanged")
+            lease.release(session, spec.id, token)
+            finish_run(session, run_id, status="unchanged", now=now)
+            return RunResult(spec.id, "unchanged", run_id)
+        captures = [_capture(session, workspace, spec, run_id, page) for page in fetched.pages]
+        ctx = IngestContext(
+            session=session,
+            source=spec,
+            run_id=run_id,
+            now=now,
+            settings=settings,
+            capture_ids=[c.id for c in captures],
+            url=fetched.pages[0].url if fetched.pages else spec.url,
+        )
+        count, drafts = parse_and_ingest(ctx, spec, fetched.pages, [c.id for c in captures])
+        rows = insert_events(
+            session,
+            drafts,
+            now=now,
+            source_id=spec.id,
+            run_id=run_id,
+            capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
+        )
+        route_events(session, [r for r in rows if r.status == "open"], now)
+        status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
+        st.validators = {**(st.validators or {}), **fetched.validators}
+        _ok_state(st, spec, now, status)
+        lease.release(session, spec.id, token)
+        finish_run(session, run_id, status=status, now=now, observations=count, events=len(rows))
+        return RunResult(
+            spec.id, status, run_id, count, len(rows), len(fetched.pages), sum(p.size for p in fetched.pages)
+        )
+
+
+def parse_and_ingest(
+    ctx: IngestContext, spec: SourceSpec, pages: Sequence[Page], capture_ids: Sequence[int | None]
+) -> tuple[int, list[Any]]:
+    """Parse page by page; offers stream into an ``OfferSnapshot``, the rest go through ``ingest``."""
+    info = get_parser(spec.parser)
+    snapshot = OfferSnapshot(ctx) if spec.kind == "prices" else None
+    others: list[Observation] = []
+    count = 0
+    for page, capture_id in zip(pages, capture_ids, strict=True):
+        pctx = ParseContext(
+            spec.id, spec.competitor, page.url, page.fetched_at, dict(page.request.params), page.headers
+        )
+        observations = _parse(info, spec, page, pctx)
+        count += len(observations)
+        if snapshot is None:
+            others.extend(observations)
+            continue
+        snapshot.add_all(
+            (o for o in observations if isinstance(o, Offer)), capture_id=capture_id, url=page.url
+        )
+        others.extend(o for o in observations if not isinstance(o, Offer))
+    drafts = ingest(ctx, others) if others else []
+    if snapshot is not None:
+        drafts.extend(snapshot.finish())
+    return count, drafts
+
+
+def _parse(info: Any, spec: SourceSpec, page: Page, pctx: ParseContext) -> list[Observation]:
+    try:
+        if info.streaming:
+            if page.path is not None:
+                with page.path.open("rb") as handle:
+                    return list(info.func(handle, pctx))
+            import io
+
+            return list(info.func(io.BytesIO(page.read()), pctx))
+        return list(info.func(page.read(), pctx))
+    except VeilleError:
+        raise
+    except Exception as exc:  # a parser bug or an unforeseen shape: still one clear error
+        raise ParseError(spec.parser, f"unexpected {type(exc).__name__} on {page.url}: {exc}") from exc
+
+
+def record_failure(
+    workspace: Workspace,
+    spec: SourceSpec,
+    run_id: int,
+    token: str,
+    now: datetime,
+    error: BaseException,
+    pages: Sequence[Page] = (),
+) -> RunResult:
+    """Record a failed run in a fresh transaction (the run's own was rolled back)."""
+    from veille.collect.record import describe
+
+    message = describe(error)
+    with workspace.store.session() as session:
+        for page in pages:  # the bodies that failed to parse are evidence worth keeping
+            try:
+                _capture(session, workspace, spec, run_id, page)
+            except OSError:
+                break
+        st = lease.state(session, spec.id)
+        st.consecutive_failures = (st.consecutive_failures or 0) + 1
+        st.last_run_at, st.last_status, st.last_error = now, "failed", message
+        st.next_run_at = now + retry_delay(spec.cadence, st.consecutive_failures)
+        lease.release(session, spec.id, token)
+        draft = failure_draft(spec.id, spec.competitor, spec.url, error, st.consecutive_failures, now, run_id)
+        rows = insert_events(session, [draft], now=now, source_id=spec.id, run_id=run_id)
+        route_events(session, rows, now)
+        finish_run(session, run_id, status="failed", now=now, error=message, events=len(rows))
+    return RunResult(spec.id, "failed", run_id, events=len(rows), error=message)
+
+
+def _ok_state(st: Any, spec: SourceSpec, now: datetime, status: str) -> None:
+    st.last_run_at, st.last_status, st.last_error = now, status, None
+    st.consecutive_failures = 0
+    cadence = spec.cadence.total_seconds() if st.cadence_seconds is None else st.cadence_seconds
+    from datetime import timedelta
+
+    st.next_run_at = now + timedelta(seconds=cadence)
+
+
+def _capture(session: Any, workspace: Workspace, spec: SourceSpec, run_id: int, page: Page) -> Any:
+    body: bytes | Path = page.path if page.path is not None else page.read()
+    return record_capture(
+        session,
+        workspace.settings.captures_dir,
+        source_id=spec.id,
+        run_id=run_id,
+        url=page.url,
+        status=page.status,
+        headers=page.headers,
+        fetched_at=page.fetched_at,
+        body=body,
+        sha256=page.sha256,
+    )
+
+
+def _fetcher(workspace: Workspace, client: Fetcher | httpx.AsyncClient | None) -> tuple[Fetcher, bool]:
+    if isinstance(client, Fetcher):
+        return client, False
+    spool = workspace.home / "tmp"
+    spool.mkdir(parents=True, exist_ok=True)
+    return Fetcher(workspace.settings, client=client, spool_dir=spool), True

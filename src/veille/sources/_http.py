@@ -1,0 +1,405 @@
+"""The shared HTTP fetcher every source goes through.
+
+One ``Fetcher`` per collection cycle, shared by all sources so its limits hold across them:
+
+- an honest User-Agent (``settings.user_agent``) and a timeout on every request;
+- retries on 429, 5xx and network errors with exponential back-off, honouring ``Retry-After``
+  (seconds or an HTTP date), every wait capped at ``max_wait``; the sleep is injectable;
+- conditional GET (``If-None-Match`` / ``If-Modified-Since``) from validators kept per URL; a 304 means
+  "unchanged";
+- a size cap: bodies are streamed and the request aborted past ``settings.http_max_bytes``
+  (``http_max_bytes_streamed`` for ``streaming`` sources, whose body is spooled to a temp file);
+- at most ``settings.http_per_host`` requests in flight per host, and robots.txt (with its Crawl-delay)
+  for ``html`` sources;
+- credentials from Settings applied through ``SourceSpec.auth`` (never recorded in captured URLs);
+- pagination through ``SourceSpec.paginate``;
+- ``url_map`` rewrites URL prefixes (real URL -> loopback server) so tests and the demo exercise the
+  real paths, parameters and headers; everything recorded keeps the real URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from protego import Protego
+
+from veille.errors import CredentialMissing, FetchError
+from veille.settings import Settings
+from veille.sources._registry import Request, SourceSpec, bearer
+
+Sleep = Callable[[float], Awaitable[None]]
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+_ROBOTS_MAX_BYTES = 512 * 1024
+
+
+@dataclass
+class Page:
+    """One fetched response. ``body`` holds small bodies; streamed ones are in the file ``path``."""
+
+    url: str  # the real URL with its query, without credentials
+    status: int
+    headers: dict[str, str]
+    fetched_at: datetime
+    sha256: str
+    size: int
+    request: Request
+    body: bytes | None = None
+    path: Path | None = None
+
+    def read(self) -> bytes:
+        if self.body is not None:
+            return self.body
+        assert self.path is not None
+        return self.path.read_bytes()
+
+    def discard(self) -> None:
+        """Remove the spooled file, if any."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class FetchResult:
+    """All pages of one source, or ``not_modified`` when the server answered 304."""
+
+    pages: list[Page] = field(default_factory=list)
+    not_modified: bool = False
+    validators: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        for page in self.pages:
+            page.discard()
+
+
+def credential_problem(spec: SourceSpec, settings: Settings) -> str | None:
+    """Why ``spec`` cannot run for lack of a credential (``needs VEILLE_X``), or None."""
+    if spec.credential and not settings.credential(spec.credential):
+        return f"needs VEILLE_{spec.credential.upper()}"
+    return None
+
+
+def auth_parts(spec: SourceSpec, settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
+    """The (headers, params) carrying ``spec``'s credential; raises CredentialMissing without one."""
+    if not spec.credential:
+        return {}, {}
+    token = settings.credential(spec.credential)
+    if not token:
+        raise CredentialMissing(f"source {spec.id}: {credential_problem(spec, settings)}")
+    parts = (spec.auth or bearer)(token)
+    return dict(parts.get("headers", {})), dict(parts.get("params", {}))
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class Fetcher:
+    """Fetch the requests of sources politely and safely (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        url_map: Mapping[str, str] | None = None,
+        backoff: float = 1.0,
+        max_wait: float = 120.0,
+        spool_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self._own_client = client is None
+        self.client = client or httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            timeout=httpx.Timeout(settings.http_timeout),
+            headers={"User-Agent": settings.user_agent},
+        )
+        self.sleep = sleep
+        self.url_map = dict(settings.url_map if url_map is None else url_map)
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.spool_dir = spool_dir
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._host_last: dict[str, float] = {}
+        self._host_delay: dict[str, float] = {}
+        self._robots: dict[str, Protego | None] = {}
+        self._robots_lock: asyncio.Lock | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    # --- URLs -------------------------------------------------------------------------------------
+
+    def map_url(self, url: str) -> str:
+        """The URL actually requested: the longest matching ``url_map`` prefix rewritten."""
+        for prefix in sorted(self.url_map, key=len, reverse=True):
+            if url.startswith(prefix):
+                return self.url_map[prefix] + url[len(prefix) :]
+        return url
+
+    # --- one source ---------------------------------------------------------------------------------
+
+    async def fetch_source(
+        self, spec: SourceSpec, *, validators: Mapping[str, Mapping[str, str]] | None = None
+    ) -> FetchResult:
+        """Every page of ``spec``. Conditional GET applies to single-request sources only."""
+        auth_headers, auth_params = auth_parts(spec, self.settings)
+        result = FetchResult()
+        request: Request | None = spec.first_request()
+        conditional = spec.paginate is None and validators is not None
+        try:
+            while request is not None:
+                if len(result.pages) >= spec.max_pages:
+                    raise FetchError(spec.url, f"more than {spec.max_pages} pages; stopped")
+                page = await self.fetch(
+                    request,
+                    auth_headers=auth_headers,
+                    auth_params=auth_params,
+                    validators=(validators or {}).get(_plain_url(request)) if conditional else None,
+                    html=spec.html,
+                    streaming=spec.streaming,
+                )
+                if page is None:
+                    return FetchResult(
+                        not_modified=True, validators={k: dict(v) for k, v in (validators or {}).items()}
+                    )
+                result.pages.append(page)
+                kept = {
+                    k: page.headers[h]
+                    for k, h in (("etag", "etag"), ("last_modified", "last-modified"))
+                    if h in page.headers
+                }
+                if kept and spec.paginate is None:
+                    result.validators[page.url] = kept
+                if spec.paginate is None or spec.streaming:
+                    break
+                request = spec.paginate(request, page.headers, page.read())
+        except BaseException:
+            result.discard()
+            raise
+        return result
+
+    # --- one request --------------------------------------------------------------------------------
+
+    async def fetch(
+        self,
+        request: Request,
+        *,
+        auth_headers: Mapping[str, str] | None = None,
+        auth_params: Mapping[str, str] | None = None,
+        validators: Mapping[str, str] | None = None,
+        html: bool = False,
+        streaming: bool = False,
+    ) -> Page | None:
+        """Fetch one request with retries; None when the server says 304 Not Modified."""
+        real = httpx.URL(request.url)
+        host = real.host
+        if html:
+            await self._check_robots(real)
+        headers = {"User-Agent": self.settings.user_agent, **request.headers, **(auth_headers or {})}
+        if validators:
+            if validators.get("etag"):
+                headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                headers["If-Modified-Since"] = validators["last_modified"]
+        params = {**request.params, **(auth_params or {})}
+        target = self.map_url(request.url)
+        if params:  # merged here: httpx would replace the URL's own query with ``params``
+            target = str(httpx.URL(target).copy_merge_params(params))
+        cap = self.settings.http_max_bytes_streamed if streaming else self.settings.http_max_bytes
+        attempts = self.settings.http_retries + 1
+        last_problem, last_status = "no attempt made", None
+        for attempt in range(attempts):
+            wait = self.backoff * (2**attempt)
+            try:
+                async with (
+                    self._slot(host),
+                    self.client.stream(
+                        request.method, target, headers=headers, json=request.json
+                    ) as response,
+                ):
+                    status = response.status_code
+                    if status == 304:
+                        return None
+                    if status in RETRY_STATUSES:
+                        last_problem = f"HTTP {status} {response.reason_phrase}".strip()
+                        last_status = status
+                        hinted = retry_after_seconds(response.headers.get("retry-after"))
+                        if hinted is not None:
+                            wait = hinted
+                            last_problem += f" (Retry-After {response.headers['retry-after']})"
+                    elif status >= 400:
+                        raise FetchError(
+                            _plain_url(request), f"HTTP {status} {response.reason_phrase}".strip(), status
+                        )
+                    else:
+                        return await self._read(request, response, cap, streaming)
+            except httpx.TimeoutException as exc:
+                last_problem, last_status = (
+                    f"timed out after {self.settings.http_timeout:g}s ({type(exc).__name__})",
+                    None,
+                )
+            except httpx.TransportError as exc:
+                last_problem, last_status = f"network error: {type(exc).__name__}: {exc}".rstrip(": "), None
+            if attempt + 1 < attempts:
+                await self.sleep(min(max(wait, 0.0), self.max_wait))
+        raise FetchError(
+            _plain_url(request), f"{last_problem}; gave up after {attempts} attempts", last_status
+        )
+
+    async def _read(self, request: Request, response: httpx.Response, cap: int, streaming: bool) -> Page:
+        url = _plain_url(request)
+        declared = response.headers.get("content-length")
+        if (
+            declared
+            and declared.isdigit()
+            and int(declared) > cap
+            and "content-encoding" not in response.headers
+        ):
+            raise FetchError(
+                url, f"body of {int(declared)} bytes exceeds the {cap}-byte cap", response.status_code
+            )
+        digest = hashlib.sha256()
+        size = 0
+        chunks: list[bytes] = []
+        path: Path | None = None
+        handle = None
+        if streaming:
+            fd, name = tempfile.mkstemp(prefix="veille-", suffix=".body", dir=self.spool_dir)
+            path = Path(name)
+            handle = os.fdopen(fd, "wb")
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(url, f"body exceeds the {cap}-byte cap; aborted", response.status_code)
+                digest.update(chunk)
+                if handle is not None:
+                    handle.write(chunk)
+                else:
+                    chunks.append(chunk)
+        except httpx.TransportError as exc:
+            if path is not None:
+                path.unlink(missing_ok=True)
+            raise FetchError(url, f"body cut off after {size} bytes: {type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            if path is not None:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            if handle is not None:
+                handle.close()
+        return Page(
+            url=url,
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            fetched_at=datetime.now(UTC),
+            sha256=digest.hexdigest(),
+            size=size,
+            request=request,
+            body=None if streaming else b"".join(chunks),
+            path=path,
+        )
+
+    # --- politeness -------------------------------------------------------------------------------
+
+    def _slot(self, host: str) -> _HostSlot:
+        if host not in self._host_slots:
+            self._host_slots[host] = asyncio.Semaphore(max(1, self.settings.http_per_host))
+        return _HostSlot(self, host)
+
+    async def _check_robots(self, url: httpx.URL) -> None:
+        origin = f"{url.scheme}://{url.netloc.decode()}"
+        if self._robots_lock is None:
+            self._robots_lock = asyncio.Lock()
+        async with self._robots_lock:
+            if origin not in self._robots:
+                self._robots[origin] = await self._load_robots(origin)
+        rules = self._robots[origin]
+        if rules is None:
+            return
+        agent = self.settings.user_agent
+        if not rules.can_fetch(str(url), agent):
+            raise FetchError(str(url), "disallowed by robots.txt; not fetched")
+        delay = rules.crawl_delay(agent)
+        if delay:
+            self._host_delay[url.host] = min(float(delay), 30.0)
+
+    async def _load_robots(self, origin: str) -> Protego | None:
+        """The robots rules of ``origin``; None (allow all) when it has none (4xx)."""
+        robots = Request(f"{origin}/robots.txt")
+        try:
+            async with self._slot(httpx.URL(origin).host):
+                response = await self.client.get(
+                    self.map_url(robots.url), headers={"User-Agent": self.settings.user_agent}
+                )
+        except httpx.HTTPError as exc:
+            raise FetchError(
+                robots.url, f"robots.txt unreachable ({type(exc).__name__}); not fetching pages"
+            ) from exc
+        if 400 <= response.status_code < 500:
+            return None
+        if response.status_code >= 500:
+            raise FetchError(
+                robots.url, f"robots.txt answered HTTP {response.status_code}; not fetching pages"
+            )
+        return Protego.parse(response.content[:_ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
+
+
+class _HostSlot:
+    """Async context: one of the host's ``http_per_host`` slots, spaced by its Crawl-delay."""
+
+    def __init__(self, fetcher: Fetcher, host: str) -> None:
+        self.fetcher, self.host = fetcher, host
+        self.semaphore = fetcher._host_slots[host]
+
+    async def __aenter__(self) -> None:
+        await self.semaphore.acquire()
+        delay = self.fetcher._host_delay.get(self.host, 0.0)
+        if delay:
+            elapsed = time.monotonic() - self.fetcher._host_last.get(self.host, 0.0)
+            if elapsed < delay:
+                await self.fetcher.sleep(delay - elapsed)
+        self.fetcher._host_last[self.host] = time.monotonic()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.semaphore.release()
+
+
+def _plain_url(request: Request) -> str:
+    """The request's real URL with its own parameters (credentials are never part of it)."""
+    return (
+        str(httpx.URL(request.url).copy_merge_params(dict(request.params))) if request.params else request.url
+    )
