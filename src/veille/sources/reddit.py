@@ -9,16 +9,18 @@ blocked (HTTP 403) from most clients since 2026, so there is no anonymous fallba
 
 from __future__ import annotations
 
-import base64
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import orjson
 
-from veille.errors import ParseError
+from veille.errors import CredentialMissing, FetchError, ParseError
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.settings import Settings
+from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 from veille.sources.hn import MENTION_QUERIES
 
@@ -28,17 +30,6 @@ TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
 SITE = "https://www.reddit.com"
 
 
-def token_request(client_id: str, client_secret: str) -> Request:
-    """The application-only (client credentials) token request."""
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
-    return Request(
-        TOKEN_URL,
-        "POST",
-        params={"grant_type": "client_credentials"},
-        headers={"Authorization": f"Basic {basic}"},
-    )
-
-
 def parse_token(body: bytes) -> tuple[str, int]:
     """``(access_token, expires_in seconds)`` from the token endpoint's answer."""
     doc = expect("reddit.token", load_json("reddit.token", body), dict, "document")
@@ -46,6 +37,49 @@ def parse_token(body: bytes) -> tuple[str, int]:
         raise ParseError("reddit.token", f"token refused: {doc.get('error')}")
     token = field("reddit.token", doc, "access_token", str, "document")
     return token, int(doc.get("expires_in") or 3600)
+
+
+class AppOnlyToken:
+    """The ``auth`` hook of the Reddit sources: trades the client id and secret for an
+    application-only bearer token (``grant_type=client_credentials``), cached until it expires.
+
+    The secret comes from the source's credential; the client id from ``VEILLE_REDDIT_CLIENT_ID``.
+    The token request goes through ``settings.url_map`` like every other request.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[str, float]] = {}
+
+    def __call__(self, secret: str) -> Mapping[str, Mapping[str, str]]:
+        settings = Settings()
+        client_id = settings.credential("reddit_client_id")
+        if not client_id:
+            raise CredentialMissing("Reddit sources need VEILLE_REDDIT_CLIENT_ID as well as the secret")
+        cached = self._cache.get(client_id)
+        if cached is None or cached[1] <= time.time() + 60:
+            url = TOKEN_URL
+            for prefix in sorted(settings.url_map, key=len, reverse=True):
+                if url.startswith(prefix):
+                    url = settings.url_map[prefix] + url[len(prefix) :]
+                    break
+            try:
+                response = httpx.post(
+                    url,
+                    data={"grant_type": "client_credentials"},
+                    auth=(client_id, secret),
+                    headers={"User-Agent": settings.user_agent},
+                    timeout=settings.http_timeout,
+                )
+            except httpx.HTTPError as exc:
+                raise FetchError(TOKEN_URL, f"token request failed: {exc.__class__.__name__}") from None
+            if response.status_code != 200:
+                raise FetchError(
+                    TOKEN_URL, f"token request refused: HTTP {response.status_code}", response.status_code
+                )
+            token, expires_in = parse_token(response.content)
+            cached = (token, time.time() + expires_in)
+            self._cache[client_id] = cached
+        return bearer(cached[0])
 
 
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
@@ -61,6 +95,9 @@ def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Requ
     return Request(request.url, request.method, params, dict(request.headers))
 
 
+APP_ONLY_TOKEN = AppOnlyToken()
+
+
 def search(competitor: str, query: str) -> SourceSpec:
     """The Reddit mention source of one competitor (needs ``reddit_client_id`` and ``reddit_client_secret``)."""
     return SourceSpec(
@@ -73,6 +110,7 @@ def search(competitor: str, query: str) -> SourceSpec:
         cadence=timedelta(hours=2),
         description=f"Reddit posts matching {query} (OAuth search, newest first; needs Reddit API credentials).",
         credential="reddit_client_secret",
+        auth=APP_ONLY_TOKEN,
         paginate=next_page,
         max_pages=5,
     )

@@ -1,0 +1,471 @@
+"""Review analysis: themes, lexicon sentiment (French and English), manual ratings, matrix evidence.
+
+Sentiment is a transparent lexicon score, not a model: each positive or negative word counts ±1
+(strong words ±2), a negation just before it ("not", "pas", "jamais", "nicht") flips it, and the sum
+is squashed to -1..1 as ``sum / (|sum| + 3)``, rounded to two places as a ``Decimal``. When the text
+says nothing either way, the star rating (1..5) decides: ``(stars - 3) / 2``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from veille.errors import ValidationError
+from veille.events import EventDraft
+from veille.store.models import RatingRow, ReviewRow
+
+THEMES = ("support", "price", "performance", "ux", "reliability")
+MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
+NEGATIVE = Decimal("-0.2")
+
+_THEME_WORDS: dict[str, tuple[str, ...]] = {
+    "support": (
+        "support",
+        "ticket",
+        "tickets",
+        "helpdesk",
+        "customer service",
+        "service client",
+        "sav",
+        "hotline",
+        "assistance",
+        "response time",
+        "temps de réponse",
+        "réponse",
+        "answered",
+        "reply",
+        "replied",
+        "agent",
+        "chat",
+        "kundenservice",
+        "refund",
+        "remboursement",
+    ),
+    "price": (
+        "price",
+        "prices",
+        "pricing",
+        "cost",
+        "costs",
+        "cheap",
+        "expensive",
+        "bill",
+        "billing",
+        "billed",
+        "invoice",
+        "prix",
+        "tarif",
+        "tarifs",
+        "coût",
+        "cher",
+        "chère",
+        "facture",
+        "facturation",
+        "value for money",
+        "rapport qualité",
+        "preis",
+        "teuer",
+        "günstig",
+    ),
+    "performance": (
+        "performance",
+        "fast",
+        "slow",
+        "speed",
+        "latency",
+        "cpu",
+        "gpu",
+        "ram",
+        "iops",
+        "bandwidth",
+        "throughput",
+        "rapide",
+        "lent",
+        "lente",
+        "lenteur",
+        "vitesse",
+        "latence",
+        "débit",
+        "performant",
+        "schnell",
+        "langsam",
+    ),
+    "ux": (
+        "interface",
+        "dashboard",
+        "panel",
+        "console",
+        "ui",
+        "ux",
+        "easy",
+        "intuitive",
+        "confusing",
+        "documentation",
+        "docs",
+        "api",
+        "onboarding",
+        "user-friendly",
+        "simple",
+        "complicated",
+        "ergonomie",
+        "ergonomique",
+        "facile",
+        "intuitif",
+        "intuitive",
+        "compliqué",
+        "tableau de bord",
+        "espace client",
+        "benutzerfreundlich",
+    ),
+    "reliability": (
+        "downtime",
+        "outage",
+        "uptime",
+        "reliable",
+        "unreliable",
+        "stable",
+        "unstable",
+        "crash",
+        "crashed",
+        "incident",
+        "down",
+        "lost data",
+        "data loss",
+        "panne",
+        "pannes",
+        "indisponible",
+        "indisponibilité",
+        "fiable",
+        "fiabilité",
+        "instable",
+        "coupure",
+        "perte de données",
+        "ausfall",
+        "zuverlässig",
+    ),
+}
+_POSITIVE = {
+    "good": 1,
+    "great": 2,
+    "excellent": 2,
+    "amazing": 2,
+    "awesome": 2,
+    "fast": 1,
+    "reliable": 1,
+    "easy": 1,
+    "helpful": 1,
+    "love": 2,
+    "recommend": 1,
+    "perfect": 2,
+    "friendly": 1,
+    "quick": 1,
+    "stable": 1,
+    "cheap": 1,
+    "affordable": 1,
+    "intuitive": 1,
+    "happy": 1,
+    "satisfied": 1,
+    "solid": 1,
+    "best": 2,
+    "responsive": 1,
+    "bon": 1,
+    "bonne": 1,
+    "bien": 1,
+    "super": 2,
+    "génial": 2,
+    "parfait": 2,
+    "rapide": 1,
+    "fiable": 1,
+    "facile": 1,
+    "efficace": 1,
+    "recommande": 1,
+    "satisfait": 1,
+    "satisfaite": 1,
+    "top": 1,
+    "réactif": 1,
+    "réactive": 1,
+    "intuitif": 1,
+    "agréable": 1,
+    "compétent": 1,
+    "merci": 1,
+    "abordable": 1,
+}
+_NEGATIVE = {
+    "bad": -1,
+    "terrible": -2,
+    "awful": -2,
+    "horrible": -2,
+    "worst": -2,
+    "slow": -1,
+    "unreliable": -2,
+    "expensive": -1,
+    "poor": -1,
+    "useless": -2,
+    "scam": -2,
+    "broken": -1,
+    "down": -1,
+    "outage": -1,
+    "disappointed": -1,
+    "disappointing": -1,
+    "nightmare": -2,
+    "rude": -1,
+    "confusing": -1,
+    "unstable": -1,
+    "lost": -1,
+    "avoid": -2,
+    "refused": -1,
+    "ignored": -1,
+    "waiting": -1,
+    "problem": -1,
+    "problems": -1,
+    "issue": -1,
+    "issues": -1,
+    "fraud": -2,
+    "suspended": -1,
+    "banned": -1,
+    "mauvais": -1,
+    "mauvaise": -1,
+    "nul": -2,
+    "nulle": -2,
+    "lent": -1,
+    "lente": -1,
+    "cher": -1,
+    "chère": -1,
+    "panne": -1,
+    "pannes": -1,
+    "arnaque": -2,
+    "inadmissible": -2,
+    "déçu": -1,
+    "déçue": -1,
+    "décevant": -1,
+    "catastrophique": -2,
+    "catastrophe": -2,
+    "fuir": -2,
+    "incompétent": -2,
+    "problème": -1,
+    "problèmes": -1,
+    "bloqué": -1,
+    "suspendu": -1,
+    "attente": -1,
+    "instable": -1,
+    "lenteur": -1,
+    "schlecht": -1,
+    "langsam": -1,
+    "teuer": -1,
+}
+_NEGATIONS = {
+    "not",
+    "no",
+    "never",
+    "don't",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "wasn't",
+    "pas",
+    "jamais",
+    "aucun",
+    "aucune",
+    "nicht",
+    "kein",
+    "keine",
+    "sans",
+    "without",
+}
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+_HUNDREDTH = Decimal("0.01")
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower().replace("’", "'")
+
+
+def themes(text: str) -> list[str]:
+    """The themes a review talks about, in ``THEMES`` order."""
+    lowered = f" {_normalise(text)} "
+    found = []
+    for theme in THEMES:
+        for word in _THEME_WORDS[theme]:
+            if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered):
+                found.append(theme)
+                break
+    return found
+
+
+def sentiment(text: str, stars: Decimal | None = None) -> Decimal:
+    """Lexicon sentiment of ``text`` in -1..1 (two decimals); the star rating when the text is neutral."""
+    words = _WORD.findall(_normalise(text))
+    total = 0
+    for i, word in enumerate(words):
+        weight = _POSITIVE.get(word, 0) + _NEGATIVE.get(word, 0)
+        if not weight:
+            continue
+        window = words[max(0, i - 3) : i]
+        if any(w in _NEGATIONS for w in window):
+            weight = -weight
+        total += weight
+    if total == 0:
+        if stars is None:
+            return Decimal("0.00")
+        value = (Decimal(stars) - 3) / 2
+        return max(Decimal(-1), min(Decimal(1), value)).quantize(_HUNDREDTH, ROUND_HALF_EVEN)
+    score = Decimal(total) / (Decimal(abs(total)) + 3)
+    return score.quantize(_HUNDREDTH, ROUND_HALF_EVEN)
+
+
+# --- ratings ----------------------------------------------------------------------------------------
+
+
+def latest_rating(session: Session, competitor: str | None, platform: str) -> RatingRow | None:
+    """The newest recorded aggregate of ``competitor`` on ``platform``."""
+    return session.scalars(
+        select(RatingRow)
+        .where(RatingRow.competitor == competitor, RatingRow.platform == platform)
+        .order_by(RatingRow.as_of.desc(), RatingRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def rating_change(
+    previous: RatingRow | None,
+    competitor: str | None,
+    platform: str,
+    score: Decimal,
+    count: int | None,
+    as_of: datetime,
+    url: str | None,
+) -> EventDraft | None:
+    """A ``rating_change`` event when the score moves by 0.1 or more (medium) or the count by 5% (low)."""
+    if previous is None:
+        return None
+    delta = score - previous.score
+    count_delta = (count - previous.count) if count is not None and previous.count is not None else 0
+    count_moved = (
+        previous.count is not None and count_delta != 0 and abs(count_delta) * 20 >= max(previous.count, 1)
+    )
+    if abs(delta) < Decimal("0.1") and not count_moved:
+        return None
+    importance = "medium" if abs(delta) >= Decimal("0.1") else "low"
+    arrow = "↑" if delta > 0 else "↓" if delta < 0 else "="
+    title = f"{competitor} {platform} rating {previous.score} → {score} {arrow}"
+    if count_delta:
+        title += f" ({count_delta:+d} reviews)"
+    return EventDraft(
+        kind="rating_change",
+        competitor=competitor,
+        title=title,
+        importance=importance,
+        dedup_key=f"rating_change:{competitor}:{platform}:{as_of.isoformat()}",
+        occurred_at=as_of,
+        url=url,
+        data={
+            "platform": platform,
+            "score": str(score),
+            "previous_score": str(previous.score),
+            "count": count,
+            "previous_count": previous.count,
+        },
+    )
+
+
+def record_manual_rating(
+    session: Session,
+    *,
+    competitor: str,
+    platform: str,
+    score: Decimal,
+    scale: Decimal = Decimal(5),
+    count: int | None = None,
+    as_of: datetime,
+    url: str | None = None,
+    entered_by: str = "cli",
+) -> tuple[RatingRow, EventDraft | None]:
+    """Record a G2 / Capterra (or other) aggregate read by hand; returns the row and any change event.
+
+    The web dashboard and ``veille ratings add`` both call this. Scores are on ``scale`` (5 by default).
+    """
+    platform = platform.lower()
+    if platform not in MANUAL_PLATFORMS:
+        raise ValidationError(f"unknown rating platform {platform!r}; one of {', '.join(MANUAL_PLATFORMS)}")
+    if not (Decimal(0) <= score <= scale):
+        raise ValidationError(f"score {score} is outside 0..{scale}")
+    if count is not None and count < 0:
+        raise ValidationError("the review count cannot be negative")
+    if as_of.tzinfo is None:
+        raise ValidationError("the date of a rating must carry a time zone")
+    previous = latest_rating(session, competitor, platform)
+    row = RatingRow(
+        competitor=competitor,
+        platform=platform,
+        score=score,
+        scale=scale,
+        count=count,
+        as_of=as_of,
+        url=url,
+        source_id=None,
+        entered_by=entered_by,
+    )
+    session.add(row)
+    session.flush()
+    draft = rating_change(previous, competitor, platform, score, count, as_of, url)
+    return row, draft
+
+
+# --- evidence for the matrix ------------------------------------------------------------------------
+
+
+def matrix_evidence(session: Session, competitor: str, *, samples: int = 3) -> dict[str, Any]:
+    """Evidence behind a competitor's Support and UX scores: review counts, mean sentiment, share of
+    negative reviews and a few example reviews per theme, plus the latest aggregate per platform."""
+    reviews = session.scalars(select(ReviewRow).where(ReviewRow.competitor == competitor)).all()
+    by_theme: dict[str, list[ReviewRow]] = defaultdict(list)
+    for review in reviews:
+        for theme in review.themes or []:
+            by_theme[theme].append(review)
+    out: dict[str, Any] = {"competitor": competitor, "reviews": len(reviews), "criteria": {}, "ratings": []}
+    for criterion in ("support", "ux"):
+        rows = by_theme.get(criterion, [])
+        scored = [r.sentiment for r in rows if r.sentiment is not None]
+        mean = (sum(scored, Decimal(0)) / len(scored)).quantize(_HUNDREDTH) if scored else None
+        negative = sum(1 for s in scored if s <= NEGATIVE)
+        newest = sorted(rows, key=lambda r: r.published_at or r.first_seen_at, reverse=True)[:samples]
+        out["criteria"][criterion] = {
+            "reviews": len(rows),
+            "mean_sentiment": str(mean) if mean is not None else None,
+            "negative_share": str((Decimal(negative) / len(scored)).quantize(_HUNDREDTH)) if scored else None,
+            "examples": [
+                {
+                    "platform": r.platform,
+                    "title": r.title,
+                    "sentiment": str(r.sentiment) if r.sentiment is not None else None,
+                    "url": r.url,
+                }
+                for r in newest
+            ],
+        }
+    platforms = session.scalars(
+        select(RatingRow.platform).where(RatingRow.competitor == competitor).distinct()
+    )
+    for platform in sorted(platforms):
+        row = latest_rating(session, competitor, platform)
+        if row is not None:
+            out["ratings"].append(
+                {
+                    "platform": platform,
+                    "score": str(row.score),
+                    "scale": str(row.scale),
+                    "count": row.count,
+                    "as_of": row.as_of.isoformat(),
+                    "url": row.url,
+                    "manual": row.entered_by is not None,
+                }
+            )
+    return out
