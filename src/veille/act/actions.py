@@ -147,7 +147,7 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
                 event,
                 now,
                 event.title,
-                {"pct": data.get("pct"), "data": data},
+                {"pct": data.get("pct", data.get("pct_change")), "data": data},
             )
         elif event.kind == "funding":
             flag_positioning(session, event, now, "funding")

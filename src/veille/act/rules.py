@@ -2,7 +2,7 @@
 
 A rule matches on event kind, competitor, importance and a few thresholds kept in ``conditions``:
 
-- ``min_change_pct``: ``|data.pct|`` of a price change at least this many percent;
+- ``min_change_pct``: ``|data.pct_change|`` (or ``data.pct``) of a price change at least this many percent;
 - ``min_impact``: an incident's ``data.impact`` at least this (``minor`` < ``major`` < ``critical``);
 - ``min_consecutive_failures``: a source failure that has failed at least N runs in a row, unless
   ``data.reason`` is one of ``or_reasons`` (a changed shape or a held snapshot alerts at once).
@@ -116,7 +116,7 @@ def matches(rule: AlertRule | RuleSpec, event: EventRow) -> bool:
 def conditions_hold(conditions: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
     """Check the thresholds of ``conditions`` against an event's ``data``."""
     if "min_change_pct" in conditions:
-        raw = data.get("pct")
+        raw = data.get("pct", data.get("pct_change"))  # the price detector writes pct_change
         if raw is None:
             return False
         try:
@@ -131,11 +131,23 @@ def conditions_hold(conditions: Mapping[str, Any], data: Mapping[str, Any]) -> b
             return False
     if "min_consecutive_failures" in conditions:
         reasons = conditions.get("or_reasons") or ()
-        if data.get("reason") not in reasons:
+        if failure_reason(data) not in reasons:
             failures = data.get("consecutive_failures")
             if not isinstance(failures, int) or failures < int(conditions["min_consecutive_failures"]):
                 return False
     return True
+
+
+def failure_reason(data: Mapping[str, Any]) -> str | None:
+    """Why a source failed, in the words rules use: ``shape`` when its parser no longer understands it."""
+    reason = data.get("reason")
+    if reason:
+        return str(reason)
+    if data.get("error_class") == "ParseError":
+        return "shape"
+    if data.get("error_class") == "FetchError":
+        return "fetch"
+    return None
 
 
 def ensure_defaults(session: Session) -> bool:
