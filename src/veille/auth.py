@@ -1,0 +1,140 @@
+"""Dashboard accounts: users with argon2 password hashes, roles, and API tokens.
+
+Only the sha256 of an API token is stored; the token itself is printed once when created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from veille.errors import NotFoundError, ValidationError
+from veille.store.models import ApiToken, User
+
+ROLES = ("viewer", "editor", "admin")
+"""Roles, weakest first: a viewer reads, an editor also edits, an admin also manages sources and users."""
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,119}$")
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "vl_"
+
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so timing does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a user's id, name and role (detached from any session)."""
+
+    id: int
+    name: str
+    role: str
+    last_seen_at: datetime | None = None
+
+    def can(self, role: str) -> bool:
+        """True if this principal has ``role`` or a stronger one."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _principal(user: User) -> Principal:
+    return Principal(user.id, user.name, user.role, user.last_seen_at)
+
+
+def add_user(session: Session, name: str, role: str, password: str) -> Principal:
+    """Create the account ``name``, or reset its role and password if it exists."""
+    if not NAME_RE.match(name):
+        raise ValidationError(f"invalid user name {name!r}: letters, digits, . _ @ - (at most 120)")
+    if role not in ROLES:
+        raise ValidationError(f"invalid role {role!r}: one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"the password must have at least {MIN_PASSWORD} characters")
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        user = User(name=name, role=role, password_hash=hash_password(password), created_at=_now())
+        session.add(user)
+    else:
+        user.role = role
+        user.password_hash = hash_password(password)
+    session.flush()
+    return _principal(user)
+
+
+def authenticate(session: Session, name: str, password: str) -> Principal | None:
+    """The user if ``password`` is theirs, else None. Rehashes outdated hashes."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return _principal(user)
+
+
+def get_user(session: Session, user_id: int) -> Principal | None:
+    user = session.get(User, user_id)
+    return _principal(user) if user is not None else None
+
+
+def list_users(session: Session) -> list[Principal]:
+    return [_principal(u) for u in session.scalars(select(User).order_by(User.name))]
+
+
+def touch(session: Session, user_id: int, when: datetime | None = None) -> None:
+    """Record that the user was seen now (the overview's "since my last visit")."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.last_seen_at = when or _now()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(session: Session, name: str) -> str:
+    """A new API token for user ``name``; only its sha256 is stored."""
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFoundError(f"no user {name!r}; create it with `veille users add`")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=_now()))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> Principal | None:
+    """The owner of API token ``token``, or None; records when it was last used."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None:
+        return None
+    now = _now()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+    return _principal(user)

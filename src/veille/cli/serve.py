@@ -1,0 +1,45 @@
+"""``veille serve``: the web dashboard and REST API (uvicorn)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from veille.cli._common import console, workspace
+from veille.cli.main import app
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Comma-separated proxy addresses trusted for X-Forwarded-Proto/For (TLS in front).",
+        ),
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the web dashboard and the REST API (/api/v1, OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from veille.web.app import create_app
+
+    ws = workspace(ctx)
+    ws.store  # noqa: B018 - fail early, with one clear line, if the workspace is not initialised
+    application = create_app(ws)
+    console.print(
+        f"veille dashboard on http://{host}:{port}/ (workspace {ws.home.resolve()})", highlight=False
+    )
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+        server_header=False,
+    )

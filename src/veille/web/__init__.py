@@ -1,0 +1,1 @@
+"""The web dashboard and REST API (``veille serve``): ``create_app(workspace)``."""

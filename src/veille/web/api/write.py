@@ -1,0 +1,233 @@
+"""Alerts and rules, sources, reports, notes, ratings, matrix scores and knowledge-base import."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from veille.errors import NotFoundError, ValidationError
+from veille.store.models import AlertRule
+from veille.web import kbview
+from veille.web.api import convert
+from veille.web.api import models as m
+from veille.web.data import events, notes, reports, signals, sources
+from veille.web.deps import ApiAdmin, ApiEditor, ApiViewer, db
+
+router = APIRouter()
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+def _rule(r: AlertRule) -> m.Rule:
+    return m.Rule(
+        id=r.id,
+        name=r.name,
+        kinds=list(r.kinds or []),
+        competitors=list(r.competitors or []),
+        min_importance=r.min_importance if r.min_importance in events.IMPORTANCE else "low",  # type: ignore[arg-type]
+        conditions={str(k): str(v) for k, v in (r.conditions or {}).items()},
+        channels=list(r.channels or []),
+        mode=r.mode if r.mode in ("immediate", "digest") else "immediate",  # type: ignore[arg-type]
+        enabled=r.enabled,
+    )
+
+
+@router.get("/alerts", response_model=m.AlertPage, tags=["alerts"])
+def list_alerts(
+    request: Request, user: ApiViewer, open: bool = False, limit: Limit = 50, cursor: Cursor = None
+) -> m.AlertPage:
+    """Alerts (the outbox), newest first; ``open=true``: pending, sending or failed only."""
+    with db(request) as session:
+        page = events.alerts_page(session, open_only=open, limit=limit, cursor=cursor)
+        return m.AlertPage(items=[convert.alert(a, e) for a, e in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/alert-rules", response_model=list[m.Rule], tags=["alerts"])
+def list_rules(request: Request, user: ApiViewer) -> list[m.Rule]:
+    with db(request) as session:
+        return [_rule(r) for r in events.rules(session)]
+
+
+@router.post("/alert-rules", response_model=m.Rule, status_code=201, tags=["alerts"])
+def create_rule(request: Request, user: ApiEditor, rule: m.RuleIn) -> m.Rule:
+    with db(request) as session:
+        if session.scalar(select(AlertRule).where(AlertRule.name == rule.name)):
+            raise ValidationError(f"a rule named {rule.name!r} exists")
+        row = AlertRule(**rule.model_dump())
+        session.add(row)
+        session.flush()
+        return _rule(row)
+
+
+@router.patch("/alert-rules/{rule_id}", response_model=m.Rule, tags=["alerts"])
+def update_rule(request: Request, rule_id: int, user: ApiEditor, patch: m.RulePatch) -> m.Rule:
+    with db(request) as session:
+        row = session.get(AlertRule, rule_id)
+        if row is None:
+            raise NotFoundError(f"no rule {rule_id}")
+        for key, value in patch.model_dump(exclude_none=True).items():
+            setattr(row, key, value)
+        session.flush()
+        return _rule(row)
+
+
+@router.delete("/alert-rules/{rule_id}", status_code=204, tags=["alerts"])
+def delete_rule(request: Request, rule_id: int, user: ApiEditor) -> Response:
+    with db(request) as session:
+        row = session.get(AlertRule, rule_id)
+        if row is None:
+            raise NotFoundError(f"no rule {rule_id}")
+        session.delete(row)
+    return Response(status_code=204)
+
+
+@router.get("/sources", response_model=list[m.Source], tags=["sources"])
+def list_sources(request: Request, user: ApiViewer) -> list[m.Source]:
+    """Every source with its state; a credential is only said present or missing."""
+    with db(request) as session:
+        return [convert.source(v) for v in sources.views(session, request.app.state.settings)]
+
+
+@router.patch("/sources/{source_id}", response_model=m.Source, tags=["sources"])
+def update_source(request: Request, source_id: str, user: ApiAdmin, patch: m.SourcePatch) -> m.Source:
+    """Enable or disable a source (admins)."""
+    with db(request) as session:
+        sources.set_enabled(session, source_id, patch.enabled)
+    with db(request) as session:
+        view = next(v for v in sources.views(session, request.app.state.settings) if v.id == source_id)
+    return convert.source(view)
+
+
+def _report(f: reports.ReportFile) -> m.Report:
+    return m.Report(
+        name=f.name, format=f.format, size=f.size, modified=f.modified, url=f"/api/v1/reports/{f.name}"
+    )
+
+
+@router.get("/reports", response_model=list[m.Report], tags=["reports"])
+def list_reports(request: Request, user: ApiViewer) -> list[m.Report]:
+    return [_report(f) for f in reports.files(request.app.state.workspace)]
+
+
+@router.post("/reports", response_model=m.Report, status_code=201, tags=["reports"])
+def create_report(request: Request, user: ApiEditor, spec: m.ReportIn) -> m.Report:
+    """Generate a report into the workspace's reports folder."""
+    made = reports.generate(request.app.state.workspace, spec.kind, spec.lang, spec.format, spec.competitor)
+    return _report(made)
+
+
+@router.get(
+    "/reports/{name}",
+    tags=["reports"],
+    response_class=FileResponse,
+    responses={200: {"content": {"text/markdown": {}, "text/html": {}, "application/pdf": {}}}},
+)
+def download_report(request: Request, name: str, user: ApiViewer) -> FileResponse:
+    path = reports.path_of(request.app.state.workspace, name)
+    return FileResponse(path, media_type=reports.MEDIA[path.suffix], filename=name)
+
+
+@router.get("/notes", response_model=m.NotePage, tags=["notes"])
+def list_notes(
+    request: Request,
+    user: ApiViewer,
+    kind: Annotated[str | None, Query(max_length=30)] = None,
+    competitor: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> m.NotePage:
+    """Manual intelligence: quarterly reviews, secret-shopping logs, analyst-report notes."""
+    with db(request) as session:
+        page = notes.page(session, kind=kind, competitor=competitor, limit=limit, cursor=cursor)
+        return m.NotePage(items=[convert.note(n) for n in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/notes", response_model=m.Note, status_code=201, tags=["notes"])
+def create_note(request: Request, user: ApiEditor, note: m.NoteIn) -> m.Note:
+    with db(request) as session:
+        row = notes.add_note(
+            session,
+            kind=note.kind,
+            competitor=note.competitor,
+            title=note.title,
+            body=note.body,
+            author=user.name,
+            score=Decimal(note.score) if note.score is not None else None,
+            happened_on=note.happened_on,
+            data=note.data,
+        )
+        return convert.note(row)
+
+
+@router.delete("/notes/{note_id}", status_code=204, tags=["notes"])
+def delete_note(request: Request, note_id: int, user: ApiEditor) -> Response:
+    with db(request) as session:
+        notes.delete_note(session, note_id)
+    return Response(status_code=204)
+
+
+@router.get("/ratings", response_model=m.RatingPage, tags=["notes"])
+def list_ratings(
+    request: Request,
+    user: ApiViewer,
+    competitor: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> m.RatingPage:
+    """Aggregate ratings (G2, Capterra, Trustpilot), scraped or entered by hand, newest first."""
+    with db(request) as session:
+        page = signals.ratings_page(session, competitor=competitor, limit=limit, cursor=cursor)
+        return m.RatingPage(items=[convert.rating(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/ratings", response_model=m.Rating, status_code=201, tags=["notes"])
+def create_rating(request: Request, user: ApiEditor, rating: m.RatingIn) -> m.Rating:
+    """Record a G2 or Capterra rating read by hand."""
+    with db(request) as session:
+        row = notes.add_rating(
+            session,
+            competitor=rating.competitor,
+            platform=rating.platform,
+            score=Decimal(rating.score),
+            scale=Decimal(rating.scale),
+            count=rating.count,
+            as_of=rating.as_of,
+            url=rating.url,
+            author=user.name,
+        )
+        return convert.rating(row)
+
+
+@router.put("/matrix/{competitor_id}/{criterion}", tags=["knowledge base"])
+def set_score(
+    request: Request, competitor_id: str, criterion: str, user: ApiEditor, score: m.ScoreIn
+) -> dict[str, Any]:
+    """Set one score of the comparison matrix, with its evidence."""
+    with db(request) as session:
+        kbview.set_score(
+            session, competitor_id, criterion, score.score, score.evidence, score.url or "", user.name
+        )
+    with db(request) as session:
+        kb = kbview.current(session)
+    return {
+        "competitor": competitor_id,
+        "criterion": criterion,
+        "score": score.score,
+        "evidence": kbview.evidence(kb, competitor_id, criterion),
+    }
+
+
+@router.post("/kb/import", response_model=m.ImportResult, status_code=201, tags=["knowledge base"])
+def import_kb(
+    request: Request,
+    user: ApiEditor,
+    document: Annotated[dict[str, Any], Body(description="An export document.")],
+) -> m.ImportResult:
+    """Import a knowledge base in the export shape of ``veille kb export --format json``."""
+    with db(request) as session:
+        revision = kbview.import_document(session, document, user.name)
+    return m.ImportResult(revision=revision, competitors=len(document.get("competitors") or []))

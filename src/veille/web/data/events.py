@@ -1,0 +1,109 @@
+"""Events, alerts, alert rules and actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from veille.store.models import Action, Alert, AlertRule, Channel, EventRow
+from veille.web.data import paging
+
+IMPORTANCE = ("low", "medium", "high")
+OPEN_ALERT_STATUSES = ("pending", "sending", "failed")
+
+
+def page(
+    session: Session,
+    *,
+    kind: str | None = None,
+    competitor: str | None = None,
+    since: datetime | None = None,
+    importance: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> paging.Page[EventRow]:
+    """Events newest first (by detection time), filtered, keyset-paginated."""
+    limit = paging.clamp(limit)
+    query = select(EventRow)
+    if kind:
+        query = query.where(EventRow.kind == kind)
+    if competitor:
+        query = query.where(EventRow.competitor == competitor)
+    if since is not None:
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        query = query.where(EventRow.detected_at >= since)
+    if importance in IMPORTANCE:
+        query = query.where(EventRow.importance.in_(IMPORTANCE[IMPORTANCE.index(importance) :]))
+    key = paging.decode(cursor, 2)
+    if key:
+        query = query.where(
+            or_(EventRow.detected_at < key[0], and_(EventRow.detected_at == key[0], EventRow.id < key[1]))
+        )
+    rows = list(
+        session.scalars(query.order_by(EventRow.detected_at.desc(), EventRow.id.desc()).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return paging.Page(rows, paging.encode(rows[-1].detected_at, rows[-1].id) if more and rows else None)
+
+
+def counts_since(session: Session, since: datetime, cap: int = 10000) -> dict[str, int]:
+    """Events detected since ``since``, counted by kind (at most ``cap`` rows are looked at)."""
+    recent = select(EventRow.kind).where(EventRow.detected_at >= since).limit(cap).subquery()
+    rows = session.execute(select(recent.c.kind, func.count()).group_by(recent.c.kind))
+    return dict(sorted(((str(k), int(n)) for k, n in rows), key=lambda kv: -kv[1]))
+
+
+def as_json(row: EventRow) -> dict[str, Any]:
+    """The CONTRACT shape of an event."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "competitor": row.competitor,
+        "title": row.title,
+        "importance": row.importance,
+        "occurred_at": row.occurred_at.isoformat() if row.occurred_at else None,
+        "detected_at": row.detected_at.isoformat(),
+        "url": row.url,
+        "data": row.data,
+    }
+
+
+def alerts_page(
+    session: Session, *, open_only: bool = False, limit: int = 50, cursor: str | None = None
+) -> paging.Page[tuple[Alert, EventRow | None]]:
+    """Alerts newest first, each with its event."""
+    limit = paging.clamp(limit)
+    query = select(Alert, EventRow).join(EventRow, EventRow.id == Alert.event_id, isouter=True)
+    if open_only:
+        query = query.where(Alert.status.in_(OPEN_ALERT_STATUSES))
+    key = paging.decode(cursor, 1)
+    if key:
+        query = query.where(Alert.id < key[0])
+    rows = [(a, e) for a, e in session.execute(query.order_by(Alert.id.desc()).limit(limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return paging.Page(rows, paging.encode(rows[-1][0].id) if more and rows else None)
+
+
+def alert_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status))
+    return {str(s): int(n) for s, n in rows}
+
+
+def rules(session: Session) -> list[AlertRule]:
+    return list(session.scalars(select(AlertRule).order_by(AlertRule.name).limit(500)))
+
+
+def channels(session: Session) -> list[Channel]:
+    return list(session.scalars(select(Channel).order_by(Channel.name).limit(500)))
+
+
+def open_actions(session: Session, competitor: str | None = None, limit: int = 20) -> list[Action]:
+    query = select(Action).where(Action.status == "open")
+    if competitor:
+        query = query.where(Action.competitor == competitor)
+    return list(session.scalars(query.order_by(Action.id.desc()).limit(limit)))

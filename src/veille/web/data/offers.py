@@ -1,0 +1,128 @@
+"""Offers: live prices and their history (``offer_versions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from veille.store.models import OfferVersion
+from veille.web.data import paging
+
+HISTORY_POINTS = 1000
+
+
+def live(
+    session: Session, competitor: str, category: str | None = None, limit: int = 200
+) -> list[OfferVersion]:
+    """The competitor's current offers, by category then price (cheapest first)."""
+    query = select(OfferVersion).where(OfferVersion.valid_to.is_(None), OfferVersion.competitor == competitor)
+    if category:
+        query = query.where(OfferVersion.category == category)
+    price = cast(OfferVersion.monthly_eur, Float)  # SQLite keeps decimals as text: order numerically
+    query = query.order_by(OfferVersion.category, OfferVersion.monthly_eur.is_(None), price)
+    return list(session.scalars(query.limit(limit)))
+
+
+def live_counts(session: Session) -> dict[str, int]:
+    """Number of current offers per competitor."""
+    rows = session.execute(
+        select(OfferVersion.competitor, func.count())
+        .where(OfferVersion.valid_to.is_(None))
+        .group_by(OfferVersion.competitor)
+    )
+    return {str(c): int(n) for c, n in rows}
+
+
+def history(
+    session: Session, competitor: str, sku: str, region: str | None = None, limit: int = HISTORY_POINTS
+) -> list[OfferVersion]:
+    """Every version of one offer (newest ``limit``), oldest first."""
+    query = select(OfferVersion).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
+    if region is not None:
+        query = query.where(OfferVersion.region == region)
+    rows = list(session.scalars(query.order_by(OfferVersion.valid_from.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
+def series(rows: Sequence[OfferVersion]) -> list[dict[str, Any]]:
+    """Chart points: one per version, monthly price in EUR (and the native price)."""
+    return [
+        {
+            "t": r.valid_from.isoformat(),
+            "y": str(r.monthly_eur) if r.monthly_eur is not None else None,
+            "native": str(r.price_monthly) if r.price_monthly is not None else None,
+            "currency": r.currency,
+        }
+        for r in rows
+    ]
+
+
+def chart_for(
+    session: Session, competitor: str, offers: Sequence[OfferVersion], most: int = 5
+) -> list[dict[str, Any]]:
+    """History series of up to ``most`` offers (one line each), for the price chart."""
+    out = []
+    for offer in [o for o in offers if o.monthly_eur is not None][:most]:
+        rows = history(session, competitor, offer.sku, offer.region, limit=300)
+        label = offer.name + (f" · {offer.region}" if offer.region else "")
+        out.append({"label": label, "points": series(rows)})
+    return out
+
+
+def page(
+    session: Session,
+    *,
+    competitor: str | None = None,
+    category: str | None = None,
+    current: bool = True,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> paging.Page[OfferVersion]:
+    """Offers (current ones by default), newest id first, keyset-paginated."""
+    limit = paging.clamp(limit)
+    query = select(OfferVersion)
+    if current:
+        query = query.where(OfferVersion.valid_to.is_(None))
+    if competitor:
+        query = query.where(OfferVersion.competitor == competitor)
+    if category:
+        query = query.where(OfferVersion.category == category)
+    key = paging.decode(cursor, 1)
+    if key:
+        query = query.where(OfferVersion.id < key[0])
+    rows = list(session.scalars(query.order_by(OfferVersion.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)
+
+
+def history_page(
+    session: Session, competitor: str, sku: str, region: str | None, limit: int, cursor: str | None
+) -> paging.Page[OfferVersion]:
+    """Versions of one offer, newest first, keyset-paginated over (valid_from, id)."""
+    limit = paging.clamp(limit)
+    query = select(OfferVersion).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
+    if region is not None:
+        query = query.where(OfferVersion.region == region)
+    key = paging.decode(cursor, 2)
+    if key:
+        when: datetime = key[0]
+        query = query.where(
+            or_(
+                OfferVersion.valid_from < when,
+                and_(OfferVersion.valid_from == when, OfferVersion.id < key[1]),
+            )
+        )
+    rows = list(
+        session.scalars(
+            query.order_by(OfferVersion.valid_from.desc(), OfferVersion.id.desc()).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return paging.Page(rows, paging.encode(rows[-1].valid_from, rows[-1].id) if more and rows else None)

@@ -1,0 +1,52 @@
+"""Keyset pagination: opaque cursors over (time, id) or id, newest first."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+
+from veille.errors import ValidationError
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def encode(*key: Any) -> str:
+    values = [k.isoformat() if isinstance(k, datetime) else k for k in key]
+    return base64.urlsafe_b64encode(orjson.dumps(values)).decode().rstrip("=")
+
+
+def decode(cursor: str | None, arity: int) -> list[Any] | None:
+    """The key a cursor stands for; ValidationError if it was not made here."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = orjson.loads(raw)
+    except (ValueError, orjson.JSONDecodeError):
+        raise ValidationError("invalid cursor") from None
+    if not isinstance(values, list) or len(values) != arity:
+        raise ValidationError("invalid cursor")
+    if arity == 2:
+        try:
+            when = datetime.fromisoformat(values[0])
+            values[0] = when if when.tzinfo else when.replace(tzinfo=UTC)
+        except (TypeError, ValueError):
+            raise ValidationError("invalid cursor") from None
+    if not isinstance(values[-1], int) or isinstance(values[-1], bool):
+        raise ValidationError("invalid cursor")
+    return values
+
+
+def clamp(limit: int) -> int:
+    return max(1, min(limit, MAX_LIMIT))

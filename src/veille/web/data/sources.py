@@ -1,0 +1,112 @@
+"""The watch plan's sources: the registry joined with their state (never a credential's value)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from veille.errors import NotFoundError
+from veille.settings import Settings
+from veille.store.models import SourceRun, SourceState
+
+
+@dataclass
+class SourceView:
+    id: str
+    competitor: str | None
+    kind: str
+    parser: str
+    url: str
+    cadence_seconds: int
+    description: str
+    enabled: bool
+    why_disabled: str | None
+    credential: str | None  # the setting's name
+    credential_present: bool | None  # None: no credential needed
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    consecutive_failures: int
+    next_run_at: datetime | None
+
+    @property
+    def health(self) -> str:
+        if not self.enabled:
+            return "disabled"
+        if self.last_status is None:
+            return "never"
+        return "failing" if self.last_status in ("failed", "suspect") else "ok"
+
+
+def _specs() -> list:  # type: ignore[type-arg]
+    from veille.sources import sources
+
+    return list(sources())
+
+
+def views(session: Session, settings: Settings) -> list[SourceView]:
+    """Every registered source with its state, sorted by competitor then id."""
+    states = {s.source_id: s for s in session.scalars(select(SourceState))}
+    out = []
+    for spec in _specs():
+        state = states.get(spec.id)
+        present = None if spec.credential is None else settings.credential(spec.credential) is not None
+        enabled = spec.enabled_by_default and spec.verified
+        why = None
+        if not spec.verified:
+            why = "unverified endpoint"
+        elif not spec.enabled_by_default:
+            why = "off by default"
+        if state is not None and state.enabled is not None:
+            enabled = state.enabled
+            why = None if enabled else "disabled by an operator"
+        if present is False:
+            enabled, why = False, f"credential {spec.credential} missing"
+        out.append(
+            SourceView(
+                spec.id,
+                spec.competitor,
+                spec.kind,
+                spec.parser,
+                spec.url,
+                int(spec.cadence.total_seconds()),
+                spec.description,
+                enabled,
+                why,
+                spec.credential,
+                present,
+                state.last_run_at if state else None,
+                state.last_status if state else None,
+                state.last_error if state else None,
+                state.consecutive_failures if state else 0,
+                state.next_run_at if state else None,
+            )
+        )
+    out.sort(key=lambda v: (v.competitor or "~", v.id))
+    return out
+
+
+def health_counts(items: list[SourceView]) -> dict[str, int]:
+    counts = {"ok": 0, "failing": 0, "never": 0, "disabled": 0}
+    for item in items:
+        counts[item.health] += 1
+    return counts
+
+
+def set_enabled(session: Session, source_id: str, enabled: bool) -> None:
+    """Enable or disable a source (the operator's choice, kept in ``source_state``)."""
+    if source_id not in {s.id for s in _specs()}:
+        raise NotFoundError(f"no source {source_id!r}")
+    state = session.get(SourceState, source_id)
+    if state is None:
+        session.add(SourceState(source_id=source_id, enabled=enabled, consecutive_failures=0))
+    else:
+        state.enabled = enabled
+
+
+def runs(session: Session, source_id: str, limit: int = 20) -> list[SourceRun]:
+    query = select(SourceRun).where(SourceRun.source_id == source_id).order_by(SourceRun.id.desc())
+    return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,108 @@
+"""Who is asking: the page visitor (session cookie + CSRF) and the API client (bearer token)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from veille.auth import Principal, get_user, touch, user_for_token
+from veille.web.security import CSRF_FIELD, CSRF_HEADER
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+class LoginRequired(Exception):
+    """An anonymous visitor asked for a page: redirect to /login."""
+
+
+@contextmanager
+def db(request: Request) -> Iterator[Session]:
+    """A session of the app's store, in one transaction."""
+    with request.app.state.store.session() as session:
+        yield session
+
+
+def page_user(request: Request) -> Principal:
+    """The signed-in user of a page request; anonymous visitors are sent to /login."""
+    data = request.app.state.sessions.load(request)
+    if data is None:
+        raise LoginRequired()
+    with db(request) as session:
+        user = get_user(session, data.user_id)
+        if user is None:
+            raise LoginRequired()
+        now = datetime.now(UTC)
+        if user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY:
+            touch(session, user.id, now)
+    request.state.user = user
+    request.state.csrf = data.csrf
+    request.state.since = data.since
+    return user
+
+
+async def _csrf(request: Request, user: Annotated[Principal, Depends(page_user)]) -> Principal:
+    if request.method not in SAFE_METHODS:
+        submitted = request.headers.get(CSRF_HEADER, "")
+        if not submitted:
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            submitted = value if isinstance(value, str) else ""
+        if not submitted or not secrets.compare_digest(submitted, request.state.csrf):
+            raise HTTPException(403, "The form expired or did not come from this site (CSRF check failed).")
+    return user
+
+
+def page_role(role: str) -> Callable[..., Principal]:
+    """A dependency: the signed-in user with ``role`` at least, CSRF-checked on writes."""
+
+    def check(user: Annotated[Principal, Depends(_csrf)]) -> Principal:
+        if not user.can(role):
+            raise HTTPException(403, f"This needs the {role} role.")
+        return user
+
+    return check
+
+
+PageViewer = Annotated[Principal, Depends(page_role("viewer"))]
+PageEditor = Annotated[Principal, Depends(page_role("editor"))]
+PageAdmin = Annotated[Principal, Depends(page_role("admin"))]
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An API token from `veille users token NAME`, sent as `Authorization: Bearer TOKEN`.",
+)
+
+
+def api_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> Principal:
+    """The owner of the bearer token; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
+    with db(request) as session:
+        user = user_for_token(session, credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def api_role(role: str) -> Callable[..., Principal]:
+    def check(user: Annotated[Principal, Depends(api_user)]) -> Principal:
+        if not user.can(role):
+            raise HTTPException(403, f"This needs the {role} role.")
+        return user
+
+    return check
+
+
+ApiViewer = Annotated[Principal, Depends(api_user)]
+ApiEditor = Annotated[Principal, Depends(api_role("editor"))]
+ApiAdmin = Annotated[Principal, Depends(api_role("admin"))]

@@ -1,0 +1,19 @@
+"""The dashboard's pages (server-rendered; every one but /login needs a signed-in user)."""
+
+from fastapi import APIRouter
+
+from veille.web.pages import (
+    alerts,
+    auth,
+    competitors,
+    manual,
+    matrix,
+    overview,
+    positioning,
+    reports,
+    sources,
+)
+
+router = APIRouter(include_in_schema=False)
+for module in (auth, overview, competitors, positioning, matrix, sources, alerts, reports, manual):
+    router.include_router(module.router)

@@ -1,0 +1,114 @@
+"""Alerts (the outbox) and the rules that raise them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy import select
+from starlette.responses import Response
+
+from veille.errors import NotFoundError, ValidationError
+from veille.store.models import AlertRule
+from veille.web import kbview
+from veille.web.data import events
+from veille.web.deps import PageEditor, PageViewer, db
+from veille.web.pages._util import back
+from veille.web.templating import render
+
+router = APIRouter()
+EVENT_KINDS = [
+    "price_change",
+    "offer_added",
+    "offer_removed",
+    "incident",
+    "incident_resolved",
+    "feature",
+    "mention",
+    "review",
+    "rating_change",
+    "hiring",
+    "funding",
+    "source_failure",
+]
+
+
+@router.get("/alerts")
+def alerts(
+    request: Request,
+    user: PageViewer,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    open: bool = False,
+) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session)
+        page = events.alerts_page(session, open_only=open, limit=30, cursor=cursor)
+        context = {
+            "alerts": page.items,
+            "next_cursor": page.next_cursor,
+            "open_only": open,
+            "counts": events.alert_counts(session),
+            "rules": events.rules(session),
+            "channels": events.channels(session),
+            "kinds": EVENT_KINDS,
+            "competitors": kbview.competitors(kb),
+            "names": kbview.names(kb),
+        }
+    return render(request, "alerts.html", context)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for v in values if v.strip()]
+
+
+@router.post("/alerts/rules")
+def add_rule(
+    request: Request,
+    user: PageEditor,
+    name: Annotated[str, Form(min_length=1, max_length=120)],
+    kinds: Annotated[list[str], Form()] = [],  # noqa: B006
+    competitors: Annotated[list[str], Form()] = [],  # noqa: B006
+    min_importance: Annotated[str, Form()] = "low",
+    channels: Annotated[list[str], Form()] = [],  # noqa: B006
+    mode: Annotated[str, Form()] = "immediate",
+) -> Response:
+    if min_importance not in events.IMPORTANCE or mode not in ("immediate", "digest"):
+        raise ValidationError("invalid importance or mode")
+    with db(request) as session:
+        if session.scalar(select(AlertRule).where(AlertRule.name == name.strip())):
+            raise ValidationError(f"a rule named {name.strip()!r} exists")
+        session.add(
+            AlertRule(
+                name=name.strip(),
+                kinds=_split(kinds),
+                competitors=_split(competitors),
+                min_importance=min_importance,
+                conditions={},
+                channels=_split(channels),
+                mode=mode,
+                enabled=True,
+            )
+        )
+    return back(request, "/alerts")
+
+
+@router.post("/alerts/rules/{rule_id}/enabled")
+def toggle_rule(
+    request: Request, rule_id: int, user: PageEditor, enabled: Annotated[bool, Form()]
+) -> Response:
+    with db(request) as session:
+        rule = session.get(AlertRule, rule_id)
+        if rule is None:
+            raise NotFoundError(f"no rule {rule_id}")
+        rule.enabled = enabled
+    return back(request, "/alerts")
+
+
+@router.post("/alerts/rules/{rule_id}/delete")
+def delete_rule(request: Request, rule_id: int, user: PageEditor) -> Response:
+    with db(request) as session:
+        rule = session.get(AlertRule, rule_id)
+        if rule is None:
+            raise NotFoundError(f"no rule {rule_id}")
+        session.delete(rule)
+    return back(request, "/alerts", "deleted")

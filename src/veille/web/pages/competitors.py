@@ -1,0 +1,84 @@
+"""Competitors by tier and threat, and one competitor's page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from veille.errors import NotFoundError
+from veille.web import kbview
+from veille.web.data import events, notes, offers, signals
+from veille.web.deps import PageViewer, db
+from veille.web.templating import render
+
+router = APIRouter()
+
+KNOWN_IDS = [
+    "vmcloud",
+    "ovhcloud",
+    "scaleway",
+    "hetzner",
+    "infomaniak",
+    "digitalocean",
+    "hostinger",
+    "contabo",
+    "vultr",
+    "lambda",
+    "coreweave",
+    "vastai",
+    "runpod",
+    "paperspace",
+    "aws",
+    "gcp",
+    "azure",
+]
+
+
+@router.get("/competitors")
+def competitors(request: Request, user: PageViewer) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session)
+        live = offers.live_counts(session)
+    return render(request, "competitors.html", {"groups": kbview.by_tier(kb), "live": live})
+
+
+@router.get("/competitors/{competitor_id}")
+def competitor(
+    request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
+) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session)
+        try:
+            profile = kbview.competitor(kb, competitor_id)
+        except NotFoundError:
+            if competitor_id not in KNOWN_IDS:
+                raise
+            profile = {"id": competitor_id, "name": competitor_id}
+        live = offers.live(session, competitor_id, category=category or None, limit=100)
+        chart = offers.chart_for(session, competitor_id, live)
+        context = {
+            "c": profile,
+            "offers": live,
+            "category": category or "",
+            "chart": chart,
+            "incidents": signals.incidents_page(session, competitor=competitor_id, limit=8).items,
+            "ratings": signals.latest_ratings(session, competitor_id),
+            "reviews": signals.reviews(session, competitor_id, limit=5),
+            "jobs": signals.jobs(session, competitor_id),
+            "news": signals.news(session, competitor_id, limit=10),
+            "events": events.page(session, competitor=competitor_id, limit=10).items,
+            "notes": notes.page(session, competitor=competitor_id, limit=5).items,
+            "matrix": kb.get("matrix") or {},
+            "kb_prices": _kb_prices(kb, competitor_id),
+        }
+    return render(request, "competitor.html", context)
+
+
+def _kb_prices(kb: dict, competitor_id: str) -> list[tuple[str, dict | None]]:  # type: ignore[type-arg]
+    table = kb.get("price_table") or {}
+    out = []
+    for product in table.get("products", []):
+        cell = ((table.get("prices") or {}).get(product.get("id")) or {}).get(competitor_id, "absent")
+        if cell != "absent":
+            out.append((str(product.get("label") or product.get("id")), cell))
+    return out

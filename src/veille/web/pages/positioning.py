@@ -1,0 +1,92 @@
+"""Price positioning: the table, the segmentation map and each product's price history."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from statistics import median
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from veille.web import kbview
+from veille.web.data import offers
+from veille.web.data import positioning as pos
+from veille.web.deps import PageViewer, db
+from veille.web.templating import render
+
+router = APIRouter()
+SERVICE_CRITERIA = ("support", "ux", "flexibility", "performance")
+MAX_LINES = 8
+
+
+def _dec(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Points of the map: price level (median ratio to us) against the mean matrix score."""
+    ratios: dict[str, list[Decimal]] = {}
+    for row in rows:
+        ratio = _dec(row.get("ratio_to_self"))
+        if ratio is not None:
+            ratios.setdefault(row["competitor"], []).append(ratio)
+    scores = (kb.get("matrix") or {}).get("scores") or {}
+    names = kbview.names(kb)
+    points = []
+    for competitor_id, values in ratios.items():
+        own = [v for v in (scores.get(competitor_id) or {}).values() if isinstance(v, int | float)]
+        if not own:
+            continue
+        points.append(
+            {
+                "label": names.get(competitor_id, competitor_id),
+                "x": float(median(values)),
+                "y": round(sum(own) / len(own), 2),
+            }
+        )
+    return points
+
+
+@router.get("/positioning")
+def positioning(request: Request, user: PageViewer) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session)
+        data = pos.table(session)
+        histories: dict[str, list[dict[str, Any]]] = {}
+        for row in data.get("rows", []):
+            offer = row.get("offer")
+            if row.get("basis") != "live" or not offer:
+                continue
+            lines = histories.setdefault(row["product"], [])
+            if len(lines) >= MAX_LINES:
+                continue
+            history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
+            lines.append(
+                {
+                    "label": kbview.names(kb).get(row["competitor"], row["competitor"]),
+                    "points": offers.series(history),
+                }
+            )
+    grid: dict[str, dict[str, dict[str, Any]]] = {}
+    competitors: list[str] = []
+    for row in data.get("rows", []):
+        grid.setdefault(row["product"], {})[row["competitor"]] = row
+        if row["competitor"] not in competitors:
+            competitors.append(row["competitor"])
+    me = kbview.self_id(kb)
+    order = {c.get("id"): i for i, c in enumerate(kbview.competitors(kb))}
+    competitors.sort(key=lambda c: (c != me, order.get(c, 999), c))
+    context = {
+        "data": data,
+        "grid": grid,
+        "competitors": competitors,
+        "names": kbview.names(kb),
+        "me": me,
+        "map": segmentation(kb, data.get("rows", [])),
+        "histories": histories,
+    }
+    return render(request, "positioning.html", context)

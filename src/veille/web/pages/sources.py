@@ -1,0 +1,49 @@
+"""The watch plan and its sources: status, last run, errors, enable or disable, credentials."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from veille.web import kbview
+from veille.web.data import sources
+from veille.web.deps import PageAdmin, PageViewer, db
+from veille.web.pages._util import back
+from veille.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/sources")
+def sources_page(request: Request, user: PageViewer) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session)
+        views = sources.views(session, request.app.state.settings)
+    context = {
+        "sources": views,
+        "health": sources.health_counts(views),
+        "watch_items": kb.get("watch_items") or [],
+        "names": kbview.names(kb),
+    }
+    return render(request, "sources.html", context)
+
+
+@router.get("/sources/{source_id}")
+def source_page(request: Request, source_id: str, user: PageViewer) -> Response:
+    with db(request) as session:
+        views = [v for v in sources.views(session, request.app.state.settings) if v.id == source_id]
+        if not views:
+            from veille.errors import NotFoundError
+
+            raise NotFoundError(f"no source {source_id!r}")
+        runs = sources.runs(session, source_id, limit=30)
+    return render(request, "source.html", {"s": views[0], "runs": runs})
+
+
+@router.post("/sources/{source_id}/enabled")
+def toggle(request: Request, source_id: str, user: PageAdmin, enabled: Annotated[bool, Form()]) -> Response:
+    with db(request) as session:
+        sources.set_enabled(session, source_id, enabled)
+    return back(request, "/sources", "enabled" if enabled else "disabled")

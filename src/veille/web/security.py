@@ -1,0 +1,196 @@
+"""Web security: response headers, signed session cookies, CSRF tokens, login rate limiting."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from veille.store.db import Store
+from veille.store.models import Setting
+
+SESSION_COOKIE = "veille_session"
+PRELOGIN_COOKIE = "veille_pre"
+LANG_COOKIE = "veille_lang"
+SESSION_MAX_AGE = 12 * 3600
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+)
+
+
+class SecurityHeaders:
+    """ASGI middleware: the security headers on every response; pages are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                names = {k.lower() for k, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
+                if not static and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def secret_key(store: Store, configured: str | None) -> str:
+    """The session secret: the configured one, else one generated once and kept in ``settings_kv``."""
+    if configured:
+        return configured
+    with store.session() as session:
+        row = session.scalar(select(Setting).where(Setting.key == "web.secret_key"))
+        if row is not None and isinstance(row.value.get("value"), str):
+            return str(row.value["value"])
+        value = secrets.token_urlsafe(48)
+        session.add(Setting(key="web.secret_key", value={"value": value}))
+    return value
+
+
+@dataclass
+class SessionData:
+    """What the session cookie carries: the user, the CSRF token and the previous visit time."""
+
+    user_id: int
+    csrf: str
+    since: str | None = None  # ISO time of the user's previous visit, for the overview
+
+
+class Sessions:
+    """Signed, timed cookies for sessions and the pre-login CSRF token."""
+
+    def __init__(self, secret: str) -> None:
+        self._session = URLSafeTimedSerializer(secret, salt="veille.session")
+        self._pre = URLSafeTimedSerializer(secret, salt="veille.prelogin")
+
+    def dump(self, data: SessionData) -> str:
+        return self._session.dumps({"u": data.user_id, "c": data.csrf, "s": data.since})
+
+    def load(self, request: Request) -> SessionData | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        try:
+            payload: Any = self._session.loads(raw, max_age=SESSION_MAX_AGE)
+            return SessionData(int(payload["u"]), str(payload["c"]), payload.get("s"))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+
+    def prelogin_token(self, request: Request) -> tuple[str, str | None]:
+        """The anonymous visitor's CSRF token, and a new cookie value to set if there was none."""
+        raw = request.cookies.get(PRELOGIN_COOKIE)
+        if raw:
+            try:
+                return str(self._pre.loads(raw, max_age=SESSION_MAX_AGE)), None
+            except BadSignature:
+                pass
+        token = secrets.token_urlsafe(24)
+        return token, self._pre.dumps(token)
+
+    def prelogin_check(self, request: Request, submitted: str) -> bool:
+        raw = request.cookies.get(PRELOGIN_COOKIE)
+        if not raw or not submitted:
+            return False
+        try:
+            expected = str(self._pre.loads(raw, max_age=SESSION_MAX_AGE))
+        except BadSignature:
+            return False
+        return secrets.compare_digest(expected, submitted)
+
+
+def is_https(request: Request) -> bool:
+    """True behind TLS (uvicorn rewrites the scheme from X-Forwarded-Proto of trusted proxies)."""
+    return request.url.scheme == "https"
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=is_https(request), path="/"
+    )
+
+
+def new_session(user_id: int, last_seen: datetime | None) -> SessionData:
+    return SessionData(
+        user_id, secrets.token_urlsafe(24), last_seen.astimezone(UTC).isoformat() if last_seen else None
+    )
+
+
+class LoginLimiter:
+    """Refuses logins after ``limit`` failures in ``window`` seconds, per client address and per name."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and q[0] <= now - self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, ip: str, name: str) -> int:
+        """Seconds to wait before trying again, or 0 when a try is allowed."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in (f"ip:{ip}", f"user:{name.lower()}"):
+                q = self._recent(key, now)
+                if len(q) >= self.limit:
+                    wait = max(wait, q[0] + self.window - now)
+        return int(wait) + 1 if wait > 0 else 0
+
+    def failed(self, ip: str, name: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in (f"ip:{ip}", f"user:{name.lower()}"):
+                self._recent(key, now).append(now)
+            if len(self._failures) > 10000:  # forget idle keys so memory stays bounded
+                for key in [k for k, q in self._failures.items() if not q or q[-1] <= now - self.window]:
+                    del self._failures[key]
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{name.lower()}", None)

@@ -1,0 +1,86 @@
+"""Jinja2 rendering: one environment per language, autoescaping everything."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from veille import __version__
+from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, negotiate, translations
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+NAV = (
+    ("/", "overview"),
+    ("/competitors", "competitors"),
+    ("/positioning", "positioning"),
+    ("/matrix", "matrix"),
+    ("/threats", "threats"),
+    ("/sources", "sources"),
+    ("/alerts", "alerts"),
+    ("/reports", "reports"),
+    ("/notes", "notes"),
+)
+
+
+def to_json_attr(value: Any) -> str:
+    """JSON for a ``data-`` attribute; autoescaping then quotes it for HTML (no raw markup ever)."""
+    return orjson.dumps(value, default=str).decode()
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        fmt=Formats(locale),
+        lang=locale,
+        locales=LOCALES,
+        language_names=LANGUAGE_NAMES,
+        version=__version__,
+        nav=NAV,
+    )
+    env.filters["json_attr"] = to_json_attr
+    env.filters["urlq"] = lambda v: quote(str(v), safe="")
+    return env
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` in the request's language with the common context (user, CSRF token...)."""
+    locale = getattr(request.state, "locale", None) or negotiate(request)
+    env = environment(locale)
+    user = getattr(request.state, "user", None)
+    csrf = getattr(request.state, "csrf", "")
+    data = {
+        "request": request,
+        "path": request.url.path,
+        "user": user,
+        "csrf": csrf,
+        "flash": request.query_params.get("done", ""),
+    }
+    data.update(context or {})
+    html = env.get_template(template).render(data)
+    response = HTMLResponse(html, status_code=status_code)
+    cookie = getattr(request.state, "set_prelogin", None)
+    if cookie:
+        from veille.web.security import PRELOGIN_COOKIE, SESSION_MAX_AGE, set_cookie
+
+        set_cookie(response, request, PRELOGIN_COOKIE, cookie, SESSION_MAX_AGE)
+    return response

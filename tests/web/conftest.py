@@ -1,0 +1,73 @@
+"""Fixtures of the web tests: an app over a seeded workspace, its users and their API tokens."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from tests.web import seed
+
+from veille.auth import add_user, new_token
+from veille.settings import Settings
+from veille.web.app import create_app
+from veille.workspace import Workspace
+
+PASSWORD = "correct horse battery"
+ROLES = ("viewer", "editor", "admin")
+
+
+@dataclass
+class Site:
+    workspace: Workspace
+    app: FastAPI
+    tokens: dict[str, str]
+
+
+def make_site(home: Path, signals: bool = True) -> Site:
+    ws = Workspace(Settings(home=home, database_url=None, secret_key="test-secret-key"))
+    ws.init_store()
+    tokens = {}
+    with ws.store.session() as session:
+        seed.load_kb(session)
+        if signals:
+            seed.load_signals(session)
+        for role in ROLES:
+            add_user(session, role, role, PASSWORD)
+            tokens[role] = new_token(session, role)
+    return Site(ws, create_app(ws), tokens)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    s = make_site(tmp_path / "ws")
+    yield s
+    s.workspace.store.dispose()
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Sign in through the form; returns the session's CSRF token."""
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf_of(page.text), "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/").text)
+
+
+@pytest.fixture
+def client(site: Site) -> Iterator[TestClient]:
+    with TestClient(site.app, base_url="http://127.0.0.1") as c:
+        yield c
