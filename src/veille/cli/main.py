@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` (or adds a group) when imported.
-COMMAND_MODULES = ("init", "kb", "sources", "watch", "events", "positioning", "report", "serve", "users", "demo", "review", "replay", "prices")
+COMMAND_MODULES = ("init", "kb", "sources", "watch", "events", "positioning", "report", "serve", "users", "demo", "review", "replay", "prices", "incidents", "signals", "alerts", "plan")
 
 
 def _version(value: bool) -> None:

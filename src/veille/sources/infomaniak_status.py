@@ -1,0 +1,135 @@
+"""Infomaniak's events API: ``GET https://api.infomaniak.com/2/events`` (parser ``infomaniak.events``).
+
+Needs a Bearer token with scope ``event`` (any Infomaniak account can create one; setting
+``VEILLE_INFOMANIAK_TOKEN``); the source stays disabled without it. Response: ``{result, data[],
+total, pages, page}``; an event is ``{id, url, type (impacting, maintenance_*, enhancement...),
+status (inprogress, planned, terminated...), description{title, description, translations[]},
+comments[], services[{id, name}], started_at, ended_at}`` with epoch-second times.
+The English translation is preferred for titles. The API gives no severity: impact ``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from veille.errors import ParseError
+from veille.observations import Incident, Observation
+from veille.sources._feedparse import load_json, parse_epoch
+from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources.statuspage import update_dict
+
+PID = "infomaniak.events"
+EVENTS_URL = "https://api.infomaniak.com/2/events"
+
+
+def _english(description: dict[str, Any]) -> tuple[str, str]:
+    for tr in description.get("translations") or []:
+        if isinstance(tr, dict) and tr.get("language") == "en" and tr.get("title"):
+            return str(tr["title"]), str(tr.get("body") or "")
+    return str(description.get("title") or ""), str(description.get("description") or "")
+
+
+def _event(event: Any, ctx: ParseContext) -> Incident:
+    if (
+        not isinstance(event, dict)
+        or event.get("id") is None
+        or not isinstance(event.get("description"), dict)
+    ):
+        raise ParseError(PID, "an event without id and description")
+    title, body = _english(event["description"])
+    if not title:
+        raise ParseError(PID, f"event {event['id']} has no title")
+    kind_word = str(event.get("type") or "").lower()
+    maintenance = kind_word.startswith("maintenance") or kind_word in ("enhancement", "planned")
+    raw = str(event.get("status") or "").lower()
+    ended = parse_epoch(event.get("ended_at"))
+    if raw == "terminated" or (ended is not None and ended <= ctx.fetched_at):
+        status = "completed" if maintenance else "resolved"
+    elif raw in ("planned", "scheduled", "upcoming"):
+        status = "scheduled"
+    else:
+        status = "in_progress" if maintenance else "ongoing"
+    updates = [update_dict(None, status, parse_epoch(event.get("started_at")), body)] if body else []
+    for comment in event.get("comments") or []:
+        if isinstance(comment, dict):
+            text = next(
+                (
+                    t.get("body")
+                    for t in comment.get("translation") or []
+                    if isinstance(t, dict) and t.get("language") == "en"
+                ),
+                None,
+            )
+            updates.insert(
+                0,
+                update_dict(
+                    None,
+                    "ongoing",
+                    parse_epoch(comment.get("started_at")),
+                    str(text or comment.get("body") or ""),
+                ),
+            )
+    services = tuple(
+        str(s["name"]) for s in event.get("services") or [] if isinstance(s, dict) and s.get("name")
+    )
+    url = str(event.get("url") or "")
+    return Incident(
+        competitor=ctx.competitor,
+        id=str(event["id"]),
+        title=title.strip(),
+        impact="none" if maintenance else "unknown",
+        status=status,
+        started_at=parse_epoch(event.get("started_at")),
+        resolved_at=ended if status in ("resolved", "completed") else None,
+        components=services,
+        url=url if url.startswith("http") else (f"https://infomaniakstatus.com/{url}" if url else None),
+        product=services[0] if services else None,
+        updates=tuple(updates),
+        kind="maintenance" if maintenance else "incident",
+    )
+
+
+@parser(PID, reads="Infomaniak GET /2/events (token with scope event), one page")
+def parse_events(body: bytes, ctx: ParseContext) -> list[Observation]:
+    data = load_json(body, PID)
+    if (
+        not isinstance(data, dict)
+        or data.get("result") != "success"
+        or not isinstance(data.get("data"), list)
+    ):
+        raise ParseError(PID, "no result=success with a data list: not an Infomaniak API answer")
+    return [_event(e, ctx) for e in data["data"]]
+
+
+def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
+    """Follow ``page`` up to ``pages``."""
+    try:
+        data = orjson.loads(body)
+        page, pages = int(data.get("page") or 1), int(data.get("pages") or 1)
+    except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return None
+    if page >= pages:
+        return None
+    return Request(request.url, request.method, {**request.params, "page": str(page + 1)}, request.headers)
+
+
+SOURCES = [
+    SourceSpec(
+        id="infomaniak.status",
+        competitor="infomaniak",
+        kind="incidents",
+        parser=PID,
+        url=EVENTS_URL,
+        params={"locale": "en"},
+        cadence=timedelta(minutes=2),
+        description="Infomaniak events API (incidents and maintenances), token with scope 'event'",
+        credential="infomaniak_token",
+        auth=bearer,
+        paginate=next_page,
+        max_pages=20,
+    )
+]

@@ -1,0 +1,112 @@
+"""status.io public status API (CoreWeave): ``https://api.status.io/1.0/status/<page id>``.
+
+``result.status_overall``, ``result.status[]`` (components with containers), ``result.incidents[]``
+(active incidents: ``_id``, ``name``, ``datetime_open``, ``messages[]`` with ``details``,
+``datetime``, ``state`` and ``status`` codes, ``components_affected``, ``containers_affected``) and
+``result.maintenance{active[], upcoming[]}``. Status codes: 100 operational, 200 maintenance, 300
+degraded, 400 partial disruption, 500 disruption, 600 security event. The API lists active events
+only, so resolutions come from the page's RSS feed (``coreweave.status.feed``); an incident that
+leaves this document is not marked resolved. The API path is unverified for CoreWeave (SOURCES.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from veille.errors import ParseError
+from veille.observations import Incident, Observation
+from veille.sources._feedparse import html_to_text, load_json, parse_date
+from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources.statuspage import update_dict
+
+PID = "statusio.status"
+PAGE_ID = "5e126e998f2f032e1f8f0f4b"
+IMPACT_BY_CODE = {100: "none", 200: "none", 300: "minor", 400: "major", 500: "critical", 600: "critical"}
+STATE_BY_CODE = {100: "investigating", 200: "identified", 300: "monitoring"}
+
+
+def _code(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event(obj: Any, ctx: ParseContext, *, maintenance: bool, upcoming: bool = False) -> Incident:
+    if not isinstance(obj, dict) or not obj.get("_id") or not isinstance(obj.get("name"), str):
+        raise ParseError(PID, "an event without _id and name")
+    messages = [m for m in obj.get("messages") or [] if isinstance(m, dict)]
+    messages.sort(key=lambda m: str(m.get("datetime") or ""), reverse=True)
+    updates = []
+    for m in messages:
+        state = STATE_BY_CODE.get(_code(m.get("state")) or 0, "ongoing")
+        updates.append(
+            update_dict(
+                m.get("_id"), state, parse_date(m.get("datetime")), html_to_text(str(m.get("details") or ""))
+            )
+        )
+    codes = [c for c in (_code(m.get("status")) for m in messages) if c in IMPACT_BY_CODE]
+    if maintenance:
+        impact, status = "none", "scheduled" if upcoming else "in_progress"
+        started = parse_date(obj.get("datetime_planned_start")) or parse_date(obj.get("datetime_open"))
+    else:
+        impact = IMPACT_BY_CODE[max(codes)] if codes else "unknown"
+        status = updates[0]["status"] if updates else "investigating"
+        started = parse_date(obj.get("datetime_open")) or (
+            parse_date(messages[-1].get("datetime")) if messages else None
+        )
+    names = [
+        c.get("name")
+        for c in (obj.get("components_affected") or []) + (obj.get("containers_affected") or [])
+        if isinstance(c, dict)
+    ]
+    return Incident(
+        competitor=ctx.competitor,
+        id=str(obj["_id"]),
+        title=obj["name"].strip(),
+        impact=impact,
+        status=status,
+        started_at=started,
+        resolved_at=None,
+        components=tuple(dict.fromkeys(n for n in names if isinstance(n, str))),
+        url=f"https://status.coreweave.com/pages/{'maintenance' if maintenance else 'incident'}/{PAGE_ID}/{obj['_id']}",
+        updated_at=parse_date(messages[0].get("datetime")) if messages else None,
+        updates=tuple(updates),
+        kind="maintenance" if maintenance else "incident",
+    )
+
+
+@parser(PID, reads="status.io public API /1.0/status/<page id> (active incidents and maintenances)")
+def parse_statusio(body: bytes, ctx: ParseContext) -> list[Observation]:
+    data = load_json(body, PID)
+    result = data.get("result") if isinstance(data, dict) else None
+    if (
+        not isinstance(result, dict)
+        or not isinstance(result.get("status_overall"), dict)
+        or not isinstance(result.get("incidents"), list)
+    ):
+        raise ParseError(
+            PID, "no result.status_overall and result.incidents: not a status.io status document"
+        )
+    out: list[Observation] = [_event(i, ctx, maintenance=False) for i in result["incidents"]]
+    maintenance = result.get("maintenance") or {}
+    if not isinstance(maintenance, dict):
+        raise ParseError(PID, "result.maintenance is not an object")
+    out += [_event(m, ctx, maintenance=True) for m in maintenance.get("active") or []]
+    out += [_event(m, ctx, maintenance=True, upcoming=True) for m in maintenance.get("upcoming") or []]
+    return out
+
+
+SOURCES = [
+    SourceSpec(
+        id="coreweave.status.api",
+        competitor="coreweave",
+        kind="incidents",
+        parser=PID,
+        url=f"https://api.status.io/1.0/status/{PAGE_ID}",
+        cadence=timedelta(minutes=2),
+        description="CoreWeave status.io API: active incidents (impact codes) and maintenances",
+        verified=False,
+    )
+]
