@@ -6,7 +6,8 @@ Prices are USD, net of tax, the same in every region (``regions[]`` only says wh
 deployed, so one offer per size with the regions in ``extra``); ``price_monthly`` is a cap at 672 hours
 (``monthly_cap_hours = 672``). ``memory`` is in MiB (reported in binary GB: 4096 -> 4), ``disk`` in GB,
 ``transfer`` in TB per month. GPU Droplets carry ``gpu_info{count, model, vram{amount, unit}}`` and only
-show up for teams with GPU access: the list depends on the account. ``available`` is kept on the offer.
+show up for teams with GPU access: the list depends on the account. ``vram`` is the size's total,
+divided by ``count`` for the per-GPU memory. ``available`` is kept on the offer.
 """
 
 from __future__ import annotations
@@ -82,13 +83,13 @@ def parse_sizes(body: bytes, ctx: ParseContext) -> list[Observation]:
         if gpu_info:
             vram = obj(gpu_info.get("vram"))
             amount = optional_decimal(vram, "amount", pid, f"{where} gpu_info.vram")
+            count = decimal_field(gpu_info, "count", pid, f"{where} gpu_info")
             per_gpu = None
-            if amount is not None:
+            if amount is not None and count > 0:
                 factor = _VRAM_UNITS.get(str(vram.get("unit", "gib")).lower())
                 if factor is None:
                     fail(pid, f"{where}: unknown gpu_info.vram.unit {vram.get('unit')!r}")
-                per_gpu = clean(amount * factor)
-            count = decimal_field(gpu_info, "count", pid, f"{where} gpu_info")
+                per_gpu = clean(amount * factor / count)  # vram is the size's total
             gpu = gpu_fields(text_field(gpu_info, "model", pid, f"{where} gpu_info"), count, per_gpu)
         offers.append(
             Offer(
