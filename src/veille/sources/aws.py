@@ -1,0 +1,299 @@
+"""AWS EC2 bulk offer files: Linux on-demand prices per EU region, streamed.
+
+``GET https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/{region}/index.json``, no
+auth. ``.../current/region_index.json`` lists the regions and their ``currentVersionUrl``; the
+``current`` path always serves the latest version, so each region is one source. A regional file is
+hundreds of MB: the fetcher spools it to disk and ``aws.offer`` (a streaming parser) reads it with
+ijson in constant memory.
+
+Two passes of ijson's C parser over the file: the first keeps the ``products`` that pass the filter
+(Linux, no pre-installed software, shared tenancy, capacitystatus Used, "No License required", an AWS
+Region, product family "Compute Instance" or "Compute Instance (bare metal)") as small tuples; the
+second reads ``terms.OnDemand`` and keeps the hourly ``USD`` price of those SKUs only. Memory stays
+flat whatever the file size, and the order of ``products`` and ``terms`` in the file does not matter
+(real files put products first). A body that cannot seek is spooled to a temporary file first. A
+truncated file raises ``ParseError``.
+
+GPU models are not in the offer file (only the count, ``gpu``); they come from the instance family
+(``GPU_FAMILIES``), with ``gpuMemory`` used when the family is unknown.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any, NamedTuple
+
+import ijson
+
+from veille.errors import ParseError
+from veille.normalise.gpu import canonical_gpu
+from veille.observations import HOURS_PER_MONTH, Observation, Offer
+from veille.sources._registry import ParseContext, SourceSpec, parser
+
+try:  # the C backend is ~10x faster; fall back to whatever ijson picked
+    from ijson.backends import yajl2_c as _backend
+except ImportError:  # pragma: no cover - depends on the wheel
+    _backend = ijson
+
+PARSER_ID = "aws.offer"
+BASE = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current"
+REGION_INDEX_URL = f"{BASE}/region_index.json"
+EU_REGIONS = (
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+)
+CHUNK = 1 << 20
+
+# Instance family -> GPU (canonical name input) for the families whose offer records carry only a count.
+GPU_FAMILIES = {
+    "p2": "K80", "p3": "V100 16GB", "p3dn": "V100 32GB", "p4d": "A100 40GB", "p4de": "A100 80GB",
+    "p5": "H100 80GB", "p5e": "H200", "p5en": "H200", "p6-b200": "B200", "p6e-gb200": "GB200",
+    "g3": "M60", "g3s": "M60", "g4dn": "T4", "g4ad": "Radeon Pro V520", "g5": "A10G", "g5g": "T4G",
+    "g6": "L4", "g6e": "L40S", "g6f": "L4", "gr6": "L4", "gr6f": "L4", "g7e": "RTX PRO 6000", "dl1": "Gaudi",
+}  # fmt: skip
+
+_WANTED = {
+    "operatingSystem": "Linux",
+    "preInstalledSw": "NA",
+    "tenancy": "Shared",
+    "capacitystatus": "Used",
+}
+_FAMILIES = {"Compute Instance": False, "Compute Instance (bare metal)": True}
+_SIZE = re.compile(r"^([\d.,]+)\s*(GiB|GB|TiB|TB)$")
+_STORAGE = re.compile(r"^(\d+)\s*x\s*([\d,]+)")
+
+
+class Product(NamedTuple):
+    instance_type: str
+    region: str | None
+    vcpu: Decimal | None
+    ram_gb: Decimal | None
+    disk_gb: Decimal | None
+    gpu_model: str | None
+    gpu_count: Decimal | None
+    arch: str
+    bare_metal: bool
+
+
+def _fail(message: str) -> ParseError:
+    return ParseError(PARSER_ID, message)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _number(text: Any) -> Decimal | None:
+    if not isinstance(text, str) or not text or text == "NA":
+        return None
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def _gib(text: Any) -> Decimal | None:
+    match = _SIZE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        return None
+    value = Decimal(match[1].replace(",", ""))
+    return value * 1024 if match[2] in ("TiB", "TB") else value
+
+
+def product_of(record: Any) -> Product | None:
+    """The kept fields of one ``products`` record, or None when the filter drops it."""
+    if not isinstance(record, dict):
+        raise _fail("a products entry is not an object")
+    family = record.get("productFamily")
+    attrs = record.get("attributes")
+    if family not in _FAMILIES or not isinstance(attrs, dict):
+        return None
+    for key, value in _WANTED.items():
+        if attrs.get(key) != value:
+            return None
+    if attrs.get("licenseModel", "No License required") != "No License required":
+        return None
+    if attrs.get("locationType", "AWS Region") != "AWS Region":
+        return None
+    instance_type = attrs.get("instanceType")
+    if not isinstance(instance_type, str) or not instance_type:
+        raise _fail(f"product {record.get('sku')!r}: compute instance without instanceType")
+    gpu_count = _number(attrs.get("gpu"))
+    gpu_model = None
+    if gpu_count:
+        name = GPU_FAMILIES.get(instance_type.split(".")[0])
+        total = _gib(attrs.get("gpuMemory"))
+        if name:
+            gpu_model = canonical_gpu(name)
+        elif total:
+            gpu_model = canonical_gpu("GPU", total / gpu_count)
+    storage = attrs.get("storage")
+    disk = _STORAGE.match(storage) if isinstance(storage, str) else None
+    processor = str(attrs.get("physicalProcessor", ""))
+    return Product(
+        instance_type=instance_type,
+        region=attrs.get("regionCode"),
+        vcpu=_number(attrs.get("vcpu")),
+        ram_gb=_gib(attrs.get("memory")),
+        disk_gb=Decimal(disk[1]) * Decimal(disk[2].replace(",", "")) if disk else None,
+        gpu_model=gpu_model,
+        gpu_count=gpu_count or None,
+        arch="arm64" if "Graviton" in processor or "AWS" in processor.split(" ")[:1] else "x86_64",
+        bare_metal=_FAMILIES[family],
+    )
+
+
+def hourly_usd(terms: Any) -> Decimal | None:
+    """The USD price per ``Hrs`` of one SKU's on-demand terms (reserved-like terms are ignored)."""
+    if not isinstance(terms, dict):
+        raise _fail("a terms.OnDemand entry is not an object")
+    for term in terms.values():
+        if not isinstance(term, dict) or (term.get("termAttributes") or {}).get("LeaseContractLength"):
+            continue
+        for dimension in (term.get("priceDimensions") or {}).values():
+            if isinstance(dimension, dict) and dimension.get("unit") == "Hrs":
+                price = _number((dimension.get("pricePerUnit") or {}).get("USD"))
+                if price is None:
+                    raise _fail(f"rate {dimension.get('rateCode')!r}: pricePerUnit.USD is not a number")
+                return price
+    return None
+
+
+class _Scan(NamedTuple):
+    products: dict[str, Product]
+    prices: dict[str, Decimal]
+    seen_products: int
+    seen_terms: int
+
+
+def _scan(body: IO[bytes]) -> _Scan:
+    """Two passes of the C parser: kept products first, then the on-demand terms of those SKUs.
+
+    Two file-driven passes are faster than one pass feeding two push parsers (ijson's push
+    interface is several times slower), and they do not depend on the order of the keys.
+    """
+    products: dict[str, Product] = {}
+    seen_products = 0
+    for sku, record in _backend.kvitems(body, "products", buf_size=CHUNK):
+        seen_products += 1
+        product = product_of(record)
+        if product is not None:
+            products[str(sku)] = product
+    body.seek(0)
+    prices: dict[str, Decimal] = {}
+    seen_terms = 0
+    for sku, terms in _backend.kvitems(body, "terms.OnDemand", buf_size=CHUNK):
+        seen_terms += 1
+        if sku in products:
+            price = hourly_usd(terms)
+            if price is not None:
+                prices[sku] = price
+    return _Scan(products, prices, seen_products, seen_terms)
+
+
+def _offers(stream: _Scan, competitor: str) -> Iterator[Offer]:
+    """One offer per (instance type, region): duplicate records keep the lowest price."""
+    best: dict[tuple[str, str | None], tuple[Decimal, str, Product]] = {}
+    for sku, product in stream.products.items():
+        price = stream.prices.get(sku)
+        if price is None or price <= 0:
+            continue
+        key = (product.instance_type, product.region)
+        if key not in best or (price, sku) < best[key][:2]:
+            best[key] = (price, sku, product)
+    for price, sku, product in best.values():
+        gpu = product.gpu_count is not None
+        yield Offer(
+            competitor=competitor,
+            sku=product.instance_type,
+            name=product.instance_type,
+            category="gpu" if gpu else "bare_metal" if product.bare_metal else "vps",
+            currency="USD",
+            price_hourly=price.normalize(),
+            price_monthly=(price * HOURS_PER_MONTH).normalize(),
+            vcpu=product.vcpu,
+            ram_gb=product.ram_gb,
+            disk_gb=product.disk_gb,
+            gpu_model=product.gpu_model,
+            gpu_count=product.gpu_count,
+            arch=product.arch,
+            region=product.region,
+            extra={"aws_sku": sku},
+        )
+
+
+@parser(
+    PARSER_ID, reads="AWS EC2 bulk offer file of one region (JSON, hundreds of MB, streamed)", streaming=True
+)
+def parse_offer(body: IO[bytes], ctx: ParseContext) -> list[Observation]:
+    """Linux shared-tenancy on-demand instance offers of one regional offer file."""
+    if not body.seekable():  # the two passes need to rewind; spool what cannot be
+        spooled = tempfile.SpooledTemporaryFile(max_size=CHUNK * 8)  # noqa: SIM115 - closed below
+        try:
+            shutil.copyfileobj(body, spooled, CHUNK)
+            spooled.seek(0)
+            return parse_offer(spooled, ctx)
+        finally:
+            spooled.close()
+    start = body.tell()
+    head = body.read(512).lstrip()
+    body.seek(start)
+    if not head:
+        raise _fail("empty body: expected an EC2 offer file")
+    if head.startswith(b"<"):
+        raise _fail("got HTML/XML where the JSON offer file was expected (an error page?)")
+    try:
+        stream = _scan(body)
+    except ijson.IncompleteJSONError as exc:
+        raise _fail(f"truncated or malformed offer file: {_first_line(exc)}") from None
+    except ijson.JSONError as exc:
+        raise _fail(f"malformed offer file: {_first_line(exc)}") from None
+    if not stream.seen_products:
+        raise _fail("no 'products' object: not an EC2 offer file (has the format changed?)")
+    if not stream.seen_terms:
+        raise _fail("no 'terms.OnDemand' object: the offer file has no on-demand prices")
+    offers: list[Observation] = list(_offers(stream, ctx.competitor or "aws"))
+    if not offers:
+        raise _fail(
+            f"none of the {stream.seen_products} products is a Linux shared on-demand instance with an hourly USD price"
+        )
+    return offers
+
+
+def region_urls(index: Mapping[str, Any]) -> dict[str, str]:
+    """``regionCode -> offer file URL`` from ``region_index.json`` (``currentVersionUrl`` paths)."""
+    regions = index.get("regions")
+    if not isinstance(regions, dict):
+        raise _fail("region_index.json without a 'regions' object")
+    host = "https://pricing.us-east-1.amazonaws.com"
+    return {
+        code: host + entry["currentVersionUrl"]
+        for code, entry in regions.items()
+        if "currentVersionUrl" in entry
+    }
+
+
+SOURCES = [
+    SourceSpec(
+        id=f"aws.offer.{region}",
+        competitor="aws",
+        kind="prices",
+        parser=PARSER_ID,
+        url=f"{BASE}/{region}/index.json",
+        cadence=timedelta(hours=24),
+        description=f"AWS EC2 offer file for {region} (Linux on-demand, USD; streamed)",
+        streaming=True,
+    )
+    for region in EU_REGIONS
+]

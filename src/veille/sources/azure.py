@@ -1,0 +1,303 @@
+"""Azure Retail Prices API: Linux virtual machine prices per EU region, in EUR.
+
+``GET https://prices.azure.com/api/retail/prices`` with ``$filter=serviceName eq 'Virtual Machines' and
+priceType eq 'Consumption' and armRegionName eq '<region>'`` and ``currencyCode='EUR'``; no auth.
+Pages hold 100 items and end with ``NextPageLink`` (null on the last page). Every page is parsed on
+its own (``azure.retail``).
+
+Kept: pay-as-you-go Linux rows priced per hour. Dropped client side (the API filter cannot do it):
+Windows (``productName`` ending in " Windows"), "Low Priority" meters, "Cloud Services" and dedicated
+hosts, non-hourly units, zero prices. Rows whose ``skuName`` contains "Spot" are ``billing="spot"``.
+
+vCPU and RAM are not in the API: ``decode_size`` derives them from ``armSkuName`` for the families
+whose naming is regular (see its docstring) and leaves them null otherwise. Decoding is cached per
+name, and the page loop does little per row, because a region is thousands of rows (200k in all).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+
+from veille.errors import ParseError
+from veille.normalise.gpu import canonical_gpu
+from veille.observations import HOURS_PER_MONTH, Observation, Offer
+from veille.sources._price_json import guarded
+from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+
+PARSER_ID = "azure.retail"
+URL = "https://prices.azure.com/api/retail/prices"
+EU_REGIONS = (
+    "westeurope",
+    "northeurope",
+    "francecentral",
+    "germanywestcentral",
+    "swedencentral",
+    "italynorth",
+    "polandcentral",
+    "spaincentral",
+    "switzerlandnorth",
+    "uksouth",
+)
+
+
+class VmSize(NamedTuple):
+    vcpu: Decimal | None
+    ram_gb: Decimal | None
+    gpu_model: str | None = None
+    gpu_count: Decimal | None = None
+    arch: str | None = None
+    gpu_family: bool = False
+
+
+_NAME = re.compile(
+    r"^(?:Standard|Basic)_(?P<family>[A-Z]+)(?P<size>\d+)(?:-(?P<active>\d+))?(?P<feat>[a-z]*)"
+    r"(?:_(?P<accel>[A-Z][A-Za-z0-9]*?))?(?:_v(?P<version>\d+))?(?:_Promo)?$"
+)
+
+# B-series v1 (burstable): vCPU and GiB per size, from the Azure size pages.
+_B_V1: dict[str, tuple[int, str]] = {
+    "B1ls": (1, "0.5"), "B1s": (1, "1"), "B1ms": (1, "2"), "B2s": (2, "4"), "B2ms": (2, "8"),
+    "B4ms": (4, "16"), "B8ms": (8, "32"), "B12ms": (12, "48"), "B16ms": (16, "64"), "B20ms": (20, "80"),
+}  # fmt: skip
+# Av2: vCPU and GiB per size.
+_A_V2 = {
+    "A1": (1, 2),
+    "A2": (2, 4),
+    "A4": (4, 8),
+    "A8": (8, 16),
+    "A2m": (2, 16),
+    "A4m": (4, 32),
+    "A8m": (8, 64),
+}
+# GPU sizes: armSkuName without "Standard_" -> (vCPU, GiB, GPU name, GPU count).
+_GPU_SIZES: dict[str, tuple[int, int, str, str]] = {
+    "NC4as_T4_v3": (4, 28, "T4", "1"), "NC8as_T4_v3": (8, 56, "T4", "1"),
+    "NC16as_T4_v3": (16, 110, "T4", "1"), "NC64as_T4_v3": (64, 440, "T4", "4"),
+    "NC24ads_A100_v4": (24, 220, "A100 80GB", "1"), "NC48ads_A100_v4": (48, 440, "A100 80GB", "2"),
+    "NC96ads_A100_v4": (96, 880, "A100 80GB", "4"),
+    "NC40ads_H100_v5": (40, 320, "H100 NVL", "1"), "NC80adis_H100_v5": (80, 640, "H100 NVL", "2"),
+    "NCC40ads_H100_v5": (40, 320, "H100 NVL", "1"),
+    "NC6s_v3": (6, 112, "V100 16GB", "1"), "NC12s_v3": (12, 224, "V100 16GB", "2"),
+    "NC24s_v3": (24, 448, "V100 16GB", "4"), "NC24rs_v3": (24, 448, "V100 16GB", "4"),
+    "ND40rs_v2": (40, 672, "V100 32GB", "8"),
+    "ND96asr_v4": (96, 900, "A100 40GB", "8"), "ND96amsr_A100_v4": (96, 1900, "A100 80GB", "8"),
+    "ND96isr_H100_v5": (96, 1900, "H100 80GB", "8"), "ND96isr_H200_v5": (96, 1850, "H200", "8"),
+    "ND96isr_MI300X_v5": (96, 1850, "MI300X", "8"),
+    "NV6ads_A10_v5": (6, 55, "A10", "1/6"), "NV12ads_A10_v5": (12, 110, "A10", "1/3"),
+    "NV18ads_A10_v5": (18, 220, "A10", "1/2"), "NV36ads_A10_v5": (36, 440, "A10", "1"),
+    "NV36adms_A10_v5": (36, 880, "A10", "1"), "NV72ads_A10_v5": (72, 880, "A10", "2"),
+    "NV12s_v3": (12, 112, "M60", "1"), "NV24s_v3": (24, 224, "M60", "2"), "NV48s_v3": (48, 448, "M60", "4"),
+}  # fmt: skip
+
+
+def _fraction(text: str) -> Decimal:
+    num, _, den = text.partition("/")
+    return Decimal(num) / Decimal(den) if den else Decimal(num)
+
+
+@lru_cache(maxsize=8192)
+def decode_size(arm_sku_name: str) -> VmSize:
+    """vCPU, RAM (GiB), GPU and architecture of an Azure VM size, from its name alone.
+
+    Decoded families (the number in the name is the vCPU count; a constrained size ``E4-2s_v5`` has
+    the active count after the dash and the memory of the full size):
+
+    - D v3 and later: 4 GiB per vCPU, 2 with ``l`` (low memory); ``p`` means Arm (Ampere/Cobalt);
+    - E v3 and later: 8 GiB per vCPU (E64 v3 432 GiB, E96/E104 672 GiB);
+    - F v1 and v2: 2 GiB per vCPU; F v6+: 2 with ``l``, 8 with ``m``, else 4;
+    - B v1 (table), B v2: 4 GiB per vCPU, 2 with ``l``, 0.5 with ``t``;
+    - A v2 (table); L v2 and later: 8 GiB per vCPU;
+    - NC / ND / NV GPU sizes from a table (model and count per GPU SKU).
+
+    Everything else (D v2, G, H, M, DC, EC, older A...) keeps vCPU and RAM null rather than a guess;
+    N-series sizes outside the table are still marked as GPU sizes.
+    """
+    short = arm_sku_name.partition("_")[2]
+    match = _NAME.match(arm_sku_name)
+    if short in _GPU_SIZES:
+        g_vcpu, g_ram, gpu, count = _GPU_SIZES[short]
+        return VmSize(Decimal(g_vcpu), Decimal(g_ram), canonical_gpu(gpu), _fraction(count), "x86_64", True)
+    if match is None:
+        return VmSize(None, None)
+    family, feat = match["family"], match["feat"]
+    size = int(match["size"])
+    version = int(match["version"]) if match["version"] else 1
+    vcpu = Decimal(int(match["active"]) if match["active"] else size)
+    arch = "arm64" if "p" in feat else "x86_64"
+    if family.startswith("N"):
+        return VmSize(None, None, gpu_family=True)
+    per_vcpu: Decimal | None = None
+    if family == "D" and version >= 3:
+        per_vcpu = Decimal(2) if "l" in feat else Decimal(4)
+    elif family == "E" and version >= 3:
+        ram = 432 if (size, version) == (64, 3) else 672 if size in (96, 104) else size * 8
+        return VmSize(vcpu, Decimal(ram), arch=arch)
+    elif family == "F":
+        per_vcpu = Decimal(2) if version <= 2 or "l" in feat else Decimal(8) if "m" in feat else Decimal(4)
+    elif family == "B" and version == 1:
+        known = _B_V1.get(f"B{size}{feat}")
+        return VmSize(Decimal(known[0]), Decimal(known[1]), arch=arch) if known else VmSize(None, None)
+    elif family == "B":
+        per_vcpu = Decimal("0.5") if "t" in feat else Decimal(2) if "l" in feat else Decimal(4)
+    elif family == "A" and version == 2:
+        sized = _A_V2.get(f"A{size}{feat}")
+        return VmSize(Decimal(sized[0]), Decimal(sized[1]), arch=arch) if sized else VmSize(None, None)
+    elif family == "L" and version >= 2:
+        per_vcpu = Decimal(8)
+    if per_vcpu is None:
+        return VmSize(None, None)
+    return VmSize(vcpu, Decimal(size) * per_vcpu, arch=arch)
+
+
+_HOURS = re.compile(r"^(\d+) Hours?$")
+
+
+@lru_cache(maxsize=64)
+def _hours_in(unit: str) -> Decimal | None:
+    match = _HOURS.match(unit)
+    return Decimal(match[1]) if match and match[1] != "0" else None
+
+
+@lru_cache(maxsize=65536)
+def _price(value: float | int) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+_KEPT = ("armSkuName", "retailPrice", "unitOfMeasure", "productName", "skuName", "meterName", "currencyCode")
+
+
+def _fail(message: str) -> ParseError:
+    return ParseError(PARSER_ID, message)
+
+
+def _load(body: bytes) -> dict[str, Any]:
+    head = body[:200].lstrip()
+    if not head:
+        raise _fail("empty body: expected a JSON page of the Retail Prices API")
+    if head.startswith(b"<"):
+        raise _fail("got HTML/XML where JSON was expected (an error page?)")
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        truncated = "unexpected end" in str(exc).lower() or "eof" in str(exc).lower()
+        raise _fail(f"{'truncated' if truncated else 'malformed'} JSON: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("Items"), list):
+        raise _fail("expected an object with an 'Items' array (has the API changed?)")
+    return document
+
+
+@parser(PARSER_ID, reads="Azure Retail Prices API page (JSON, Items[] + NextPageLink)")
+@guarded(PARSER_ID)
+def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
+    """Linux pay-as-you-go and Spot VM offers of one page; one offer per (size, region, billing)."""
+    document = _load(body)
+    items = document["Items"]
+    competitor = ctx.competitor or "azure"
+    best: dict[tuple[str, str, str], tuple[str, Observation]] = {}
+    vm_rows = 0
+    for index, item in enumerate(items):
+        if type(item) is not dict:
+            raise _fail(f"Items[{index}]: expected an object")
+        if item.get("type") != "Consumption" or item.get("serviceName") != "Virtual Machines":
+            continue
+        try:
+            arm, price, unit, product, sku_name, meter, currency = (item[k] for k in _KEPT)
+        except KeyError as exc:
+            raise _fail(f"Items[{index}]: missing field {exc.args[0]!r}") from None
+        vm_rows += 1
+        if (
+            not arm
+            or product.endswith(" Windows")
+            or "Low Priority" in sku_name
+            or "Low Priority" in meter
+            or "Cloud Services" in product
+            or "Dedicated Host" in product
+        ):
+            continue
+        if type(price) not in (float, int) or type(currency) is not str:
+            raise _fail(f"Items[{index}] ({arm}): retailPrice should be a number, got {price!r}")
+        hours = _hours_in(unit)
+        if hours is None or price <= 0:
+            continue
+        region = item.get("armRegionName") or ""
+        billing = "spot" if "Spot" in sku_name else "on_demand"
+        key = (arm, region, billing)
+        # Several meters can price one size (older/newer effective dates): keep the latest.
+        started = item.get("effectiveStartDate") or ""
+        previous = best.get(key)
+        if previous is not None and previous[0] >= started:
+            continue
+        hourly = _price(price) if hours == 1 else _price(price) / hours
+        size = decode_size(arm)
+        gpu = size.gpu_count is not None or size.gpu_family
+        best[key] = (
+            started,
+            Offer(
+                competitor=competitor,
+                sku=arm,
+                name=arm.partition("_")[2].replace("_", " ") or arm,
+                category="gpu" if gpu else "vps",
+                currency=currency,
+                price_hourly=hourly,
+                price_monthly=hourly * HOURS_PER_MONTH,
+                vcpu=size.vcpu,
+                ram_gb=size.ram_gb,
+                gpu_model=size.gpu_model,
+                gpu_count=size.gpu_count,
+                arch=size.arch,
+                region=region or None,
+                billing=billing,
+                extra={"meter": meter, "product": product},
+            ),
+        )
+    if items and not vm_rows:
+        raise _fail("no 'Virtual Machines' Consumption rows on this page (was the filter changed?)")
+    return [offer for _, offer in best.values()]
+
+
+_NEXT = re.compile(rb'"NextPageLink"\s*:\s*(?:null|"((?:[^"\\]|\\.)*)")')
+
+
+def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
+    """Follow ``NextPageLink``: same endpoint, the link's query (``$skip``, filter, currency).
+
+    The link sits at the end of the page, so only the tail is searched; the link's host is not
+    followed (it names port 443 explicitly), only its query is.
+    """
+    match = _NEXT.search(body, max(0, len(body) - 4096))
+    if match is None:
+        link = _load(body).get("NextPageLink")
+    else:
+        link = orjson.loads(b'"' + match[1] + b'"') if match[1] is not None else None
+    if not link:
+        return None
+    query = dict(parse_qsl(urlsplit(link).query, keep_blank_values=True))
+    return Request(request.url, request.method, query, dict(request.headers), request.json)
+
+
+def _filter(region: str) -> str:
+    return f"serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and armRegionName eq '{region}'"
+
+
+SOURCES = [
+    SourceSpec(
+        id=f"azure.retail.{region}",
+        competitor="azure",
+        kind="prices",
+        parser=PARSER_ID,
+        url=URL,
+        cadence=timedelta(hours=24),
+        description=f"Azure Retail Prices, Linux VMs in {region}, EUR",
+        params={"$filter": _filter(region), "currencyCode": "'EUR'"},
+        paginate=next_page,
+        max_pages=400,
+    )
+    for region in EU_REGIONS
+]
