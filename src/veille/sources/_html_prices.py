@@ -120,12 +120,11 @@ def parse_price(text: str, *, decimal_separator: str | None = None) -> ParsedPri
         if not symbol:
             continue
         amount = parse_amount(match.group("num"), decimal_separator)
+        if amount is None:  # a spelling the separator rules do not know: ask price-parser
+            fallback = Price.fromstring(match.group(0), decimal_separator=decimal_separator).amount
+            amount = Decimal(fallback) if fallback is not None else None
         if amount is None:
             continue
-        if decimal_separator is None:
-            checked = Price.fromstring(match.group(0)).amount  # cross-check the separators
-            if checked is not None and checked != amount and not re.match(r"^0[.,]", match.group("num")):
-                amount = Decimal(checked)
         start = max(0, match.start() - 25)
         return ParsedPrice(
             amount=amount,
@@ -133,13 +132,16 @@ def parse_price(text: str, *, decimal_separator: str | None = None) -> ParsedPri
             period=period_of(match.group("tail") or ""),
             text=match.group(0).strip(),
             starting_from=bool(_FROM.search(clipped[start : match.start()])),
-            vat="incl"
-            if _VAT_INCL.search(match.group(0))
-            else "excl"
-            if _VAT_EXCL.search(match.group(0))
-            else None,
+            vat=_vat(match.group(0) + clipped[match.end() : match.end() + 40]),
+            per_gpu=bool(re.search(r"\bGPU\b", match.group("tail") or "", re.I)),
         )
     return None
+
+
+def _vat(text: str) -> str | None:
+    if _VAT_INCL.search(text):
+        return "incl"
+    return "excl" if _VAT_EXCL.search(text) else None
 
 
 def find_prices(text: str, *, decimal_separator: str | None = None) -> list[ParsedPrice]:
@@ -163,15 +165,15 @@ _DISK_WORDS = r"NVMe|SSD|HDD|disk|disque|Festplatte|storage|stockage|Speicherpla
 _SIZE_UNITS = r"GB|GiB|Go|Gio|TB|TiB|To|MB|MiB|Mo"
 _VCPU = [
     re.compile(rf"{_N}\s*(?:x\s*)?(?:{_CPU_WORDS})\b", re.I),
-    re.compile(rf"(?:{_CPU_WORDS})\s*:?\s*{_N}\b", re.I),
+    re.compile(rf"\b(?:{_CPU_WORDS})\s*:?\s*{_N}\b", re.I),
 ]
 _RAM = [
     re.compile(rf"{_N}\s*({_SIZE_UNITS})\s*(?:de\s+|of\s+)?(?:{_RAM_WORDS})", re.I),
-    re.compile(rf"(?:{_RAM_WORDS})\s*:?\s*{_N}\s*({_SIZE_UNITS})\b", re.I),
+    re.compile(rf"\b(?:{_RAM_WORDS})\s*:?\s*{_N}\s*({_SIZE_UNITS})\b", re.I),
 ]
 _DISK = [
     re.compile(rf"{_N}\s*({_SIZE_UNITS})\s*(?:de\s+|of\s+|d'\s*)?(?:{_DISK_WORDS})", re.I),
-    re.compile(rf"(?:{_DISK_WORDS})\s*:?\s*{_N}\s*({_SIZE_UNITS})\b", re.I),
+    re.compile(rf"\b(?:{_DISK_WORDS})\s*:?\s*{_N}\s*({_SIZE_UNITS})\b", re.I),
 ]
 _GPU = re.compile(
     r"(?:(\d+)\s*[x×]\s*)?((?:(?i:NVIDIA|AMD)\s+)?(?:H100|H200|B200|GH200|A100|A40|A30|A16|A10G?|A2|L40S|L40|L4|T4|"
