@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,6 @@ from veille.store.models import (
     FeedItemRow,
     IncidentRow,
     JobRow,
-    KbRevision,
     MentionRow,
     OfferVersion,
     RatingRow,
@@ -26,98 +26,14 @@ from veille.store.models import (
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def kb_document() -> dict[str, Any]:
-    def comp(cid: str, name: str, tier: str, threat: str | None, **extra: Any) -> dict[str, Any]:
-        base = {
-            "id": cid,
-            "name": name,
-            "country": extra.pop("country", "FR"),
-            "tier": tier,
-            "threat": threat,
-            "threat_reason": extra.pop("reason", ""),
-            "profile": extra.pop("profile", {}),
-            "strengths": extra.pop("strengths", []),
-            "weaknesses": extra.pop("weaknesses", []),
-            "positioning": extra.pop("positioning", ""),
-            "our_advantages": extra.pop("our_advantages", []),
-            "verdict": extra.pop("verdict", ""),
-            "strategy": extra.pop("strategy", ""),
-            "key_message": extra.pop("key_message", ""),
-        }
-        return base
+def load_kb(session: Session, mutate: Callable[[Any], None] | None = None) -> None:
+    """The bundled analysis (VMCloud's), optionally changed by ``mutate`` before it is saved."""
+    from veille.kb.store import bundled, save
 
-    return {
-        "schema_version": 1,
-        "competitors": [
-            comp("vmcloud", "VMCloud", "self", None),
-            comp(
-                "ovhcloud",
-                "OVHcloud",
-                "direct",
-                "medium",
-                reason="Leader EU, mais image dégradée, pas premium",
-                profile={"hq": "Roubaix, France", "founded": 1999, "employees": "~2 500"},
-                strengths=["Leader européen incontesté", "Prix très compétitifs (low-cost)"],
-                weaknesses=["Support client catastrophique", "Interface vieillotte"],
-                positioning="Cloud européen pas cher",
-                our_advantages=["Support expert (devs, pas bots)"],
-                verdict="On ne gagne pas sur le prix, on gagne sur tout le reste.",
-                strategy="Ne pas se battre sur le prix, gagner sur le service",
-                key_message="Quand OVH vous laisse tomber, on est là",
-            ),
-            comp("hetzner", "Hetzner", "direct", "low", country="DE", reason="B2B hardcore, pas de service"),
-            comp(
-                "infomaniak",
-                "Infomaniak",
-                "direct",
-                "high",
-                country="CH",
-                reason="Même positionnement premium",
-            ),
-            comp("aws", "AWS", "hyperscaler", None, country="US"),
-        ],
-        "matrix": {
-            "criteria": [{"id": "price", "label": "Prix"}, {"id": "support", "label": "Support"}],
-            "scores": {
-                "vmcloud": {"price": 3, "support": 5},
-                "ovhcloud": {"price": 5, "support": 1},
-                "hetzner": {"price": 5, "support": 1},
-                "infomaniak": {"price": 2, "support": 4},
-            },
-        },
-        "price_table": {
-            "products": [
-                {"id": "vps-entry", "label": "VPS Entry (2vCPU/4GB)"},
-                {"id": "gpu-a100", "label": "GPU A100"},
-            ],
-            "prices": {
-                "vps-entry": {
-                    "vmcloud": {"amount": "49", "currency": "EUR"},
-                    "ovhcloud": {"amount": "6", "currency": "EUR"},
-                    "hetzner": {"amount": "4", "currency": "EUR"},
-                },
-                "gpu-a100": {"vmcloud": {"amount": "2319", "currency": "EUR"}, "ovhcloud": None},
-            },
-        },
-        "threats": [
-            {
-                "title": "Guerre des prix",
-                "scenario": "Hetzner baisse ses prix de 30 %",
-                "aspects": [
-                    {"aspect": "Marge", "impact": "Fort", "probability": "medium", "mitigation": "Service"}
-                ],
-            }
-        ],
-        "watch_items": [
-            {"element": "Prix concurrents", "frequency": "Temps réel", "action": "Ajuster si nécessaire"}
-        ],
-    }
-
-
-def load_kb(session: Session, doc: dict[str, Any] | None = None) -> None:
-    session.add(
-        KbRevision(created_at=NOW, author="test", message="seed", data=doc or kb_document(), digest="0" * 64)
-    )
+    kb = bundled()
+    if mutate is not None:
+        mutate(kb)
+    save(session, kb, "test", "seed")
 
 
 def offer(

@@ -70,6 +70,15 @@ def negotiate(request: Request) -> str:
     return DEFAULT_LOCALE
 
 
+def request_locale(request: Request) -> str:
+    """The language of this request (chosen once, kept on ``request.state``)."""
+    locale = getattr(request.state, "locale", None)
+    if locale not in LOCALES:
+        locale = negotiate(request)
+        request.state.locale = locale
+    return str(locale)
+
+
 def _decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None

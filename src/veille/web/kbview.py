@@ -6,22 +6,27 @@ newest stored revision while ``veille.kb`` is not installed.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import inspect
 import threading
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+import orjson
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
-from veille.store.models import KbRevision
+from veille.store.models import KbRevision, Note
 
 TIERS = ("self", "direct", "gpu", "hyperscaler", "low_cost", "other")
 THREATS = ("high", "medium", "low")
 
 _cache_lock = threading.Lock()
-_cache: dict[str, Any] = {"key": None, "data": None}
+_cache: dict[tuple[Any, ...], Any] = {}
 
 
 def _kb_module(name: str) -> Any | None:
@@ -33,36 +38,64 @@ def _kb_module(name: str) -> Any | None:
         raise
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if hasattr(value, "model_dump"):
-        return dict(value.model_dump(mode="json"))
-    return dict(value)
+def _collapse(value: Any, lang: str) -> Any:
+    """Bilingual texts ``{"fr", "en"}`` to the one language, everywhere in ``value``."""
+    if isinstance(value, dict):
+        if value and set(value) <= {"fr", "en"} and all(isinstance(v, str) for v in value.values()):
+            other = "en" if lang == "fr" else "fr"
+            return value.get(lang) or value.get(other) or ""
+        return {k: _collapse(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_collapse(v, lang) for v in value]
+    return value
 
 
-def current(session: Session) -> dict[str, Any]:
-    """The current knowledge base in the export shape (``{}`` when none is loaded); cached per revision."""
-    key = session.execute(select(func.max(KbRevision.id), func.count(KbRevision.id))).one()
+def _export_shape(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The stored knowledge base in the export shape of CONTRACT.md, in ``lang``."""
+    out: dict[str, Any] = _collapse(data, lang)
+    for comp in out.get("competitors", []):
+        profile = comp.get("profile")
+        if isinstance(profile, list):
+            comp["profile"] = {f.get("key"): f.get("value") for f in profile if isinstance(f, dict)}
+    return out
+
+
+def _export_function() -> Any | None:
+    module = _kb_module("export")
+    for name in ("export_data", "to_export", "export_json_data", "as_export"):
+        if module is not None and hasattr(module, name):
+            return getattr(module, name)
+    return None
+
+
+def current(session: Session, lang: str = "fr") -> dict[str, Any]:
+    """The current knowledge base in the export shape, in ``lang`` (``{}`` when none); cached per revision."""
+    stats = session.execute(select(func.max(KbRevision.id), func.count(KbRevision.id))).one()
+    key = (session.get_bind().url.render_as_string(), *stats, lang)
     with _cache_lock:
-        if _cache["key"] == (session.get_bind().url.render_as_string(), *key):
-            return _cache["data"]  # type: ignore[no-any-return]
-    data = _load(session)
+        if key in _cache:
+            return _cache[key]  # type: ignore[no-any-return]
+    data = _load(session, lang)
     with _cache_lock:
-        _cache["key"] = (session.get_bind().url.render_as_string(), *key)
-        _cache["data"] = data
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[key] = data
     return data
 
 
-def _load(session: Session) -> dict[str, Any]:
+def _load(session: Session, lang: str) -> dict[str, Any]:
     store = _kb_module("store")
     if store is not None and hasattr(store, "current"):
         kb = store.current(session)
-        if kb is not None and hasattr(kb, "model_dump") and hasattr(store, "to_export"):
-            return _as_dict(store.to_export(kb))
-        return _as_dict(kb)
+        export = _export_function()
+        if export is not None:
+            try:
+                return dict(export(kb, lang=lang))
+            except TypeError:
+                pass
+        return _export_shape(kb.canonical() if hasattr(kb, "canonical") else kb.model_dump(mode="json"), lang)
     row = session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).first()
-    return dict(row.data) if row is not None else {}
+    return _export_shape(dict(row.data), lang) if row is not None else {}
 
 
 def competitors(kb: dict[str, Any]) -> list[dict[str, Any]]:
@@ -98,13 +131,30 @@ def by_tier(kb: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     ]
 
 
-def evidence(kb: dict[str, Any], competitor_id: str, criterion: str) -> dict[str, Any] | None:
-    """The evidence recorded for one matrix score, if any."""
-    ev = (kb.get("matrix") or {}).get("evidence") or {}
-    value = (ev.get(competitor_id) or {}).get(criterion)
-    if isinstance(value, str):
-        return {"text": value}
-    return value if isinstance(value, dict) else None
+EVIDENCE_KIND = "score_evidence"
+
+
+def evidence_map(session: Session, limit: int = 2000) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest evidence of each matrix score: (competitor, criterion) -> text, url, by, at, score."""
+    rows = session.scalars(
+        select(Note).where(Note.kind == EVIDENCE_KIND).order_by(Note.id.desc()).limit(limit)
+    )
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for note in rows:
+        key = (note.competitor or "", str((note.data or {}).get("criterion", "")))
+        if key not in out:
+            out[key] = {
+                "text": note.body,
+                "url": (note.data or {}).get("url"),
+                "by": note.author,
+                "at": note.created_at.isoformat(),
+                "score": int(note.score) if note.score is not None else None,
+            }
+    return out
+
+
+def evidence(session: Session, competitor_id: str, criterion: str) -> dict[str, Any] | None:
+    return evidence_map(session).get((competitor_id, criterion))
 
 
 def set_score(
@@ -116,64 +166,119 @@ def set_score(
     evidence_url: str,
     author: str,
 ) -> None:
-    """Set one matrix score with its evidence, through ``veille.kb.edit`` when it is installed."""
+    """Set one matrix score and record its evidence (who, when, why, link) beside it.
+
+    The score is changed through ``veille.kb.edit.set_score`` when installed, else by saving a new
+    revision through ``veille.kb.store`` (which validates the whole knowledge base again).
+    """
     if not 0 <= score <= 5:
         raise ValidationError("a score is between 0 and 5")
     if not evidence_text.strip():
         raise ValidationError("every score needs its evidence")
-    edit = _kb_module("edit")
-    if edit is not None and hasattr(edit, "set_score"):
-        edit.set_score(
-            session,
-            competitor_id,
-            criterion,
-            score,
-            evidence=evidence_text,
-            url=evidence_url or None,
-            author=author,
-        )
-        return
+    url = evidence_url.strip()
+    if url and not url.startswith(("https://", "http://")):
+        raise ValidationError("the evidence link must be an http(s) URL")
     kb = current(session)
-    data = dict(kb)
-    matrix = dict(data.get("matrix") or {})
-    if criterion not in {c.get("id") for c in matrix.get("criteria", [])}:
+    competitor(kb, competitor_id)
+    matrix = kb.get("matrix") or {}
+    labels = {c.get("id"): c.get("label") for c in matrix.get("criteria", [])}
+    if criterion not in labels:
         raise NotFoundError(f"no criterion {criterion!r}")
-    competitor(data, competitor_id)
-    scores = {k: dict(v) for k, v in (matrix.get("scores") or {}).items()}
-    scores.setdefault(competitor_id, {})[criterion] = score
-    ev = {k: dict(v) for k, v in (matrix.get("evidence") or {}).items()}
-    now = datetime.now(UTC)
-    ev.setdefault(competitor_id, {})[criterion] = {
-        "text": evidence_text.strip(),
-        "url": evidence_url.strip() or None,
-        "by": author,
-        "at": now.isoformat(),
-    }
-    matrix.update(scores=scores, evidence=ev)
-    data["matrix"] = matrix
-    _write(session, data, author, f"matrix: {competitor_id}/{criterion} = {score}")
+    if competitor_id not in (matrix.get("scores") or {}):
+        raise NotFoundError(f"{competitor_id!r} has no column in the matrix")
+    message = f"matrix: {competitor_id}/{criterion} = {score}"
+    edit = _kb_module("edit")
+    store = _kb_module("store")
+    if edit is not None and hasattr(edit, "set_score"):
+        _call_edit(edit.set_score, session, competitor_id, criterion, score, author, message, evidence_text)
+    elif store is not None and hasattr(store, "current"):
+        model = store.current(session)
+        model.matrix.scores[competitor_id][criterion] = score
+        store.save(session, model, author, message)
+    else:
+        data = dict(session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).one().data)
+        data["matrix"]["scores"][competitor_id][criterion] = score
+        _write(session, data, author, message)
+    session.add(
+        Note(
+            kind=EVIDENCE_KIND,
+            competitor=competitor_id,
+            title=str(labels[criterion] or criterion)[:500],
+            body=evidence_text.strip()[:5000],
+            score=Decimal(score),
+            happened_on=None,
+            author=author,
+            created_at=datetime.now(UTC),
+            data={"criterion": criterion, **({"url": url} if url else {})},
+        )
+    )
+    session.flush()
 
 
-def import_document(session: Session, document: dict[str, Any], author: str) -> str:
-    """Import a knowledge base in the export shape, through ``veille.kb`` when installed."""
-    io_module = _kb_module("store")
-    if io_module is not None and hasattr(io_module, "import_data"):
-        return str(io_module.import_data(session, document, author=author))
+def _call_edit(
+    fn: Any, session: Session, comp: str, crit: str, score: int, author: str, message: str, why: str
+) -> None:
+    params = inspect.signature(fn).parameters
+    kwargs: dict[str, Any] = {}
+    if "author" in params:
+        kwargs["author"] = author
+    if "message" in params:
+        kwargs["message"] = message
+    for name in ("evidence", "reason", "why"):
+        if name in params:
+            kwargs[name] = why
+            break
+    fn(session, comp, crit, score, **kwargs)
+
+
+def import_document(session: Session, document: dict[str, Any], author: str, lang: str = "fr") -> str:
+    """Import a knowledge base in the export shape (JSON), through ``veille.kb`` when installed."""
+    module = _kb_module("export")
+    importer = next(
+        (
+            getattr(module, n)
+            for n in ("import_data", "import_json_data", "from_export")
+            if module and hasattr(module, n)
+        ),
+        None,
+    )
+    if importer is not None:
+        params = inspect.signature(importer).parameters
+        kwargs: dict[str, Any] = {"author": author} if "author" in params else {}
+        if "lang" in params:
+            kwargs["lang"] = lang
+        try:
+            result = (
+                importer(session, document, **kwargs) if "session" in params else importer(document, **kwargs)
+            )
+        except PydanticValidationError as exc:
+            raise ValidationError(_pydantic_summary(exc)) from None
+        if "session" not in params and hasattr(result, "model_dump"):
+            return str(_kb_module("store").save(session, result, author, "import (web)"))  # type: ignore[union-attr]
+        return str(getattr(result, "revision", result))
     if document.get("schema_version") != 1 or not isinstance(document.get("competitors"), list):
         raise ValidationError(
             "not a knowledge base export: schema_version 1 and a competitors list are required"
         )
-    for item in document["competitors"]:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise ValidationError("every competitor needs a string id")
-    return str(_write(session, document, author, "import (web)"))
+    store = _kb_module("store")
+    schema = _kb_module("schema")
+    if store is None or schema is None:
+        return str(_write(session, document, author, "import (web)"))
+    try:
+        with schema.plain_text_language(lang):
+            kb = schema.KnowledgeBase.model_validate(document)
+    except PydanticValidationError as exc:
+        raise ValidationError(_pydantic_summary(exc)) from None
+    return str(store.save(session, kb, author, "import (web)"))
+
+
+def _pydantic_summary(exc: PydanticValidationError) -> str:
+    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
+    more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+    return "not a valid knowledge base: " + "; ".join(parts) + more
 
 
 def _write(session: Session, data: dict[str, Any], author: str, message: str) -> int:
-    import hashlib
-
-    import orjson
-
     digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
     row = KbRevision(created_at=datetime.now(UTC), author=author, message=message, data=data, digest=digest)
     session.add(row)

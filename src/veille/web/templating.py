@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
-from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, negotiate, translations
+from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -64,7 +64,7 @@ def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render ``template`` in the request's language with the common context (user, CSRF token...)."""
-    locale = getattr(request.state, "locale", None) or negotiate(request)
+    locale = request_locale(request)
     env = environment(locale)
     user = getattr(request.state, "user", None)
     csrf = getattr(request.state, "csrf", "")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Decimal_ = str  # amounts travel as decimal strings, never floats
+Lang = Literal["fr", "en"]
 
 
 class Problem(BaseModel):
@@ -293,6 +294,13 @@ class ScoreIn(BaseModel):
     score: int = Field(ge=0, le=5)
     evidence: str = Field(min_length=1, max_length=5000)
     url: str | None = Field(default=None, max_length=2000)
+
+
+class ScoreOut(BaseModel):
+    competitor: str
+    criterion: str
+    score: int
+    evidence: dict[str, Any] | None
 
 
 class ImportResult(BaseModel):

@@ -19,6 +19,7 @@ router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="The `next_cursor` of the previous page.")]
 Id = Annotated[str, Query(max_length=200)]
+LangQ = Annotated[m.Lang, Query(description="Language of the texts.")]
 
 
 @router.get("/me", response_model=m.Me, tags=["account"])
@@ -28,10 +29,10 @@ def me(user: ApiViewer) -> m.Me:
 
 
 @router.get("/competitors", response_model=list[m.Competitor], tags=["competitors"])
-def list_competitors(request: Request, user: ApiViewer) -> list[dict[str, Any]]:
+def list_competitors(request: Request, user: ApiViewer, lang: LangQ = "fr") -> list[dict[str, Any]]:
     """Every competitor of the knowledge base (``vmcloud`` is ourselves)."""
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, lang)
     return [
         {k: c.get(k) for k in ("id", "name", "country", "tier", "threat", "threat_reason")}
         | {"name": c.get("name") or c["id"]}
@@ -40,10 +41,12 @@ def list_competitors(request: Request, user: ApiViewer) -> list[dict[str, Any]]:
 
 
 @router.get("/competitors/{competitor_id}", response_model=m.CompetitorDetail, tags=["competitors"])
-def get_competitor(request: Request, competitor_id: str, user: ApiViewer) -> dict[str, Any]:
+def get_competitor(
+    request: Request, competitor_id: str, user: ApiViewer, lang: LangQ = "fr"
+) -> dict[str, Any]:
     """One competitor: profile, strengths, weaknesses, strategy, key message, matrix scores."""
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, lang)
         c = dict(kbview.competitor(kb, competitor_id))
         live = offers.live_counts(session).get(competitor_id, 0)
     scores = ((kb.get("matrix") or {}).get("scores") or {}).get(competitor_id) or {}
@@ -55,10 +58,10 @@ def get_competitor(request: Request, competitor_id: str, user: ApiViewer) -> dic
 
 
 @router.get("/kb", tags=["knowledge base"])
-def export_kb(request: Request, user: ApiViewer) -> dict[str, Any]:
-    """The knowledge base in the export shape of ``veille kb export --format json``."""
+def export_kb(request: Request, user: ApiViewer, lang: LangQ = "fr") -> dict[str, Any]:
+    """The knowledge base in the export shape of ``veille kb export --format json --lang LANG``."""
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, lang)
     if not kb:
         raise NotFoundError("no knowledge base is loaded: run `veille init` or import one")
     return kb

@@ -202,23 +202,18 @@ def create_rating(request: Request, user: ApiEditor, rating: m.RatingIn) -> m.Ra
         return convert.rating(row)
 
 
-@router.put("/matrix/{competitor_id}/{criterion}", tags=["knowledge base"])
+@router.put("/matrix/{competitor_id}/{criterion}", response_model=m.ScoreOut, tags=["knowledge base"])
 def set_score(
     request: Request, competitor_id: str, criterion: str, user: ApiEditor, score: m.ScoreIn
-) -> dict[str, Any]:
+) -> m.ScoreOut:
     """Set one score of the comparison matrix, with its evidence."""
     with db(request) as session:
         kbview.set_score(
             session, competitor_id, criterion, score.score, score.evidence, score.url or "", user.name
         )
     with db(request) as session:
-        kb = kbview.current(session)
-    return {
-        "competitor": competitor_id,
-        "criterion": criterion,
-        "score": score.score,
-        "evidence": kbview.evidence(kb, competitor_id, criterion),
-    }
+        found = kbview.evidence(session, competitor_id, criterion)
+    return m.ScoreOut(competitor=competitor_id, criterion=criterion, score=score.score, evidence=found)
 
 
 @router.post("/kb/import", response_model=m.ImportResult, status_code=201, tags=["knowledge base"])

@@ -22,13 +22,17 @@ def page(
     *,
     kind: str | None = None,
     competitor: str | None = None,
+    manual_only: bool = True,
     limit: int = 50,
     cursor: str | None = None,
 ) -> paging.Page[Note]:
+    """Notes newest first; by default only manual intelligence (not the matrix's score evidence)."""
     limit = paging.clamp(limit)
     query = select(Note)
     if kind:
         query = query.where(Note.kind == kind)
+    elif manual_only:
+        query = query.where(Note.kind.in_(NOTE_KINDS))
     if competitor:
         query = query.where(Note.competitor == competitor)
     key = paging.decode(cursor, 1)

@@ -1,19 +1,29 @@
 """The price positioning table (CONTRACT shape), from ``veille.analysis.positioning``.
 
-While that module is not installed, the table shows the knowledge base's price table (basis ``kb``).
+Building it reads every current offer, so the result is cached until something it depends on changes
+(a new offer version, source run, knowledge-base revision or exchange rate) or five minutes pass (its
+``stale`` flags depend on the time). While the analysis module is not installed, the table shows the
+knowledge base's own price table (basis ``kb``).
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
+import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from veille.store.models import FxRateRow, KbRevision, OfferVersion, SourceRun
 from veille.web import kbview
+
+TTL_SECONDS = 300.0
+_lock = threading.Lock()
+_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
 
 
 def _analysis() -> Any | None:
@@ -25,27 +35,37 @@ def _analysis() -> Any | None:
         raise
 
 
+def _version(session: Session) -> tuple[Any, ...]:
+    """What the table depends on: the newest row of each input (primary-key lookups, cheap)."""
+    row = session.execute(
+        select(
+            select(func.max(OfferVersion.id)).scalar_subquery(),
+            select(func.max(SourceRun.id)).scalar_subquery(),
+            select(func.max(KbRevision.id)).scalar_subquery(),
+            select(func.max(FxRateRow.id)).scalar_subquery(),
+        )
+    ).one()
+    return (session.get_bind().url.render_as_string(), *row)
+
+
 def table(session: Session, at: datetime | None = None) -> dict[str, Any]:
     """``{"as_of", "currency", "products", "rows"}`` as ``veille positioning --json`` prints it."""
     module = _analysis()
-    if module is not None:
-        fn = next(
-            (
-                getattr(module, n)
-                for n in ("positioning_json", "positioning", "table", "build")
-                if hasattr(module, n)
-            ),
-            None,
-        )
-        if fn is not None:
-            params = inspect.signature(fn).parameters
-            result = fn(session, at=at) if "at" in params else fn(session)
-            if hasattr(result, "model_dump"):
-                result = result.model_dump(mode="json")
-            elif hasattr(result, "to_json"):
-                result = result.to_json()
-            return dict(result)
-    return _from_kb(session, at)
+    if module is None or not hasattr(module, "positioning"):
+        return _from_kb(session, at)
+    if at is not None:
+        return dict(module.positioning(session, at=at))
+    key = _version(session)
+    now = time.monotonic()
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and now - hit[0] < TTL_SECONDS:
+            return hit[1]
+    result = dict(module.positioning(session))
+    with _lock:
+        _cache.clear()
+        _cache[key] = (now, result)
+    return result
 
 
 def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:
@@ -56,8 +76,7 @@ def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:
     rows = []
     for product in products:
         cells = prices.get(product.get("id"), {}) or {}
-        own = cells.get(me)
-        own_amount = _eur(own)
+        own_amount = _eur(cells.get(me))
         for competitor_id, cell in cells.items():
             amount = _eur(cell)
             if amount is None:
@@ -77,9 +96,7 @@ def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:
     return {
         "as_of": (at or datetime.now(UTC)).isoformat(),
         "currency": "EUR",
-        "products": [
-            {"id": p.get("id"), "label": p.get("label"), "spec": p.get("spec", {})} for p in products
-        ],
+        "products": [{"id": p.get("id"), "label": p.get("label"), "spec": p.get("spec", {})} for p in products],
         "rows": rows,
     }
 

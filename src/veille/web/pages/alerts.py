@@ -13,6 +13,7 @@ from veille.store.models import AlertRule
 from veille.web import kbview
 from veille.web.data import events
 from veille.web.deps import PageEditor, PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.pages._util import back
 from veille.web.templating import render
 
@@ -41,7 +42,7 @@ def alerts(
     open: bool = False,
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         page = events.alerts_page(session, open_only=open, limit=30, cursor=cursor)
         context = {
             "alerts": page.items,

@@ -9,6 +9,7 @@ from veille.errors import NotFoundError
 from veille.web import kbview
 from veille.web.data import events, notes, offers, signals
 from veille.web.deps import PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.templating import render
 
 router = APIRouter()
@@ -37,7 +38,7 @@ KNOWN_IDS = [
 @router.get("/competitors")
 def competitors(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         live = offers.live_counts(session)
     return render(request, "competitors.html", {"groups": kbview.by_tier(kb), "live": live})
 
@@ -47,7 +48,7 @@ def competitor(
     request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         try:
             profile = kbview.competitor(kb, competitor_id)
         except NotFoundError:

@@ -12,6 +12,7 @@ from veille.errors import ValidationError
 from veille.web import kbview
 from veille.web.data import notes, signals
 from veille.web.deps import PageEditor, PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.pages._util import back, decimal_or_none
 from veille.web.templating import render
 
@@ -33,7 +34,7 @@ def notes_page(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         page = notes.page(session, kind=kind or None, limit=30, cursor=cursor)
         ratings = signals.ratings_page(session, limit=15).items
     context = {

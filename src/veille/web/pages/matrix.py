@@ -2,41 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from veille.web import kbview
 from veille.web.deps import PageEditor, PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.pages._util import back, is_htmx
 from veille.web.templating import render
 
 router = APIRouter()
 
 
-def _columns(kb: dict) -> list[dict]:  # type: ignore[type-arg]
-    scored = set((kb.get("matrix") or {}).get("scores") or {})
-    return [c for c in kbview.competitors(kb) if c["id"] in scored]
+def _columns(kb: dict[str, Any]) -> list[dict[str, str]]:
+    """The matrix's columns (id and the label the analysis gives them)."""
+    matrix = kb.get("matrix") or {}
+    names = kbview.names(kb)
+    if matrix.get("columns"):
+        return [
+            {"id": r["competitor"], "label": r.get("label") or names.get(r["competitor"], r["competitor"])}
+            for r in matrix["columns"]
+        ]
+    return [{"id": cid, "label": names.get(cid, cid)} for cid in (matrix.get("scores") or {})]
 
 
 @router.get("/matrix")
 def matrix(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
-    return render(
-        request, "matrix.html", {"kb": kb, "matrix": kb.get("matrix") or {}, "columns": _columns(kb)}
-    )
+        kb = kbview.current(session, request_locale(request))
+        evidence = kbview.evidence_map(session)
+    context = {"matrix": kb.get("matrix") or {}, "columns": _columns(kb), "evidence": evidence}
+    return render(request, "matrix.html", context)
 
 
-def _cell(request: Request, kb: dict, competitor: str, criterion: str, editing: bool) -> Response:  # type: ignore[type-arg]
-    matrix = kb.get("matrix") or {}
-    score = ((matrix.get("scores") or {}).get(competitor) or {}).get(criterion)
+def _cell(request: Request, competitor: str, criterion: str, editing: bool) -> Response:
+    with db(request) as session:
+        kb = kbview.current(session, request_locale(request))
+        kbview.competitor(kb, competitor)
+        found = kbview.evidence(session, competitor, criterion)
+    score = (((kb.get("matrix") or {}).get("scores") or {}).get(competitor) or {}).get(criterion)
     context = {
         "competitor": competitor,
         "criterion": criterion,
         "score": score,
-        "evidence": kbview.evidence(kb, competitor, criterion),
+        "ev": found,
         "editing": editing,
     }
     return render(request, "_matrix_cell.html", context)
@@ -50,10 +61,7 @@ def matrix_cell(
     criterion: Annotated[str, Query(max_length=80)],
     edit: bool = False,
 ) -> Response:
-    with db(request) as session:
-        kb = kbview.current(session)
-    kbview.competitor(kb, competitor)
-    return _cell(request, kb, competitor, criterion, edit and user.can("editor"))
+    return _cell(request, competitor, criterion, edit and user.can("editor"))
 
 
 @router.post("/matrix/score")
@@ -68,8 +76,6 @@ def set_score(
 ) -> Response:
     with db(request) as session:
         kbview.set_score(session, competitor, criterion, score, evidence, evidence_url, user.name)
-    with db(request) as session:
-        kb = kbview.current(session)
     if is_htmx(request):
-        return _cell(request, kb, competitor, criterion, False)
+        return _cell(request, competitor, criterion, False)
     return back(request, "/matrix")

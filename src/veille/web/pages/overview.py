@@ -11,6 +11,7 @@ from starlette.responses import Response
 from veille.web import kbview
 from veille.web.data import events, sources
 from veille.web.deps import PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.templating import render
 
 router = APIRouter()
@@ -32,7 +33,7 @@ def overview(request: Request, user: PageViewer) -> Response:
     since = _since(request)
     settings = request.app.state.settings
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         counts = events.counts_since(session, since)
         recent = events.page(session, since=since, limit=12).items
         alerts_open = events.alerts_page(session, open_only=True, limit=8).items
@@ -63,7 +64,7 @@ def overview(request: Request, user: PageViewer) -> Response:
 def threats(request: Request, user: PageViewer) -> Response:
     since = datetime.now(UTC) - timedelta(days=30)
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         signals = events.page(session, since=since, importance="high", limit=15).items
     opportunities = kb.get("opportunities") or (kb.get("sections") or {}).get("opportunities") or []
     context = {

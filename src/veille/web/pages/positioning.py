@@ -13,6 +13,7 @@ from veille.web import kbview
 from veille.web.data import offers
 from veille.web.data import positioning as pos
 from veille.web.deps import PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.templating import render
 
 router = APIRouter()
@@ -54,12 +55,12 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
 @router.get("/positioning")
 def positioning(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         data = pos.table(session)
         histories: dict[str, list[dict[str, Any]]] = {}
         for row in data.get("rows", []):
             offer = row.get("offer")
-            if row.get("basis") != "live" or not offer:
+            if row.get("basis") != "live" or not offer or row.get("billing", "on_demand") != "on_demand":
                 continue
             lines = histories.setdefault(row["product"], [])
             if len(lines) >= MAX_LINES:
@@ -74,13 +75,20 @@ def positioning(request: Request, user: PageViewer) -> Response:
     grid: dict[str, dict[str, dict[str, Any]]] = {}
     competitors: list[str] = []
     for row in data.get("rows", []):
-        grid.setdefault(row["product"], {})[row["competitor"]] = row
+        if row.get("billing", "on_demand") != "on_demand":
+            continue
+        grid.setdefault(row["product"], {}).setdefault(row["competitor"], row)
         if row["competitor"] not in competitors:
             competitors.append(row["competitor"])
     me = kbview.self_id(kb)
     order = {c.get("id"): i for i, c in enumerate(kbview.competitors(kb))}
     competitors.sort(key=lambda c: (c != me, order.get(c, 999), c))
+    placements: dict[tuple[str, str], list[str]] = {}
+    for place in (kb.get("segmentation") or {}).get("placements", []):
+        cid = place.get("competitor")
+        placements.setdefault((place.get("price"), place.get("scope")), []).append(kbview.names(kb).get(cid, cid))
     context = {
+        "placements": placements,
         "data": data,
         "grid": grid,
         "competitors": competitors,

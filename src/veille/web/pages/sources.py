@@ -10,6 +10,7 @@ from starlette.responses import Response
 from veille.web import kbview
 from veille.web.data import sources
 from veille.web.deps import PageAdmin, PageViewer, db
+from veille.web.i18n import request_locale
 from veille.web.pages._util import back
 from veille.web.templating import render
 
@@ -19,7 +20,7 @@ router = APIRouter()
 @router.get("/sources")
 def sources_page(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session)
+        kb = kbview.current(session, request_locale(request))
         views = sources.views(session, request.app.state.settings)
     context = {
         "sources": views,
