@@ -32,7 +32,7 @@ from veille.observations import Availability, FxRate, Observation, Offer
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
 MANUAL_SOURCE = "manual"
-PRICE_FIELDS = ("currency", "unit", "price_hourly", "price_monthly", "monthly_cap_hours")
+PRICE_FIELDS = ("currency", "unit", "price_hourly", "price_monthly")
 SPEC_FIELDS = (
     "name",
     "category",

@@ -1,0 +1,295 @@
+"""Live price positioning: each reference product of the knowledge base against every competitor.
+
+For each product (its match rule comes from the knowledge base's ``spec``: category, minimum vCPU and
+RAM, GPU model and count, storage size) and each competitor, the cheapest offer valid at the chosen
+time that meets the rule, in EUR per month, with its ratio to VMCloud's own price. Where no collected
+offer matches, the knowledge base's figure is used (``basis: "kb"``). Every row says when its data was
+last confirmed (``observed_at``) and is ``stale`` past three times its source's cadence. GPU rows carry
+the price per GPU-hour too; spot, interruptible and marketplace prices are rows of their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from veille.errors import NotFoundError
+from veille.normalise import money
+from veille.normalise.fx import FxResolver
+from veille.store.models import KbRevision, OfferVersion, SourceRun, SourceState
+
+SELF = "vmcloud"
+GB_PER_TB = Decimal(1000)
+STALE_FACTOR = 3
+DEFAULT_CADENCE = timedelta(days=1)
+MANUAL_CADENCE = timedelta(days=30)
+_LIVE_CATEGORIES = ("vps", "gpu", "bare_metal", "dedicated", "block_storage", "object_storage")
+
+DEFAULT_PRODUCTS: list[dict[str, Any]] = [
+    {
+        "id": "vps-entry",
+        "label": "VPS Entry (2vCPU/4GB)",
+        "spec": {"category": "vps", "vcpu": 2, "ram_gb": 4},
+    },
+    {"id": "vps-pro", "label": "VPS Pro (8vCPU/32GB)", "spec": {"category": "vps", "vcpu": 8, "ram_gb": 32}},
+    {
+        "id": "gpu-t4",
+        "label": "GPU T4",
+        "spec": {"category": "gpu", "gpu_model": "NVIDIA T4 16GB", "gpu_count": 1},
+    },
+    {
+        "id": "gpu-a100",
+        "label": "GPU A100",
+        "spec": {"category": "gpu", "gpu_model": "NVIDIA A100", "gpu_count": 1},
+    },
+    {"id": "storage-tb", "label": "Stockage (par TB)", "spec": {"category": "storage", "storage_tb": "1"}},
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an offer must be to stand for a reference product."""
+
+    category: str
+    vcpu: Decimal | None = None
+    ram_gb: Decimal | None = None
+    gpu_family: str | None = None
+    gpu_count: Decimal = Decimal(1)
+    storage_tb: Decimal = Decimal(1)
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Rule:
+        gpu = spec.get("gpu_model")
+        return cls(
+            category=str(spec.get("category", "vps")),
+            vcpu=money.to_decimal(spec.get("vcpu")),
+            ram_gb=money.to_decimal(spec.get("ram_gb")),
+            gpu_family=gpu_family(gpu) if gpu else None,
+            gpu_count=money.to_decimal(spec.get("gpu_count")) or Decimal(1),
+            storage_tb=money.to_decimal(spec.get("storage_tb")) or Decimal(1),
+        )
+
+    def monthly_eur(self, offer: Any) -> Decimal | None:
+        """The offer's monthly EUR price for this product, or None when it does not meet the rule."""
+        if offer.monthly_eur is None:
+            return None
+        if self.category == "storage":
+            if offer.category not in ("block_storage", "object_storage") or not offer.unit.startswith("GB"):
+                return None
+            return offer.monthly_eur * GB_PER_TB * self.storage_tb
+        if self.category == "gpu":
+            if offer.category not in ("gpu", "bare_metal", "vps", "dedicated") or not offer.gpu_model:
+                return None
+            if gpu_family(offer.gpu_model) != self.gpu_family or (offer.gpu_count or 0) < self.gpu_count:
+                return None
+            return offer.monthly_eur
+        if offer.category != self.category or (offer.gpu_count or 0) > 0:
+            return None
+        if self.vcpu is not None and (offer.vcpu is None or offer.vcpu < self.vcpu):
+            return None
+        if self.ram_gb is not None and (offer.ram_gb is None or offer.ram_gb < self.ram_gb):
+            return None
+        return offer.monthly_eur
+
+
+def gpu_family(name: str) -> str:
+    """A GPU model without its memory size: "NVIDIA A100 80GB" -> "nvidia a100"."""
+    return re.sub(r"\s*\d+\s*gb$", "", name.strip().lower())
+
+
+def reference(session: Session) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], datetime | None]:
+    """(products, prices, revision time) of the knowledge base's price table; defaults without one."""
+    table: Any = None
+    try:
+        from veille.kb.store import current
+
+        doc = current(session)
+        table = getattr(doc, "price_table", None) if doc is not None else None
+        if hasattr(table, "model_dump"):
+            table = table.model_dump(mode="json")
+    except (ImportError, AttributeError):
+        table = None
+    revision = session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).first()
+    if table is None and revision is not None:
+        table = (revision.data or {}).get("price_table")
+    if not table:
+        return DEFAULT_PRODUCTS, {}, None
+    defaults = {p["id"]: p["spec"] for p in DEFAULT_PRODUCTS}
+    products = []
+    for product in table.get("products", []):
+        label = product.get("label")
+        if isinstance(label, dict):
+            label = label.get("fr") or label.get("en") or product["id"]
+        spec = product.get("spec") or defaults.get(product["id"], {"category": "vps"})
+        products.append(
+            {"id": product["id"], "label": label, "spec": {k: v for k, v in spec.items() if v is not None}}
+        )
+    return products, table.get("prices", {}), revision.created_at if revision else None
+
+
+def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
+    if not cell:
+        return None
+    amount = money.to_decimal(cell.get("amount"))
+    quote = fx.quote(cell.get("currency", "EUR"), day)
+    return money.to_eur(amount, quote.rate) if quote else None
+
+
+def _offers(session: Session, at: datetime) -> list[Any]:
+    cols = [getattr(OfferVersion, c.key) for c in OfferVersion.__table__.columns if c.key not in ("extra",)]
+    query = select(*cols).where(
+        OfferVersion.valid_from <= at,
+        or_(OfferVersion.valid_to.is_(None), OfferVersion.valid_to > at),
+        OfferVersion.held.is_(False),
+        OfferVersion.monthly_eur.is_not(None),
+        OfferVersion.category.in_(_LIVE_CATEGORIES),
+    )
+    return list(session.execute(query))
+
+
+def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
+    query = (
+        select(SourceRun.source_id, func.max(SourceRun.started_at))
+        .where(and_(SourceRun.status.in_(("ok", "unchanged", "suspect")), SourceRun.started_at <= at))
+        .group_by(SourceRun.source_id)
+    )
+    return {source_id: when for source_id, when in session.execute(query)}
+
+
+def _cadences(session: Session) -> dict[str, timedelta]:
+    from veille.sources._registry import sources
+
+    out: dict[str, timedelta] = {"manual": MANUAL_CADENCE}
+    with contextlib.suppress(Exception):  # a broken source module must not take the positioning down
+        out.update({s.id: s.cadence for s in sources()})
+    for state in session.scalars(select(SourceState).where(SourceState.cadence_seconds.is_not(None))):
+        out[state.source_id] = timedelta(seconds=state.cadence_seconds or 0)
+    return out
+
+
+def _ratio(value: Decimal | None, own: Decimal | None) -> str | None:
+    if value is None or not own:
+        return None
+    return format((value / own).quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN), "f")
+
+
+def positioning(
+    session: Session, *, at: datetime | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """The positioning document of CONTRACT.md (``as_of``, ``currency``, ``products``, ``rows``)."""
+    as_of = at or now or datetime.now(UTC)
+    products, prices, kb_time = reference(session)
+    if not products:
+        raise NotFoundError("the knowledge base has no reference products")
+    fx = FxResolver(session)
+    offers = _offers(session, as_of)
+    seen = _last_seen(session, as_of)
+    cadences = _cadences(session)
+    rows: list[dict[str, Any]] = []
+    for product in products:
+        rule = Rule.from_spec(product["spec"])
+        kb_cells = prices.get(product["id"], {})
+        own = _eur(fx, kb_cells.get(SELF), as_of.date())
+        best: dict[tuple[str, str], tuple[Decimal, Any]] = {}
+        for offer in offers:
+            value = rule.monthly_eur(offer)
+            if value is None:
+                continue
+            key = (offer.competitor, offer.billing)
+            if key not in best or (value, offer.sku) < (best[key][0], best[key][1].sku):
+                best[key] = (value, offer)
+        live_rows = [
+            _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
+            for (competitor, billing), (value, offer) in best.items()
+        ]
+        covered = {r["competitor"] for r in live_rows if r["billing"] == "on_demand"}
+        kb_rows = []
+        for competitor, cell in kb_cells.items():
+            value = _eur(fx, cell, as_of.date())
+            if value is None or competitor in covered:
+                continue
+            kb_rows.append(
+                {
+                    "product": product["id"],
+                    "competitor": competitor,
+                    "monthly_eur": money.fmt(value),
+                    "offer": None,
+                    "basis": "kb",
+                    "billing": "on_demand",
+                    "observed_at": kb_time.isoformat() if kb_time else None,
+                    "stale": False,
+                    "ratio_to_self": _ratio(value, own),
+                    "source_id": None,
+                }
+            )
+        rows.extend(
+            sorted(
+                live_rows + kb_rows, key=lambda r: (r["billing"] != "on_demand", Decimal(r["monthly_eur"]))
+            )
+        )
+    return {
+        "as_of": as_of.isoformat(),
+        "currency": "EUR",
+        "products": [{"id": p["id"], "label": p["label"], "spec": p["spec"]} for p in products],
+        "rows": rows,
+    }
+
+
+def _live_row(
+    product_id: str,
+    rule: Rule,
+    value: Decimal,
+    offer: Any,
+    own: Decimal | None,
+    seen: dict[str, datetime],
+    cadences: dict[str, timedelta],
+    as_of: datetime,
+) -> dict[str, Any]:
+    observed = seen.get(offer.source_id, offer.valid_from)
+    observed = max(observed, offer.valid_from)
+    cadence = cadences.get(offer.source_id, DEFAULT_CADENCE)
+    row: dict[str, Any] = {
+        "product": product_id,
+        "competitor": offer.competitor,
+        "monthly_eur": money.fmt(value),
+        "offer": {
+            "sku": offer.sku,
+            "name": offer.name,
+            "region": offer.region or None,
+            "vcpu": _int(offer.vcpu),
+            "ram_gb": _int(offer.ram_gb),
+            "category": offer.category,
+            "currency": offer.currency,
+            "price_monthly": money.plain(offer.price_monthly),
+            "price_hourly": money.plain(offer.price_hourly),
+            "fx_rate": money.plain(offer.fx_rate),
+            "fx_date": offer.fx_date,
+        },
+        "basis": "live",
+        "billing": offer.billing,
+        "observed_at": observed.isoformat(),
+        "stale": as_of - observed > cadence * STALE_FACTOR,
+        "ratio_to_self": _ratio(value, own),
+        "source_id": offer.source_id,
+    }
+    if rule.category == "gpu":
+        hourly = money.to_eur(offer.price_hourly, offer.fx_rate) if offer.price_hourly is not None else None
+        if hourly is None:
+            hourly = value / money.HOURS_PER_MONTH
+        count = offer.gpu_count or Decimal(1)
+        row["offer"].update({"gpu_model": offer.gpu_model, "gpu_count": _int(offer.gpu_count)})
+        row["per_gpu_hour_eur"] = money.fmt(hourly / count, 4)
+    return row
+
+
+def _int(value: Decimal | None) -> int | str | None:
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else money.plain(value)

@@ -1,0 +1,170 @@
+"""``veille prices``: manual price entry and price history per competitor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from veille.analysis.positioning import Rule, reference
+from veille.cli._common import console, print_json, warn, workspace
+from veille.cli.events import parse_when
+from veille.cli.main import app
+from veille.collect.manual import record_manual
+from veille.errors import NotFoundError, ValidationError
+from veille.normalise import money
+from veille.observations import CATEGORIES, Offer
+from veille.store.models import OfferVersion
+
+group = typer.Typer(
+    help="Prices entered by hand and price history. / Prix saisis à la main et historique.",
+    no_args_is_help=True,
+)
+app.add_typer(group, name="prices")
+
+
+def _amount(text: str | None, flag: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = money.to_decimal(text.replace(",", "."))
+    except ValueError:
+        raise ValidationError(f"{flag} must be a decimal amount, not {text!r}") from None
+    if value is None or value < 0:
+        raise ValidationError(f"{flag} must be a positive amount")
+    return value
+
+
+@group.command("add")
+def add(
+    ctx: typer.Context,
+    competitor: Annotated[str, typer.Argument(metavar="COMPETITOR")],
+    sku: Annotated[str, typer.Argument(metavar="SKU")],
+    url: Annotated[str, typer.Option("--url", help="Page the price was read on.")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    category: Annotated[str, typer.Option("--category", help=", ".join(CATEGORIES))] = "vps",
+    vcpu: Annotated[str | None, typer.Option("--vcpu")] = None,
+    ram_gb: Annotated[str | None, typer.Option("--ram-gb")] = None,
+    disk_gb: Annotated[str | None, typer.Option("--disk-gb")] = None,
+    gpu_model: Annotated[str | None, typer.Option("--gpu-model")] = None,
+    gpu_count: Annotated[str | None, typer.Option("--gpu-count")] = None,
+    price_monthly: Annotated[
+        str | None, typer.Option("--price-monthly", help="Net of VAT, per month.")
+    ] = None,
+    price_hourly: Annotated[str | None, typer.Option("--price-hourly", help="Net of VAT, per hour.")] = None,
+    currency: Annotated[str, typer.Option("--currency")] = "EUR",
+    region: Annotated[str, typer.Option("--region")] = "",
+    billing: Annotated[
+        str, typer.Option("--billing", help="on_demand, spot, promo, reserved...")
+    ] = "on_demand",
+    date: Annotated[
+        str | None, typer.Option("--date", help="When the price was read (default: now).")
+    ] = None,
+) -> None:
+    """Record a price read on a competitor's page (source ``manual``); it passes the plausibility gate."""
+    if category not in CATEGORIES:
+        raise ValidationError(f"--category must be one of {', '.join(CATEGORIES)}")
+    when = parse_when(date) if date else datetime.now(UTC)
+    if gpu_model:
+        from veille.normalise.gpu import canonical_gpu
+
+        gpu_model = canonical_gpu(gpu_model)
+    offer = Offer(
+        competitor=competitor.lower(),
+        sku=sku,
+        name=name or sku,
+        category=category,
+        currency=currency.upper(),
+        price_hourly=_amount(price_hourly, "--price-hourly"),
+        price_monthly=_amount(price_monthly, "--price-monthly"),
+        vcpu=_amount(vcpu, "--vcpu"),
+        ram_gb=_amount(ram_gb, "--ram-gb"),
+        disk_gb=_amount(disk_gb, "--disk-gb"),
+        gpu_model=gpu_model,
+        gpu_count=_amount(gpu_count, "--gpu-count"),
+        region=region or None,
+        billing=billing,
+        unit="month" if price_hourly is None else "hour",
+        extra={"manual_url": url, "entered_at": datetime.now(UTC).isoformat()},
+    )
+    result = record_manual(workspace(ctx), offer, url=url, when=when)
+    if result.status == "suspect":
+        warn("the figure is held for review (implausible move): `veille review list`")
+    console.print(f"recorded {offer.competitor} {sku} (run {result.run_id}): {result.events} event(s)")
+
+
+def _row(v: OfferVersion) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "source_id": v.source_id,
+        "sku": v.sku,
+        "name": v.name,
+        "region": v.region or None,
+        "billing": v.billing,
+        "category": v.category,
+        "valid_from": v.valid_from.isoformat(),
+        "valid_to": v.valid_to.isoformat() if v.valid_to else None,
+        "currency": v.currency,
+        "price_hourly": money.plain(v.price_hourly),
+        "price_monthly": money.plain(v.price_monthly),
+        "monthly_eur": money.plain(v.monthly_eur),
+        "fx_rate": money.plain(v.fx_rate),
+        "fx_date": v.fx_date,
+        "held": v.held,
+        "url": v.manual_url or (v.extra or {}).get("url"),
+    }
+
+
+@group.command("history")
+def history(
+    ctx: typer.Context,
+    competitor: Annotated[str, typer.Argument(metavar="COMPETITOR")],
+    product: Annotated[
+        str | None, typer.Option("--product", help="Only offers matching this reference product.")
+    ] = None,
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Versions valid on or after DATE.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Every recorded version of a competitor's offers (oldest first per offer)."""
+    query = select(OfferVersion).where(OfferVersion.competitor == competitor.lower())
+    if sku:
+        query = query.where(OfferVersion.sku == sku)
+    if since:
+        start = parse_when(since)
+        query = query.where((OfferVersion.valid_to.is_(None)) | (OfferVersion.valid_to >= start))
+    query = query.order_by(
+        OfferVersion.sku, OfferVersion.region, OfferVersion.billing, OfferVersion.valid_from
+    )
+    with workspace(ctx).store.session() as session:
+        versions = list(session.scalars(query))
+        if product:
+            products = {p["id"]: p for p in reference(session)[0]}
+            if product not in products:
+                raise NotFoundError(f"no reference product {product!r}; known: {', '.join(products)}")
+            rule = Rule.from_spec(products[product]["spec"])
+            versions = [v for v in versions if rule.monthly_eur(v) is not None]
+        rows = [_row(v) for v in versions]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("sku", "region", "billing", "from", "to", "price", "EUR/month", "source")
+    for r in rows:
+        price = r["price_monthly"] or r["price_hourly"]
+        unit = "/month" if r["price_monthly"] else "/h"
+        table.add_row(
+            r["sku"] + (" [held]" if r["held"] else ""),
+            r["region"] or "-",
+            r["billing"],
+            r["valid_from"][:16],
+            (r["valid_to"] or "current")[:16],
+            f"{price} {r['currency']}{unit}",
+            r["monthly_eur"] or "-",
+            r["source_id"],
+        )
+    console.print(table)
+    console.print(f"{len(rows)} version(s)")

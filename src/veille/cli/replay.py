@@ -1,0 +1,37 @@
+"""``veille replay DIR``: ingest a recorded capture set as if fetched at its recorded times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from veille.cli._common import console, err_console, workspace
+from veille.cli.main import app
+from veille.collect.replay import replay as replay_captures
+from veille.collect.runner import RunResult
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", help="Capture set: DIR/<time>/<source>/ bodies.")
+    ],
+) -> None:
+    """Ingest a capture set (recorded responses with their fetch times) as if fetched then."""
+
+    def progress(source_id: str, when: datetime, result: RunResult) -> None:
+        err_console.print(f"{when.isoformat()} {source_id}: {result.status}", highlight=False)
+
+    summary = replay_captures(workspace(ctx), directory, progress=progress)
+    table = Table("source", "status", "observations", "events", "error")
+    for r in summary.results:
+        table.add_row(r.source_id, r.status, str(r.observations), str(r.events), r.error or "")
+    console.print(table)
+    console.print(
+        f"{len(summary.results)} run(s) replayed; {summary.count('failed')} failed; {summary.events} new event(s)"
+    )
