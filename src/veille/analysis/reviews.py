@@ -284,6 +284,12 @@ _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _HUNDREDTH = Decimal("0.01")
 
 
+def plain(value: Decimal) -> str:
+    """A decimal as plain text without trailing zeros ("4.1", not "4.1000000000" or "4.1E+0")."""
+    text = format(value.normalize(), "f")
+    return text
+
+
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower().replace("’", "'")
 
@@ -355,7 +361,7 @@ def rating_change(
         return None
     importance = "medium" if abs(delta) >= Decimal("0.1") else "low"
     arrow = "↑" if delta > 0 else "↓" if delta < 0 else "="
-    title = f"{competitor} {platform} rating {previous.score} → {score} {arrow}"
+    title = f"{competitor} {platform} rating {plain(previous.score)} → {plain(score)} {arrow}"
     if count_delta:
         title += f" ({count_delta:+d} reviews)"
     return EventDraft(
@@ -368,8 +374,8 @@ def rating_change(
         url=url,
         data={
             "platform": platform,
-            "score": str(score),
-            "previous_score": str(previous.score),
+            "score": plain(score),
+            "previous_score": plain(previous.score),
             "count": count,
             "previous_count": previous.count,
         },
@@ -445,7 +451,7 @@ def matrix_evidence(session: Session, competitor: str, *, samples: int = 3) -> d
                 {
                     "platform": r.platform,
                     "title": r.title,
-                    "sentiment": str(r.sentiment) if r.sentiment is not None else None,
+                    "sentiment": str(r.sentiment.quantize(_HUNDREDTH)) if r.sentiment is not None else None,
                     "url": r.url,
                 }
                 for r in newest
@@ -460,8 +466,8 @@ def matrix_evidence(session: Session, competitor: str, *, samples: int = 3) -> d
             out["ratings"].append(
                 {
                     "platform": platform,
-                    "score": str(row.score),
-                    "scale": str(row.scale),
+                    "score": plain(row.score),
+                    "scale": plain(row.scale),
                     "count": row.count,
                     "as_of": row.as_of.isoformat(),
                     "url": row.url,

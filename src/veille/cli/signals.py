@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from veille.analysis import retention
 from veille.analysis.hiring import FUNCTIONS, hiring_summary
-from veille.analysis.reviews import MANUAL_PLATFORMS, matrix_evidence, record_manual_rating
+from veille.analysis.reviews import MANUAL_PLATFORMS, matrix_evidence, plain, record_manual_rating
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
@@ -71,8 +71,8 @@ def _rating_dict(row: RatingRow) -> dict[str, Any]:
     return {
         "competitor": row.competitor,
         "platform": row.platform,
-        "score": str(row.score),
-        "scale": str(row.scale),
+        "score": plain(row.score),
+        "scale": plain(row.scale),
         "count": row.count,
         "as_of": row.as_of.isoformat(),
         "url": row.url,

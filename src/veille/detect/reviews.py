@@ -60,13 +60,12 @@ def ingest_reviews(ctx: IngestContext, observations: Sequence[Observation]) -> l
     latest = {(o.platform, o.id): o for o in observations if isinstance(o, Review)}
     if not latest:
         return []
-    known = set(
-        ctx.session.execute(
-            select(ReviewRow.platform, ReviewRow.review_id).where(
-                tuple_(ReviewRow.platform, ReviewRow.review_id).in_(list(latest))
-            )
-        ).tuples()
-    )
+    rows = ctx.session.execute(
+        select(ReviewRow.platform, ReviewRow.review_id).where(
+            tuple_(ReviewRow.platform, ReviewRow.review_id).in_(list(latest))
+        )
+    ).all()
+    known = {(platform, review_id) for platform, review_id in rows}
     drafts: list[EventDraft] = []
     for key, review in latest.items():
         if key in known:
