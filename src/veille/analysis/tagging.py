@@ -32,7 +32,7 @@ _WORDS: dict[str, str] = {
     "compute": (
         r"vps|virtual (private )?servers?|virtual machines?|vms?|instances?|droplets?|compute|vcpus?|cpus?"
         r"|bare[ -]?metal|dedicated (servers?|hosts?)|elastic metal|cloud servers?|serveurs?( dedies?| prives? virtuels?)?"
-        r"|machines? virtuelles?|virtuelle maschinen?|dedizierte server|server ?typ(en)?|rechenleistung"
+        r"|machines? virtuelles?|virtuelle maschinen?|dedizierte server|servers?|server ?(types?|typen)|rechenleistung"
         r"|arm64|ampere|epyc|xeon|cores?|ram|memory|memoire|arbeitsspeicher"
     ),
     "gpu_ai": (
@@ -47,7 +47,7 @@ _WORDS: dict[str, str] = {
         r"|sauvegardes?|datensicherung|nfs|file storage|file system|filesystems?|archive|glacier|buckets?|nvme|ssd|disques?|disks?"
     ),
     "network": (
-        r"network(ing)?|reseaux?|netzwerk(e)?|load ?balancers?|loadbalancer|lb|vpc|private networks?|floating ips?"
+        r"network(ing)?|reseaux?|netzwerk(e)?|load[ -]?balancers?|loadbalancer|lb|vpc|private networks?|floating ips?"
         r"|ipv4|ipv6|ip addresses?|adresses? ip|firewalls?|pare-feu|dns|cdn|bandwidth|bande passante|bandbreite"
         r"|traffic|trafic|vpn|ddos|peering|anycast|nat gateway|gateway|passerelle|interconnect"
     ),

@@ -1,0 +1,289 @@
+"""Product-change parsers: generic feeds (French and German blogs), GitHub releases, Scaleway's
+changelog (real MDX entry and contents listings), safe XML handling, and tagging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from veille.analysis.tagging import AREAS, roadmap_candidate, tag_item, tag_text
+from veille.errors import ParseError
+from veille.sources import feeds, github_releases, scaleway_changelog
+from veille.sources._feedparse import parse_date, parse_feed
+from veille.sources._registry import ParseContext, Request
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures"
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def ctx(competitor: str | None, url: str) -> ParseContext:
+    return ParseContext(source_id="test", competitor=competitor, url=url, fetched_at=NOW)
+
+
+def test_french_wordpress_feed() -> None:
+    items = feeds.parse_generic_feed(
+        (FIX / "feeds/blog_fr_2.rss").read_bytes(), ctx("ovhcloud", "https://blog.ovhcloud.com/feed/")
+    )
+    assert [i.id for i in items] == [
+        "https://blog.ovhcloud.com/?p=31002",
+        "https://blog.ovhcloud.com/?p=31001",
+        "https://blog.ovhcloud.com/?p=31000",
+        "https://blog.ovhcloud.com/?p=30500",
+    ]
+    region, gpu, price, event = items
+    assert region.title == "Une nouvelle région à Milan pour le Public Cloud"
+    assert region.published_at == datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+    assert region.tags == ("region",)
+    assert gpu.tags == ("compute", "gpu_ai")
+    assert price.tags == ("storage", "pricing")
+    assert event.tags == ()
+    assert all(i.competitor == "ovhcloud" for i in items)
+    assert price.url == "https://blog.ovhcloud.com/evolution-des-tarifs-stockage-objet/"
+
+
+def test_german_atom_feed() -> None:
+    items = feeds.parse_generic_feed(
+        (FIX / "feeds/blog_de_2.atom").read_bytes(), ctx("hetzner", "https://www.hetzner.com/news/feed.rss")
+    )
+    assert [(i.title, i.tags) for i in items] == [
+        ("Neuer Standort: Rechenzentrum in Singapur", ("region",)),
+        ("Preisanpassung für Cloud Server ab 1. Januar", ("compute", "pricing")),
+        ("Neue dedizierte GPU-Server mit NVIDIA RTX 6000", ("compute", "gpu_ai")),
+    ]
+    assert items[0].url == "https://www.hetzner.com/de/news/neuer-standort-singapur/"
+    assert items[0].summary == "Unsere Cloud ist jetzt auch in Singapur verfügbar."
+
+
+def test_github_release_feed() -> None:
+    items = github_releases.parse_releases(
+        (FIX / "github_releases/releases_2.atom").read_bytes(),
+        ctx("hetzner", "https://github.com/hetznercloud/cli/releases.atom"),
+    )
+    assert [i.title for i in items] == [
+        "hetznercloud/cli v1.53.0",
+        "hetznercloud/cli v1.52.0",
+        "hetznercloud/cli v1.51.0",
+    ]
+    assert items[0].id == "tag:github.com,2008:Repository/105235004/v1.53.0"
+    assert items[0].url == "https://github.com/hetznercloud/cli/releases/tag/v1.53.0"
+    assert items[0].published_at == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert items[0].tags == ("storage",)
+    assert items[1].tags == ("compute", "network")
+    assert "load-balancer: add health check for HTTP/2" in items[1].summary
+
+
+def test_github_release_parser_wants_atom() -> None:
+    with pytest.raises(ParseError, match="Atom"):
+        github_releases.parse_releases(
+            (FIX / "feeds/blog_fr_1.rss").read_bytes(), ctx("x", "https://github.com/a/b/releases.atom")
+        )
+
+
+def test_real_scaleway_changelog_entry(reference: Path) -> None:
+    url = "https://raw.githubusercontent.com/scaleway/docs-content/main/changelog/april2026/2026-04-22-elastic-metal-added-new-beryllium-offers.mdx"
+    [item] = scaleway_changelog.parse_changelog(
+        (reference / "signals/changelog_scaleway_docs-content-entry.mdx").read_bytes(), ctx("scaleway", url)
+    )
+    assert item.id == "changelog/april2026/2026-04-22-elastic-metal-added-new-beryllium-offers.mdx"
+    assert item.title == "Elastic Metal: New Beryllium offers"
+    assert item.published_at == datetime(2026, 4, 22, tzinfo=UTC)
+    assert item.url == "https://github.com/scaleway/docs-content/blob/main/" + item.id
+    assert "compute" in item.tags and "pricing" not in item.tags  # a price column is not a price change
+    assert item.summary.startswith("New Epyc 4005 servers are now available in the Beryllium range")
+
+
+def test_scaleway_own_mdx_and_listing() -> None:
+    [entry] = scaleway_changelog.parse_changelog(
+        (FIX / "scaleway_changelog/entry.mdx").read_bytes(), ctx("scaleway", "entry.mdx")
+    )
+    assert (entry.title, entry.tags) == (
+        "Managed Inference: Managed Inference is available in Warsaw",
+        ("gpu_ai", "region"),
+    )
+    listing = scaleway_changelog.parse_changelog(
+        (FIX / "scaleway_changelog/november2026_2.json").read_bytes(),
+        ctx("scaleway", scaleway_changelog.LISTING_URL + "/november2026"),
+    )
+    assert [(i.title, i.published_at, i.tags) for i in listing] == [
+        (
+            "Gpu Instances: New gpu b300 instances available",
+            datetime(2026, 11, 10, tzinfo=UTC),
+            ("compute", "gpu_ai"),
+        ),
+        (
+            "Load Balancers: Lb gp xs offer end of life",
+            datetime(2026, 11, 12, tzinfo=UTC),
+            ("network", "deprecation"),
+        ),
+        (
+            "Object Storage: New pricing for glacier class",
+            datetime(2026, 11, 19, tzinfo=UTC),
+            ("storage", "pricing"),
+        ),
+    ]
+    root = scaleway_changelog.parse_changelog(
+        (FIX / "scaleway_changelog/root.json").read_bytes(), ctx("scaleway", scaleway_changelog.LISTING_URL)
+    )
+    assert root == []  # month folders only
+
+
+def test_scaleway_listing_walk() -> None:
+    root = Request(scaleway_changelog.LISTING_URL, headers=scaleway_changelog.GITHUB_HEADERS)
+    first = scaleway_changelog.next_listing(root, {}, (FIX / "scaleway_changelog/root.json").read_bytes())
+    assert first is not None
+    assert first.url == scaleway_changelog.LISTING_URL + "/november2026" and first.params == {"ref": "main"}
+    second = scaleway_changelog.next_listing(
+        first, {}, (FIX / "scaleway_changelog/november2026_1.json").read_bytes()
+    )
+    assert second is not None and second.url == scaleway_changelog.LISTING_URL + "/october2026"
+    assert (
+        scaleway_changelog.next_listing(
+            second, {}, (FIX / "scaleway_changelog/october2026.json").read_bytes()
+        )
+        is None
+    )
+    january = Request(scaleway_changelog.LISTING_URL + "/january2027", params={"ref": "main"})
+    back = scaleway_changelog.next_listing(january, {}, b"[]")
+    assert back is not None and back.url.endswith("/december2026")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"---\ntitle: [unclosed\n---\nx",
+        b"no front matter here",
+        b'{"message": "API rate limit exceeded"}',
+        b'[{"foo": 1}]',
+    ],
+    ids=["bad-yaml", "no-front-matter", "rate-limited", "wrong-listing"],
+)
+def test_scaleway_bad_bodies(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        scaleway_changelog.parse_changelog(body, ctx("scaleway", "x"))
+
+
+# --- safe parsing ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("xxe.rss", "DOCTYPE/ENTITY"),
+        ("billion_laughs.atom", "DOCTYPE/ENTITY"),
+        ("truncated.rss", "malformed or truncated"),
+        ("html_page.html", "HTML page"),
+        ("not_a_feed.xml", "not an Atom or RSS feed"),
+    ],
+)
+def test_feed_parsers_reject_hostile_and_broken_bodies(name: str, message: str) -> None:
+    body = (FIX / "feeds" / name).read_bytes()
+    for parse in (feeds.parse_generic_feed, github_releases.parse_releases):
+        with pytest.raises(ParseError, match=message):
+            parse(body, ctx("x", "https://github.com/a/b/releases.atom"))
+
+
+def test_entity_declared_after_a_comment_is_still_refused() -> None:
+    body = b'<?xml version="1.0"?><!-- hi --><!DOCTYPE x [<!ENTITY a "b">]><rss version="2.0"><channel><title>&a;</title></channel></rss>'
+    with pytest.raises(ParseError, match="DOCTYPE/ENTITY"):
+        feeds.parse_generic_feed(body, ctx("x", "u"))
+
+
+def test_size_cap() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>'
+        + b"a" * (17 * 1024 * 1024)
+        + b"</title></channel></rss>"
+    )
+    with pytest.raises(ParseError, match="cap"):
+        feeds.parse_generic_feed(body, ctx("x", "u"))
+
+
+def test_empty_feed_is_legitimate() -> None:
+    assert feeds.parse_generic_feed((FIX / "feeds/empty.rss").read_bytes(), ctx("x", "u")) == []
+
+
+def test_mislabelled_encoding_and_broken_dates() -> None:
+    items = feeds.parse_generic_feed((FIX / "feeds/latin1_mislabelled.rss").read_bytes(), ctx("x", "u"))
+    assert [i.title for i in items] == [
+        "Nouveautés : réseau privé et sauvegardes",
+        "Améliorations du stockage",
+    ]
+    assert items[0].published_at is None  # "not a date"
+    assert items[0].tags == ("storage", "network")
+    assert items[1].published_at == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+
+
+def test_cdata_doctype_inside_content_is_not_a_declaration() -> None:
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title><guid>g</guid><description><![CDATA[<!DOCTYPE html><p>hello</p>]]></description></item></channel></rss>'
+    [item] = feeds.parse_generic_feed(body, ctx("x", "u"))
+    assert item.summary == "hello"
+
+
+def test_archive_feeds_are_capped_to_the_newest() -> None:
+    entries = "".join(
+        f"<item><title>t{i}</title><guid>g{i}</guid><pubDate>{parse_rfc(i)}</pubDate></item>"
+        for i in range(feeds.MAX_ITEMS + 20)
+    )
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'.encode()
+    )
+    items = feeds.parse_generic_feed(body, ctx("x", "u"))
+    assert len(items) == feeds.MAX_ITEMS
+    assert items[0].id == f"g{feeds.MAX_ITEMS + 19}"
+
+
+def parse_rfc(i: int) -> str:
+    from datetime import timedelta
+    from email.utils import format_datetime
+
+    return format_datetime(NOW - timedelta(hours=10_000 - i))
+
+
+def test_dates() -> None:
+    assert parse_date("Fri, 20 Nov 2026 10:00:00 +0100") == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert parse_date("2026-11-20T10:00:00Z") == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert parse_date("2026-11-20 10:00:00 +0000") == datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert parse_date("2026-11-20") == datetime(2026, 11, 20, tzinfo=UTC)
+    assert parse_date("yesterday") is None and parse_date("") is None
+    assert parse_feed(b'<feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>', "t").entries == ()
+
+
+# --- tagging ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("New H100 GPU instances for AI inference", ("compute", "gpu_ai")),
+        ("Nouvelle offre de bases de données PostgreSQL managées", ("database",)),
+        ("Kubernetes Kapsule now supports 1.34", ("kubernetes",)),
+        ("Hausse des prix des serveurs dédiés", ("compute", "pricing")),
+        ("Abkündigung der CX11-Server", ("compute", "deprecation")),
+        ("Neue Datenbank-Optionen und Load Balancer", ("network", "database")),
+        ("Serverless Functions: Node 22 runtime", ("serverless",)),
+        ("Object Storage: nouvelle classe froide à Paris", ("storage",)),
+        ("New email templates and a detailed album", ()),
+        ("Fin de vie de l'offre VPS Starter", ("compute", "deprecation")),
+        ("Ouverture d'une nouvelle région à Londres", ("region",)),
+        ("Dedizierte Server in neuem Rechenzentrum", ("compute", "region")),
+    ],
+)
+def test_tags_in_three_languages(text: str, expected: tuple[str, ...]) -> None:
+    assert tag_text(text) == expected
+
+
+def test_roadmap_candidate_follows_what_vmcloud_sells() -> None:
+    assert (
+        roadmap_candidate(("gpu_ai",))
+        and roadmap_candidate(("network",))
+        and roadmap_candidate(("storage", "pricing"))
+    )
+    assert (
+        not roadmap_candidate(("database",))
+        and not roadmap_candidate(("pricing",))
+        and not roadmap_candidate(())
+    )
+    assert set(tag_item("x", "", ("bare-metal", "gpu"))) <= set(AREAS)
+    assert tag_item("Cloud update", "See our pricing page for prices") == ()
