@@ -89,7 +89,7 @@ def load_json(body: bytes | str, parser_id: str) -> Any:
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
-        if exc.pos >= len(text.rstrip()) - 1:
+        if exc.msg.startswith("Unterminated") or exc.pos >= len(text.rstrip()) - 1:
             fail(parser_id, f"truncated JSON: the document ends early ({where})")
         fail(parser_id, f"malformed JSON: {exc.msg} ({where})")
     except (ValueError, RecursionError) as exc:
