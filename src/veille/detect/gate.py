@@ -12,7 +12,8 @@ supersedes it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,12 +34,51 @@ MIN_FALL = Decimal("0.5")
 MAX_EVENTS_PER_KIND = 500
 
 
-def settle(snap: OfferSnapshot) -> list[EventDraft]:
-    """Decide on a finished snapshot: write it as believed, or hold it; returns the events."""
+@dataclass
+class Review:
+    """What the gate has seen of a snapshot so far: suspicious moves and the events drafted (capped)."""
+
+    currency_moves: list[str] = field(default_factory=list)
+    jumps: list[str] = field(default_factory=list)
+    drafts: list[EventDraft] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def emit(self, draft: EventDraft) -> None:
+        """Keep ``draft`` unless its kind already has MAX_EVENTS_PER_KIND events (then only count it)."""
+        self.counts[draft.kind] = self.counts.get(draft.kind, 0) + 1
+        if self.counts[draft.kind] <= MAX_EVENTS_PER_KIND:
+            self.drafts.append(draft)
+
+
+def note_added(snap: OfferSnapshot, version: dict[str, Any]) -> None:
+    """A new offer: an ``offer_added`` event."""
+    snap.review.emit(_offer_event(snap, "offer_added", version, "medium", "new offer", {}))
+
+
+def note_changes(snap: OfferSnapshot, changes: Sequence[Any]) -> None:
+    """Compare a batch of changed offers with their old versions: suspicious moves and events."""
     from veille.detect.prices import PRICE_FIELDS, SPEC_FIELDS
 
-    session, ctx = snap.session, snap.ctx
-    old_rows = _load(session, [c.old_id for c in snap.changes])
+    review = snap.review
+    old_rows = _load(snap.session, [c.old_id for c in changes])
+    for change in changes:
+        old, new = old_rows[change.old_id], change.version
+        if _differs(old, new, PRICE_FIELDS):
+            if old.currency != new["currency"]:
+                review.currency_moves.append(f"{new['sku']} {old.currency}->{new['currency']}")
+            ratio = _ratio(_monthly(old), money.monthly(change.offer))
+            if ratio is not None and (ratio >= MAX_RISE or ratio <= MIN_FALL):
+                review.jumps.append(f"{new['sku']} x{ratio.quantize(Decimal('0.01'))}")
+            review.emit(_price_event(snap, old, change))
+        spec = {f: [_s(getattr(old, f)), _s(new[f])] for f in SPEC_FIELDS if _differs(old, new, (f,))}
+        if spec:
+            what = f"specs changed: {', '.join(spec)}"
+            review.emit(_offer_event(snap, "spec_change", new, "low", what, {"changes": spec}))
+
+
+def settle(snap: OfferSnapshot) -> list[EventDraft]:
+    """Decide on a finished snapshot: write it as believed, or hold it; returns the events."""
+    session, ctx, review = snap.session, snap.ctx, snap.review
     reasons: list[str] = []
     if not snap.partial and snap.previous_count:
         if snap.count == 0:
@@ -50,37 +90,20 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
             reasons.append(
                 f"{snap.count} offers, {drop}% fewer than the {snap.previous_count} of the last snapshot"
             )
-    drafts: list[EventDraft] = []
-    currency_moves: list[str] = []
-    jumps: list[str] = []
-    for change in snap.changes:
-        old, new = old_rows[change.old_id], change.version
-        if _differs(old, new, PRICE_FIELDS):
-            if old.currency != new["currency"]:
-                currency_moves.append(f"{new['sku']} {old.currency}->{new['currency']}")
-            ratio = _ratio(_monthly(old), money.monthly(change.offer))
-            if ratio is not None and (ratio >= MAX_RISE or ratio <= MIN_FALL):
-                jumps.append(f"{new['sku']} x{ratio.quantize(Decimal('0.01'))}")
-            drafts.append(_price_event(snap, old, change))
-        spec = {f: [_s(getattr(old, f)), _s(new[f])] for f in SPEC_FIELDS if _differs(old, new, (f,))}
-        if spec:
-            drafts.append(
-                _offer_event(
-                    snap, "spec_change", new, "low", f"specs changed: {', '.join(spec)}", {"changes": spec}
-                )
-            )
-    if currency_moves:
-        reasons.append(f"currency changed on {len(currency_moves)} offer(s): {', '.join(currency_moves[:5])}")
-    if jumps:
-        reasons.append(f"{len(jumps)} price(s) moved by 1.5x or more, or halved: {', '.join(jumps[:5])}")
-    for version in snap.added:
-        drafts.append(_offer_event(snap, "offer_added", version, "medium", "new offer", {}))
+    if review.currency_moves:
+        moves = review.currency_moves
+        reasons.append(f"currency changed on {len(moves)} offer(s): {', '.join(moves[:5])}")
+    if review.jumps:
+        reasons.append(
+            f"{len(review.jumps)} price(s) moved by 1.5x or more, or halved: {', '.join(review.jumps[:5])}"
+        )
     removed = snap.removed_ids()
-    for row in _load(session, removed[: MAX_EVENTS_PER_KIND + 1]).values():
-        drafts.append(
+    for row in _load(session, removed[:MAX_EVENTS_PER_KIND]).values():
+        review.emit(
             _offer_event(snap, "offer_removed", row, "medium", "offer withdrawn", {"version_id": row.id})
         )
-    drafts = _cap(snap, drafts, len(removed))
+    review.counts["offer_removed"] = len(removed)
+    drafts = review.drafts + _summaries(snap)
 
     pending = pending_review(session, snap.source_id)
     if pending is not None:
@@ -90,10 +113,10 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
             return []
         reject(session, pending, ctx.now, f"superseded by run {ctx.run_id}")
     if not reasons:
-        snap.close([c.old_id for c in snap.changes] + removed)
+        snap.close(snap.close_ids + removed)
         return drafts
     _hold_run(session, snap)
-    review = EventDraft(
+    held = EventDraft(
         kind="price_review",
         competitor=ctx.source.competitor,
         title=f"Suspect price snapshot from {snap.source_id} held for review: {'; '.join(reasons)}",
@@ -108,13 +131,13 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
             "reasons": reasons,
             "offers": snap.count,
             "previous_offers": snap.previous_count,
-            "changed": len(snap.changes),
-            "added": len(snap.added),
+            "changed": snap.changed,
+            "added": review.counts.get("offer_added", 0),
             "removed_version_ids": removed,
             "held_events": len(drafts),
         },
     )
-    return [replace(d, status="held") for d in drafts] + [review]
+    return [replace(d, status="held") for d in drafts] + [held]
 
 
 # --- resolution ---------------------------------------------------------------------------------------
@@ -361,18 +384,12 @@ def _price_event(snap: OfferSnapshot, old: OfferVersion, change: Any) -> EventDr
     )
 
 
-def _cap(snap: OfferSnapshot, drafts: list[EventDraft], removed_total: int) -> list[EventDraft]:
-    """At most MAX_EVENTS_PER_KIND events of a kind; the rest summed up in one event of that kind."""
-    by_kind: dict[str, list[EventDraft]] = {}
-    for draft in drafts:
-        by_kind.setdefault(draft.kind, []).append(draft)
-    out: list[EventDraft] = []
-    for kind, items in by_kind.items():
-        total = removed_total if kind == "offer_removed" else len(items)
+def _summaries(snap: OfferSnapshot) -> list[EventDraft]:
+    """One event per kind that had more than MAX_EVENTS_PER_KIND, summing up the rest."""
+    out = []
+    for kind, total in snap.review.counts.items():
         if total <= MAX_EVENTS_PER_KIND:
-            out.extend(items)
             continue
-        out.extend(items[:MAX_EVENTS_PER_KIND])
         rest = total - MAX_EVENTS_PER_KIND
         out.append(
             EventDraft(

@@ -100,11 +100,13 @@ class OfferSnapshot:
                 OfferVersion.region,
                 OfferVersion.billing,
                 OfferVersion.content_hash,
-            ).where(
+            )
+            .where(
                 OfferVersion.source_id == self.source_id,
                 OfferVersion.valid_to.is_(None),
                 OfferVersion.held.is_(False),
             )
+            .execution_options(yield_per=20_000)  # streamed: big catalogues never sit in memory as rows
         ):
             kh = key_hash(row.competitor, row.sku, row.region, row.billing)
             self.current[kh] = (row.id << 64) | int(row.content_hash, 16)
@@ -113,8 +115,10 @@ class OfferSnapshot:
         self.count = 0
         self.duplicates = 0
         self.fingerprint = 0
-        self.added: list[dict[str, Any]] = []
-        self.changes: list[Change] = []
+        self.changed = 0
+        self.close_ids: list[int] = []  # versions replaced by this snapshot
+        self.review = gate.Review()  # what the gate has seen so far, and the events drafted
+        self._changes: list[Change] = []  # changes of the batch not yet compared with their old rows
         self._buffer: list[dict[str, Any]] = []
         self.written = 0
 
@@ -141,14 +145,16 @@ class OfferSnapshot:
             self.current[kh] = -1
             version = self._version(offer, chash, capture_id, url)
             if not self.baseline:
-                self.added.append(version)
+                gate.note_added(self, version)
             self._queue(version)
             return
         self.current[kh] = ~previous
         if previous & _MASK == ch:
             return
         version = self._version(offer, chash, capture_id, url)
-        self.changes.append(Change(previous >> 64, offer, version))
+        self.changed += 1
+        self.close_ids.append(previous >> 64)
+        self._changes.append(Change(previous >> 64, offer, version))
         self._queue(version)
 
     def _version(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> dict[str, Any]:
@@ -199,10 +205,14 @@ class OfferSnapshot:
             self.flush()
 
     def flush(self) -> None:
+        """Insert the queued versions and let the gate compare the batch's changes with their old rows."""
         if self._buffer:
             self.session.execute(insert(OfferVersion), self._buffer)
             self.written += len(self._buffer)
             self._buffer = []
+        if self._changes:
+            gate.note_changes(self, self._changes)
+            self._changes = []
 
     # --- closing -------------------------------------------------------------------------------------
 
