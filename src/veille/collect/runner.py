@@ -9,6 +9,7 @@ sources go on. A lease on ``source_state`` keeps a source from running twice at 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -212,6 +213,11 @@ def parse_and_ingest(
 ) -> tuple[int, list[Any]]:
     """Parse page by page; offers stream into an ``OfferSnapshot``, the rest go through ``ingest``."""
     info = get_parser(spec.parser)
+    merge = getattr(info.func, "merge_pages", None)
+    if merge is not None and len(pages) > 1 and not info.streaming:
+        # a parser that needs every page at once (gcp.skus: a machine's SKUs span pages)
+        pages = [dataclasses.replace(pages[0], body=merge([p.read() for p in pages]), path=None)]
+        capture_ids = [capture_ids[0]]
     snapshot = OfferSnapshot(ctx) if spec.kind == "prices" else None
     others: list[Observation] = []
     count = 0

@@ -13,7 +13,8 @@ SKUs serve: ``vCPU x core price + GiB x RAM price (+ GPUs x GPU price)``. "Spot 
 and extended-memory SKUs are ignored. Shapes whose parts are not all in the body are skipped.
 
 The parser reads one body ``{"skus": [...]}``: the SKUs a machine needs can sit on different pages,
-so the collection runner should hand the pages over merged (``merge_pages``) rather than one by one.
+so the parser carries ``merge_pages`` and the collection runner hands it every page of a run merged
+into one body rather than page by page.
 """
 
 from __future__ import annotations
@@ -269,6 +270,9 @@ def merge_pages(bodies: Iterable[bytes]) -> bytes:
     for body in bodies:
         skus.extend(_load(body))
     return orjson.dumps({"skus": skus})
+
+
+parse_skus.merge_pages = merge_pages  # type: ignore[attr-defined]  # the runner parses the pages as one
 
 
 def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
