@@ -110,13 +110,13 @@ SOURCES = [
 
 
 def _config(ctx: ParseContext) -> PageConfig | None:
-    if ctx.source_id.startswith("pricing_page.") and ctx.source_id.split(".", 1)[1] in PAGES:
-        return PAGES[ctx.source_id.split(".", 1)[1]]
+    """The page entry for the URL's host, else for the source id."""
     host = urlsplit(ctx.url).hostname or ""
     for page in PAGES.values():
         if host and host == urlsplit(page.url).hostname:
             return page
-    return None
+    key = ctx.source_id.split(".", 1)[1] if ctx.source_id.startswith("pricing_page.") else ""
+    return PAGES.get(key)
 
 
 def _decode(body: bytes, pid: str) -> str:
@@ -186,7 +186,7 @@ def _offer(plan: Plan, competitor: str, page: PageConfig | None, url: str) -> Of
 
 
 def _competitor(ctx: ParseContext, page: PageConfig | None, pid: str) -> str:
-    competitor = ctx.competitor or (page.competitor if page else None)
+    competitor = (page.competitor if page else None) or ctx.competitor
     if not competitor:
         raise ParseError(pid, f"cannot tell whose page {ctx.url!r} is: no competitor given and no known host")
     return competitor
