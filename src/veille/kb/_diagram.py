@@ -63,7 +63,7 @@ def draw_map(boxes: list[tuple[int, int, list[str]]], axis: dict[str, str]) -> l
     left_x, centre_x, right_x = 4, 24, 41  # where each column's box starts
     axis_x = 31
     out = [
-        " " * (axis_x - len(axis["price"]) // 2 - 1) + axis["price"],
+        " " * (axis_x - 1) + axis["price"],
         " " * axis_x + "│",
         " " * 8 + axis["premium"].ljust(axis_x - 8 - 1) + "│" + " " * 15 + axis["low_cost"],
         " " * axis_x + "│",
@@ -76,9 +76,9 @@ def draw_map(boxes: list[tuple[int, int, list[str]]], axis: dict[str, str]) -> l
         if index:
             for _ in range(2):
                 out.append(_joint(" " * 14 + "│" + " " * 16 + "│" + " " * 16 + "│"))
-        top = _blank(axis_x, has_centre=1 not in in_row)
-        mid_rows = [_blank(axis_x, has_centre=1 not in in_row) for _ in range(height)]
-        bottom = _blank(axis_x, has_centre=1 not in in_row)
+        top = _blank(axis_x - 1, has_centre=1 not in in_row)
+        mid_rows = [_blank(axis_x - 1, has_centre=1 not in in_row) for _ in range(height)]
+        bottom = _blank(axis_x - 1, has_centre=1 not in in_row)
         for column, lines in in_row.items():
             inner = centre_inner if column == 1 else side_inner
             x = (left_x, centre_x, right_x)[column]

@@ -429,10 +429,14 @@ def read_matrix(ctx: Context, section: Section) -> None:
             Ref(competitor=ctx.resolve(h, f"line {table.line_no}: matrix"), label=h) for h in header[1:]
         ]
         criteria: list[Criterion] = []
+        current: Matrix = ctx.draft["matrix"]
+        known = {fold(t): c.id for c in current.criteria for t in (c.label.fr, c.label.en) if t}
         scores: dict[str, dict[str, int]] = {c.competitor: {} for c in columns}
         for offset, cells in enumerate(rows, start=2):
             label = _md.unbold(cells[0])
-            crit = next((cid for key, cid in _CRITERIA if fold(label).startswith(key)), slug(label))
+            crit = known.get(fold(label)) or next(
+                (c for key, c in _CRITERIA if key in fold(label)), slug(label)
+            )
             if crit in {c.id for c in criteria}:
                 raise ImportFormatError(
                     f"line {table.line_no + offset}: matrix: criterion {label!r} appears twice"

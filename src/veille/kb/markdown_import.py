@@ -97,9 +97,10 @@ class Context:
     def update(self, competitor_id: str, **changes: Any) -> None:
         self.competitors[competitor_id] = self.competitors[competitor_id].model_copy(update=changes)
 
-    def free(self, after: int, heading: str, body: str, why: str) -> None:
+    def free(self, after: int, heading: str, body: str, why: str, level: int = 3) -> None:
         self.warn(f"{why}: kept as free text")
-        self.draft["extra_sections"].append(FreeSection(after=after, heading=heading, body=self.t(body)))
+        section = FreeSection(after=after, level=2 if level == 2 else 3, heading=heading, body=self.t(body))
+        self.draft["extra_sections"].append(section)
 
 
 def _memory(base: KnowledgeBase, lang: Lang) -> dict[str, str]:
@@ -161,7 +162,11 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
     for section, number, _lang in known:
         if number is None:
             ctx.free(
-                last_known, section.heading, _body(section), f"section {section.heading!r} is not recognised"
+                last_known,
+                section.heading,
+                _body(section),
+                f"section {section.heading!r} is not recognised",
+                level=2,
             )
             continue
         if number in seen:

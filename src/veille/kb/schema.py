@@ -426,7 +426,10 @@ class FreeSection(_Model):
     """A section the importer did not recognise, kept as Markdown after section ``after``."""
 
     after: int = Field(ge=0)
-    heading: str
+    level: Literal[2, 3] = Field(
+        default=3, description="2: a section of its own; 3: a part of section `after`"
+    )
+    heading: str = Field(description="Empty for loose content at the end of section `after`.")
     body: Text
 
 
