@@ -104,3 +104,33 @@ def test_wrong_types_deep_inside_become_parse_errors(parse) -> None:
 def test_nan_is_refused(parse) -> None:
     with pytest.raises(ParseError, match="malformed JSON"):
         parse("vultr.plans", b'{"plans": [{"id": "x", "ram": NaN, "locations": ["fra"]}]}')
+
+
+REAL = {
+    "ovhcloud.catalog": "ovh_public_cloud_catalog_addons.json",
+    "ovhcloud.eco": "ovh_eco_catalog_FI.json",
+    "scaleway.catalog": "scaleway_product_catalog_instances_fr-par-1.json",
+    "scaleway.servers": "scaleway_instance_products_servers_fr-par-1_page1.json",
+    "hetzner.server_types": "hetzner_server_types.json",
+    "hetzner.auction": "hetzner_auction_live_data_sb.json",
+    "digitalocean.sizes": "digitalocean_sizes.json",
+    "eucloudprices.dataset": "infomaniak_eu-cloud-prices_dataset.json",
+}
+
+
+@pytest.mark.parametrize("parser_id", sorted(VALID))
+def test_natural_keys_are_unique_in_fixtures(parse, parser_id: str) -> None:
+    offers = [
+        o
+        for o in parse(parser_id, VALID[parser_id], url="https://x/zones/fr-par-2/products/servers")
+        if hasattr(o, "key")
+    ]
+    keys = [o.key for o in offers]
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize("parser_id", sorted(REAL))
+def test_natural_keys_are_unique_in_real_payloads(parse, reference, parser_id: str) -> None:
+    offers = parse(parser_id, reference / "pricing" / REAL[parser_id])
+    keys = [o.key for o in offers]
+    assert keys and len(keys) == len(set(keys))
