@@ -238,6 +238,21 @@ def _legacy_incident(
 # --- any other status feed --------------------------------------------------------------------------
 
 
+_LINK_ID = (
+    re.compile(r"/pages/(?:incident|maintenance)/[0-9a-f]{24}/([0-9a-f]{24})"),  # status.io, as its API's _id
+    re.compile(r"/incidents?/([A-Za-z0-9][A-Za-z0-9-]{2,})/?$"),  # Hetzner's uuid, Contabo's number
+)
+
+
+def _generic_id(entry: FeedEntry) -> str:
+    """The platform's incident id from the entry's link where it shows one, else guid / id."""
+    for pattern in _LINK_ID:
+        match = pattern.search(entry.link or "")
+        if match:
+            return match.group(1)
+    return entry.id or entry.link or entry.title
+
+
 def _generic_entry(entry: FeedEntry, ctx: ParseContext) -> Incident:
     text = html_to_text(entry.content or entry.summary, limit=UPDATE_TEXT)
     head = fold(f"{entry.title} {text[:300]}")
@@ -252,7 +267,7 @@ def _generic_entry(entry: FeedEntry, ctx: ParseContext) -> Incident:
     region, product = title_scope(entry.title)
     return Incident(
         competitor=ctx.competitor,
-        id=entry.id or entry.link or entry.title,
+        id=_generic_id(entry),
         title=entry.title,
         impact="none" if maintenance else "unknown",
         status=status,

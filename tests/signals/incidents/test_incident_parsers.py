@@ -254,7 +254,7 @@ def test_generic_status_feeds_use_keywords() -> None:
     maint, fault = hetzner
     assert (maint.kind, maint.status, maint.impact) == ("maintenance", "in_progress", "none")
     assert (fault.id, fault.status, fault.resolved_at) == (
-        "https://status.hetzner.com/incident/7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
+        "7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
         "resolved",
         datetime(2026, 11, 20, 10, 20, tzinfo=UTC),
     )
@@ -262,7 +262,7 @@ def test_generic_status_feeds_use_keywords() -> None:
         (FIX / "status_feeds/contabo_1.rss").read_bytes(), ctx("contabo", "https://contabo-status.com/rss")
     )
     assert [(o.id, o.status, o.started_at) for o in contabo] == [
-        ("contabo-status-1187", "ongoing", datetime(2026, 11, 20, 9, 10, tzinfo=UTC))
+        ("1187", "ongoing", datetime(2026, 11, 20, 9, 10, tzinfo=UTC))
     ]
 
 
@@ -320,3 +320,22 @@ def test_empty_status_feed_is_no_incident() -> None:
         )
         == []
     )
+
+
+def test_statusio_rss_ids_match_the_api() -> None:
+    url = "https://status.coreweave.com/pages/5e126e998f2f032e1f8f0f4b/rss"
+    [inc] = status_feeds.parse_status_feed(
+        (FIX / "status_feeds/coreweave_statusio.rss").read_bytes(), ctx("coreweave", url)
+    )
+    api = statusio.parse_statusio(
+        (FIX / "statusio/status_1.json").read_bytes(), ctx("coreweave", "https://api.status.io/1.0/status/x")
+    )
+    assert inc.id == api[0].id == "6a3f0e0b1d2c3b4a5f6e7d80"
+    assert (inc.status, inc.started_at) == ("resolved", datetime(2026, 11, 20, 9, 50, tzinfo=UTC))
+
+
+def test_mojibake_in_a_utf8_feed_is_repaired() -> None:
+    body = "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title><item><title>Ã‰tat des rÃ©seaux : rÃ©solu</title><guid>m1</guid></item></channel></rss>".encode()
+    [inc] = status_feeds.parse_status_feed(body, ctx("ovhcloud", "https://example.invalid/rss"))
+    assert inc.title == "État des réseaux : résolu"
+    assert inc.status == "resolved"

@@ -139,19 +139,19 @@ CASES = [
         [
             (
                 "incident",
-                "incident:hetzner:https://status.hetzner.com/incident/7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
+                "incident:hetzner:7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
                 "medium",
             )
         ],
         [
             (
                 "incident",
-                "incident:hetzner:https://status.hetzner.com/incident/0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e50",
+                "incident:hetzner:0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e50",
                 "low",
             ),
             (
                 "incident_resolved",
-                "incident_resolved:hetzner:https://status.hetzner.com/incident/7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
+                "incident_resolved:hetzner:7f0e2a1c-5b3d-4e8f-9a6b-1c2d3e4f5a60",
                 "low",
             ),
         ],
@@ -163,8 +163,8 @@ CASES = [
         status_feeds.parse_status_feed,
         "status_feeds/contabo_1.rss",
         "status_feeds/contabo_2.rss",
-        [("incident", "incident:contabo:contabo-status-1187", "medium")],
-        [("incident_resolved", "incident_resolved:contabo:contabo-status-1187", "low")],
+        [("incident", "incident:contabo:1187", "medium")],
+        [("incident_resolved", "incident_resolved:contabo:1187", "low")],
         id="contabo-feed",
     ),
 ]
@@ -242,3 +242,23 @@ def test_history_backfill_is_stored_silently(any_store: Store, reference: Path) 
     assert all(d.kind == "incident" for d in drafts)
     with any_store.session() as session:
         assert session.scalar(select(func.count()).select_from(IncidentRow)) == 119
+
+
+def test_feed_and_api_of_one_page_share_the_incident(any_store: Store) -> None:
+    api = spec_of(statusio, "coreweave.status.api")
+    feed = spec_of(status_feeds, "coreweave.status.feed")
+    first = run(any_store, api, statusio.parse_statusio, (FIX / "statusio/status_1.json").read_bytes(), T1)
+    assert keys(first) == [("incident", "incident:coreweave:6a3f0e0b1d2c3b4a5f6e7d80", "medium")]
+    second = run(
+        any_store,
+        feed,
+        status_feeds.parse_status_feed,
+        (FIX / "status_feeds/coreweave_statusio.rss").read_bytes(),
+        T2,
+    )
+    assert keys(second) == [
+        ("incident_resolved", "incident_resolved:coreweave:6a3f0e0b1d2c3b4a5f6e7d80", "low")
+    ]
+    with any_store.session() as session:
+        row = session.execute(select(IncidentRow)).scalar_one()
+        assert (row.impact, row.status, row.components) == ("minor", "resolved", ["Kubernetes", "US-EAST-04"])
