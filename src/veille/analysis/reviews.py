@@ -280,6 +280,7 @@ _NEGATIONS = {
     "sans",
     "without",
 }
+_CLAUSE = re.compile(r"[.!?;,:()\n]+")
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _HUNDREDTH = Decimal("0.01")
 
@@ -308,16 +309,16 @@ def themes(text: str) -> list[str]:
 
 def sentiment(text: str, stars: Decimal | None = None) -> Decimal:
     """Lexicon sentiment of ``text`` in -1..1 (two decimals); the star rating when the text is neutral."""
-    words = _WORD.findall(_normalise(text))
     total = 0
-    for i, word in enumerate(words):
-        weight = _POSITIVE.get(word, 0) + _NEGATIVE.get(word, 0)
-        if not weight:
-            continue
-        window = words[max(0, i - 3) : i]
-        if any(w in _NEGATIONS for w in window):
-            weight = -weight
-        total += weight
+    for clause in _CLAUSE.split(_normalise(text)):  # a negation never reaches past its clause
+        words = _WORD.findall(clause)
+        for i, word in enumerate(words):
+            weight = _POSITIVE.get(word, 0) + _NEGATIVE.get(word, 0)
+            if not weight:
+                continue
+            if any(w in _NEGATIONS for w in words[max(0, i - 3) : i]):
+                weight = -weight
+            total += weight
     if total == 0:
         if stars is None:
             return Decimal("0.00")

@@ -190,13 +190,21 @@ def hiring(
     if as_json:
         print_json(rows)
         return
-    table = Table("competitor", "open", *FUNCTIONS, "opened 30d", "closed 30d")
+    short = {
+        "engineering": "eng",
+        "gpu_ai": "gpu/ai",
+        "support": "supp",
+        "datacenter_ops": "dc-ops",
+        "marketing": "mkt",
+    }
+    table = Table(title="open roles (change vs 90 days ago) / postes ouverts")
+    table.add_column("competitor", no_wrap=True)
+    for header in ("open", *(short.get(f, f) for f in FUNCTIONS), "+30d", "-30d"):
+        table.add_column(header, justify="right")
     for row in rows:
         by_function: dict[str, int] = row["by_function"]  # type: ignore[assignment]
         before: dict[str, int] = row["by_function_90d_ago"]  # type: ignore[assignment]
-        cells = [
-            f"{by_function.get(f, 0)} ({by_function.get(f, 0) - before.get(f, 0):+d})" for f in FUNCTIONS
-        ]
+        cells = [f"{by_function.get(f, 0)}{by_function.get(f, 0) - before.get(f, 0):+d}" for f in FUNCTIONS]
         table.add_row(
             str(row["competitor"]), str(row["open"]), *cells, str(row["opened_30d"]), str(row["closed_30d"])
         )

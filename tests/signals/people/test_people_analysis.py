@@ -1,0 +1,122 @@
+"""Job functions, funding patterns, review themes and sentiment (French, English, German)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from veille.analysis.funding import extract_amount, match
+from veille.analysis.hiring import FUNCTIONS, classify
+from veille.analysis.reviews import sentiment, themes
+
+
+@pytest.mark.parametrize(
+    ("title", "department", "expected"),
+    [
+        ("Senior Software Engineer, Droplets", "Engineering", "engineering"),
+        ("Machine Learning Engineer, Inference", None, "gpu_ai"),
+        ("Staff GPU Performance Engineer", "Engineering", "gpu_ai"),
+        ("Software Engineer", "AI Infrastructure", "gpu_ai"),
+        ("Ingénieur en intelligence artificielle", None, "gpu_ai"),
+        ("Data Center Technician (m/w/d)", "Data Center", "datacenter_ops"),
+        ("Techniker Rechenzentrum (m/w/d)", None, "datacenter_ops"),
+        ("Technicien de maintenance datacenter", None, "datacenter_ops"),
+        ("Technical Support Engineer", "Customer Support", "support"),
+        ("Ingénieur Support Client N2", "Service Client", "support"),
+        ("Kundenservice Mitarbeiter", None, "support"),
+        ("Account Executive, Enterprise", "Sales", "sales"),
+        ("Ingénieur commercial grands comptes", None, "sales"),
+        ("Vertriebsmitarbeiter Cloud (m/w/d)", "Vertrieb", "sales"),
+        ("Responsable Marketing Produit", "Marketing", "marketing"),
+        ("Developer Relations Advocate", None, "marketing"),
+        ("Senior Softwareentwickler (m/w/d) Kubernetes", "R&D", "engineering"),
+        ("Développeur backend Go", None, "engineering"),
+        ("Manager", "Marketing", "marketing"),
+        ("Finance Analyst", "Finance", "other"),
+        ("Office Manager", None, "other"),
+    ],
+)
+def test_classify(title: str, department: str | None, expected: str) -> None:
+    assert classify(title, department) == expected
+    assert expected in FUNCTIONS
+
+
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("CoreWeave secures $1.2 billion credit facility", "1200000000", "USD"),
+        ("Scaleway lève 150 M€", "150000000", "EUR"),
+        ("Hetzner: 2,5 Mrd. Euro für neue Rechenzentren", "2500000000", "EUR"),
+        ("une levée de fonds de 40 millions d'euros", "40000000", "EUR"),
+        ("Lambda raises USD 480M", "480000000", "USD"),
+        ("7,5 Milliarden US-Dollar", "7500000000", "USD"),
+        ("£3.5bn notes offering", "3500000000", "GBP"),
+        ("€40m Series B", "40000000", "EUR"),
+        ("raises $1,200 for charity", "1200", "USD"),
+        ("RunPod closes $20M seed round", "20000000", "USD"),
+    ],
+)
+def test_amounts_are_exact(text: str, amount: str, currency: str) -> None:
+    value, cur = extract_amount(text)
+    assert (value, cur) == (Decimal(amount), currency)
+    assert isinstance(value, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "round_"),
+    [
+        ("Vultr raises $333 million at $3.5 billion valuation", "funding", None),
+        ("Lambda secures USD 480M Series D", "funding", "series_d"),
+        ("Scaleway finalise une levée de fonds en série B", "funding", "series_b"),
+        ("Contabo sammelt 50 Millionen Euro in einer Finanzierungsrunde", "funding", None),
+        ("CoreWeave closes $7.5 billion debt financing facility", "debt", None),
+        ("DigitalOcean acquires Paperspace for $111 million", "acquisition", None),
+        ("OVHcloud annonce le rachat de ForePaaS", "acquisition", None),
+        ("Hetzner übernimmt Rechenzentrumsbetreiber", "acquisition", None),
+        ("CoreWeave files for IPO on Nasdaq", "ipo", None),
+        ("OVHcloud prépare son introduction en bourse", "ipo", None),
+        ("Börsengang geplant", "ipo", None),
+    ],
+)
+def test_funding_patterns(text: str, kind: str, round_: str | None) -> None:
+    found = match(text)
+    assert found is not None and (found.kind, found.round) == (kind, round_)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vultr raises prices on bare metal",
+        "Scaleway lève le voile sur ses nouvelles instances",
+        "Contabo raises $1,200 for charity",
+        "We closed the incident at 10:00",
+        "New GPU instances in Paris, 20% cheaper",
+        "Kubernetes 1.31 is available",
+    ],
+)
+def test_not_funding(text: str) -> None:
+    assert match(text) is None
+
+
+def test_themes_fr_en() -> None:
+    assert themes("Support answered in 20 minutes. Fast and reliable servers.") == [
+        "support",
+        "performance",
+        "reliability",
+    ]
+    assert themes("L'interface est compliquée et la facturation est chère.") == ["price", "ux"]
+    assert themes("Panne de 3 heures, le service client ne répond pas") == ["support", "reliability"]
+    assert themes("Nothing to say") == []
+
+
+def test_sentiment_lexicon() -> None:
+    assert sentiment("Great service, fast and reliable. I recommend.") == Decimal("0.62")  # (2+1+1+1) / (5+3)
+    assert sentiment("Compte suspendu, le support ne répond pas. Inadmissible.") == Decimal("-0.50")
+    assert sentiment("Not good at all") == Decimal("-0.25")  # the negation flips "good"
+    assert sentiment("Pas mauvais du tout") == Decimal("0.25")
+    assert sentiment("Sans problème depuis deux ans") == Decimal("0.25")
+    assert sentiment("Lorem ipsum", Decimal(1)) == Decimal("-1.00")  # neutral text: the stars decide
+    assert sentiment("Lorem ipsum", Decimal(4)) == Decimal("0.50")
+    assert sentiment("Lorem ipsum") == Decimal("0.00")
+    assert all(-1 <= sentiment(t) <= 1 for t in ("terrible awful horrible scam " * 20, "great " * 50))
