@@ -1,0 +1,67 @@
+"""``veille report KIND``: the analysis, the digest, the quarterly review or a battlecard."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veille.cli._common import err_console, workspace
+from veille.cli.main import app
+
+
+class ReportKind(StrEnum):
+    analysis = "analysis"
+    digest = "digest"
+    review = "review"
+    battlecard = "battlecard"
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+class Format(StrEnum):
+    md = "md"
+    html = "html"
+    pdf = "pdf"
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    kind: Annotated[ReportKind, typer.Argument(help="analysis, digest, review or battlecard.")],
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of the report.")] = Lang.fr,
+    fmt: Annotated[Format, typer.Option("--format", help="md, html or pdf.")] = Format.md,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="File to write (stdout without it; PDF goes to the workspace's reports/)."
+        ),
+    ] = None,
+    competitor: Annotated[
+        str | None, typer.Option("--competitor", help="Competitor id (battlecards).")
+    ] = None,
+) -> None:
+    """Produce a report with live figures, in French or English."""
+    from veille import reports
+    from veille.kb.ids import resolve_competitor
+
+    ws = workspace(ctx)
+    now = datetime.now(UTC)
+    competitor_id = resolve_competitor(competitor) if competitor else None
+    with ws.store.session() as session:
+        result = reports.produce(session, kind.value, lang.value, fmt.value, now, competitor_id)  # type: ignore[arg-type]
+    if output is None and fmt is not Format.pdf:
+        sys.stdout.buffer.write(result.content)
+        sys.stdout.flush()
+        return
+    path = output if output is not None else ws.settings.reports_dir / result.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(result.content)
+    err_console.print(f"wrote {path} ({len(result.content):,} bytes)", highlight=False)

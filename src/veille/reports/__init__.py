@@ -1,0 +1,72 @@
+"""Reports: the analysis regenerated with live figures, the monthly digest, the quarterly review and
+battlecards, in French or English, as Markdown, HTML or PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from veille.errors import ValidationError
+from veille.kb.schema import Lang
+from veille.reports import builders, editions
+from veille.reports.document import Document
+from veille.reports.render import FORMATS, MEDIA_TYPES, render
+
+KINDS = ("analysis", "digest", "review", "battlecard")
+
+__all__ = ["FORMATS", "KINDS", "MEDIA_TYPES", "Report", "build", "produce"]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendered report: a file name, its media type and its bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def build(session: Session, kind: str, lang: Lang, now: datetime, competitor: str | None = None) -> Document:
+    """Build the document of report ``kind`` (``battlecard`` needs ``competitor``)."""
+    if kind == "analysis":
+        return builders.analysis(session, lang, now)
+    if kind == "digest":
+        return builders.digest(session, lang, now)
+    if kind == "review":
+        return builders.review(session, lang, now)
+    if kind == "battlecard":
+        if not competitor:
+            raise ValidationError("a battlecard needs --competitor ID")
+        return builders.battlecard(session, lang, now, competitor)
+    raise ValidationError(f"unknown report {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def produce(
+    session: Session,
+    kind: str,
+    lang: Lang,
+    fmt: str,
+    now: datetime,
+    competitor: str | None = None,
+    *,
+    edition: bool = True,
+) -> Report:
+    """Build and render a report. With ``edition``, the analysis records this edition for the next one's diff."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    doc = build(session, kind, lang, now, competitor)
+    content = render(doc, fmt)
+    if edition and kind == "analysis":
+        editions.record(session, kind, lang, now)
+    return Report(f"{doc.name}.{fmt}", MEDIA_TYPES[fmt], content)
+
+
+def write(report: Report, folder: Path) -> Path:
+    """Write ``report`` into ``folder`` and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / report.filename
+    path.write_bytes(report.content)
+    return path

@@ -1,0 +1,245 @@
+"""Blocks several reports share: positioning tables, event lists, incidents, ratings, hiring, charts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from veille.kb.schema import KnowledgeBase
+from veille.reports import charts, fmt
+from veille.reports.document import Chart, Document, md_cell, md_link, md_text, table
+from veille.reports.labels import label
+from veille.store.models import EventRow, RatingRow
+
+_PRICE_AXIS = {"premium": -1.0, "mid": 0.0, "low_cost": 1.0}
+_SCOPE_AXIS = {"specialist": -1.0, "balanced": 0.0, "generalist": 1.0}
+
+
+def names(kb: KnowledgeBase) -> dict[str, str]:
+    """Competitor id -> display name."""
+    return {c.id: c.name for c in kb.competitors}
+
+
+def positioning_table(
+    doc: Document, pos: dict[str, Any] | None, kb: KnowledgeBase, *, competitor: str | None = None
+) -> None:
+    """The live positioning: per reference product, each competitor's cheapest matching offer."""
+    lang = doc.lang
+    if not pos or not pos.get("rows"):
+        doc.add(label("no_positioning", lang))
+        return
+    who = names(kb)
+    products = {p["id"]: p for p in pos["products"]}
+    rows = []
+    for row in pos["rows"]:
+        if competitor and row["competitor"] not in (competitor, "vmcloud"):
+            continue
+        product = products.get(row["product"], {})
+        product_label = product.get("label")
+        if isinstance(product_label, dict):
+            product_label = product_label.get(lang) or product_label.get("fr")
+        offer = row.get("offer") or {}
+        offer_text = md_text(offer.get("name") or offer.get("sku") or "")
+        if offer.get("region"):
+            offer_text += f" ({md_text(offer['region'])})"
+        if row.get("billing") and row["billing"] != "on_demand":
+            offer_text += f" [{md_text(row['billing'])}]"
+        basis = label("basis_live" if row.get("basis") == "live" else "basis_kb", lang)
+        if row.get("stale"):
+            basis += f" ({label('stale', lang)})"
+        rows.append(
+            [
+                md_cell(product_label or row["product"]),
+                md_cell(who.get(row["competitor"], row["competitor"])),
+                offer_text or "—",
+                fmt.money(row.get("monthly_eur"), "EUR", lang),
+                fmt.number(row.get("ratio_to_self"), lang, "0.00") if row.get("ratio_to_self") else "—",
+                basis,
+            ]
+        )
+    header = [label(k, lang) for k in ("product", "competitor", "offer", "monthly_eur", "ratio", "basis")]
+    doc.add(table(header, rows) if rows else label("no_positioning", lang))
+
+
+def event_title(event: EventRow, lang: str) -> str:
+    """A localised one-line description of an event, from its data where the kind is known."""
+    data = event.data or {}
+    if event.kind == "price_change" and data.get("new"):
+        offer = (data.get("offer") or {}).get("name") or ""
+        old, new = data.get("old", {}), data.get("new", {})
+        pct = fmt.percent(data.get("pct_change"), lang) if data.get("pct_change") else ""
+        arrow = f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → {fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
+        word = "prix" if lang == "fr" else "price"
+        return f"{offer}: {word} {arrow} ({pct})" if pct else f"{offer}: {word} {arrow}"
+    return event.title
+
+
+def events_table(doc: Document, items: Sequence[EventRow], kb: KnowledgeBase) -> None:
+    lang = doc.lang
+    if not items:
+        doc.add(label("none", lang))
+        return
+    who = names(kb)
+    rows = [
+        [
+            fmt.day(e.occurred_at or e.detected_at, lang),
+            md_cell(who.get(e.competitor or "", e.competitor or "—")),
+            md_link(event_title(e, lang), e.url),
+        ]
+        for e in items
+    ]
+    doc.add(table([label("when", lang), label("competitor", lang), label("what", lang)], rows))
+
+
+def incidents_block(doc: Document, stats: dict[str, Any], kb: KnowledgeBase) -> None:
+    """Counts per competitor with mean time to resolve, and a chart of incidents per month."""
+    lang = doc.lang
+    entries = [c for c in stats.get("competitors", []) if c["incidents"]]
+    if not entries:
+        doc.add(label("none", lang))
+        return
+    who = names(kb)
+    rows = []
+    for entry in entries:
+        impacts = ", ".join(f"{k} {v}" for k, v in sorted(entry["by_impact"].items()))
+        mttr = entry.get("mttr_minutes")
+        rows.append(
+            [
+                md_cell(who.get(entry["competitor"], entry["competitor"])),
+                str(entry["incidents"]),
+                md_cell(impacts),
+                f"{fmt.number(mttr, lang, '#,##0')} {label('minutes', lang)}" if mttr is not None else "—",
+            ]
+        )
+    doc.add(
+        table(
+            [label("competitor", lang), label("count", lang), label("impact", lang), label("mttr", lang)],
+            rows,
+        )
+    )
+    months: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        for month, counts in entry["per_month"].items():
+            months[month] += sum(counts.values()) if isinstance(counts, dict) else int(counts)
+    bars = sorted(months.items())[-12:]
+    doc.chart(
+        Chart(
+            charts.bar_chart(bars, title=label("incidents_over_time", lang), color="#dc2626"),
+            f"{label('incidents_over_time', lang)}: " + ", ".join(f"{m} {n}" for m, n in bars),
+        )
+    )
+
+
+def ratings_block(doc: Document, rows: Sequence[RatingRow], kb: KnowledgeBase) -> None:
+    """Latest score per competitor and platform, with the previous one for the trend."""
+    lang = doc.lang
+    if not rows:
+        doc.add(label("none", lang))
+        return
+    who = names(kb)
+    series: dict[tuple[str, str], list[RatingRow]] = defaultdict(list)
+    for row in rows:
+        series[(row.competitor or "", row.platform)].append(row)
+    out = []
+    for (competitor, platform), items in sorted(series.items()):
+        last = items[-1]
+        trend = ""
+        if len(items) > 1:
+            delta = last.score - items[-2].score
+            trend = f" ({'+' if delta >= 0 else ''}{fmt.number(delta, lang, '0.0')})"
+        out.append(
+            [
+                md_cell(who.get(competitor, competitor)),
+                md_cell(platform),
+                f"{fmt.number(last.score, lang, '0.0')}/{fmt.number(last.scale, lang, '0')}{trend}",
+                fmt.number(last.count, lang, "#,##0") if last.count is not None else "—",
+                fmt.day(last.as_of, lang),
+            ]
+        )
+    header = [label(k, lang) for k in ("competitor", "platform", "score", "reviews_count", "observed")]
+    doc.add(table(header, out))
+
+
+def hiring_block(
+    doc: Document, session: Session, now: datetime, kb: KnowledgeBase, competitor: str | None = None
+) -> None:
+    from veille.analysis.hiring import hiring_summary
+
+    lang = doc.lang
+    summary = hiring_summary(session, now, competitor)
+    rows = []
+    who = names(kb)
+    for entry in summary:
+        now_counts: dict[str, int] = entry["by_function"]  # type: ignore[assignment]
+        before: dict[str, int] = entry["by_function_90d_ago"]  # type: ignore[assignment]
+        for function, count in sorted(now_counts.items()):
+            if not count and not before.get(function):
+                continue
+            old = before.get(function)
+            change = Decimal(count - old) * 100 / old if old else None
+            rows.append(
+                [
+                    md_cell(who.get(str(entry["competitor"]), entry["competitor"])),
+                    md_cell(function),
+                    str(count),
+                    fmt.percent(change, lang) if change is not None else "—",
+                ]
+            )
+    if not rows:
+        doc.add(label("none", lang))
+        return
+    doc.add(table([label(k, lang) for k in ("competitor", "function", "open_now", "change_90d")], rows))
+
+
+def segmentation_chart(kb: KnowledgeBase, lang: str) -> Chart:
+    who = names(kb)
+    placed: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for p in kb.segmentation.placements:
+        placed[(p.price, p.scope)].append(p.competitor)
+    points = []
+    for (price, scope), members in placed.items():
+        for i, member in enumerate(members):
+            offset = (i - (len(members) - 1) / 2) * 0.14
+            points.append(
+                charts.MapPoint(
+                    who.get(member, member),
+                    _PRICE_AXIS[price] + offset,
+                    _SCOPE_AXIS[scope],
+                    member == "vmcloud",
+                )
+            )
+    axis = {k: label(k, lang) for k in ("premium", "low_cost", "specialist", "generalist")}
+    svg = charts.segmentation_map(points, title=label("segmentation", lang), axis_labels=axis)
+    return Chart(svg, label("segmentation", lang))
+
+
+def matrix_chart(kb: KnowledgeBase, lang: str) -> Chart:
+    columns = [c.label for c in kb.matrix.columns]
+    criteria = [c.label.get(lang) for c in kb.matrix.criteria]  # type: ignore[arg-type]
+    scores = {
+        c.label.get(lang): [kb.matrix.scores.get(col.competitor, {}).get(c.id) for col in kb.matrix.columns]  # type: ignore[arg-type]
+        for c in kb.matrix.criteria
+    }
+    return Chart(
+        charts.matrix_heatmap(criteria, columns, scores, title=label("matrix", lang)), label("matrix", lang)
+    )
+
+
+def price_history_charts(
+    doc: Document, history: dict[str, dict[str, list[tuple[datetime, Decimal]]]], kb: KnowledgeBase
+) -> None:
+    lang = doc.lang
+    who = names(kb)
+    product_labels = {p.id: p.label.get(lang) for p in kb.price_table.products}  # type: ignore[arg-type]
+    for product, per_competitor in history.items():
+        if not any(len(v) for v in per_competitor.values()):
+            continue
+        title = f"{label('price_history', lang)} — {product_labels.get(product, product)}"
+        series = {who.get(c, c): v for c, v in sorted(per_competitor.items())}
+        alt = "; ".join(f"{name}: {fmt.money(v[-1][1], 'EUR', lang)}" for name, v in series.items() if v)
+        doc.chart(Chart(charts.line_chart(series, title=title), f"{title} ({alt})"))

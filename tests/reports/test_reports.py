@@ -1,0 +1,142 @@
+"""Reports from a workspace fed through the real replay path (Hetzner's server_types format, ECB XML)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from veille.reports.charts import MapPoint, segmentation_map
+
+ECB = """<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+<gesmes:subject>Reference rates</gesmes:subject><gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
+<Cube><Cube time="{day}"><Cube currency="USD" rate="1.0850"/><Cube currency="CHF" rate="0.9400"/></Cube></Cube>
+</gesmes:Envelope>"""
+
+
+def server_types(cx22_monthly: str, title: str = "CX22") -> bytes:
+    def price(location: str, hourly: str, monthly: str) -> dict[str, object]:
+        return {
+            "location": location,
+            "price_hourly": {"net": hourly, "gross": hourly},
+            "price_monthly": {"net": monthly, "gross": monthly},
+            "included_traffic": 21990232555520,
+            "price_per_tb_traffic": {"net": "1.0000000000", "gross": "1.1900000000"},
+        }
+
+    types = [
+        {
+            "id": 104,
+            "name": "cx22",
+            "description": title,
+            "cores": 2,
+            "memory": 4.0,
+            "disk": 40,
+            "deprecated": False,
+            "prices": [price("fsn1", "0.0060000000", cx22_monthly)],
+            "storage_type": "local",
+            "cpu_type": "shared",
+            "architecture": "x86",
+            "included_traffic": None,
+            "deprecation": None,
+        },
+        {
+            "id": 106,
+            "name": "cx52",
+            "description": "CX52",
+            "cores": 16,
+            "memory": 32.0,
+            "disk": 320,
+            "deprecated": False,
+            "prices": [price("fsn1", "0.0576000000", "35.90")],
+            "storage_type": "local",
+            "cpu_type": "shared",
+            "architecture": "x86",
+            "included_traffic": None,
+            "deprecation": None,
+        },
+    ]
+    meta = {
+        "pagination": {
+            "page": 1,
+            "per_page": 25,
+            "previous_page": None,
+            "next_page": None,
+            "last_page": 1,
+            "total_entries": 2,
+        }
+    }
+    return json.dumps({"server_types": types, "meta": meta}).encode()
+
+
+@pytest.fixture
+def fed_home(cli, tmp_path: Path) -> Path:
+    """A workspace with the bundled analysis and two Hetzner snapshots (the second one with a price rise)."""
+    home = tmp_path / "ws"
+    captures = tmp_path / "captures"
+    for when, monthly, title in (
+        ("2026-11-01T10-00-00Z", "3.79", "CX22"),
+        ("2026-11-08T10-00-00Z", "4.15", "CX22 <script>window.__xss=1</script>"),
+    ):
+        (captures / when / "hetzner.server_types").mkdir(parents=True)
+        (captures / when / "hetzner.server_types" / "page-1.json").write_bytes(server_types(monthly, title))
+        (captures / when / "ecb.daily").mkdir(parents=True)
+        (captures / when / "ecb.daily" / "eurofxref-daily.xml").write_text(ECB.replace("{day}", when[:10]))
+    assert cli("--home", home, "init")[0] == 0
+    code, _, err = cli("--home", home, "replay", captures)
+    assert code == 0, err
+    return home
+
+
+def test_analysis_carries_live_prices_and_what_changed(cli, fed_home: Path, tmp_path: Path) -> None:
+    code, first, err = cli("--home", fed_home, "report", "analysis", "--lang", "fr")
+    assert code == 0, err
+    assert "## 6. Matrice comparative" in first or "Matrice comparative" in first
+    assert "4,15" in first  # the live Hetzner VPS Entry figure replaced the seed's 4€
+    assert "Première édition" in first
+    code, second, _ = cli("--home", fed_home, "report", "analysis", "--lang", "fr")
+    assert "Ce qui a changé depuis la dernière édition" in second and "Première édition" not in second
+
+
+def test_every_kind_in_both_languages_and_formats(cli, fed_home: Path, tmp_path: Path) -> None:
+    for kind in ("analysis", "digest", "review"):
+        for lang in ("fr", "en"):
+            out = tmp_path / f"{kind}-{lang}.html"
+            code, _, err = cli(
+                "--home", fed_home, "report", kind, "--lang", lang, "--format", "html", "-o", out
+            )
+            assert code == 0, err
+            html = out.read_text(encoding="utf-8")
+            assert f"<html lang='{lang}'>" in html and "<svg" in html
+            assert "<script" not in html  # the scraped title is text, never markup
+    code, battle, _ = cli(
+        "--home", fed_home, "report", "battlecard", "--competitor", "Hetzner", "--lang", "en"
+    )
+    assert code == 0
+    assert "The pro infrastructure without being a sysadmin" in battle or "sysadmin" in battle
+    assert "Hetzner" in battle and "4.15" in battle
+    assert "&lt;script&gt;" in (tmp_path / "digest-en.html").read_text()  # shown, escaped
+
+
+def test_pdf(cli, fed_home: Path, tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint")
+    out = tmp_path / "review.pdf"
+    code, _, err = cli("--home", fed_home, "report", "review", "--lang", "en", "--format", "pdf", "-o", out)
+    if code and "system libraries" in err:
+        pytest.skip(err)
+    assert code == 0, err
+    assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_battlecard_needs_a_known_competitor(cli, fed_home: Path) -> None:
+    code, _, err = cli("--home", fed_home, "report", "battlecard")
+    assert code == 1 and "--competitor" in err
+    code, _, err = cli("--home", fed_home, "report", "battlecard", "--competitor", "nobody")
+    assert code == 1 and "Traceback" not in err
+
+
+def test_chart_labels_are_escaped() -> None:
+    svg = segmentation_map([MapPoint("<b>x</b>", 0, 0)], title="t", axis_labels={})
+    assert "<b>" not in svg and "&lt;b&gt;" in svg
