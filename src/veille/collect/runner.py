@@ -234,7 +234,8 @@ def parse_and_ingest(
             (o for o in observations if isinstance(o, Offer)), capture_id=capture_id, url=page.url
         )
         others.extend(o for o in observations if not isinstance(o, Offer))
-    drafts = ingest(ctx, others) if others else []
+    # a snapshot source (a job board) is ingested even when empty, so what left it is closed
+    drafts = ingest(ctx, others) if others or snapshot is None else []
     if snapshot is not None:
         drafts.extend(snapshot.finish())
     return count, drafts
