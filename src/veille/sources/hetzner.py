@@ -6,7 +6,8 @@ an empty project is enough; ``VEILLE_HETZNER_TOKEN``), paged by ``page``/``per_p
 decimal strings for ``price_hourly`` and ``price_monthly``: the net figures are kept (EUR, the
 project owner's currency), one offer per type and location, and the monthly price is a cap
 (``monthly_cap_hours = monthly / hourly``, about 611 to 633 h). ``memory`` and ``disk`` are in GB;
-``deprecation`` (announced, unavailable after) goes to ``extra``. Also reads the Server Auction feed
+``deprecation`` (announced, unavailable after) goes to ``extra``. ``/v1/pricing`` (same token) adds the
+volume price per GB-month (a ``block_storage`` offer) and primary IPs per location. Also reads the Server Auction feed
 ``GET https://www.hetzner.com/_resources/app/data/app/live_data_sb.json`` (no auth, undocumented):
 hundreds of one-off second-hand servers whose ``price`` (EUR/month, net) drops over time on purpose,
 so it is summarised as a marketplace (``billing="marketplace"``): one offer per configuration (CPU,
@@ -66,6 +67,17 @@ SOURCES = [
         auth=bearer,
         paginate=paginate_meta,
         description="Cloud server types with net hourly and monthly (capped) prices per location, EUR",
+    ),
+    SourceSpec(
+        id="hetzner.pricing",
+        competitor=COMPETITOR,
+        kind="prices",
+        parser="hetzner.pricing",
+        url="https://api.hetzner.cloud/v1/pricing",
+        cadence=timedelta(hours=6),
+        credential="hetzner_token",
+        auth=bearer,
+        description="Cloud price list: volumes per GB-month, primary IPv4 per location, backup share, VAT",
     ),
     SourceSpec(
         id="hetzner.auction",
@@ -132,6 +144,56 @@ def parse_server_types(body: bytes, ctx: ParseContext) -> list[Observation]:
             )
     if not offers:
         fail(pid, "server types carry no prices per location")
+    return offers
+
+
+@parser("hetzner.pricing", reads="Hetzner Cloud API /v1/pricing, JSON")
+@guarded("hetzner.pricing")
+def parse_pricing(body: bytes, ctx: ParseContext) -> list[Observation]:
+    pid = "hetzner.pricing"
+    pricing = mapping(mapping(load_json(body, pid), pid, "document").get("pricing"), pid, "pricing")
+    currency = text_field(pricing, "currency", pid, "pricing")
+    common = {
+        "vat_rate": pricing.get("vat_rate"),
+        "backup_percentage": obj(pricing.get("server_backup")).get("percentage"),
+    }
+    per_gb = _net(
+        obj(pricing.get("volume")).get("price_per_gb_month"), pid, "pricing.volume.price_per_gb_month"
+    )
+    offers: list[Observation] = [
+        Offer(
+            competitor=COMPETITOR,
+            sku="volume",
+            name="Volume (block storage)",
+            category=categorise(storage="block"),
+            currency=currency,
+            price_hourly=None,
+            price_monthly=per_gb,
+            unit="GB-month",
+            extra={**common, "per_tb_month": format(clean(per_gb * 1000), "f")},
+        )
+    ]
+    for family in pricing.get("primary_ips") or ():
+        kind = str(obj(family).get("type") or "")
+        for entry in obj(family).get("prices") or ():
+            entry = mapping(entry, pid, f"primary_ips {kind} price")
+            location = text_field(entry, "location", pid, f"primary_ips {kind} price")
+            hourly = entry.get("price_hourly")
+            offers.append(
+                Offer(
+                    competitor=COMPETITOR,
+                    sku=f"primary_ip.{kind}",
+                    name=f"Primary {kind.upper()}",
+                    category=categorise(other=True),
+                    currency=currency,
+                    price_hourly=_net(hourly, pid, f"primary_ips {kind} {location}") if hourly else None,
+                    price_monthly=_net(
+                        entry.get("price_monthly"), pid, f"primary_ips {kind} {location} price_monthly"
+                    ),
+                    region=location,
+                    extra=common,
+                )
+            )
     return offers
 
 

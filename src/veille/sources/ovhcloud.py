@@ -7,7 +7,8 @@ EUR), net of VAT (``tax`` is separate and ignored). A public cloud flavour appea
 ``<flavour>.consumption`` is the hourly price (monthly figure = hourly x 730),
 ``<flavour>.monthly.postpaid`` a separate monthly plan (another offer, sku ``<flavour>.monthly``, not a
 cap), ``.consumption.3AZ`` the 3-AZ regions and ``.consumption.LZ.<area>`` the local zones (offers with
-region ``3AZ`` / ``LZ.<area>``; the plain flavour has no region: one price everywhere). Specs come from
+region ``3AZ`` / ``LZ.<area>``; the plain flavour has no region: one price everywhere). Block storage
+``volume.<tier>.consumption[.3AZ]`` is priced per GB-hour and reported per GB-month (x 730). Specs come from
 ``blobs.technical`` (memory in GB as OVHcloud sells it). Caveats: which flavour exists in which
 region needs the authenticated API; IPv4 is billed apart; the eco catalogue's plan price is the rental
 of the plan with its mandatory default add-ons (RAM, disks, bandwidth), installation fee in ``extra``.
@@ -204,7 +205,49 @@ def parse_cloud_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
             pid,
             "publiccloud-instance addons found but none with a .consumption or .monthly.postpaid plan code",
         )
+    offers.extend(_volumes(addons, currency, pid))
     return offers
+
+
+_VOLUME = re.compile(r"^volume\.(?P<tier>[a-z0-9-]+)\.consumption(?:\.(?P<variant>3AZ|LZ\.[A-Za-z0-9-]+))?$")
+
+
+def _volumes(addons: Any, currency: str, pid: str) -> list[Offer]:
+    """Block storage ``volume.<tier>.consumption[.3AZ]``: a price per GB-hour, reported per GB-month."""
+    volumes: list[Offer] = []
+    for addon in addons:
+        match = _VOLUME.match(str(obj(addon).get("planCode", "")))
+        if not match:
+            continue
+        where = f"addon {addon['planCode']!r}"
+        hourly = [
+            p
+            for p in addon.get("pricings") or ()
+            if isinstance(p, Mapping) and p.get("intervalUnit") == "hour"
+        ]
+        if not hourly:
+            fail(pid, f"{where}: no pricing with intervalUnit 'hour'")
+        per_gb_hour = _price(hourly[0], pid, where)
+        per_gb_month = clean(per_gb_hour * HOURS_PER_MONTH)
+        volumes.append(
+            Offer(
+                competitor=COMPETITOR,
+                sku=f"volume.{match['tier']}",
+                name=str(addon.get("invoiceName") or f"volume {match['tier']}"),
+                category=categorise(storage="block"),
+                currency=currency,
+                price_hourly=None,
+                price_monthly=per_gb_month,
+                region=match["variant"],
+                unit="GB-month",
+                extra={
+                    "plan_code": addon["planCode"],
+                    "per_gb_hour": format(per_gb_hour, "f"),
+                    "per_tb_month": format(clean(per_gb_month * 1000), "f"),
+                },
+            )
+        )
+    return volumes
 
 
 def _index(items: Any, key: str) -> dict[str, Mapping[str, Any]]:

@@ -74,3 +74,22 @@ def test_auction_summarised_per_configuration(parse, fixtures) -> None:
         ("fsn1", Decimal("36")),
         ("fsn1", Decimal("29")),
     }
+
+
+def test_pricing_volumes_and_ips(parse, fixtures) -> None:
+    offers = parse("hetzner.pricing", fixtures / "hetzner/pricing.json")
+    volume = next(o for o in offers if o.sku == "volume")
+    assert (volume.category, volume.unit, volume.price_monthly, volume.currency) == (
+        "block_storage",
+        "GB-month",
+        Decimal("0.044"),
+        "EUR",
+    )
+    assert volume.extra["per_tb_month"] == "44" and volume.extra["backup_percentage"] == "20.00"
+    ipv4 = next(o for o in offers if o.sku == "primary_ip.ipv4" and o.region == "ash")
+    assert (ipv4.price_monthly, ipv4.price_hourly, ipv4.category) == (
+        Decimal("0.5"),
+        Decimal("0.0008"),
+        "other",
+    )
+    assert len(offers) == 4

@@ -66,7 +66,7 @@ def test_ovhcloud_cloud(httpserver: HTTPServer) -> None:
         "/v1/order/catalog/public/cloud", query_string={"ovhSubsidiary": "FR"}, method="GET"
     ).respond_with_data(body("ovhcloud/cloud_catalog_fr.json"), **JSON)
     offers = collect(httpserver, "ovhcloud.cloud")
-    assert len(offers) == 5 and all(isinstance(o, Offer) and o.competitor == "ovhcloud" for o in offers)
+    assert len(offers) == 6 and all(isinstance(o, Offer) and o.competitor == "ovhcloud" for o in offers)
 
 
 def test_ovhcloud_eco(httpserver: HTTPServer) -> None:
@@ -130,6 +130,17 @@ def test_hetzner_server_types_bearer_and_pages(httpserver: HTTPServer) -> None:
     ).respond_with_data(body("hetzner/server_types_page2.json"), **JSON)
     offers = collect(httpserver, "hetzner.server_types", hetzner_token="hz-token")
     assert sorted({o.sku for o in offers}) == ["cax11", "ccx13", "cx23"] and len(offers) == 5
+
+
+def test_hetzner_pricing(httpserver: HTTPServer) -> None:
+    httpserver.expect_ordered_request(
+        "/v1/pricing", query_string="", headers={"Authorization": "Bearer hz-token"}
+    ).respond_with_data(body("hetzner/pricing.json"), **JSON)
+    assert {o.sku for o in collect(httpserver, "hetzner.pricing", hetzner_token="hz-token")} == {
+        "volume",
+        "primary_ip.ipv4",
+        "primary_ip.ipv6",
+    }
 
 
 def test_hetzner_auction(httpserver: HTTPServer) -> None:

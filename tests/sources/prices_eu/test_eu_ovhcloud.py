@@ -48,7 +48,14 @@ def test_eco_catalog_real(parse, reference) -> None:
 
 def test_public_cloud_catalog_fixture(parse, fixtures) -> None:
     offers = parse("ovhcloud.catalog", fixtures / "ovhcloud/cloud_catalog_fr.json")
-    assert len(offers) == 5  # volumes and snapshots are other products
+    assert len(offers) == 6  # 5 instance offers + the high-speed volume; snapshots are not priced here
+    volume = _by(offers, "volume.high-speed")
+    assert (volume.category, volume.unit, volume.price_monthly) == (
+        "block_storage",
+        "GB-month",
+        Decimal("0.0803"),
+    )
+    assert volume.extra["per_tb_month"] == "80.3" and volume.price_hourly is None
     b2 = _by(offers, "b2-7")
     assert b2.price_hourly == Decimal("0.0681") and b2.ram_gb == 7
     assert _by(offers, "b2-7.monthly").price_monthly == Decimal("26.4")
