@@ -163,6 +163,8 @@ def parse_cloud_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
         pricings = sequence(addon.get("pricings"), pid, f"{where} pricings")
         unit = "hour" if kind == "consumption" else "month"
         chosen = [p for p in pricings if isinstance(p, Mapping) and p.get("intervalUnit") == unit]
+        # the list price: mode "default" without commitment first (promotions and commitments follow)
+        chosen.sort(key=lambda p: (p.get("mode", "default") != "default", bool(p.get("commitment"))))
         if not chosen:
             fail(pid, f"{where}: no pricing with intervalUnit {unit!r}")
         price = _price(chosen[0], pid, where)

@@ -197,6 +197,7 @@ def parse_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
         offer_id = str(obj(properties.get("instance")).get("offer_id") or product.get("product") or sku)
         gpu = _gpu(hardware, pid, where)
         cpu = obj(hardware.get("cpu"))
+        locality = obj(product.get("locality"))
         offers.append(
             Offer(
                 competitor=COMPETITOR,
@@ -209,7 +210,7 @@ def parse_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
                 vcpu=decimal_field(hardware, "cpu.virtual.count", pid, where),
                 ram_gb=bytes_to_gb(decimal_field(hardware, "ram.size", pid, where)),
                 arch=normalise_arch(cpu.get("arch")),
-                region=str(obj(product.get("locality")).get("zone") or "") or None,
+                region=str(locality.get("zone") or locality.get("region") or "") or None,
                 unit=unit.lower(),
                 extra={
                     "catalog_sku": sku,

@@ -93,3 +93,14 @@ def test_price_must_be_an_integer(parse) -> None:
     )
     with pytest.raises(ParseError, match="1e-8"):
         parse("ovhcloud.catalog", body)
+
+
+def test_list_price_wins_over_commitments(parse, fixtures) -> None:
+    import json
+
+    document = json.loads((fixtures / "ovhcloud/cloud_catalog_fr.json").read_text())
+    b2 = document["addons"][0]
+    committed = dict(b2["pricings"][0], price=5000000, mode="upfront12", commitment=12)
+    b2["pricings"] = [committed, *b2["pricings"]]
+    offers = parse("ovhcloud.catalog", json.dumps(document).encode())
+    assert _by(offers, "b2-7").price_hourly == Decimal("0.0681")
