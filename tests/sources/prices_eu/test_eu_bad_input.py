@@ -20,6 +20,7 @@ VALID = {
     "hetzner.server_types": ROOT / "hetzner/server_types_page1.json",
     "hetzner.auction": ROOT / "hetzner/auction_live_data_sb.json",
     "hetzner.pricing": ROOT / "hetzner/pricing.json",
+    "hostinger.catalog": ROOT / "hostinger/billing_catalog_vps.json",
     "digitalocean.sizes": ROOT / "digitalocean/sizes_page1.json",
     "vultr.plans": ROOT / "vultr/plans_page1.json",
     "vultr.metal": ROOT / "vultr/plans_metal.json",
