@@ -6,13 +6,15 @@ auth. ``.../current/region_index.json`` lists the regions and their ``currentVer
 hundreds of MB: the fetcher spools it to disk and ``aws.offer`` (a streaming parser) reads it with
 ijson in constant memory.
 
-Two passes of ijson's C parser over the file: the first keeps the ``products`` that pass the filter
+Two passes of ijson's C parser: the first keeps the ``products`` that pass the filter
 (Linux, no pre-installed software, shared tenancy, capacitystatus Used, "No License required", an AWS
 Region, product family "Compute Instance" or "Compute Instance (bare metal)") as small tuples; the
 second reads ``terms.OnDemand`` and keeps the hourly ``USD`` price of those SKUs only. Memory stays
 flat whatever the file size, and the order of ``products`` and ``terms`` in the file does not matter
-(real files put products first). A body that cannot seek is spooled to a temporary file first. A
-truncated file raises ``ParseError``.
+(real files put products first). The file is first split at the top-level ``"terms"`` key (searched
+backwards from the end) so that each byte is parsed once: products from the head, terms from the
+tail; when the split does not hold, both passes read the whole file. A body that
+cannot seek is spooled to a temporary file first. A truncated file raises ``ParseError``.
 
 GPU models are not in the offer file (only the count, ``gpu``); they come from the instance family
 (``GPU_FAMILIES``), with ``gpuMemory`` used when the family is unknown.
@@ -20,13 +22,14 @@ GPU models are not in the offer file (only the count, ``gpu``); they come from t
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 import ijson
 
@@ -177,29 +180,128 @@ class _Scan(NamedTuple):
     seen_terms: int
 
 
-def _scan(body: IO[bytes]) -> _Scan:
+def _scan(body: IO[bytes], start: int = 0) -> _Scan:
     """Two passes of the C parser: kept products first, then the on-demand terms of those SKUs.
 
     Two file-driven passes are faster than one pass feeding two push parsers (ijson's push
     interface is several times slower), and they do not depend on the order of the keys.
     """
+    products, seen_products = _products(body)
+    body.seek(start)
+    prices, seen_terms = _prices(body, products)
+    return _Scan(products, prices, seen_products, seen_terms)
+
+
+def _products(body: IO[bytes]) -> tuple[dict[str, Product], int]:
     products: dict[str, Product] = {}
-    seen_products = 0
+    seen = 0
     for sku, record in _backend.kvitems(body, "products", buf_size=CHUNK):
-        seen_products += 1
+        seen += 1
         product = product_of(record)
         if product is not None:
             products[str(sku)] = product
-    body.seek(0)
+    return products, seen
+
+
+def _prices(body: IO[bytes], products: Mapping[str, Product]) -> tuple[dict[str, Decimal], int]:
     prices: dict[str, Decimal] = {}
-    seen_terms = 0
+    seen = 0
     for sku, terms in _backend.kvitems(body, "terms.OnDemand", buf_size=CHUNK):
-        seen_terms += 1
+        seen += 1
         if sku in products:
             price = hourly_usd(terms)
             if price is not None:
                 prices[sku] = price
-    return _Scan(products, prices, seen_products, seen_terms)
+    return prices, seen
+
+
+class _Pieces(io.RawIOBase):
+    """A read-only stream over ``(source, start, end)`` pieces: bytes, or ranges of a seekable file."""
+
+    def __init__(self, *pieces: tuple[Any, int, int]) -> None:
+        self._pieces = list(pieces)
+        self._index = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not len(buffer):  # ijson probes with read(0) for the kind of stream
+            return 0
+        while self._index < len(self._pieces):
+            source, begin, end = self._pieces[self._index]
+            if begin < end:
+                size = min(len(buffer), end - begin)
+                if isinstance(source, bytes):
+                    chunk = source[begin : begin + size]
+                else:
+                    source.seek(begin)
+                    chunk = source.read(size)
+                    if not chunk:
+                        raise OSError("the offer file shrank while it was read")
+                buffer[: len(chunk)] = chunk
+                self._pieces[self._index] = (source, begin + len(chunk), end)
+                return len(chunk)
+            self._index += 1
+        return 0
+
+
+_BLANK = b" \t\r\n"
+_KEY = b'"terms"'
+_WINDOW = 8 * CHUNK
+
+
+def _terms_split(body: IO[bytes], start: int, size: int) -> tuple[int, int] | None:
+    """Where the top-level ``"terms"`` key starts, and where ``products`` ends before its comma.
+
+    Offer files end with ``"terms": {...}`` (and a small ``attributesList``): the last ``"terms"``
+    followed by a colon is the key (inside strings, quotes are escaped). The file is searched
+    backwards in windows. A wrong guess makes one of the two halves invalid JSON, which sends the
+    caller back to the full two-pass scan.
+    """
+    end = size
+    key = -1
+    while end > start and key < 0:
+        begin = max(start, end - _WINDOW)
+        body.seek(begin)
+        window = body.read(min(size, end + len(_KEY)) - begin)
+        found = window.rfind(_KEY)
+        key = begin + found if found >= 0 else -1
+        end = begin
+    if key <= start:
+        return None
+    body.seek(max(start, key - 256))
+    before_bytes = body.read(key - max(start, key - 256)).rstrip(_BLANK)
+    body.seek(key + len(_KEY))
+    after_bytes = body.read(256).lstrip(_BLANK)
+    if not before_bytes.endswith(b",") or not after_bytes.startswith(b":"):
+        return None
+    return key - (key - max(start, key - 256) - len(before_bytes)) - 1, key
+
+
+def _scan_split(body: IO[bytes], start: int) -> _Scan | None:
+    """One parse of each byte: products from the head, terms from the tail (None: use ``_scan``).
+
+    Anything unexpected, including a truncated file, returns None so that ``_scan`` gives the
+    authoritative answer or error.
+    """
+    size = body.seek(0, io.SEEK_END)
+    try:
+        split = _terms_split(body, start, size)
+        if split is None:
+            return None
+        comma, key = split
+        head = cast(IO[bytes], _Pieces((body, start, comma), (b"}", 0, 1)))
+        products, seen_products = _products(head)
+        if not seen_products:
+            return None
+        tail = cast(IO[bytes], _Pieces((b"{", 0, 1), (body, key, size)))
+        prices, seen_terms = _prices(tail, products)
+        return _Scan(products, prices, seen_products, seen_terms)
+    except (ijson.JSONError, OSError):
+        return None
+    finally:
+        body.seek(start)
 
 
 def _offers(stream: _Scan, competitor: str) -> Iterator[Offer]:
@@ -254,7 +356,7 @@ def parse_offer(body: IO[bytes], ctx: ParseContext) -> list[Observation]:
     if head.startswith(b"<"):
         raise _fail("got HTML/XML where the JSON offer file was expected (an error page?)")
     try:
-        stream = _scan(body)
+        stream = _scan_split(body, start) or _scan(body, start)
     except ijson.IncompleteJSONError as exc:
         raise _fail(f"truncated or malformed offer file: {_first_line(exc)}") from None
     except ijson.JSONError as exc:

@@ -168,3 +168,59 @@ def test_region_index_urls() -> None:
     }
     with pytest.raises(ParseError):
         region_urls({"formatVersion": "v1.0"})
+
+
+# --- the split scan on real files (each byte parsed once) ---------------------------------------------
+
+
+def write(tmp_path: Any, name: str, data: bytes) -> Any:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_split_scan_is_used_on_files_and_agrees_with_two_passes(
+    tmp_path: Any, fixture_bytes: Any, ctx: Any
+) -> None:
+    from veille.sources.aws import _scan, _scan_split
+
+    path = write(tmp_path, "index.json", fixture_bytes("aws/offer_eu-west-3.json"))
+    with path.open("rb") as body:
+        split = _scan_split(body, 0)
+        assert split is not None and body.tell() == 0
+        full = _scan(body, 0)
+    assert split == full
+    with path.open("rb") as body:
+        assert {o.sku for o in parse_offer(body, ctx("x", "aws"))} == {
+            "m5.large",
+            "m6g.large",
+            "g5.xlarge",
+            "p4d.24xlarge",
+            "c5.metal",
+        }
+
+
+def test_split_scan_survives_decoy_terms_keys(tmp_path: Any, fixture_bytes: Any, ctx: Any) -> None:
+    from veille.sources.aws import _scan_split
+
+    doc = json.loads(fixture_bytes("aws/offer_eu-west-3.json"))
+    doc["products"]["EW3M5LARGELNX01"]["attributes"]["note"] = "terms"
+    doc["attributesList"] = {"terms": ["a", "b"]}  # a nested "terms" key after the real one
+    path = write(tmp_path, "decoy.json", json.dumps(doc).encode())
+    with path.open("rb") as body:
+        assert _scan_split(body, 0) is None  # the guess does not hold: back to two full passes
+        offers = by_type(parse_offer(body, ctx("x", "aws")))
+    assert offers["m5.large"].price_hourly == Decimal("0.112") and len(offers) == 5
+
+
+def test_split_scan_on_terms_first_and_truncated_files(tmp_path: Any, fixture_bytes: Any, ctx: Any) -> None:
+    doc = json.loads(fixture_bytes("aws/offer_eu-west-3.json"))
+    flipped = {"formatVersion": "v1.0", "terms": doc["terms"], "products": doc["products"]}
+    path = write(tmp_path, "flipped.json", json.dumps(flipped).encode())
+    with path.open("rb") as body:
+        assert len(parse_offer(body, ctx("x", "aws"))) == 5
+    body_bytes = fixture_bytes("aws/offer_eu-west-3.json")
+    cut = body_bytes.rindex(b'"Reserved"') + 40  # cut inside the terms, after the split point
+    path = write(tmp_path, "cut.json", body_bytes[:cut])
+    with path.open("rb") as body, pytest.raises(ParseError, match="truncated"):
+        parse_offer(body, ctx("x", "aws"))
