@@ -96,7 +96,9 @@ def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:
     return {
         "as_of": (at or datetime.now(UTC)).isoformat(),
         "currency": "EUR",
-        "products": [{"id": p.get("id"), "label": p.get("label"), "spec": p.get("spec", {})} for p in products],
+        "products": [
+            {"id": p.get("id"), "label": p.get("label"), "spec": p.get("spec", {})} for p in products
+        ],
         "rows": rows,
     }
 

@@ -86,7 +86,9 @@ def positioning(request: Request, user: PageViewer) -> Response:
     placements: dict[tuple[str, str], list[str]] = {}
     for place in (kb.get("segmentation") or {}).get("placements", []):
         cid = place.get("competitor")
-        placements.setdefault((place.get("price"), place.get("scope")), []).append(kbview.names(kb).get(cid, cid))
+        placements.setdefault((place.get("price"), place.get("scope")), []).append(
+            kbview.names(kb).get(cid, cid)
+        )
     context = {
         "placements": placements,
         "data": data,

@@ -1,0 +1,103 @@
+"""Sessions, CSRF, login throttling, security headers and the language switch."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from tests.web.conftest import PASSWORD, Site, csrf_of, login
+
+from veille.web.security import CSP
+
+
+def _post_login(client: TestClient, name: str, password: str, next_path: str = "/") -> object:
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={"username": name, "password": password, "csrf_token": csrf_of(page.text), "next": next_path},
+        follow_redirects=False,
+    )
+
+
+def test_every_page_carries_the_security_headers(client: TestClient) -> None:
+    for path in ("/login", "/", "/static/app.css", "/api/v1/events", "/nowhere"):
+        response = client.get(path, follow_redirects=False)
+        headers = response.headers
+        assert headers["content-security-policy"] == CSP, path
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert "server" not in headers
+    assert "frame-ancestors 'none'" in CSP and "default-src 'self'" in CSP
+    assert "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
+
+
+def test_login_sets_a_safe_session_cookie_and_logout_ends_it(client: TestClient) -> None:
+    response = _post_login(client, "editor", PASSWORD, "/matrix")
+    assert response.status_code == 303 and response.headers["location"] == "/matrix"
+    cookie = response.headers["set-cookie"]
+    assert "veille_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback
+    page = client.get("/")
+    assert page.status_code == 200 and "editor" in page.text
+    response = client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_cookies_are_secure_behind_tls(site: Site) -> None:
+    with TestClient(site.app, base_url="https://veille.example") as client:
+        response = _post_login(client, "viewer", PASSWORD)
+        assert "Secure" in response.headers["set-cookie"]
+
+
+def test_login_redirects_only_to_local_paths(client: TestClient) -> None:
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        client.cookies.clear()
+        response = _post_login(client, "viewer", PASSWORD, target)
+        assert response.headers["location"] == "/", target
+
+
+def test_wrong_passwords_are_throttled_per_user_and_per_address(client: TestClient) -> None:
+    for _ in range(5):
+        assert _post_login(client, "admin", "wrong").status_code == 401  # type: ignore[attr-defined]
+    throttled = _post_login(client, "admin", PASSWORD)
+    assert throttled.status_code == 429  # type: ignore[attr-defined]
+    assert int(throttled.headers["retry-after"]) > 0  # type: ignore[attr-defined]
+    # the same address is throttled for other names too
+    assert _post_login(client, "viewer", PASSWORD).status_code == 429  # type: ignore[attr-defined]
+
+
+def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": "x"})
+    assert response.status_code == 403
+    assert "veille_session" not in response.headers.get("set-cookie", "")
+
+
+def test_a_tampered_session_cookie_is_refused(client: TestClient) -> None:
+    login(client, "admin")
+    value = client.cookies.get("veille_session")
+    assert value
+    client.cookies.set("veille_session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_language_follows_the_browser_then_the_switch(client: TestClient) -> None:
+    login(client, "viewer")
+    fr = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+    assert '<html lang="fr">' in fr.text and "Vue d’ensemble" in fr.text
+    en = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert '<html lang="en">' in en.text and "Overview" in en.text
+    response = client.get("/lang/en?next=/matrix", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/matrix"
+    switched = client.get("/", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in switched.text
+    assert client.get("/lang/en?next=https://evil.example", follow_redirects=False).headers["location"] == "/"
+
+
+def test_numbers_and_money_follow_the_locale(client: TestClient) -> None:
+    login(client, "viewer")
+    client.cookies.set("veille_lang", "fr")
+    fr = client.get("/competitors/hetzner").text
+    assert "3,79\u00a0€" in fr
+    client.cookies.set("veille_lang", "en")
+    en = client.get("/competitors/hetzner").text
+    assert "€3.79" in en
