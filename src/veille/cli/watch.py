@@ -89,6 +89,14 @@ def watch(
     kind: Annotated[
         str | None, typer.Option("--kind", help="Only sources of this kind (prices, incidents...).")
     ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            "--speed",
+            min=1.0,
+            help="Accelerated time: FACTOR seconds of watch time per second (demos, tests).",
+        ),
+    ] = None,
 ) -> None:
     """Run the sources that are due (all of them with --once), detect changes, act."""
     if not once:
@@ -99,7 +107,7 @@ def watch(
         run_forever = getattr(scheduler, "watch_forever", None)
         if run_forever is None:
             raise VeilleError("the long-running scheduler is not available yet: use `veille watch --once`")
-        run_forever(workspace(ctx), ids=source or (), kind=kind)
+        run_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
         return
     summary = run_once(ctx, source, kind)
     if summary.all_failed:

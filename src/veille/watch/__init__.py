@@ -1,0 +1,37 @@
+"""The scheduler behind ``veille watch``: every source at its cadence, for as long as it runs.
+
+The loop starts each source when it becomes due (``veille.plan`` gives each its cadence; a failing
+source backs off exponentially, 5 minutes doubling up to 6 hours) and sends the outbox as runs finish.
+
+- **Bounded and polite**: at most ``http_concurrency`` runs at once, and never more runs of one host
+  than ``http_per_host`` (the fetcher's own per-host limit), so a busy host never holds the slots
+  other hosts could use; a slow source never holds back the others (there is no cycle barrier).
+- **Never twice at once**: each run takes the source's lease in ``source_state`` (``veille.collect``);
+  a second scheduler on the same database finds it busy. A process killed mid-run leaves leases
+  behind: the next scheduler on the same machine sees the dead process in ``settings_kv`` and frees
+  them (other machines wait for the lease to expire).
+- **Nothing lost**: every run is one transaction (events and their alerts included); alerts are sent
+  from the outbox afterwards. On SIGTERM/SIGINT no new run starts and the running ones finish; a
+  second signal abandons them (their transactions roll back and the next start runs them again).
+- **State in the database**: last and next run, consecutive failures, back-off.
+- **Clock injected**: tests and the demo run in accelerated or manual time.
+"""
+
+from veille.watch.clock import AcceleratedClock, Clock, ManualClock, SystemClock
+from veille.watch.scheduler import CycleReport, Scheduler, due_at, host_of, retry_delay
+from veille.watch.terminal import print_summary, resume_time, watch_forever
+
+__all__ = [
+    "AcceleratedClock",
+    "Clock",
+    "CycleReport",
+    "ManualClock",
+    "Scheduler",
+    "SystemClock",
+    "due_at",
+    "host_of",
+    "print_summary",
+    "resume_time",
+    "retry_delay",
+    "watch_forever",
+]

@@ -1,0 +1,461 @@
+"""The scheduler: which sources are due, running them bounded and politely, the loop, crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, select, update
+
+from veille import plan
+from veille.sources._registry import SourceSpec, sources
+from veille.store.models import Setting, SourceRun, SourceState
+from veille.watch.clock import Clock, SystemClock
+from veille.workspace import Workspace
+
+FIRST_RETRY = timedelta(minutes=5)
+MAX_RETRY = timedelta(hours=6)
+NOT_RUN_PAUSE = timedelta(minutes=1)  # a source found busy (or not started) is not retried sooner
+INFLIGHT_PREFIX = "watch.inflight."
+FINISHED = ("ok", "unchanged", "suspect", "failed")
+_LIVE_KEYS: set[str] = set()  # the schedulers of this process (a recycled pid is not a live one)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Back-off after ``failures`` consecutive failures: 5 min, 10, 20... at most 6 h."""
+    return min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_RETRY)
+
+
+def due_at(state: SourceState | None, every: timedelta) -> datetime | None:
+    """When a source is next due (None: it never ran, due now)."""
+    if state is None or state.last_run_at is None:
+        return None
+    if state.consecutive_failures:
+        return state.last_run_at + retry_delay(state.consecutive_failures)
+    return state.last_run_at + every
+
+
+def host_of(spec: SourceSpec) -> str:
+    """The host politeness is counted on (the real one, as the fetcher counts it)."""
+    return httpx.URL(spec.url).host or spec.url
+
+
+@dataclass
+class CycleReport:
+    """A pass of the loop: the runs that finished in it and the alerts sent after them."""
+
+    number: int
+    started_at: datetime
+    due: int = 0
+    results: list[Any] = field(default_factory=list)  # veille.collect.RunResult
+    alerts_sent: int = 0
+    alerts_retried: int = 0
+    seconds: float = 0.0
+
+    @property
+    def statuses(self) -> Counter[str]:
+        return Counter(r.status for r in self.results)
+
+    @property
+    def events(self) -> int:
+        return sum(r.events for r in self.results)
+
+    def line(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "no run"
+        return (
+            f"{len(self.results)} run(s) ({counts}), {self.events} event(s), "
+            f"{self.alerts_sent} alert(s) sent, {self.seconds:.2f}s"
+        )
+
+
+Runner = Callable[..., Awaitable[Any]]  # (workspace, spec, *, client, now, write_lock) -> RunResult
+Progress = Callable[[str, SourceSpec, Any], None]  # ("start" | "done", spec, result or None)
+
+
+class _Pool:
+    """The bounds of one event loop: global slots, per-host slots, the write lock, the fetcher."""
+
+    def __init__(self, scheduler: Scheduler, fetcher: Any) -> None:
+        self.s, self.fetcher = scheduler, fetcher
+        self.slots = asyncio.Semaphore(scheduler.concurrency)
+        self.hosts: dict[str, asyncio.Semaphore] = {}
+        self.write_lock = asyncio.Lock()
+
+    async def run(self, spec: SourceSpec) -> Any:
+        from veille.collect import RunResult, run_source
+
+        s = self.s
+        host = self.hosts.setdefault(host_of(spec), asyncio.Semaphore(s.per_host))
+        async with host, self.slots:  # the host's slot first: a busy host never holds a global slot
+            if s.stopping.is_set():
+                return RunResult(spec.id, "stopped", error="not started: the watch is stopping")
+            if s.progress:
+                s.progress("start", spec, None)
+            try:
+                result = await (s._runner or run_source)(
+                    s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
+                )
+            except asyncio.CancelledError:
+                result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
+            except Exception as exc:  # the runner records failures itself; this is a last resort
+                result = RunResult(spec.id, "failed", error=f"{type(exc).__name__}: {exc}")
+            if s.progress:
+                s.progress("done", spec, result)
+            return result
+
+
+class Scheduler:
+    """Runs sources when they are due. ``run_cycle`` is one pass over every due source; ``run`` loops."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        clock: Clock | None = None,
+        specs: Sequence[SourceSpec] | None = None,
+        named: bool | None = None,
+        runner: Runner | None = None,
+        client: Any = None,
+        concurrency: int | None = None,
+        per_host: int | None = None,
+        max_idle: float = 60.0,
+        dispatch: bool = True,
+        progress: Progress | None = None,
+        on_cycle: Callable[[CycleReport], None] | None = None,
+    ) -> None:
+        settings = workspace.settings
+        self.workspace, self.store = workspace, workspace.store
+        self.clock: Clock = clock or SystemClock()
+        self.named = (specs is not None) if named is None else named  # named sources skip the on/off switch
+        self._specs = list(specs) if specs is not None else None
+        self._runner = runner
+        self.client = client
+        self.concurrency = max(1, concurrency or settings.http_concurrency)
+        self.per_host = max(1, per_host or settings.http_per_host)
+        self.max_idle, self.dispatch_alerts = max_idle, dispatch
+        self.progress, self.on_cycle = progress, on_cycle
+        self.cycles: list[CycleReport] = []
+        self.stopping = asyncio.Event()
+        self.force = False
+        self._wake: asyncio.Event | None = None
+        self._inflight: dict[str, asyncio.Task[Any]] = {}
+        self._launched: dict[str, str] = {}  # source id -> wall time its run started (crash recovery)
+        self._not_before: dict[str, datetime] = {}
+        self._key = f"{INFLIGHT_PREFIX}{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:12]}"
+        _LIVE_KEYS.add(self._key)
+
+    # --- what is due ---
+
+    def specs(self) -> list[SourceSpec]:
+        return list(self._specs) if self._specs is not None else list(sources())
+
+    def schedule(self) -> list[tuple[SourceSpec, datetime | None, plan.Cadence]]:
+        """Every runnable source with when it is due (None: now) and its cadence."""
+        from veille.collect.select import why_disabled
+        from veille.sources._http import credential_problem
+
+        settings = self.workspace.settings
+        with self.store.session() as session:
+            states = {s.source_id: s for s in session.scalars(select(SourceState))}
+            overrides = plan.load_overrides(session)
+        out = []
+        for spec in self.specs():
+            state = states.get(spec.id)
+            blocked = (
+                credential_problem(spec, settings) if self.named else why_disabled(spec, settings, state)
+            )
+            if blocked:
+                continue
+            every = plan.cadence(spec, overrides)
+            at = due_at(state, every.every)
+            pause = self._not_before.get(spec.id)
+            if pause is not None and (at is None or at < pause):
+                at = pause
+            out.append((spec, at, every))
+        return out
+
+    def due(self, now: datetime | None = None) -> list[SourceSpec]:
+        """The sources due at ``now`` and not running here, the most overdue first."""
+        now = now or self.clock.now()
+        oldest = datetime.min.replace(tzinfo=UTC)
+        ready = [
+            (at or oldest, spec)
+            for spec, at, _ in self.schedule()
+            if (at is None or at <= now) and spec.id not in self._inflight
+        ]
+        return [spec for _, spec in sorted(ready, key=lambda pair: (pair[0], pair[1].id))]
+
+    def next_wake(self, now: datetime) -> float:
+        """Seconds of clock time until a source or an alert is due, at most ``max_idle``."""
+        from veille.act.outbox import next_due
+
+        times = [at for spec, at, _ in self.schedule() if spec.id not in self._inflight]
+        if any(at is None for at in times):
+            return 0.0
+        known = [at for at in times if at is not None]
+        alert = next_due(self.store) if self.dispatch_alerts else None
+        if alert is not None:
+            known.append(alert)
+        if not known:
+            return self.max_idle
+        return min(self.max_idle, max(0.0, (min(known) - now).total_seconds()))
+
+    # --- running ---
+
+    async def _open(self) -> tuple[_Pool, bool]:
+        from veille.collect.runner import _fetcher
+
+        if self._runner is not None:
+            return _Pool(self, self.client), False
+        fetcher, own = _fetcher(self.workspace, self.client)
+        return _Pool(self, fetcher), own
+
+    async def run_cycle(self) -> CycleReport:
+        """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
+        started = time.monotonic()
+        report = CycleReport(len(self.cycles) + 1, self.clock.now())
+        due = self.due(report.started_at)
+        report.due = len(due)
+        if due:
+            pool, own = await self._open()
+            try:
+                tasks = self._launch(pool, due)
+                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+                report.results = [self._outcome(t, o) for t, o in zip(tasks, outcomes, strict=True)]
+            finally:
+                self._inflight.clear()
+                self._unregister()
+                if own:
+                    await pool.fetcher.aclose()
+            self._reschedule(report.results)
+        await self._finish_pass(report, started)
+        return report
+
+    def _launch(self, pool: _Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
+        wall = datetime.now(UTC).isoformat()
+        for spec in due:
+            self._launched[spec.id] = wall
+        self._register()
+        tasks = []
+        for spec in due:
+            task = asyncio.create_task(pool.run(spec), name=spec.id)
+            task.add_done_callback(self._on_done)
+            self._inflight[spec.id] = task
+            tasks.append(task)
+        return tasks
+
+    def _on_done(self, _task: asyncio.Task[Any]) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _outcome(self, task: asyncio.Task[Any], outcome: Any) -> Any:
+        from veille.collect import RunResult
+
+        if isinstance(outcome, BaseException):
+            return RunResult(task.get_name(), "abandoned", error="abandoned: the watch was stopped")
+        return outcome
+
+    async def _finish_pass(self, report: CycleReport, started: float) -> None:
+        if self.dispatch_alerts and not self.force:
+            summary = await asyncio.to_thread(self.dispatch_now)
+            report.alerts_sent, report.alerts_retried = summary.sent, summary.retried
+        report.seconds = time.monotonic() - started
+        if report.results or report.alerts_sent or report.due:
+            self.cycles.append(report)
+            if self.on_cycle:
+                self.on_cycle(report)
+
+    def dispatch_now(self, *, include_digests: bool = False) -> Any:
+        """Send the outbox's due alerts now (in the scheduler's clock time)."""
+        from veille.act.outbox import dispatch
+
+        return dispatch(self.store, self.workspace.home, self.clock.now(), include_digests=include_digests)
+
+    def _reschedule(self, results: Sequence[Any]) -> None:
+        """Write each run's next time from the plan (and the back-off of a failing source)."""
+        now = self.clock.now()
+        for r in results:
+            if r.status not in FINISHED:
+                self._not_before[r.source_id] = now + NOT_RUN_PAUSE
+            else:
+                self._not_before.pop(r.source_id, None)
+        ids = [r.source_id for r in results if r.status in FINISHED]
+        if not ids:
+            return
+        with self.store.session() as session:
+            overrides = plan.load_overrides(session)
+            specs = {s.id: s for s in self.specs()}
+            for state in session.scalars(select(SourceState).where(SourceState.source_id.in_(ids))):
+                spec = specs.get(state.source_id)
+                if spec is not None:
+                    state.next_run_at = due_at(state, plan.cadence(spec, overrides).every)
+
+    # --- the loop ---
+
+    def request_stop(self) -> None:
+        """First call: start no new run, let the running ones finish. Second call: abandon them."""
+        if self.stopping.is_set():
+            self.force = True
+            for task in list(self._inflight.values()):
+                task.cancel()
+        self.stopping.set()
+        if self._wake is not None:
+            self._wake.set()
+
+    async def run(self, *, max_cycles: int | None = None, handle_signals: bool = True) -> list[CycleReport]:
+        """Start sources as they fall due until stopped (SIGTERM/SIGINT, ``request_stop``, ``max_cycles`` passes)."""
+        from veille.act.rules import ensure_defaults
+
+        with self.store.session() as session:
+            ensure_defaults(session)
+        self.recover()
+        self._wake = asyncio.Event()
+        if self.stopping.is_set():
+            self._wake.set()
+        loop = asyncio.get_running_loop()
+        installed = []
+        if handle_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, self.request_stop)
+                    installed.append(sig)
+        pool, own = await self._open()
+        passes = 0
+        try:
+            while True:
+                started = time.monotonic()
+                self._wake.clear()
+                report = CycleReport(len(self.cycles) + 1, self.clock.now())
+                report.results = await self._collect()
+                if report.results:
+                    self._reschedule(report.results)
+                if not self.stopping.is_set():
+                    due = self.due(report.started_at)
+                    report.due = len(due)
+                    if due:
+                        self._launch(pool, due)
+                await self._finish_pass(report, started)
+                passes += 1
+                if max_cycles is not None and passes >= max_cycles:
+                    self.stopping.set()
+                if self.stopping.is_set():
+                    break
+                await self.clock.wait(self.next_wake(self.clock.now()), self._wake)
+            await self._drain()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            for task in self._inflight.values():
+                task.cancel()
+            self._inflight.clear()
+            self._unregister()
+            if own:
+                await pool.fetcher.aclose()
+        return self.cycles
+
+    async def _collect(self) -> list[Any]:
+        done = [(sid, t) for sid, t in self._inflight.items() if t.done()]
+        results = []
+        for source_id, task in done:
+            del self._inflight[source_id]
+            self._launched.pop(source_id, None)
+            outcome: Any = task.exception() if not task.cancelled() else asyncio.CancelledError()
+            results.append(self._outcome(task, outcome if outcome is not None else task.result()))
+        return results
+
+    async def _drain(self) -> None:
+        """On stop: wait for the running sources (a second signal cancels them), then record them."""
+        if self._inflight:
+            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+        started = time.monotonic()
+        report = CycleReport(len(self.cycles) + 1, self.clock.now())
+        report.results = await self._collect()
+        if report.results:
+            self._reschedule(report.results)
+            await self._finish_pass(report, started)
+
+    # --- crash recovery: leases left by a process that died ---
+
+    def _register(self) -> None:
+        value = {
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "clock_since": self.clock.now().isoformat(),
+            "sources": dict(self._launched),
+        }
+        with self.store.session() as session:
+            row = session.get(Setting, self._key)
+            if row is None:
+                session.add(Setting(key=self._key, value=value))
+            else:
+                row.value = value
+
+    def _unregister(self) -> None:
+        self._launched.clear()
+        with self.store.session() as session:
+            session.execute(delete(Setting).where(Setting.key == self._key))
+
+    def recover(self) -> list[str]:
+        """Free the leases and close the runs of watch processes on this machine that died mid-run."""
+        host = socket.gethostname()
+        freed: list[str] = []
+        with self.store.session() as session:
+            for row in session.scalars(select(Setting).where(Setting.key.startswith(INFLIGHT_PREFIX))):
+                value = row.value or {}
+                pid = int(value.get("pid", 0))
+                if value.get("host") != host or row.key in _LIVE_KEYS or (pid != os.getpid() and _alive(pid)):
+                    continue
+                for source_id, since in dict(value.get("sources", {})).items():
+                    launched = datetime.fromisoformat(since)
+                    session.execute(
+                        update(SourceState)
+                        .where(
+                            SourceState.source_id == source_id,
+                            SourceState.running_since >= launched - timedelta(seconds=1),
+                        )
+                        .values(running_since=None, running_token=None)
+                        .execution_options(synchronize_session=False)
+                    )
+                    freed.append(source_id)
+                clock_since = (
+                    datetime.fromisoformat(value["clock_since"]) if value.get("clock_since") else None
+                )
+                if freed and clock_since is not None:
+                    session.execute(
+                        update(SourceRun)
+                        .where(
+                            SourceRun.source_id.in_(list(value.get("sources", {}))),
+                            SourceRun.status == "running",
+                        )
+                        .values(
+                            status="failed",
+                            error=f"abandoned: watch process {pid} died",
+                            finished_at=clock_since,
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                session.delete(row)
+        return freed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,125 @@
+"""``veille watch`` on the terminal: a progress bar while sources run, a line per pass, a summary at the end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from veille.sources._registry import SourceSpec
+from veille.store.models import SourceState
+from veille.watch.clock import AcceleratedClock, Clock
+from veille.watch.scheduler import CycleReport, Scheduler
+from veille.workspace import Workspace
+
+
+def resume_time(workspace: Workspace) -> datetime:
+    """The later of now and the latest run recorded (accelerated watches run ahead of the wall clock)."""
+    with workspace.store.session() as session:
+        latest = session.scalar(select(func.max(SourceState.last_run_at)))
+    now = datetime.now(UTC)
+    return max(now, latest) if latest else now
+
+
+def watch_forever(
+    workspace: Workspace,
+    *,
+    ids: Sequence[str] = (),
+    kind: str | None = None,
+    clock: Clock | None = None,
+    speed: float | None = None,
+    max_cycles: int | None = None,
+) -> list[CycleReport]:
+    """Run the scheduler until SIGTERM/SIGINT, with progress on stderr and a summary on stdout.
+
+    ``speed`` runs it in accelerated time, starting from the latest run the workspace recorded (so a
+    restarted accelerated watch carries on where the last one stopped).
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from veille.cli._common import console, err_console, warn
+    from veille.collect import choose
+
+    if clock is None and speed:
+        clock = AcceleratedClock(resume_time(workspace), speed)
+    specs: list[SourceSpec] | None = None
+    if ids or kind:
+        with workspace.store.session() as session:
+            specs, skipped = choose(session, workspace.settings, ids=ids, kind=kind)
+        for source_id, reason in skipped.items():
+            warn(f"{source_id} skipped: {reason}")
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} done, {task.fields[running]} running"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+    task_id = bar.add_task("watching", total=None, running=0)
+    running: set[str] = set()
+
+    def progress(stage: str, spec: SourceSpec, result: Any) -> None:
+        if stage == "start":
+            running.add(spec.id)
+        else:
+            running.discard(spec.id)
+            bar.advance(task_id)
+        bar.update(task_id, running=len(running), description=f"running {spec.id}" if running else "waiting")
+
+    def on_cycle(report: CycleReport) -> None:
+        if report.results or report.alerts_sent:
+            stamp = f"{report.started_at:%Y-%m-%d %H:%M:%S}"
+            console.print(f"{stamp} {report.line()}", highlight=False, soft_wrap=True)
+            for r in report.results:
+                if r.status == "failed":
+                    console.print(f"  [red]{r.source_id}[/red]: {r.error}", highlight=False, soft_wrap=True)
+
+    scheduler = Scheduler(
+        workspace, clock=clock, specs=specs, named=bool(ids), progress=progress, on_cycle=on_cycle
+    )
+    console.print(
+        f"watching {len(scheduler.schedule())} source(s); Ctrl-C or SIGTERM stops "
+        "(a second one abandons the running sources)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    with bar:
+        cycles = asyncio.run(scheduler.run(max_cycles=max_cycles))
+    print_summary(cycles)
+    return cycles
+
+
+def print_summary(cycles: Sequence[CycleReport]) -> None:
+    """A table per source (runs by status, events) and the totals."""
+    from rich.table import Table
+
+    from veille.cli._common import console
+
+    per_source: dict[str, Counter[str]] = {}
+    events: Counter[str] = Counter()
+    for cycle in cycles:
+        for r in cycle.results:
+            per_source.setdefault(r.source_id, Counter())[r.status] += 1
+            events[r.source_id] += r.events
+    table = Table("source", "runs", "ok", "unchanged", "failed", "other", "events", title="veille watch")
+    for source_id in sorted(per_source):
+        c = per_source[source_id]
+        other = sum(n for s, n in c.items() if s not in ("ok", "unchanged", "failed"))
+        table.add_row(
+            source_id, str(sum(c.values())), str(c["ok"]), str(c["unchanged"]), str(c["failed"]), str(other),
+            str(events[source_id]),
+        )  # fmt: skip
+    if per_source:
+        console.print(table)
+    sent = sum(c.alerts_sent for c in cycles)
+    console.print(
+        f"stopped: {sum(sum(c.values()) for c in per_source.values())} run(s), {sum(events.values())} event(s), "
+        f"{sent} alert(s) sent",
+        highlight=False,
+        soft_wrap=True,
+    )
