@@ -26,7 +26,7 @@ from veille.errors import ParseError
 from veille.normalise.categories import categorise
 from veille.normalise.units import HOURS_PER_MONTH, cap_hours, clean
 from veille.observations import Observation, Offer
-from veille.sources._html_prices import Plan, Selectors, extract_plans, extract_with
+from veille.sources._html_plans import Plan, Selectors, extract_plans, extract_with
 from veille.sources._price_json import gpu_fields
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
