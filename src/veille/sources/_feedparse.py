@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
 
@@ -64,6 +66,39 @@ class Feed:
     entries: tuple[FeedEntry, ...]
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def guarded(parser_id: str) -> Callable[[_F], _F]:
+    """Turn a value of the wrong type anywhere in a document into a ``ParseError`` naming the parser.
+
+    Parsers check the fields they need; this catches what a field-by-field check would miss (a list
+    where an object was, a number where text was) so that no malformed body escapes as a crash.
+    """
+
+    def wrap(func: _F) -> _F:
+        @wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except ParseError:
+                raise
+            except (
+                TypeError,
+                AttributeError,
+                KeyError,
+                IndexError,
+                ValueError,
+                OverflowError,
+                LookupError,
+            ) as exc:
+                raise ParseError(parser_id, f"unexpected shape ({exc.__class__.__name__}: {exc})") from None
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
 # --- bytes in ---------------------------------------------------------------------------------------
 
 
@@ -102,13 +137,15 @@ def parse_xml(body: bytes, parser_id: str, *, max_bytes: int = MAX_FEED_BYTES) -
         return SafeET.fromstring(body, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise ParseError(parser_id, f"unsafe XML refused ({exc.__class__.__name__})") from None
+    except (LookupError, UnicodeError) as exc:
+        raise ParseError(parser_id, f"unreadable encoding ({exc})") from None
     except XmlSyntaxError as exc:
         repaired = _reencode(body)
         if repaired is None:
             raise ParseError(parser_id, f"malformed or truncated XML ({exc})") from None
         try:
             return SafeET.fromstring(repaired, forbid_dtd=True)
-        except (XmlSyntaxError, DefusedXmlException):
+        except (XmlSyntaxError, DefusedXmlException, LookupError, UnicodeError):
             raise ParseError(parser_id, f"malformed or truncated XML ({exc})") from None
 
 

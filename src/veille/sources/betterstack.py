@@ -15,7 +15,7 @@ from typing import Any
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import html_to_text, load_json, parse_date
+from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources.statuspage import IMPACT_RANK, origin, update_dict
 
@@ -45,6 +45,7 @@ def _report_id_of(update: dict[str, Any]) -> str | None:
 
 
 @parser(PID, reads="Better Stack status page /index.json (JSON:API: status_report, status_update, resources)")
+@guarded(PID)
 def parse_betterstack(body: bytes, ctx: ParseContext) -> list[Observation]:
     doc = load_json(body, PID)
     if (

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from veille.analysis.tagging import tag_item
 from veille.observations import FeedItem, Observation
-from veille.sources._feedparse import FeedEntry, html_to_text, parse_feed
+from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
 PID = "feed"
@@ -42,6 +42,7 @@ def newest(entries: tuple[FeedEntry, ...], limit: int = MAX_ITEMS) -> list[FeedE
 
 
 @parser(PID, reads="any RSS 2.0 / RSS 1.0 / Atom feed: release notes, changelogs, blogs, newsrooms")
+@guarded(PID)
 def parse_generic_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     feed = parse_feed(body, PID)
     out: list[Observation] = []

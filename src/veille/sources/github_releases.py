@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from veille.analysis.tagging import tag_item
 from veille.errors import ParseError
 from veille.observations import FeedItem, Observation
-from veille.sources._feedparse import html_to_text, parse_feed
+from veille.sources._feedparse import guarded, html_to_text, parse_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources.feeds import entry_id, newest
 
@@ -28,6 +28,7 @@ def repo_of(url: str) -> str | None:
 
 
 @parser(PID, reads="GitHub https://github.com/<owner>/<repo>/releases.atom")
+@guarded(PID)
 def parse_releases(body: bytes, ctx: ParseContext) -> list[Observation]:
     feed = parse_feed(body, PID)
     if feed.kind != "atom":

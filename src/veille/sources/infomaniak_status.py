@@ -18,7 +18,7 @@ import orjson
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import load_json, parse_epoch
+from veille.sources._feedparse import guarded, load_json, parse_epoch
 from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
 from veille.sources.statuspage import update_dict
 
@@ -94,6 +94,7 @@ def _event(event: Any, ctx: ParseContext) -> Incident:
 
 
 @parser(PID, reads="Infomaniak GET /2/events (token with scope event), one page")
+@guarded(PID)
 def parse_events(body: bytes, ctx: ParseContext) -> list[Observation]:
     data = load_json(body, PID)
     if (

@@ -25,7 +25,7 @@ import yaml
 from veille.analysis.tagging import tag_item
 from veille.errors import ParseError
 from veille.observations import FeedItem, Observation
-from veille.sources._feedparse import fix_text, html_to_text, load_json
+from veille.sources._feedparse import fix_text, guarded, html_to_text, load_json
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 
 PID = "scaleway.changelog"
@@ -153,6 +153,7 @@ def _mdx(body: bytes, ctx: ParseContext) -> list[Observation]:
     PID,
     reads="scaleway/docs-content changelog: GitHub contents listing of changelog/<month>/, or one MDX entry",
 )
+@guarded(PID)
 def parse_changelog(body: bytes, ctx: ParseContext) -> list[Observation]:
     head = body.lstrip()[:1]
     if head in (b"[", b"{"):

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import FeedEntry, fold, html_to_text, parse_feed, tz_from_abbrev
+from veille.sources._feedparse import FeedEntry, fold, guarded, html_to_text, parse_feed, tz_from_abbrev
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources.statuspage import (
     history_span,
@@ -289,6 +289,7 @@ UPDATE_TEXT = 2000
     PID,
     reads="status-page Atom/RSS feeds: Statuspage history.atom/.rss, Hetzner (de/en.atom), Contabo RSS, status.io RSS",
 )
+@guarded(PID)
 def parse_status_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     feed = parse_feed(body, PID)
     entries = list(feed.entries)

@@ -16,7 +16,7 @@ from typing import Any
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import html_to_text, load_json, parse_date
+from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources.statuspage import update_dict
 
@@ -78,6 +78,7 @@ def _event(obj: Any, ctx: ParseContext, *, maintenance: bool, upcoming: bool = F
 
 
 @parser(PID, reads="status.io public API /1.0/status/<page id> (active incidents and maintenances)")
+@guarded(PID)
 def parse_statusio(body: bytes, ctx: ParseContext) -> list[Observation]:
     data = load_json(body, PID)
     result = data.get("result") if isinstance(data, dict) else None

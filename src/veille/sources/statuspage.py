@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import html_to_text, iso, load_json, parse_date, tz_from_abbrev
+from veille.sources._feedparse import guarded, html_to_text, iso, load_json, parse_date, tz_from_abbrev
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
 # --- the shared incident vocabulary ----------------------------------------------------------------
@@ -152,6 +152,7 @@ def _incident_list(data: Any, key: str, parser_id: str) -> list[Any]:
     "statuspage.summary",
     reads="Atlassian Statuspage /api/v2/summary.json (unresolved incidents, active maintenances)",
 )
+@guarded("statuspage.summary")
 def parse_summary(body: bytes, ctx: ParseContext) -> list[Observation]:
     data = load_json(body, "statuspage.summary")
     if (
@@ -173,6 +174,7 @@ def parse_summary(body: bytes, ctx: ParseContext) -> list[Observation]:
     "statuspage.incidents",
     reads="Atlassian Statuspage /api/v2/incidents.json (also unresolved.json, scheduled-maintenances*.json)",
 )
+@guarded("statuspage.incidents")
 def parse_incidents(body: bytes, ctx: ParseContext) -> list[Observation]:
     data = load_json(body, "statuspage.incidents")
     if isinstance(data, dict) and "scheduled_maintenances" in data and "incidents" not in data:
@@ -246,6 +248,7 @@ def history_span(
 @parser(
     "statuspage.history", reads="Atlassian Statuspage /history.json (months[].incidents[], OVHcloud pages)"
 )
+@guarded("statuspage.history")
 def parse_history(body: bytes, ctx: ParseContext) -> list[Observation]:
     pid = "statuspage.history"
     data = load_json(body, pid)

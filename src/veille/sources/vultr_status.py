@@ -14,7 +14,7 @@ from typing import Any
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import html_to_text, load_json, parse_date
+from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources.statuspage import update_dict
 
@@ -66,6 +66,7 @@ def _alert(alert: Any, region: str | None, ctx: ParseContext) -> Incident:
 
 
 @parser(PID, reads="Vultr https://status.vultr.com/status.json (service_alerts[] and regions{}.alerts[])")
+@guarded(PID)
 def parse_vultr_status(body: bytes, ctx: ParseContext) -> list[Observation]:
     data = load_json(body, PID)
     if (

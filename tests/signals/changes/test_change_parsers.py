@@ -287,3 +287,19 @@ def test_roadmap_candidate_follows_what_vmcloud_sells() -> None:
     )
     assert set(tag_item("x", "", ("bare-metal", "gpu"))) <= set(AREAS)
     assert tag_item("Cloud update", "See our pricing page for prices") == ()
+
+
+def test_unknown_declared_encoding_is_a_parse_error() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="utfb8"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+    )
+    with pytest.raises(ParseError, match="encoding"):
+        feeds.parse_generic_feed(body, ctx("x", "u"))
+
+
+def test_wrong_types_deep_in_a_document_are_parse_errors() -> None:
+    from veille.sources import statuspage
+
+    body = b'{"page": {}, "status": {}, "incidents": [{"id": "a", "name": "x", "impact": "minor", "incident_updates": 7}]}'
+    with pytest.raises(ParseError, match="unexpected shape"):
+        statuspage.parse_summary(body, ctx("x", "https://example.invalid/"))
