@@ -45,7 +45,8 @@ def paginate_links(request: Request, headers: Mapping[str, str], body: bytes) ->
     next_link = obj(obj(document.get("links")).get("pages")).get("next")
     if not isinstance(next_link, str) or not next_link:
         return None
-    return with_query(request, next_link, keep=("per_page",))
+    following = with_query(request, next_link, keep=("per_page",))
+    return None if dict(following.params) == dict(request.params) else following  # a link to itself ends it
 
 
 SOURCES = [

@@ -95,7 +95,8 @@ def paginate_servers(request: Request, headers: Mapping[str, str], body: bytes) 
     lowered = {k.lower(): v for k, v in headers.items()}
     match = _NEXT_LINK.search(lowered.get("link", ""))
     if match:
-        return with_query(request, match.group(1), keep=("per_page",))
+        following = with_query(request, match.group(1), keep=("per_page",))
+        return None if dict(following.params) == dict(request.params) else following
     total = lowered.get("x-total-count", "")
     page = int(request.params.get("page", "1"))
     per_page = int(request.params.get("per_page", str(SERVERS_PER_PAGE)))

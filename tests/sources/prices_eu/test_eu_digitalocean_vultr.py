@@ -113,3 +113,9 @@ def test_vultr_bad_fraction(parse, fixtures) -> None:
 def test_vultr_wrong_endpoint(parse, fixtures) -> None:
     with pytest.raises(ParseError, match="plans_metal"):
         parse("vultr.metal", fixtures / "vultr/plans_page1.json")
+
+
+def test_do_pagination_stops_on_a_link_to_itself() -> None:
+    current = Request("https://api.digitalocean.com/v2/sizes", params={"page": "2", "per_page": "2"})
+    body = b'{"sizes": [], "links": {"pages": {"next": "https://api.digitalocean.com/v2/sizes?page=2&per_page=2"}}}'
+    assert paginate_links(current, {}, body) is None

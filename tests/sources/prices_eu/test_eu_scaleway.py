@@ -136,3 +136,11 @@ def test_unknown_time_unit(parse, fixtures) -> None:
     )
     with pytest.raises(ParseError, match="unknown time unit 'fortnight'"):
         parse("scaleway.catalog", body)
+
+
+def test_servers_pagination_stops_on_a_link_to_itself() -> None:
+    current = Request(SERVERS_URL, params={"page": "2", "per_page": "50"})
+    assert (
+        paginate_servers(current, {"Link": '</products/servers?page=2&per_page=50&>; rel="next"'}, b"{}")
+        is None
+    )
