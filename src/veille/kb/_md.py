@@ -35,14 +35,17 @@ class Section:
     children: list[Section] = field(default_factory=list)
 
     def text(self) -> str:
-        """The section's own blocks back as Markdown (children excluded)."""
-        parts = ["\n".join(b.lines) for b in self.blocks]
-        return "\n\n".join(parts)
+        """The section's own blocks back as Markdown (children excluded), without the rules and the
+        document footer that close it."""
+        blocks = list(self.blocks)
+        while blocks and (blocks[-1].kind == "rule" or is_footer(blocks[-1])):
+            blocks.pop()
+        return "\n\n".join("\n".join(b.lines) for b in blocks)
 
     def markdown(self) -> str:
         """The section with its heading and every sub-section, as Markdown."""
         out = ["#" * self.level + " " + self.heading]
-        if self.blocks:
+        if self.text():
             out.append(self.text())
         out.extend(child.markdown() for child in self.children)
         return "\n\n".join(out)
@@ -131,6 +134,14 @@ def parse_document(text: str) -> Document:
         else:
             sections[-1].children.append(section)
     return Document(title, preamble, sections)
+
+
+_FOOTER = re.compile(r"^\*(?:Document confidentiel|Confidential document)\b.*\*$")
+
+
+def is_footer(block: Block) -> bool:
+    """The closing line of the document (*Document confidentiel. Dernière mise à jour : ...*)."""
+    return block.kind == "para" and bool(_FOOTER.match(" ".join(block.lines).strip()))
 
 
 # --- tables ------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ class Part:
 
         def leftovers(section: Section, heading: str) -> None:
             for block in section.blocks:
-                if id(block) in self.used or block.kind == "rule" or _is_footer(block):
+                if id(block) in self.used or block.kind == "rule" or _md.is_footer(block):
                     continue
                 self.ctx.free(
                     self.number,
@@ -137,16 +137,9 @@ class Part:
 
 
 def _child_body(section: Section) -> str:
-    parts = [section.text()] if section.blocks else []
+    parts = [section.text()] if section.text() else []
     parts.extend(c.markdown() for c in section.children)
     return "\n\n".join(parts)
-
-
-def _is_footer(block: Block) -> bool:
-    text = " ".join(block.lines).strip()
-    return bool(re.fullmatch(r"\*[^*].*\*", text)) and any(
-        fold(w.split("{")[0].strip()) in fold(text) for w in _words(WORDS["footer"])
-    )
 
 
 # --- preamble ---------------------------------------------------------------------------------------

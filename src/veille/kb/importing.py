@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
@@ -23,14 +24,21 @@ _EXTENSIONS: dict[str, DocFormat] = {
 }
 
 
+def _windows_1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("veille-cp1252", _windows_1252)
+
+
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM); bytes that are not UTF-8 are read as Windows-1252."""
+    """UTF-8 (with or without BOM); any byte that is not part of valid UTF-8 is read as Windows-1252,
+    so files saved in Windows-1252 (or mixing both) read as their author wrote them."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return data.decode("utf-8", errors="veille-cp1252")
 
 
 def guess_format(name: str, text: str) -> DocFormat:

@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from veille.errors import ImportFormatError
 from veille.kb import _md, _sections, _sections_b
-from veille.kb.ids import find_competitor
+from veille.kb.ids import COMPETITOR_IDS, find_competitor
 from veille.kb.labels import SECTIONS
 from veille.kb.repair import repair_text
 from veille.kb.schema import Competitor, FreeSection, KnowledgeBase, Lang, Text
@@ -87,9 +87,12 @@ class Context:
         self.warnings.append(message)
 
     def resolve(self, name: str, where: str) -> str:
-        competitor_id = find_competitor(_md.unbold(name))
+        name = _md.unbold(name)
+        competitor_id = find_competitor(name)
         if competitor_id is None:
-            raise ImportFormatError(f"{where}: unknown competitor {name!r}")
+            raise ImportFormatError(
+                f"{where}: unknown competitor {name!r} (known ids: {', '.join(COMPETITOR_IDS)})"
+            )
         if competitor_id not in self.competitors:
             raise ImportFormatError(f"{where}: {name!r} ({competitor_id}) has no entry in the knowledge base")
         return competitor_id
@@ -193,7 +196,7 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
 
 
 def _body(section: _md.Section) -> str:
-    parts = [section.text()] if section.blocks else []
+    parts = [section.text()] if section.text() else []
     parts.extend(child.markdown() for child in section.children)
     return "\n\n".join(parts)
 

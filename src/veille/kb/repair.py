@@ -202,12 +202,21 @@ def _score(ch: str, inserted: frozenset[int], near: _Near, ctx: _Context, distin
         run = len(before) - len(before.rstrip("".join(chr(c) for c in range(0x1F1E6, 0x1F200))))
         score += 40 if run % 2 == 1 or (after[:1] and _is_regional(after[0])) else -10
     if category.startswith("L"):
-        for n in (c for c in (before[-1:] + after[:1]) if c.isalpha()):
-            score += 4 if n.isupper() == ch.isupper() else -4
-            score += (
-                3 if unicodedata.name(n, "").split(" ")[0] == unicodedata.name(ch, "").split(" ")[0] else 0
-            )
-    words = _name_words(ch)
+        previous, following = before[-1:], after[:1]
+        if previous.isalpha():  # inside a word: the case goes on
+            score += 4 if previous.isupper() == ch.isupper() else -4
+        elif following.isalpha() and following.isupper():  # an upper-case word starts
+            score += 4 if ch.isupper() else -4
+        script = unicodedata.name(ch, "").split(" ")[0]
+        score += sum(
+            3 for n in previous + following if n.isalpha() and unicodedata.name(n, "").startswith(script)
+        )
+        if ch.swapcase() in ctx.chars:  # the same letter in the other case is in the text
+            score += 5
+        if fold_base(ch) in "ie" and "DIAERESIS" in unicodedata.name(ch, ""):
+            # a diaeresis on i/e marks a vowel said apart from the vowel before it (naïf, Noël)
+            score += 2 if fold_base(previous) in "aeiouy" and previous else -2
+    words = _name_words(ch) if not category.startswith("L") else set()  # letters: case and script only
     if any(_block(c) == _block(ch) for c in near.chars):  # words count only among related characters
         score += 10 + 3 * _word_score(words, distinctive, near.name_words)
     total = sum(ctx.blocks.values()) or 1
@@ -229,6 +238,11 @@ class _Near:
     after: str
     chars: set[str]  # unambiguous non-ASCII characters close by
     name_words: set[str]
+
+
+def fold_base(ch: str) -> str:
+    """The base letter of ``ch`` in lower case (Ï -> i); empty for the empty string."""
+    return unicodedata.normalize("NFKD", ch)[:1].lower()
 
 
 def _codepage_losses(runs: list[str]) -> dict[int, float]:

@@ -85,6 +85,16 @@ class Money(_Model):
     amount: Decimal = Field(ge=0)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
+    @field_validator("amount")
+    @classmethod
+    def _canonical_amount(cls, value: Decimal) -> Decimal:
+        """One spelling per value: 49 (not 49.00 or 4.9E+1), 4.5 (not 4.50)."""
+        if not value.is_finite():
+            raise ValueError("an amount must be a finite number")
+        if value == value.to_integral_value():
+            return value.quantize(Decimal(1))
+        return value.normalize()
+
 
 # --- document and market ---------------------------------------------------------------------------
 
