@@ -1,9 +1,10 @@
-"""Press and newsroom feeds scanned for funding and corporate events (RSS 2.0 and Atom).
+"""Press and newsroom feeds scanned for funding and corporate events (RSS 2.0, RSS 1.0, Atom).
 
 Each item becomes a ``FeedItem`` tagged ``funding`` / ``debt`` / ``acquisition`` / ``ipo`` when the
 patterns of ``veille.analysis.funding`` match its title and summary; ``veille.detect.funding`` turns
-those into high-importance ``funding`` events. Feeds are parsed with defusedxml (no DTD, no
-entities), capped to the newest ``MAX_ITEMS``.
+those into high-importance ``funding`` events. Feeds go through the shared ``_feedparse`` (defusedxml,
+no DTD or entity declarations, size cap, mis-declared encodings repaired), capped to the newest
+``MAX_ITEMS``.
 
 SOURCES.md names no verified press feed for these competitors (OVHcloud's newsroom RSS is
 "referenced", CoreWeave's IR RSS answers 403 to non-browser clients) and recommends Google News RSS
@@ -12,19 +13,16 @@ searches: every source here is therefore declared unverified, disabled until che
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import timedelta
 from urllib.parse import quote_plus
-from xml.etree.ElementTree import Element
 
 from veille.analysis.funding import match
-from veille.errors import ParseError
 from veille.observations import FeedItem, Observation
+from veille.sources._feedparse import parse_feed as read_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser
-from veille.sources._signals import load_xml, parse_time, plain_text
+from veille.sources._signals import plain_text
 
 PARSER = "news.feed"
-ATOM = "{http://www.w3.org/2005/Atom}"
 MAX_ITEMS = 200
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 _GOOGLE_EDITIONS = {"en": ("en-US", "US", "US:en"), "fr": ("fr", "FR", "FR:fr"), "de": ("de", "DE", "DE:de")}
@@ -84,89 +82,27 @@ SOURCES = [
 ]
 
 
-def _child(element: Element, *names: str) -> str:
-    for name in names:
-        found = element.find(name)
-        if found is not None and (found.text or "").strip():
-            return (found.text or "").strip()
-    return ""
-
-
-def _atom_link(entry: Element) -> str | None:
-    for link in entry.findall(f"{ATOM}link"):
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return link.get("href")
-    return None
-
-
-def _item(
-    title: str, guid: str, link: str | None, published: str, summary: str, ctx: ParseContext, where: str
-) -> FeedItem:
-    text = plain_text(summary, 4000)
-    title = plain_text(title, 500)
-    found = match(f"{title}. {text}")
-    tags = (found.kind,) if found else ()
-    return FeedItem(
-        id=guid or link or title,
-        title=title,
-        url=link,
-        published_at=_date(published, where),
-        tags=tags,
-        summary=text,
-        competitor=ctx.competitor,
-    )
-
-
-def _date(value: str, where: str) -> datetime | None:
-    """ISO 8601 (Atom) or RFC 822 (RSS) text; a broken date costs the date, not the item."""
-    if not value:
-        return None
-    try:
-        return parse_time(PARSER, value, where)
-    except ParseError:
-        pass
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-@parser(PARSER, reads="RSS 2.0 or Atom press / newsroom feed; items tagged with funding kinds")
+@parser(PARSER, reads="RSS 2.0, RSS 1.0 or Atom press / newsroom feed; items tagged with funding kinds")
 def parse_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     """The newest items of the feed, each tagged with the funding kind it reports (if any)."""
-    root = load_xml(PARSER, body)
+    feed = read_feed(body, PARSER)
     out: list[Observation] = []
-    if root.tag == f"{ATOM}feed":
-        for i, entry in enumerate(root.findall(f"{ATOM}entry")[:MAX_ITEMS]):
-            out.append(
-                _item(
-                    _child(entry, f"{ATOM}title"),
-                    _child(entry, f"{ATOM}id"),
-                    _atom_link(entry),
-                    _child(entry, f"{ATOM}published", f"{ATOM}updated"),
-                    _child(entry, f"{ATOM}summary", f"{ATOM}content"),
-                    ctx,
-                    f"entry[{i}]",
-                )
-            )
-        return out
-    channel = root.find("channel") if root.tag == "rss" else None
-    if channel is None:
-        raise ParseError(
-            PARSER, f"root element <{root.tag}> is neither an RSS 2.0 <rss><channel> nor an Atom <feed>"
-        )
-    for i, item in enumerate(channel.findall("item")[:MAX_ITEMS]):
-        link = _child(item, "link") or None
+    for entry in feed.entries[:MAX_ITEMS]:
+        title = plain_text(entry.title, 500)
+        summary = plain_text(entry.summary or entry.content, 4000)
+        found = match(f"{title}. {summary}")
+        item_id = entry.id or entry.link or title
+        if not item_id:
+            continue  # an entry with no id, link or title cannot be told apart from the next one
         out.append(
-            _item(
-                _child(item, "title"),
-                _child(item, "guid"),
-                link,
-                _child(item, "pubDate", "{http://purl.org/dc/elements/1.1/}date"),
-                _child(item, "description"),
-                ctx,
-                f"item[{i}]",
+            FeedItem(
+                id=item_id,
+                title=title,
+                url=entry.link,
+                published_at=entry.published or entry.updated,
+                tags=(found.kind,) if found else (),
+                summary=summary,
+                competitor=ctx.competitor,
             )
         )
     return out

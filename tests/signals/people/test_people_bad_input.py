@@ -93,13 +93,13 @@ def test_one_bad_job_loses_the_whole_page_not_part_of_it() -> None:
     [("news.feed", "news/entity_bomb.rss"), ("personio.xml", "personio/external_entity.xml")],
 )
 def test_xml_entity_attacks_are_refused(parser_id: str, relative: str) -> None:
-    with pytest.raises(ParseError, match="unsafe XML refused"):
+    with pytest.raises(ParseError, match=r"unsafe XML refused|DOCTYPE/ENTITY declarations are refused"):
         run_parser(parser_id, fixture(relative))
 
 
 @pytest.mark.parametrize("parser_id", ["news.feed", "personio.xml"])
 def test_xml_truncated_or_not_xml(parser_id: str) -> None:
-    with pytest.raises(ParseError, match="not well-formed"):
+    with pytest.raises(ParseError, match=r"not well-formed|malformed or truncated"):
         run_parser(parser_id, b"<?xml version='1.0'?><workzag-jobs><position><id>1")
     with pytest.raises(ParseError):
         run_parser(parser_id, b'{"json": "instead"}')
@@ -108,7 +108,7 @@ def test_xml_truncated_or_not_xml(parser_id: str) -> None:
 def test_xml_of_another_kind() -> None:
     with pytest.raises(ParseError, match="workzag-jobs"):
         run_parser("personio.xml", b"<html><body>Personio</body></html>")
-    with pytest.raises(ParseError, match="neither"):
+    with pytest.raises(ParseError, match=r"neither|not an Atom or RSS feed"):
         run_parser("news.feed", b"<opml><body/></opml>")
 
 
