@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from veille.errors import ConfigError
+
+if TYPE_CHECKING:  # Alembic is imported when a migration check runs, not on every command
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -36,6 +36,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -44,6 +46,10 @@ def alembic_config(url: str) -> Config:
 
 def migrate(engine: Engine) -> bool:
     """Bring the schema to the newest revision. Returns True if anything was applied."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.begin() as conn:
@@ -56,6 +62,9 @@ def migrate(engine: Engine) -> bool:
 
 
 def schema_is_current(engine: Engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     head = ScriptDirectory.from_config(config).get_current_head()
     with engine.connect() as conn:
