@@ -48,6 +48,10 @@ def categorise(
     return "vps"
 
 
+_VM_WORDS = (
+    *("vps", "cloud", "instance", "virtual", "compute", "general", "memory", "cpu", "iops", "vds"),
+    *("standard", "shared", "dedicated", "burstable", "development", "production", "storage"),
+)
 _LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("object storage", "object-storage", "s3", "objektspeicher", "stockage objet"), "object_storage"),
     (("block storage", "block-storage", "volume", "stockage bloc"), "block_storage"),
@@ -57,7 +61,7 @@ _LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
         ("dedicated server", "serveur dédié", "dedizierter server", "root server", "server auction"),
         "dedicated",
     ),
-    (("vps", "cloud", "instance", "virtual", "compute", "general", "memory", "cpu", "iops", "vds"), "vps"),
+    (_VM_WORDS, "vps"),
 )
 
 

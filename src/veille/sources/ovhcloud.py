@@ -256,6 +256,11 @@ def _index(items: Any, key: str) -> dict[str, Mapping[str, Any]]:
     return {str(i[key]): i for i in items or () if isinstance(i, Mapping) and key in i}
 
 
+def _technical(products: Mapping[str, Mapping[str, Any]], name: Any) -> Mapping[str, Any]:
+    """``blobs.technical`` of a catalogue product, empty when the product or its blobs are missing."""
+    return obj(obj(obj(products.get(str(name))).get("blobs")).get("technical"))
+
+
 def _renew(pricings: Any, mode: str = "default") -> Mapping[str, Any] | None:
     for p in pricings or ():
         if (
@@ -299,11 +304,8 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
         if renew is None:
             continue  # not a monthly rental (licences, options)
         monthly = _price(renew, pid, where)
-        server = (
-            ((products.get(str(plan.get("product"))) or {}).get("blobs") or {})
-            .get("technical", {})
-            .get("server", {})
-        )
+        server = _technical(products, plan.get("product")).get("server")
+        server = obj(server)
         cpu = server.get("cpu") or {}
         specs: dict[str, Any] = {}
         if cpu.get("threads") or cpu.get("cores"):
@@ -319,7 +321,7 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
             addon_price = _renew(addon.get("pricings"))
             if addon_price is not None:
                 monthly += _price(addon_price, pid, f"add-on {default!r}")
-            tech = ((products.get(str(addon.get("product"))) or {}).get("blobs") or {}).get("technical") or {}
+            tech = _technical(products, addon.get("product"))
             if family.get("name") == "memory" and (tech.get("memory") or {}).get("size") is not None:
                 specs["ram_gb"] = to_decimal(tech["memory"]["size"])
             if family.get("name") == "storage":

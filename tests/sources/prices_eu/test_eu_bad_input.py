@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,13 +96,28 @@ def test_schema_changed(parse, parser_id: str, old: bytes, new: bytes, message: 
 
 
 def test_wrong_types_deep_inside_become_parse_errors(parse) -> None:
-    with pytest.raises(ParseError, match=r"unexpected document shape|expected an object"):
-        parse(
-            "ovhcloud.eco",
-            b'{"locale": {"currencyCode": "EUR"}, "plans": [{"planCode": "x", "pricings": [{"capacities": ["renew"], "mode": "default", '
-            b'"intervalUnit": "month", "interval": 1, "price": 100}], "product": "p", "addonFamilies": [1]}], '
-            b'"products": [{"name": "p", "blobs": {"technical": {"server": "weird"}}}]}',
-        )
+    document = {
+        "locale": {"currencyCode": "EUR"},
+        "plans": [
+            {
+                "planCode": "x",
+                "product": "p",
+                "addonFamilies": [1],
+                "pricings": [
+                    {
+                        "capacities": ["renew"],
+                        "mode": "default",
+                        "intervalUnit": "month",
+                        "interval": 1,
+                        "price": 100,
+                    }
+                ],
+            }
+        ],
+        "products": [{"name": "p", "blobs": {"technical": {"server": {"cpu": {"threads": "many"}}}}}],
+    }
+    with pytest.raises(ParseError, match=r"ovhcloud\.eco: unexpected document shape \(ValueError"):
+        parse("ovhcloud.eco", json.dumps(document).encode())
 
 
 def test_nan_is_refused(parse) -> None:
