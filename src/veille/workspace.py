@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from veille.errors import ConfigError
 from veille.settings import Settings
 from veille.store.db import Store
 
@@ -24,6 +25,8 @@ class Workspace:
     @cached_property
     def store(self) -> Store:
         """The workspace's store; requires an initialised, current schema."""
+        if self.settings.database_url is None and not (self.home / "veille.db").exists():
+            raise ConfigError(f"no workspace at {self.home.resolve()}: run `veille --home {self.home} init` first")
         return Store.open(self.settings.db_url)
 
     def init_store(self) -> tuple[Store, bool]:

@@ -71,6 +71,15 @@ def schema_is_current(engine: Engine) -> bool:
         return MigrationContext.configure(conn).get_current_revision() == head
 
 
+def _reachable_and_current(engine: Engine) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return schema_is_current(engine)
+    except OperationalError as exc:
+        raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
+
+
 class Store:
     """The database of one workspace: an engine and a session factory."""
 
@@ -85,7 +94,7 @@ class Store:
         store = cls(url)
         if create:
             migrate(store.engine)
-        elif not schema_is_current(store.engine):
+        elif not _reachable_and_current(store.engine):
             raise ConfigError("the workspace is not initialised or is out of date: run `veille init`")
         return store
 
