@@ -153,3 +153,10 @@ def test_an_empty_snapshot_is_held(ws: Workspace) -> None:
         drafts = OfferSnapshot(ctx).finish()
     assert [d.kind for d in drafts] == ["offer_removed", "price_review"]
     assert drafts[0].status == "held" and "no offers" in drafts[1].title
+
+
+def test_the_fast_insert_writes_every_column() -> None:
+    from veille.detect.prices import _COLUMNS
+
+    model = {c.name for c in OfferVersion.__table__.columns if c.name != "id"}
+    assert set(_COLUMNS) == model, "offer_versions changed: update veille.detect.prices._PLAIN/_DECIMALS"

@@ -17,10 +17,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select, update
 
 from veille.detect import gate
@@ -58,15 +59,50 @@ def _canon(value: Any) -> str:
 
 
 def key_hash(competitor: str, sku: str, region: str | None, billing: str) -> int:
-    """A 64-bit hash of an offer's natural key."""
-    raw = f"{competitor}\x1f{sku}\x1f{region or ''}\x1f{billing}".encode()
-    return int.from_bytes(hashlib.blake2b(raw, digest_size=8).digest(), "big")
+    """The in-process hash of an offer's natural key (never stored: Python salts string hashes)."""
+    return hash((competitor, sku, region or "", billing))
 
 
-def content_hash(offer: Any) -> str:
-    """16 hex digits over the content fields of an ``Offer`` or an ``OfferVersion``."""
-    raw = "\x1f".join(_canon(getattr(offer, f)) for f in CONTENT_FIELDS).encode()
-    return hashlib.blake2b(raw, digest_size=8).hexdigest()
+def content_digest(offer: Any) -> int:
+    """A stable 64-bit digest of an offer's key and content (the ``content_hash`` column, in hex).
+
+    Decimals enter as written (``1.50`` and ``1.5`` differ): a provider that reformats its numbers costs
+    one extra version, never an event (events compare values).
+    """
+    o = offer
+    raw = (
+        f"{o.competitor}\x1f{o.sku}\x1f{o.region or ''}\x1f{o.billing}\x1f{o.name}\x1f{o.category}\x1f{o.vcpu}"
+        f"\x1f{o.ram_gb}\x1f{o.disk_gb}\x1f{o.gpu_model}\x1f{o.gpu_count}\x1f{o.gpu_memory_gb}\x1f{o.arch}"
+        f"\x1f{o.unit}\x1f{o.currency}\x1f{o.price_hourly}\x1f{o.price_monthly}"
+    )
+    return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big")
+
+
+def _load_current(session: Any, source_id: str) -> dict[int, int]:
+    """``key_hash -> (version id << 64) | content digest`` of the source's current, believed versions.
+
+    Read through the driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of
+    the diff on catalogues of a million offers.
+    """
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "SELECT id, competitor, sku, region, billing, content_hash FROM offer_versions"
+        f" WHERE source_id = {mark} AND valid_to IS NULL AND held = {mark}"
+    )
+    cursor = connection.connection.driver_connection.cursor()
+    current: dict[int, int] = {}
+    try:
+        cursor.execute(sql, (source_id, 0 if sqlite else False))
+        while rows := cursor.fetchmany(20_000):
+            for vid, competitor, sku, region, billing, digest in rows:
+                current[hash((competitor, sku, region, billing))] = (vid << 64) | int(
+                    digest, 16
+                )  # as key_hash()
+    finally:
+        cursor.close()
+    return current
 
 
 @dataclass
@@ -91,25 +127,7 @@ class OfferSnapshot:
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
         self.day = ctx.now.date()
-        self.current: dict[int, int] = {}
-        for row in self.session.execute(
-            select(
-                OfferVersion.id,
-                OfferVersion.competitor,
-                OfferVersion.sku,
-                OfferVersion.region,
-                OfferVersion.billing,
-                OfferVersion.content_hash,
-            )
-            .where(
-                OfferVersion.source_id == self.source_id,
-                OfferVersion.valid_to.is_(None),
-                OfferVersion.held.is_(False),
-            )
-            .execution_options(yield_per=20_000)  # streamed: big catalogues never sit in memory as rows
-        ):
-            kh = key_hash(row.competitor, row.sku, row.region, row.billing)
-            self.current[kh] = (row.id << 64) | int(row.content_hash, 16)
+        self.current: dict[int, int] = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         self.baseline = self.previous_count == 0 and not self.partial
         self.count = 0
@@ -127,35 +145,38 @@ class OfferSnapshot:
     def add_all(
         self, offers: Iterable[Offer], *, capture_id: int | None = None, url: str | None = None
     ) -> None:
+        """Diff offers; a new version is queued only when an offer's content differs (the hot loop)."""
+        current = self.current
+        count, fingerprint = self.count, self.fingerprint
         for offer in offers:
-            self.add(offer, capture_id=capture_id, url=url)
+            kh = hash((offer.competitor, offer.sku, offer.region or "", offer.billing))  # as key_hash()
+            previous = current.get(kh)
+            if previous is not None and previous < 0:
+                self.duplicates += 1  # the same key twice in one snapshot: the first one counts
+                continue
+            ch = content_digest(offer)
+            count += 1
+            fingerprint += ch  # order-free and stable across processes: the sum of the digests
+            if previous is None:
+                current[kh] = -1
+                version = self._version(offer, f"{ch:016x}", capture_id, url)
+                if not self.baseline:
+                    gate.note_added(self, version)
+                self._queue(version)
+            elif previous & _MASK == ch:
+                current[kh] = ~previous
+            else:
+                current[kh] = ~previous
+                version = self._version(offer, f"{ch:016x}", capture_id, url)
+                self.changed += 1
+                self.close_ids.append(previous >> 64)
+                self._changes.append(Change(previous >> 64, offer, version))
+                self._queue(version)
+        self.count, self.fingerprint = count, fingerprint & _MASK
 
     def add(self, offer: Offer, *, capture_id: int | None = None, url: str | None = None) -> None:
-        """Diff one offer; a new version is queued only when its content differs."""
-        kh = key_hash(offer.competitor, offer.sku, offer.region, offer.billing)
-        chash = content_hash(offer)
-        ch = int(chash, 16)
-        previous = self.current.get(kh)
-        if previous is not None and previous < 0:
-            self.duplicates += 1  # the same key twice in one snapshot: the first one counts
-            return
-        self.count += 1
-        self.fingerprint = (self.fingerprint + ((kh ^ ch) * 0x9E3779B97F4A7C15 & _MASK)) & _MASK
-        if previous is None:
-            self.current[kh] = -1
-            version = self._version(offer, chash, capture_id, url)
-            if not self.baseline:
-                gate.note_added(self, version)
-            self._queue(version)
-            return
-        self.current[kh] = ~previous
-        if previous & _MASK == ch:
-            return
-        version = self._version(offer, chash, capture_id, url)
-        self.changed += 1
-        self.close_ids.append(previous >> 64)
-        self._changes.append(Change(previous >> 64, offer, version))
-        self._queue(version)
+        """Diff one offer."""
+        self.add_all((offer,), capture_id=capture_id, url=url)
 
     def _version(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> dict[str, Any]:
         amount = money.monthly(offer)
@@ -207,7 +228,7 @@ class OfferSnapshot:
     def flush(self) -> None:
         """Insert the queued versions and let the gate compare the batch's changes with their old rows."""
         if self._buffer:
-            self.session.execute(insert(OfferVersion), self._buffer)
+            insert_versions(self.session, self._buffer)
             self.written += len(self._buffer)
             self._buffer = []
         if self._changes:
@@ -234,6 +255,62 @@ class OfferSnapshot:
             self.session.execute(
                 update(OfferVersion).where(OfferVersion.id.in_(chunk)).values(valid_to=self.ctx.now)
             )
+
+
+# --- fast inserts -----------------------------------------------------------------------------------
+
+_PLAIN = ("source_id", "competitor", "sku", "region", "billing", "name", "category", "gpu_model", "arch", "unit",
+          "currency", "fx_date", "capture_id", "run_id", "manual_url", "content_hash")  # fmt: skip
+_DECIMALS = ("vcpu", "ram_gb", "disk_gb", "gpu_count", "gpu_memory_gb", "price_hourly", "price_monthly",
+             "monthly_eur", "fx_rate")  # fmt: skip
+_COLUMNS = (*_PLAIN, *_DECIMALS, "valid_from", "valid_to", "held", "extra")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def insert_versions(session: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert version rows with one driver-level executemany (SQLAlchemy's per-row work dominated)."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        connection.execute(insert(OfferVersion), list(rows))
+        return
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO offer_versions ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    times: dict[datetime | None, Any] = {None: None}
+    params = []
+    if dialect == "sqlite":  # the storage formats of ExactDecimal, UTCDateTime, JSON and Boolean on SQLite
+        for row in rows:
+            for key in (row["valid_from"], row["valid_to"]):
+                if key not in times:
+                    times[key] = key.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            params.append(
+                (
+                    *[row[n] for n in _PLAIN],
+                    *[None if row[n] is None else format(row[n], "f") for n in _DECIMALS],
+                    times[row["valid_from"]],
+                    times[row["valid_to"]],
+                    1 if row["held"] else 0,
+                    _json(row["extra"]),
+                )
+            )
+    else:
+        from psycopg.types.json import Json
+
+        for row in rows:
+            params.append(
+                (
+                    *[row[n] for n in _PLAIN],
+                    *[row[n] for n in _DECIMALS],
+                    row["valid_from"],
+                    row["valid_to"],
+                    bool(row["held"]),
+                    Json(row["extra"], dumps=_json),
+                )
+            )
+    connection.exec_driver_sql(sql, params)
 
 
 # --- ingestors ---------------------------------------------------------------------------------------

@@ -102,6 +102,7 @@ class OfferVersion(Base):
     __tablename__ = "offer_versions"
     __table_args__ = (
         Index("ix_offer_current", "competitor", "source_id", "valid_to"),
+        Index("ix_offer_source_current", "source_id", "valid_to"),  # a run loads its source's current versions
         Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

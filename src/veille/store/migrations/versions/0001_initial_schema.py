@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:02:34.608898
+Create Date: 2026-11-26 04:21:42.592227
 """
 
 from alembic import op
@@ -396,6 +396,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_offer_key", ["competitor", "sku", "region", "billing", "valid_from"], unique=False
         )
+        batch_op.create_index("ix_offer_source_current", ["source_id", "valid_to"], unique=False)
 
     op.create_table(
         "actions",
@@ -454,6 +455,7 @@ def downgrade() -> None:
 
     op.drop_table("actions")
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
+        batch_op.drop_index("ix_offer_source_current")
         batch_op.drop_index("ix_offer_key")
         batch_op.drop_index("ix_offer_current")
 

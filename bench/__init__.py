@@ -1,0 +1,1 @@
+"""Benchmarks of veille: ``python -m bench`` runs every ``bench/bench_*.py`` module (figures, no asserts)."""
