@@ -60,7 +60,7 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
     sections.positioning_table(doc, pos, kb)
     doc.chart(sections.segmentation_chart(kb, lang))
     doc.chart(sections.matrix_chart(kb, lang))
-    sections.price_history_charts(doc, gather.price_history(session, now), kb)
+    sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
     previous = editions.previous(session, "analysis", lang)
     doc.add(f"## {label('what_changed', lang)}")
     if previous is None:
@@ -89,7 +89,7 @@ def digest(session: Session, lang: Lang, now: datetime, days: int = 30) -> Docum
     _items_table(doc, roadmap, kb)
     doc.add(f"## {label('features', lang)}")
     _items_table(doc, [e for e in features if e not in roadmap], kb)
-    sections.price_history_charts(doc, gather.price_history(session, now), kb)
+    sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
     for key, kinds in (
         ("price_changes", ("price_change",)),
         ("offers_added", ("offer_added",)),
@@ -136,7 +136,7 @@ def review(session: Session, lang: Lang, now: datetime, days: int = 91) -> Docum
     doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
     doc.add(f"## {label('live_positioning', lang)}")
     sections.positioning_table(doc, gather.positioning(session, now), kb)
-    sections.price_history_charts(doc, gather.price_history(session, now), kb)
+    sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
     doc.add(f"## {label('price_changes', lang)}")
     sections.events_table(doc, gather.events(session, since, until, kinds=PRICE_KINDS), kb)
     doc.add(f"## {label('incidents', lang)}")

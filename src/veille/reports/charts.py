@@ -92,15 +92,19 @@ def _nice_max(value: Decimal) -> Decimal:
 
 
 def line_chart(
-    series: Mapping[str, Sequence[tuple[datetime, Decimal]]], *, title: str, unit: str = "€"
+    series: Mapping[str, Sequence[tuple[datetime, Decimal]]],
+    *,
+    title: str,
+    unit: str = "€",
+    end: datetime | None = None,
 ) -> str:
-    """Price history: one step line per series (a price holds until it changes)."""
+    """Price history: one step line per series (a price holds until it changes, up to ``end``)."""
     w, h, left, right, top, bottom = 640, 300, 56, 150, 30, 40
     points = [pt for values in series.values() for pt in values]
     if not points:
         return _svg(w, 80, [_text(10, 40, title + " — no data", 12)], title)
     t0 = min(t for t, _ in points).timestamp()
-    t1 = max(t for t, _ in points).timestamp()
+    t1 = max([t for t, _ in points] + ([end] if end else [])).timestamp()
     span = max(t1 - t0, 1.0)
     vmax = _nice_max(max(v for _, v in points))
     plot_w, plot_h = w - left - right, h - top - bottom

@@ -231,7 +231,10 @@ def matrix_chart(kb: KnowledgeBase, lang: str) -> Chart:
 
 
 def price_history_charts(
-    doc: Document, history: dict[str, dict[str, list[tuple[datetime, Decimal]]]], kb: KnowledgeBase
+    doc: Document,
+    history: dict[str, dict[str, list[tuple[datetime, Decimal]]]],
+    kb: KnowledgeBase,
+    end: datetime,
 ) -> None:
     lang = doc.lang
     who = names(kb)
@@ -242,4 +245,4 @@ def price_history_charts(
         title = f"{label('price_history', lang)} — {product_labels.get(product, product)}"
         series = {who.get(c, c): v for c, v in sorted(per_competitor.items())}
         alt = "; ".join(f"{name}: {fmt.money(v[-1][1], 'EUR', lang)}" for name, v in series.items() if v)
-        doc.chart(Chart(charts.line_chart(series, title=title), f"{title} ({alt})"))
+        doc.chart(Chart(charts.line_chart(series, title=title, end=end), f"{title} ({alt})"))
