@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from veille.errors import ValidationError
 from veille.events import EventDraft
-from veille.store.models import RatingRow, ReviewRow
+from veille.store.models import EventRow, RatingRow, ReviewRow
 
 THEMES = ("support", "price", "performance", "ux", "reliability")
 MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
@@ -424,6 +424,40 @@ def record_manual_rating(
     session.flush()
     draft = rating_change(previous, competitor, platform, score, count, as_of, url)
     return row, draft
+
+
+def enter_manual_rating(
+    session: Session,
+    now: datetime,
+    *,
+    competitor: str,
+    platform: str,
+    score: Decimal,
+    scale: Decimal = Decimal(5),
+    count: int | None = None,
+    as_of: datetime | None = None,
+    url: str | None = None,
+    entered_by: str = "cli",
+) -> tuple[RatingRow, list[EventRow]]:
+    """``record_manual_rating`` plus its event stored (deduplicated) and routed to the alert rules, in
+    the caller's transaction: what the CLI and the dashboard call."""
+    from veille.act import route_events
+    from veille.collect.record import insert_events
+
+    row, draft = record_manual_rating(
+        session,
+        competitor=competitor,
+        platform=platform,
+        score=score,
+        scale=scale,
+        count=count,
+        as_of=as_of or now,
+        url=url,
+        entered_by=entered_by,
+    )
+    events = insert_events(session, [draft] if draft else [], now=now, source_id="manual", run_id=None)
+    route_events(session, events, now)
+    return row, events
 
 
 # --- evidence for the matrix ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from veille.analysis import retention
 from veille.analysis.hiring import FUNCTIONS, hiring_summary
-from veille.analysis.reviews import MANUAL_PLATFORMS, matrix_evidence, plain, record_manual_rating
+from veille.analysis.reviews import MANUAL_PLATFORMS, enter_manual_rating, matrix_evidence, plain
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
@@ -97,14 +97,11 @@ def ratings_add(
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored entry as JSON.")] = False,
 ) -> None:
     """Record a rating read by hand on G2, Capterra... / Saisir une note relevée à la main."""
-    from veille.act import route_events
-    from veille.collect.record import insert_events
-
     ws = workspace(ctx)
-    now = datetime.now(UTC)
     with ws.store.session() as session:
-        row, draft = record_manual_rating(
+        row, events = enter_manual_rating(
             session,
+            datetime.now(UTC),
             competitor=competitor_id(competitor),
             platform=platform,
             score=_decimal(score, "score"),
@@ -114,8 +111,6 @@ def ratings_add(
             url=url,
             entered_by=by,
         )
-        events = insert_events(session, [draft] if draft else [], now=now, source_id="manual", run_id=None)
-        route_events(session, events, now)
         out = _rating_dict(row)
     if as_json:
         print_json({**out, "events": [e.title for e in events]})
