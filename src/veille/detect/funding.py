@@ -2,8 +2,9 @@
 
 ``item`` (press feeds): an item whose title or summary matches ``veille.analysis.funding`` gives a
 ``funding`` event of high importance with data ``{amount, currency, round, kind}``. Only items of
-press sources are read (kind ``funding``, or a source id naming a newsroom or press feed): product
-blogs mention "acquisition" and "raises" in other senses. Items published more than 30 days before
+press sources are read (kind ``funding``, or a source id naming a newsroom or press feed, such as the
+changelog module's ``ovhcloud.newsroom`` and ``hetzner.news``): product blogs mention "acquisition" and
+"raises" in other senses. Items published more than 30 days before
 they are first seen (an archive read for the first time) give no event.
 
 ``filing`` (SEC EDGAR): every 8-K, 10-Q, 10-K and S-1 is stored once in ``filings``. An S-1 is an IPO
@@ -16,6 +17,7 @@ give none.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -27,13 +29,14 @@ from veille.ingest import IngestContext, ingestor
 from veille.observations import FeedItem, Filing, Observation
 from veille.store.models import FilingRow
 
-PRESS_HINTS = ("newsroom", "press", "news-")
+# Source ids of newsroom or press feeds declared elsewhere (``ovhcloud.newsroom``, ``hetzner.news``).
+PRESS_ID = re.compile(r"(?:^|[.\-])(?:news|newsroom|press|pressroom|presse)(?:$|[.\-])")
 # 8-K items that report financing or a corporate event, and the funding kind they stand for.
 FINANCING_ITEMS = {"2.03": "debt", "3.02": "funding", "2.01": "acquisition"}
 
 
 def _is_press(ctx: IngestContext) -> bool:
-    return ctx.source.kind == "funding" or any(hint in ctx.source.id for hint in PRESS_HINTS)
+    return ctx.source.kind == "funding" or PRESS_ID.search(ctx.source.id) is not None
 
 
 @ingestor("item")

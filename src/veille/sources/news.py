@@ -6,9 +6,10 @@ those into high-importance ``funding`` events. Feeds go through the shared ``_fe
 no DTD or entity declarations, size cap, mis-declared encodings repaired), capped to the newest
 ``MAX_ITEMS``.
 
-SOURCES.md names no verified press feed for these competitors (OVHcloud's newsroom RSS is
-"referenced", CoreWeave's IR RSS answers 403 to non-browser clients) and recommends Google News RSS
-searches: every source here is therefore declared unverified, disabled until checked live.
+SOURCES.md names no verified press feed for these competitors (CoreWeave's IR RSS answers 403 to
+non-browser clients) and recommends Google News RSS searches: every source here is therefore declared
+unverified, disabled until checked live. The newsroom feeds the changelog module already reads
+(``ovhcloud.newsroom``, ``hetzner.news``, ``infomaniak.news``) are scanned by the same detector.
 """
 
 from __future__ import annotations
@@ -64,7 +65,6 @@ def google_news(competitor: str, query: str, lang: str = "en") -> SourceSpec:
 
 
 SOURCES = [
-    press_feed("ovhcloud", "newsroom", "https://corporate.ovhcloud.com/en/newsroom/rss.xml"),
     press_feed("coreweave", "ir", "https://investors.coreweave.com/news-events/press-releases/rss"),
     google_news("ovhcloud", "OVHcloud", "fr"),
     google_news("ovhcloud", "OVHcloud", "en"),

@@ -247,3 +247,20 @@ def test_edgar_filings(any_store: Store) -> None:
     )
     with any_store.session() as s:
         assert s.scalar(select(func.count()).select_from(FilingRow)) == 4
+
+
+def test_newsroom_feeds_of_the_changelog_module_are_scanned_too(any_store: Store) -> None:
+    from dataclasses import replace
+
+    base = press_feed("hetzner", "presse", "https://www.hetzner.com/de/pressroom/feed.atom")
+    newsroom = replace(base, id="hetzner.news", kind="changelog")
+    blog = replace(base, id="hetzner.blog", kind="changelog")
+    for spec in (newsroom, blog):
+        replay(any_store, spec, fixture("news/presse_de_1.atom"), T1)
+    funding = [
+        d for d in replay(any_store, newsroom, fixture("news/presse_de_2.atom"), T2) if d.kind == "funding"
+    ]
+    assert [(d.importance, d.data["kind"]) for d in funding] == [("high", "acquisition")]
+    assert [
+        d for d in replay(any_store, blog, fixture("news/presse_de_2.atom"), T2) if d.kind == "funding"
+    ] == []
