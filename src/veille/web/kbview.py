@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -189,13 +189,10 @@ def set_score(
     message = f"matrix: {competitor_id}/{criterion} = {score}"
     edit = _kb_module("edit")
     store = _kb_module("store")
-    if edit is not None and hasattr(edit, "set_score"):
-        _call_edit(edit.set_score, session, competitor_id, criterion, score, author, message, evidence_text)
-    elif store is not None and hasattr(store, "current"):
-        model = store.current(session)
-        model.matrix.scores[competitor_id][criterion] = score
-        store.save(session, model, author, message)
-    else:
+    if edit is not None and store is not None:
+        edited = edit.set_score(store.current(session), competitor_id, criterion, score)
+        edit.record(session, edited, author, message)
+    else:  # no veille.kb: edit the stored document itself
         data = dict(session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).one().data)
         data["matrix"]["scores"][competitor_id][criterion] = score
         _write(session, data, author, message)
@@ -215,61 +212,32 @@ def set_score(
     session.flush()
 
 
-def _call_edit(
-    fn: Any, session: Session, comp: str, crit: str, score: int, author: str, message: str, why: str
-) -> None:
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    if "author" in params:
-        kwargs["author"] = author
-    if "message" in params:
-        kwargs["message"] = message
-    for name in ("evidence", "reason", "why"):
-        if name in params:
-            kwargs[name] = why
-            break
-    fn(session, comp, crit, score, **kwargs)
+@dataclass
+class Imported:
+    revision: int
+    warnings: list[str]
 
 
-def import_document(session: Session, document: dict[str, Any], author: str, lang: str = "fr") -> str:
-    """Import a knowledge base in the export shape (JSON), through ``veille.kb`` when installed."""
-    module = _kb_module("export")
-    importer = next(
-        (
-            getattr(module, n)
-            for n in ("import_data", "import_json_data", "from_export")
-            if module and hasattr(module, n)
-        ),
-        None,
-    )
-    if importer is not None:
-        params = inspect.signature(importer).parameters
-        kwargs: dict[str, Any] = {"author": author} if "author" in params else {}
-        if "lang" in params:
-            kwargs["lang"] = lang
-        try:
-            result = (
-                importer(session, document, **kwargs) if "session" in params else importer(document, **kwargs)
-            )
-        except PydanticValidationError as exc:
-            raise ValidationError(_pydantic_summary(exc)) from None
-        if "session" not in params and hasattr(result, "model_dump"):
-            return str(_kb_module("store").save(session, result, author, "import (web)"))  # type: ignore[union-attr]
-        return str(getattr(result, "revision", result))
+def import_document(session: Session, document: dict[str, Any], author: str, lang: str = "fr") -> Imported:
+    """Import a knowledge base in the export shape (JSON) over the current one, through ``veille.kb``."""
     if document.get("schema_version") != 1 or not isinstance(document.get("competitors"), list):
         raise ValidationError(
             "not a knowledge base export: schema_version 1 and a competitors list are required"
         )
+    export = _kb_module("export")
     store = _kb_module("store")
-    schema = _kb_module("schema")
-    if store is None or schema is None:
-        return str(_write(session, document, author, "import (web)"))
+    if export is None or store is None:
+        return Imported(_write(session, document, author, "import (web)"), [])
+    data = dict(document)
+    data.setdefault("lang", lang)
     try:
-        with schema.plain_text_language(lang):
-            kb = schema.KnowledgeBase.model_validate(document)
+        result = export.from_export(data, store.current(session))
     except PydanticValidationError as exc:
         raise ValidationError(_pydantic_summary(exc)) from None
-    return str(store.save(session, kb, author, "import (web)"))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValidationError(f"not a valid knowledge base: {exc.__class__.__name__} {exc}") from None
+    revision = store.save(session, result.kb, author, f"import (web, {result.lang})")
+    return Imported(int(revision), list(result.warnings))
 
 
 def _pydantic_summary(exc: PydanticValidationError) -> str:

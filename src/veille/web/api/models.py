@@ -304,8 +304,9 @@ class ScoreOut(BaseModel):
 
 
 class ImportResult(BaseModel):
-    revision: str
+    revision: int
     competitors: int
+    warnings: list[str]
 
 
 class Me(BaseModel):

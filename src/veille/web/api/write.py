@@ -220,9 +220,15 @@ def set_score(
 def import_kb(
     request: Request,
     user: ApiEditor,
-    document: Annotated[dict[str, Any], Body(description="An export document.")],
+    document: Annotated[
+        dict[str, Any], Body(description="An export document (`veille kb export --format json`).")
+    ],
+    lang: Annotated[
+        m.Lang, Query(description="The language of the texts, unless the document says (`lang`).")
+    ] = "fr",
 ) -> m.ImportResult:
-    """Import a knowledge base in the export shape of ``veille kb export --format json``."""
+    """Import a knowledge base in the export shape over the current one; a new revision is written."""
     with db(request) as session:
-        revision = kbview.import_document(session, document, user.name)
-    return m.ImportResult(revision=revision, competitors=len(document.get("competitors") or []))
+        imported = kbview.import_document(session, document, user.name, lang)
+    count = len(document.get("competitors") or [])
+    return m.ImportResult(revision=imported.revision, competitors=count, warnings=imported.warnings)
