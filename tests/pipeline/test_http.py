@@ -293,3 +293,25 @@ def test_pagination_follows_the_paginator(httpserver: HTTPServer) -> None:
 
     pages = run(go()).pages
     assert [p.body for p in pages] == [b"1", b"2"]
+
+
+def test_many_pages_are_spooled_to_disk(httpserver: HTTPServer, tmp_path: Any) -> None:
+    httpserver.expect_request("/p", query_string="page=1").respond_with_data(
+        "first", headers={"Link": "next"}
+    )
+    httpserver.expect_request("/p", query_string="page=2").respond_with_data("second")
+
+    def paginate(req: Request, headers: Any, body: bytes) -> Request | None:
+        return Request(req.url, params={"page": "2"}) if "link" in headers else None
+
+    async def go() -> Any:
+        f = fetcher(httpserver)
+        f.spool_dir, f.spool_after = tmp_path, 1
+        async with f:
+            return await f.fetch_source(spec("/p", params={"page": "1"}, paginate=paginate))
+
+    result = run(go())
+    assert [p.read() for p in result.pages] == [b"first", b"second"]
+    assert result.pages[0].body is None and result.pages[0].path is not None
+    result.discard()
+    assert list(tmp_path.iterdir()) == []

@@ -41,6 +41,7 @@ from veille.sources._registry import Request, SourceSpec, bearer
 Sleep = Callable[[float], Awaitable[None]]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 _ROBOTS_MAX_BYTES = 512 * 1024
+SPOOL_AFTER_BYTES = 32 * 1024 * 1024  # pages of one source kept in memory before spooling to disk
 
 
 @dataclass
@@ -130,6 +131,7 @@ class Fetcher:
         backoff: float = 1.0,
         max_wait: float = 120.0,
         spool_dir: Path | None = None,
+        spool_after: int = SPOOL_AFTER_BYTES,
     ) -> None:
         self.settings = settings
         self._own_client = client is None
@@ -144,6 +146,7 @@ class Fetcher:
         self.backoff = backoff
         self.max_wait = max_wait
         self.spool_dir = spool_dir
+        self.spool_after = spool_after
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._host_last: dict[str, float] = {}
         self._host_delay: dict[str, float] = {}
@@ -179,6 +182,7 @@ class Fetcher:
         result = FetchResult()
         request: Request | None = spec.first_request()
         conditional = spec.paginate is None and validators is not None
+        in_memory = 0
         try:
             while request is not None:
                 if len(result.pages) >= spec.max_pages:
@@ -205,11 +209,22 @@ class Fetcher:
                     result.validators[page.url] = kept
                 if spec.paginate is None or spec.streaming:
                     break
-                request = spec.paginate(request, page.headers, page.read())
+                body = page.read()
+                in_memory += len(body)
+                if in_memory > self.spool_after:  # thousands of pages: keep them on disk, not in memory
+                    self._spool(page)
+                request = spec.paginate(request, page.headers, body)
         except BaseException:
             result.discard()
             raise
         return result
+
+    def _spool(self, page: Page) -> None:
+        """Move a page's body to a temp file (``Page.read`` reads it back)."""
+        fd, name = tempfile.mkstemp(prefix="veille-", suffix=".page", dir=self.spool_dir)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(page.read())
+        page.path, page.body = Path(name), None
 
     # --- one request --------------------------------------------------------------------------------
 
