@@ -67,6 +67,7 @@ _WORDS: dict[str, str] = {
     "region": (
         r"regions?|locations?|datacenters?|data ?centers?|data centres?|centres? de donnees|rechenzentr(um|en)"
         r"|standort(e)?|availability zones?|zones? de disponibilite|verfugbarkeitszonen?|new zone|nouvelle zone"
+        r"|(now )?(available|generally available|launched|disponibles?|verfugbar) (in|a|en|dans) [a-z]{2,4}-?\d{1,2}"
     ),
     "deprecation": (
         r"deprecat(e|ed|ion|ing)|end[- ]of[- ]life|eol|end of sale|sunset(ting)?|retire(d|ment)?|discontinu(e|ed|ing)"

@@ -268,6 +268,9 @@ def test_dates() -> None:
         ("Fin de vie de l'offre VPS Starter", ("compute", "deprecation")),
         ("Ouverture d'une nouvelle région à Londres", ("region",)),
         ("Dedizierte Server in neuem Rechenzentrum", ("compute", "region")),
+        ("GPU Droplets are now available in ATL1", ("compute", "gpu_ai", "region")),
+        ("Instances désormais disponibles à PAR-2", ("compute", "region")),
+        ("Version 1.2 available in beta", ()),
     ],
 )
 def test_tags_in_three_languages(text: str, expected: tuple[str, ...]) -> None:
