@@ -154,9 +154,15 @@ async def run_source(
             result = await asyncio.to_thread(commit_run, workspace, spec, run_id, token, fetched, run_now)
     except Exception as exc:  # every failure is the source's own, recorded below
         async with write_lock or asyncio.Lock():
-            result = await asyncio.to_thread(
-                record_failure, workspace, spec, run_id, token, run_now, exc, fetched.pages
-            )
+            try:
+                result = await asyncio.to_thread(
+                    record_failure, workspace, spec, run_id, token, run_now, exc, fetched.pages
+                )
+            except Exception as unrecorded:  # the database itself is failing: still one result per source
+                from veille.collect.record import describe
+
+                message = f"{describe(exc)}; the failure could not be recorded: {describe(unrecorded)}"
+                result = RunResult(spec.id, "failed", run_id, error=message)
     finally:
         fetched.discard()
         if own:
