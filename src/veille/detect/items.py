@@ -43,7 +43,7 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
         return []
     source_id = ctx.source.id
     query = select(FeedItemRow.item_id, FeedItemRow.id).where(FeedItemRow.source_id == source_id)
-    known: dict[str, int] = {item_id: row_id for item_id, row_id in ctx.session.execute(query).all()}
+    known: dict[str, int | None] = {item_id: row_id for item_id, row_id in ctx.session.execute(query).all()}
     had_items = bool(known)
     drafts: list[EventDraft] = []
     for obs in observations:
@@ -51,7 +51,10 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
             continue
         item_id = obs.id[:500]
         if item_id in known:
-            row = ctx.session.get(FeedItemRow, known[item_id])
+            row_id = known[item_id]
+            if row_id is None:  # the same item twice in one snapshot
+                continue
+            row = ctx.session.get(FeedItemRow, row_id)
             if row is not None:
                 row.title, row.url = obs.title, obs.url or row.url
                 row.summary = obs.summary or row.summary
@@ -71,8 +74,7 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
             first_seen_at=ctx.now,
         )
         ctx.session.add(row)
-        ctx.session.flush()
-        known[item_id] = row.id
+        known[item_id] = None
         recent = obs.published_at >= ctx.now - RECENT if obs.published_at is not None else had_items
         if not recent:
             continue
@@ -95,4 +97,5 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
                 },
             )
         )
+    ctx.session.flush()
     return drafts

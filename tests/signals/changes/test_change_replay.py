@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingest
@@ -176,3 +176,21 @@ def test_press_feeds_are_left_to_the_funding_detector(any_store: Store) -> None:
     assert (
         run(any_store, spec, feeds.parse_generic_feed, (FIX / "feeds/blog_fr_1.rss").read_bytes(), T1) == []
     )
+
+
+def test_an_item_twice_in_one_snapshot_is_stored_once(any_store: Store) -> None:
+    spec = spec_of(feeds, "digitalocean.release-notes")
+    [item] = feeds.parse_generic_feed(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>App Platform: new regions</title>'
+        b"<guid>dup</guid><pubDate>Fri, 20 Nov 2026 08:00:00 +0000</pubDate></item></channel></rss>",
+        ParseContext(spec.id, spec.competitor, spec.url, T1),
+    )
+    with any_store.session() as session:
+        drafts = ingest(
+            IngestContext(session, spec, None, T1, Settings(home=Path("/nonexistent"))), [item, item]
+        )
+    assert keys([d for d in drafts if d.kind == "feature"]) == [
+        ("feature:digitalocean.release-notes:dup", "medium")
+    ]
+    with any_store.session() as session:
+        assert session.scalar(select(func.count()).select_from(FeedItemRow)) == 1
