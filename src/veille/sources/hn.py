@@ -43,6 +43,18 @@ MENTION_QUERIES: dict[str, str] = {
     "runpod": "RunPod",
     "paperspace": "Paperspace",
 }
+# Stories linking to a competitor's site (``restrictSearchableAttributes=url``), whatever their title says.
+MENTION_DOMAINS: dict[str, str] = {
+    "ovhcloud": "ovhcloud.com",
+    "scaleway": "scaleway.com",
+    "hetzner": "hetzner.com",
+    "infomaniak": "infomaniak.com",
+    "digitalocean": "digitalocean.com",
+    "vultr": "vultr.com",
+    "lambda": "lambda.ai",
+    "coreweave": "coreweave.com",
+    "runpod": "runpod.io",
+}
 _LOWER = re.compile(r"created_at_i>(\d+)")
 
 
@@ -90,7 +102,30 @@ def search(competitor: str, query: str, *, tags: str = "(story,comment)") -> Sou
     )
 
 
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()]
+def links(competitor: str, domain: str) -> SourceSpec:
+    """Hacker News stories linking to ``domain`` (the CI recipe of SOURCES.md 3.1)."""
+    return SourceSpec(
+        id=f"mentions-{competitor}-hn-links",
+        competitor=competitor,
+        kind="mentions",
+        parser=PARSER,
+        url=API,
+        params={
+            "query": domain,
+            "tags": "story",
+            "restrictSearchableAttributes": "url",
+            "hitsPerPage": str(HITS_PER_PAGE),
+        },
+        cadence=timedelta(hours=2),
+        description=f"Hacker News stories linking to {domain} (Algolia search_by_date on the URL, date windows).",
+        paginate=next_window,
+        max_pages=20,
+    )
+
+
+SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()] + [
+    links(competitor, domain) for competitor, domain in MENTION_DOMAINS.items()
+]
 
 
 def _hit(raw: Any, where: str, ctx: ParseContext) -> Mention:

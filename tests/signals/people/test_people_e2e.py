@@ -201,3 +201,19 @@ def test_trustpilot_blocked_by_robots_txt_stores_nothing(tmp_path: Path, httpser
     assert result.status == "failed" and "robots" in (result.error or "").lower()
     assert [r.url for r, _ in httpserver.log if r.path != "/robots.txt"] == []
     assert _count(ws, RatingRow) == 0 and _count(ws, ReviewRow) == 0
+
+
+def test_hn_links_to_a_competitor_domain(tmp_path: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/api/v1/search_by_date",
+        query_string={
+            "query": "scaleway.com",
+            "tags": "story",
+            "restrictSearchableAttributes": "url",
+            "hitsPerPage": "100",
+        },
+    ).respond_with_data(fixture("hn/search_by_date_scaleway_page2.json"), content_type="application/json")
+    ws = _workspace(tmp_path, httpserver, "https://hn.algolia.com")
+    result = _run(ws, "mentions-scaleway-hn-links")
+    assert (result.status, result.observations, result.events) == ("ok", 1, 1), result.error
+    assert len(httpserver.log) == 1  # one page (nbPages 1): no date window needed
