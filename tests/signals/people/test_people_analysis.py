@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from veille.analysis.funding import extract_amount, match
 from veille.analysis.hiring import FUNCTIONS, classify
@@ -120,3 +122,12 @@ def test_sentiment_lexicon() -> None:
     assert sentiment("Lorem ipsum", Decimal(4)) == Decimal("0.50")
     assert sentiment("Lorem ipsum") == Decimal("0.00")
     assert all(-1 <= sentiment(t) <= 1 for t in ("terrible awful horrible scam " * 20, "great " * 50))
+
+
+@given(whole=st.integers(min_value=1, max_value=999), tenth=st.integers(min_value=0, max_value=9))
+def test_amount_formats_agree(whole: int, tenth: int) -> None:
+    expected_billions = (Decimal(whole) + Decimal(tenth) / 10) * Decimal(10) ** 9
+    assert extract_amount(f"raises ${whole}.{tenth} billion") == (expected_billions, "USD")
+    assert extract_amount(f"sammelt {whole},{tenth} Mrd. Euro") == (expected_billions, "EUR")
+    assert extract_amount(f"lève {whole},{tenth} milliards d'euros") == (expected_billions, "EUR")
+    assert extract_amount(f"{whole} M€") == (Decimal(whole) * 10**6, "EUR")
