@@ -325,7 +325,7 @@ def test_empty_status_feed_is_no_incident() -> None:
 def test_statusio_rss_ids_match_the_api() -> None:
     url = "https://status.coreweave.com/pages/5e126e998f2f032e1f8f0f4b/rss"
     [inc] = status_feeds.parse_status_feed(
-        (FIX / "status_feeds/coreweave_statusio.rss").read_bytes(), ctx("coreweave", url)
+        (FIX / "status_feeds/coreweave_statusio_2.rss").read_bytes(), ctx("coreweave", url)
     )
     api = statusio.parse_statusio(
         (FIX / "statusio/status_1.json").read_bytes(), ctx("coreweave", "https://api.status.io/1.0/status/x")

@@ -253,7 +253,7 @@ def test_feed_and_api_of_one_page_share_the_incident(any_store: Store) -> None:
         any_store,
         feed,
         status_feeds.parse_status_feed,
-        (FIX / "status_feeds/coreweave_statusio.rss").read_bytes(),
+        (FIX / "status_feeds/coreweave_statusio_2.rss").read_bytes(),
         T2,
     )
     assert keys(second) == [
