@@ -186,9 +186,9 @@ def _scan(body: IO[bytes], start: int = 0) -> _Scan:
     Two file-driven passes are faster than one pass feeding two push parsers (ijson's push
     interface is several times slower), and they do not depend on the order of the keys.
     """
-    products, seen_products = _products(body)
-    body.seek(start)
-    prices, seen_terms = _prices(body, products)
+    size = body.seek(0, io.SEEK_END)
+    products, seen_products = _products(cast(IO[bytes], _Pieces((body, start, size))))
+    prices, seen_terms = _prices(cast(IO[bytes], _Pieces((body, start, size))), products)
     return _Scan(products, prices, seen_products, seen_terms)
 
 
@@ -215,12 +215,21 @@ def _prices(body: IO[bytes], products: Mapping[str, Product]) -> tuple[dict[str,
     return prices, seen
 
 
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[]{}"))
+_DEEP = re.compile(rb"[\[{]{%d}" % 64)
+
+
 class _Pieces(io.RawIOBase):
-    """A read-only stream over ``(source, start, end)`` pieces: bytes, or ranges of a seekable file."""
+    """A read-only stream over ``(source, start, end)`` pieces: bytes, or ranges of a seekable file.
+
+    It also refuses absurd nesting (64 opening brackets in a row, strings included): ijson keeps a
+    path string per level, so a document nested a million deep would need gigabytes.
+    """
 
     def __init__(self, *pieces: tuple[Any, int, int]) -> None:
         self._pieces = list(pieces)
         self._index = 0
+        self._brackets = b""
 
     def readable(self) -> bool:
         return True
@@ -239,6 +248,10 @@ class _Pieces(io.RawIOBase):
                     chunk = source.read(size)
                     if not chunk:
                         raise OSError("the offer file shrank while it was read")
+                brackets = self._brackets + chunk.translate(None, _NOT_BRACKETS)
+                if _DEEP.search(brackets):
+                    raise _fail("nesting deeper than 64 levels: not an offer file")
+                self._brackets = brackets[-64:]
                 buffer[: len(chunk)] = chunk
                 self._pieces[self._index] = (source, begin + len(chunk), end)
                 return len(chunk)

@@ -71,7 +71,15 @@ def _text(body: bytes) -> str:
 @guarded(PARSER_ID)
 def parse_vms(body: bytes, ctx: ParseContext) -> list[Observation]:
     """One offer per catalogue row (on demand), plus one spot offer where ``SpotPrice`` is given."""
-    reader = csv.DictReader(io.StringIO(_text(body)))
+    try:
+        return _parse(body, ctx)
+    except csv.Error as exc:
+        fail(PARSER_ID, f"malformed CSV: {exc}")
+        return []  # pragma: no cover - fail() raises
+
+
+def _parse(body: bytes, ctx: ParseContext) -> list[Observation]:
+    reader = csv.DictReader(io.StringIO(_text(body), newline=""))
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         fail(PARSER_ID, f"CSV header lacks {', '.join(missing)} (has the catalogue format changed?)")
