@@ -26,260 +26,69 @@ THEMES = ("support", "price", "performance", "ux", "reliability")
 MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
 NEGATIVE = Decimal("-0.2")
 
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(text.split("|"))
+
+
+def _weights(text: str, sign: int) -> dict[str, int]:
+    """``"good great:2"`` -> ``{"good": sign, "great": 2 * sign}``."""
+    out: dict[str, int] = {}
+    for token in text.split():
+        word, _, weight = token.partition(":")
+        out[word] = sign * int(weight or 1)
+    return out
+
+
+# Keywords of each theme (French and English; a few German), matched as whole words or phrases.
 _THEME_WORDS: dict[str, tuple[str, ...]] = {
-    "support": (
-        "support",
-        "ticket",
-        "tickets",
-        "helpdesk",
-        "customer service",
-        "service client",
-        "sav",
-        "hotline",
-        "assistance",
-        "response time",
-        "temps de réponse",
-        "réponse",
-        "answered",
-        "reply",
-        "replied",
-        "agent",
-        "chat",
-        "kundenservice",
-        "refund",
-        "remboursement",
+    "support": _split(
+        "support|ticket|tickets|helpdesk|customer service|service client|sav|hotline|assistance|"
+        "response time|temps de réponse|réponse|answered|reply|replied|agent|chat|kundenservice|"
+        "refund|remboursement"
     ),
-    "price": (
-        "price",
-        "prices",
-        "pricing",
-        "cost",
-        "costs",
-        "cheap",
-        "expensive",
-        "bill",
-        "billing",
-        "billed",
-        "invoice",
-        "prix",
-        "tarif",
-        "tarifs",
-        "coût",
-        "cher",
-        "chère",
-        "facture",
-        "facturation",
-        "value for money",
-        "rapport qualité",
-        "preis",
-        "teuer",
-        "günstig",
+    "price": _split(
+        "price|prices|pricing|cost|costs|cheap|expensive|bill|billing|billed|invoice|prix|tarif|"
+        "tarifs|coût|cher|chère|facture|facturation|value for money|rapport qualité|preis|teuer|"
+        "günstig"
     ),
-    "performance": (
-        "performance",
-        "fast",
-        "slow",
-        "speed",
-        "latency",
-        "cpu",
-        "gpu",
-        "ram",
-        "iops",
-        "bandwidth",
-        "throughput",
-        "rapide",
-        "lent",
-        "lente",
-        "lenteur",
-        "vitesse",
-        "latence",
-        "débit",
-        "performant",
-        "schnell",
-        "langsam",
+    "performance": _split(
+        "performance|fast|slow|speed|latency|cpu|gpu|ram|iops|bandwidth|throughput|rapide|lent|lente|"
+        "lenteur|vitesse|latence|débit|performant|schnell|langsam"
     ),
-    "ux": (
-        "interface",
-        "dashboard",
-        "panel",
-        "console",
-        "ui",
-        "ux",
-        "easy",
-        "intuitive",
-        "confusing",
-        "documentation",
-        "docs",
-        "api",
-        "onboarding",
-        "user-friendly",
-        "simple",
-        "complicated",
-        "ergonomie",
-        "ergonomique",
-        "facile",
-        "intuitif",
-        "intuitive",
-        "compliqué",
-        "tableau de bord",
-        "espace client",
-        "benutzerfreundlich",
+    "ux": _split(
+        "interface|dashboard|panel|console|ui|ux|easy|intuitive|confusing|documentation|docs|api|"
+        "onboarding|user-friendly|simple|complicated|ergonomie|ergonomique|facile|intuitif|intuitive|"
+        "compliqué|tableau de bord|espace client|benutzerfreundlich"
     ),
-    "reliability": (
-        "downtime",
-        "outage",
-        "uptime",
-        "reliable",
-        "unreliable",
-        "stable",
-        "unstable",
-        "crash",
-        "crashed",
-        "incident",
-        "down",
-        "lost data",
-        "data loss",
-        "panne",
-        "pannes",
-        "indisponible",
-        "indisponibilité",
-        "fiable",
-        "fiabilité",
-        "instable",
-        "coupure",
-        "perte de données",
-        "ausfall",
-        "zuverlässig",
+    "reliability": _split(
+        "downtime|outage|uptime|reliable|unreliable|stable|unstable|crash|crashed|incident|down|"
+        "lost data|data loss|panne|pannes|indisponible|indisponibilité|fiable|fiabilité|instable|"
+        "coupure|perte de données|ausfall|zuverlässig"
     ),
 }
-_POSITIVE = {
-    "good": 1,
-    "great": 2,
-    "excellent": 2,
-    "amazing": 2,
-    "awesome": 2,
-    "fast": 1,
-    "reliable": 1,
-    "easy": 1,
-    "helpful": 1,
-    "love": 2,
-    "recommend": 1,
-    "perfect": 2,
-    "friendly": 1,
-    "quick": 1,
-    "stable": 1,
-    "cheap": 1,
-    "affordable": 1,
-    "intuitive": 1,
-    "happy": 1,
-    "satisfied": 1,
-    "solid": 1,
-    "best": 2,
-    "responsive": 1,
-    "bon": 1,
-    "bonne": 1,
-    "bien": 1,
-    "super": 2,
-    "génial": 2,
-    "parfait": 2,
-    "rapide": 1,
-    "fiable": 1,
-    "facile": 1,
-    "efficace": 1,
-    "recommande": 1,
-    "satisfait": 1,
-    "satisfaite": 1,
-    "top": 1,
-    "réactif": 1,
-    "réactive": 1,
-    "intuitif": 1,
-    "agréable": 1,
-    "compétent": 1,
-    "merci": 1,
-    "abordable": 1,
-}
-_NEGATIVE = {
-    "bad": -1,
-    "terrible": -2,
-    "awful": -2,
-    "horrible": -2,
-    "worst": -2,
-    "slow": -1,
-    "unreliable": -2,
-    "expensive": -1,
-    "poor": -1,
-    "useless": -2,
-    "scam": -2,
-    "broken": -1,
-    "down": -1,
-    "outage": -1,
-    "disappointed": -1,
-    "disappointing": -1,
-    "nightmare": -2,
-    "rude": -1,
-    "confusing": -1,
-    "unstable": -1,
-    "lost": -1,
-    "avoid": -2,
-    "refused": -1,
-    "ignored": -1,
-    "waiting": -1,
-    "problem": -1,
-    "problems": -1,
-    "issue": -1,
-    "issues": -1,
-    "fraud": -2,
-    "suspended": -1,
-    "banned": -1,
-    "mauvais": -1,
-    "mauvaise": -1,
-    "nul": -2,
-    "nulle": -2,
-    "lent": -1,
-    "lente": -1,
-    "cher": -1,
-    "chère": -1,
-    "panne": -1,
-    "pannes": -1,
-    "arnaque": -2,
-    "inadmissible": -2,
-    "déçu": -1,
-    "déçue": -1,
-    "décevant": -1,
-    "catastrophique": -2,
-    "catastrophe": -2,
-    "fuir": -2,
-    "incompétent": -2,
-    "problème": -1,
-    "problèmes": -1,
-    "bloqué": -1,
-    "suspendu": -1,
-    "attente": -1,
-    "instable": -1,
-    "lenteur": -1,
-    "schlecht": -1,
-    "langsam": -1,
-    "teuer": -1,
-}
-_NEGATIONS = {
-    "not",
-    "no",
-    "never",
-    "don't",
-    "doesn't",
-    "didn't",
-    "isn't",
-    "wasn't",
-    "pas",
-    "jamais",
-    "aucun",
-    "aucune",
-    "nicht",
-    "kein",
-    "keine",
-    "sans",
-    "without",
-}
+# Lexicon: each word counts ±1, or ±2 when marked ``:2``.
+_POSITIVE = _weights(
+    "good great:2 excellent:2 amazing:2 awesome:2 fast reliable easy helpful love:2 recommend perfect:2 "
+    "friendly quick stable cheap affordable intuitive happy satisfied solid best:2 responsive bon bonne "
+    "bien super:2 génial:2 parfait:2 rapide fiable facile efficace recommande satisfait satisfaite top "
+    "réactif réactive intuitif agréable compétent merci abordable",
+    sign=1,
+)
+_NEGATIVE = _weights(
+    "bad terrible:2 awful:2 horrible:2 worst:2 slow unreliable:2 expensive poor useless:2 scam:2 broken "
+    "down outage disappointed disappointing nightmare:2 rude confusing unstable lost avoid:2 refused "
+    "ignored waiting problem problems issue issues fraud:2 suspended banned mauvais mauvaise nul:2 "
+    "nulle:2 lent lente cher chère panne pannes arnaque:2 inadmissible:2 déçu déçue décevant "
+    "catastrophique:2 catastrophe:2 fuir:2 incompétent:2 problème problèmes bloqué suspendu attente "
+    "instable lenteur schlecht langsam teuer",
+    sign=-1,
+)
+_NEGATIONS = frozenset(
+    _split(
+        "aucun|aucune|didn't|doesn't|don't|isn't|jamais|kein|keine|never|nicht|no|not|pas|sans|wasn't|without"
+    )
+)
 _CLAUSE = re.compile(r"[.!?;,:()\n]+")
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 _HUNDREDTH = Decimal("0.01")
