@@ -29,11 +29,11 @@ DRAFT_IMPACTS = ("minor", "major", "critical")
 ACTION_KINDS = ("price_review", "roadmap_candidate", "comms_draft", "strategy_note", "positioning_review")
 
 
-def flag_positioning(session: Session, event: EventRow, now: datetime, reason: str) -> None:
+def flag_positioning(session: Session, event_ids: Sequence[int], now: datetime, reason: str) -> None:
     """Record that the live positioning should be recomputed and looked at (``settings_kv``)."""
     row = session.get(Setting, REFRESH_FLAG)
     value: dict[str, Any] = dict(row.value) if row is not None else {"events": []}
-    events = [*[e for e in value.get("events", []) if e != event.id][-49:], event.id]
+    events = [*[e for e in value.get("events", []) if e not in event_ids], *event_ids][-50:]
     value.update({"requested_at": now.isoformat(), "reason": reason, "events": events})
     if row is None:
         session.add(Setting(key=REFRESH_FLAG, value=value))
@@ -133,13 +133,15 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
     kb: Any = None
     kb_loaded = False
     created = 0
+    flagged: list[tuple[int, str]] = []
+    drafted: dict[str | None, set[str]] = {}
     for event in events:
         if event.status in ("held", "dismissed"):
             continue
         data = event.data or {}
         action: Action | None = None
         if event.kind == "price_change":
-            flag_positioning(session, event, now, "price_change")
+            flagged.append((event.id, "price_change"))
             action = _add(
                 session,
                 existing,
@@ -150,7 +152,7 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
                 {"pct": data.get("pct", data.get("pct_change")), "data": data},
             )
         elif event.kind == "funding":
-            flag_positioning(session, event, now, "funding")
+            flagged.append((event.id, "funding"))
             action = _add(session, existing, "positioning_review", event, now, event.title, {"data": data})
         elif event.kind == "feature":
             _mark_roadmap_item(session, event)
@@ -169,8 +171,12 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
             if str(data.get("impact", "")).lower() not in DRAFT_IMPACTS:
                 continue
             incident_key = data.get("incident_id")
-            if incident_key and str(incident_key) in _drafted_incidents(session, event.competitor):
+            if event.competitor not in drafted:
+                drafted[event.competitor] = _drafted_incidents(session, event.competitor)
+            if incident_key and str(incident_key) in drafted[event.competitor]:
                 continue
+            if incident_key:
+                drafted[event.competitor].add(str(incident_key))
             if not kb_loaded:
                 kb, kb_loaded = kbview.current_kb(session), True
             view = kbview.competitor(session, event.competitor, kb)
@@ -196,5 +202,6 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
                 )
         if action is not None:
             created += 1
-            session.flush()  # later events may look up the drafts made here
+    if flagged:
+        flag_positioning(session, [i for i, _ in flagged], now, flagged[-1][1])
     return created

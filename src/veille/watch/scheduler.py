@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from veille import plan
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import Setting, SourceRun, SourceState
+from veille.watch import batch
 from veille.watch.clock import Clock, SystemClock
 from veille.workspace import Workspace
 
@@ -91,21 +92,32 @@ class _Pool:
         self.slots = asyncio.Semaphore(scheduler.concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.write_lock = asyncio.Lock()
+        self.batcher = batch.Batcher(scheduler.workspace, self.write_lock)
 
-    async def run(self, spec: SourceSpec) -> Any:
+    async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
         from veille.collect import RunResult, run_source
 
         s = self.s
         host = self.hosts.setdefault(host_of(spec), asyncio.Semaphore(s.per_host))
         async with host, self.slots:  # the host's slot first: a busy host never holds a global slot
             if s.stopping.is_set():
-                return RunResult(spec.id, "stopped", error="not started: the watch is stopping")
+                why = "not started: the watch is stopping"
+                if claimed is not None:
+                    async with self.write_lock:
+                        await asyncio.to_thread(batch.abandon, s.workspace, claimed, s.clock.now(), why)
+                return RunResult(spec.id, "stopped", error=why)
             if s.progress:
                 s.progress("start", spec, None)
             try:
-                result = await (s._runner or run_source)(
-                    s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
-                )
+                if claimed is not None:
+                    result = await batch.run_claimed(
+                        s.workspace, claimed, fetcher=self.fetcher, now=s.clock.now(),
+                        write_lock=self.write_lock, batcher=self.batcher,
+                    )  # fmt: skip
+                else:
+                    result = await (s._runner or run_source)(
+                        s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
+                    )
             except asyncio.CancelledError:
                 result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
             except Exception as exc:  # the runner records failures itself; this is a last resort
@@ -152,6 +164,7 @@ class Scheduler:
         self._inflight: dict[str, asyncio.Task[Any]] = {}
         self._launched: dict[str, str] = {}  # source id -> wall time its run started (crash recovery)
         self._not_before: dict[str, datetime] = {}
+        self._immediate: list[Any] = []  # results known without running (busy elsewhere)
         self._key = f"{INFLIGHT_PREFIX}{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:12]}"
         _LIVE_KEYS.add(self._key)
 
@@ -230,9 +243,11 @@ class Scheduler:
         if due:
             pool, own = await self._open()
             try:
-                tasks = self._launch(pool, due)
+                tasks = await self._launch(pool, due)
                 outcomes = await asyncio.gather(*tasks, return_exceptions=True)
                 report.results = [self._outcome(t, o) for t, o in zip(tasks, outcomes, strict=True)]
+                report.results += self._immediate
+                self._immediate = []
             finally:
                 self._inflight.clear()
                 self._unregister()
@@ -242,14 +257,30 @@ class Scheduler:
         await self._finish_pass(report, started)
         return report
 
-    def _launch(self, pool: _Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
+    async def _launch(self, pool: _Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
+        from veille.collect import RunResult
+
         wall = datetime.now(UTC).isoformat()
         for spec in due:
             self._launched[spec.id] = wall
         self._register()
+        claims: dict[str, batch.Claim] = {}
+        if self._runner is None:  # the default: claim every lease and open every run in one transaction
+            with self.store.session() as session:
+                overrides = plan.load_overrides(session)
+            pairs = [(spec, plan.cadence(spec, overrides).every) for spec in due]
+            async with pool.write_lock:
+                claimed, busy = await asyncio.to_thread(batch.claim, self.workspace, pairs, self.clock.now())
+            claims = {c.spec.id: c for c in claimed}
+            for source_id in busy:
+                self._launched.pop(source_id, None)
+                self._immediate.append(
+                    RunResult(source_id, "busy", error="already running (another process holds its lease)")
+                )
+            due = [spec for spec in due if spec.id in claims]
         tasks = []
         for spec in due:
-            task = asyncio.create_task(pool.run(spec), name=spec.id)
+            task = asyncio.create_task(pool.run(spec, claims.get(spec.id)), name=spec.id)
             task.add_done_callback(self._on_done)
             self._inflight[spec.id] = task
             tasks.append(task)
@@ -290,7 +321,12 @@ class Scheduler:
                 self._not_before[r.source_id] = now + NOT_RUN_PAUSE
             else:
                 self._not_before.pop(r.source_id, None)
-        ids = [r.source_id for r in results if r.status in FINISHED]
+        # 304 answers were written with their plan cadence already (``batch.write_unchanged``)
+        ids = [
+            r.source_id
+            for r in results
+            if r.status in FINISHED and not (r.status == "unchanged" and self._runner is None)
+        ]
         if not ids:
             return
         with self.store.session() as session:
@@ -344,7 +380,7 @@ class Scheduler:
                     due = self.due(report.started_at)
                     report.due = len(due)
                     if due:
-                        self._launch(pool, due)
+                        await self._launch(pool, due)
                 await self._finish_pass(report, started)
                 passes += 1
                 if max_cycles is not None and passes >= max_cycles:
@@ -366,7 +402,7 @@ class Scheduler:
 
     async def _collect(self) -> list[Any]:
         done = [(sid, t) for sid, t in self._inflight.items() if t.done()]
-        results = []
+        results, self._immediate = self._immediate, []
         for source_id, task in done:
             del self._inflight[source_id]
             self._launched.pop(source_id, None)

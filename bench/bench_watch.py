@@ -1,0 +1,347 @@
+"""The watch loop at scale: 300 sources on 30 loopback hosts, each answer delayed 50 ms, 10% changed.
+
+Measures, in one run and against the same pages:
+
+- veille: one full scheduler cycle (``Scheduler.run_cycle``: fetch with conditional GET, capture,
+  parse, one transaction per source, detect, route alerts, send them to a file channel), against the
+  floor the per-host politeness rules allow (``http_per_host`` requests at once per host);
+- urlwatch 2.29 (installed by this benchmark into ``bench/out/urlwatch-venv`` with pip; it runs 10
+  threads), over the same 300 URLs;
+- that every change is detected and nothing else (veille: one price-change event per changed page;
+  urlwatch: one CHANGED job per changed page).
+
+Targets: veille's cycle within 1.5x its floor; at least 5x faster than urlwatch with no more CPU per
+source. Run: ``python -m bench watch`` (or ``python bench/bench_watch.py``). Figures go to stdout and
+``bench/out/bench_watch.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import multiprocessing as mp
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+HOSTS = 30
+PER_HOST = 10
+SOURCES = HOSTS * PER_HOST
+DELAY = 0.050
+CHANGED_EVERY = 10  # pages n with n % 10 == 3 change between the two cycles: 10%
+ITEMS = 5
+PER_HOST_LIMIT = 2  # veille's default http_per_host
+URLWATCH_THREADS = 10  # urlwatch 2.29: worker.MAX_WORKERS
+OUT = Path(__file__).resolve().parent / "out"
+
+
+# --- the loopback sites (a separate process, so their CPU is nobody's) --------------------------------------
+
+
+def page_body(n: int, generation: int) -> bytes:
+    """Page ``n``: a small JSON price list; changed pages raise their first price by 10% in generation 2."""
+    items = []
+    for k in range(ITEMS):
+        cents = 500 + 37 * n + 11 * k
+        if generation >= 2 and k == 0 and n % CHANGED_EVERY == 3:
+            cents = cents * 11 // 10
+        items.append({"sku": f"s{n}-{k}", "name": f"Plan {n}.{k}", "hourly": f"{cents / 10000:.4f}"})
+    return json.dumps({"currency": "EUR", "items": items}, indent=1).encode()
+
+
+def serve(port: int, generation: Any, ready: Any) -> None:
+    """30 addresses (127.0.0.1-30) on one port; HTTP/1.1 keep-alive, ETag, 50 ms before every answer."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                path = lines[0].split(" ")[1].split("?")[0]
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (line.partition(":") for line in lines[1:] if line)
+                }
+                n = int(path.rsplit("/", 1)[-1])
+                gen = generation.value
+                version = gen if n % CHANGED_EVERY == 3 else 1
+                etag = f'"p{n}-v{version}"'
+                await asyncio.sleep(DELAY)
+                if headers.get("if-none-match") == etag:
+                    writer.write(
+                        f"HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nContent-Length: 0\r\n\r\n".encode()
+                    )
+                else:
+                    body = page_body(n, gen)
+                    writer.write(
+                        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: {etag}\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n".encode()
+                        + body
+                    )
+                await writer.drain()
+                if headers.get("connection", "").lower() == "close":
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
+            pass
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        servers = [
+            await asyncio.start_server(handle, f"127.0.0.{h + 1}", port, backlog=512) for h in range(HOSTS)
+        ]
+        ready.set()
+        await asyncio.gather(*(s.serve_forever() for s in servers))
+
+    asyncio.run(main())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def url(port: int, n: int) -> str:
+    return f"http://127.0.0.{n % HOSTS + 1}:{port}/page/{n}"
+
+
+# --- veille ----------------------------------------------------------------------------------------------
+
+
+def bench_parser() -> None:
+    """Register the bench's parser (a JSON price list), outside the package, for this process only."""
+    import orjson
+
+    from veille.errors import ParseError
+    from veille.observations import Offer
+    from veille.sources import _registry
+    from veille.sources._registry import ParseContext, ParserInfo
+
+    def parse(body: bytes, ctx: ParseContext) -> list[Offer]:
+        try:
+            doc = orjson.loads(body)
+            items = doc["items"]
+        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ParseError("bench.prices", f"not a price list: {exc}") from None
+        return [
+            Offer(
+                competitor=ctx.competitor or "hetzner",
+                sku=i["sku"],
+                name=i["name"],
+                category="vps",
+                currency=doc["currency"],
+                price_hourly=Decimal(i["hourly"]),
+                price_monthly=None,
+                vcpu=Decimal(2),
+                ram_gb=Decimal(4),
+                region="bench",
+            )
+            for i in items
+        ]
+
+    _registry.load()
+    _registry._PARSERS["bench.prices"] = ParserInfo(
+        "bench.prices", "bench JSON price list", parse, False, __name__
+    )
+
+
+def veille_run(port: int, generation: Any) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from veille.act.rules import ensure_defaults
+    from veille.settings import Settings
+    from veille.sources._registry import SourceSpec
+    from veille.store.models import EventRow
+    from veille.watch import ManualClock, Scheduler
+    from veille.workspace import Workspace
+
+    bench_parser()
+    home = OUT / "veille-ws"
+    shutil.rmtree(home, ignore_errors=True)
+    concurrency = HOSTS * PER_HOST_LIMIT
+    ws = Workspace(
+        Settings(
+            home=home,
+            database_url=None,
+            http_retries=0,
+            http_per_host=PER_HOST_LIMIT,
+            http_concurrency=concurrency,
+        )
+    )
+    ws.init_store()
+    with ws.store.session() as session:
+        ensure_defaults(session)
+    competitors = ("hetzner", "ovhcloud", "scaleway", "digitalocean", "vultr", "infomaniak")
+    specs = [
+        SourceSpec(
+            id=f"bench.page{n:03d}",
+            competitor=competitors[n % len(competitors)],
+            kind="prices",
+            parser="bench.prices",
+            url=url(port, n),
+            cadence=timedelta(hours=1),
+        )
+        for n in range(SOURCES)
+    ]
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    scheduler = Scheduler(ws, clock=clock, specs=specs)
+
+    async def both_cycles() -> list[dict[str, Any]]:
+        figures = []
+        for gen in (1, 2):
+            generation.value = gen
+            cpu, wall = time.process_time(), time.perf_counter()
+            report = await scheduler.run_cycle()
+            figures.append(
+                {
+                    "wall_s": time.perf_counter() - wall,
+                    "cpu_s": time.process_time() - cpu,
+                    "statuses": dict(report.statuses),
+                    "events": report.events,
+                    "alerts_sent": report.alerts_sent,
+                    "started_at": report.started_at,
+                }
+            )
+            clock.advance(timedelta(hours=1))
+        return figures
+
+    first, second = asyncio.run(both_cycles())
+    with ws.store.session() as session:
+        new = session.scalars(select(EventRow).where(EventRow.detected_at >= second["started_at"])).all()
+        found = sorted({e.source_id for e in new if e.kind == "price_change"})
+        other = [f"{e.kind} {e.source_id}" for e in new if e.kind != "price_change"]
+    expected = sorted(f"bench.page{n:03d}" for n in range(SOURCES) if n % CHANGED_EVERY == 3)
+    floor = max(math.ceil(PER_HOST / PER_HOST_LIMIT), math.ceil(SOURCES / concurrency)) * DELAY
+    for f in (first, second):
+        f.pop("started_at")
+    return {
+        "first_cycle": first,
+        "cycle": second,
+        "floor_s": floor,
+        "per_host": PER_HOST_LIMIT,
+        "concurrency": concurrency,
+        "changes_expected": len(expected),
+        "changes_found": len(found),
+        "exact": found == expected and not other and len(new) == len(expected),
+        "unexpected": other[:10],
+    }
+
+
+# --- urlwatch ----------------------------------------------------------------------------------------------
+
+
+def urlwatch_install() -> Path:
+    venv = OUT / "urlwatch-venv"
+    exe = venv / "bin" / "urlwatch"
+    if not exe.exists():
+        print("installing urlwatch 2.29 into bench/out/urlwatch-venv ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "urlwatch==2.29"], check=True)
+    return exe
+
+
+def urlwatch_run(port: int, generation: Any) -> dict[str, Any]:
+    exe = urlwatch_install()
+    work = OUT / "urlwatch"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "home").mkdir(parents=True)
+    urls = work / "urls.yaml"
+    urls.write_text("\n---\n".join(f"name: page{n}\nurl: {url(port, n)}" for n in range(SOURCES)) + "\n")
+    config = work / "urlwatch.yaml"
+    config.write_text(
+        "display:\n  new: false\n  error: true\n  unchanged: false\n  empty-diff: false\n"
+        "report:\n  text:\n    details: true\n    footer: false\n    minimal: true\n"
+        "  stdout:\n    enabled: true\n    color: false\n  html:\n    diff: unified\n"
+        "  email:\n    enabled: false\n"
+    )
+    command = [str(exe), "--urls", str(urls), "--config", str(config), "--cache", str(work / "cache.db")]
+    env = {
+        **os.environ,
+        "HOME": str(work / "home"),
+        "XDG_CONFIG_HOME": str(work / "home"),
+        "XDG_CACHE_HOME": str(work / "home"),
+    }
+    figures = []
+    for gen in (1, 2):
+        generation.value = gen
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - wall
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        changed = sum(1 for line in done.stdout.splitlines() if line.startswith("CHANGED:"))
+        errors = sum(1 for line in done.stdout.splitlines() if line.startswith("ERROR:"))
+        figures.append(
+            {"wall_s": elapsed, "cpu_s": cpu, "changed": changed, "errors": errors, "rc": done.returncode}
+        )
+    return {"first_cycle": figures[0], "cycle": figures[1], "threads": URLWATCH_THREADS}
+
+
+# --- the run -----------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    ctx = mp.get_context("spawn")
+    generation = ctx.Value("i", 1)
+    ready = ctx.Event()
+    server = ctx.Process(target=serve, args=(port, generation, ready), daemon=True)
+    server.start()
+    try:
+        if not ready.wait(30):
+            raise SystemExit("the loopback sites did not start")
+        veille = veille_run(port, generation)
+        urlwatch = urlwatch_run(port, generation)
+    finally:
+        server.terminate()
+        server.join(5)
+    v, u = veille["cycle"], urlwatch["cycle"]
+    ratio = v["wall_s"] / veille["floor_s"]
+    speedup = u["wall_s"] / v["wall_s"]
+    v_cpu, u_cpu = v["cpu_s"] / SOURCES * 1000, u["cpu_s"] / SOURCES * 1000
+    print(
+        f"{SOURCES} sources on {HOSTS} hosts, {DELAY * 1000:.0f} ms per answer, {veille['changes_expected']} changed"
+    )
+    print(
+        f"veille   first cycle {veille['first_cycle']['wall_s']:.3f} s; second cycle {v['wall_s']:.3f} s wall, "
+        f"{v['cpu_s']:.3f} s CPU ({v_cpu:.2f} ms/source), statuses {v['statuses']}, {v['events']} events, "
+        f"{v['alerts_sent']} alerts sent"
+    )
+    print(
+        f"floor    {veille['floor_s']:.3f} s ({PER_HOST} pages per host, {veille['per_host']} at once per host, "
+        f"{veille['concurrency']} sources at once): cycle / floor = {ratio:.2f} (target <= 1.5) "
+        f"{'OK' if ratio <= 1.5 else 'MISSED'}"
+    )
+    print(
+        f"changes  veille found {veille['changes_found']}/{veille['changes_expected']}, exact: {veille['exact']} "
+        f"{'OK' if veille['exact'] else 'MISSED ' + str(veille['unexpected'])}; urlwatch found {u['changed']} "
+        f"(errors {u['errors']})"
+    )
+    print(
+        f"urlwatch 2.29 ({URLWATCH_THREADS} threads) first run {urlwatch['first_cycle']['wall_s']:.3f} s; second run "
+        f"{u['wall_s']:.3f} s wall, {u['cpu_s']:.3f} s CPU ({u_cpu:.2f} ms/source)"
+    )
+    print(
+        f"veille vs urlwatch: {speedup:.1f}x faster (target >= 5) {'OK' if speedup >= 5 else 'MISSED'}; CPU per source "
+        f"{v_cpu:.2f} vs {u_cpu:.2f} ms {'OK' if v_cpu <= u_cpu else 'MISSED'}"
+    )
+    (OUT / "bench_watch.json").write_text(
+        json.dumps({"veille": veille, "urlwatch": urlwatch}, indent=2, default=str)
+    )
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    main()

@@ -1,0 +1,240 @@
+"""Running many sources at once with few database round trips.
+
+``veille.collect.run_source`` runs one source with five small transactions (state row, lease, run row,
+the run itself, release), some of them on the event loop. For a scheduler starting hundreds of
+sources that is most of the cost, and SQLite makes the event loop wait while another thread writes.
+Here the same steps are grouped, every database call runs in a worker thread under the write lock:
+
+1. **claim** (one transaction for all the sources started together): create missing state rows,
+   take each lease with the same conditional UPDATE as ``veille.collect.lease``, open a
+   ``source_runs`` row per source, read the conditional-GET validators;
+2. **fetch** each source with the shared fetcher (per-host and global bounds are the caller's);
+3. **store**: a changed source goes through ``veille.collect.runner.commit_run`` (its own single
+   transaction: captures, parse, history, events, alerts, state, lease); a failure through
+   ``record_failure``; sources answered 304 Not Modified are written together, in one transaction
+   per batch (state, run row, lease), as they arrive.
+
+A run is still all or nothing: nothing of a source's snapshot is written outside its transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, or_, select, update
+
+from veille.sources._registry import SourceSpec
+from veille.store.models import SourceRun, SourceState
+from veille.workspace import Workspace
+
+
+@dataclass
+class Claim:
+    spec: SourceSpec
+    token: str
+    run_id: int
+    validators: dict[str, Any]
+    every: timedelta
+
+
+def claim(
+    workspace: Workspace, specs: Sequence[tuple[SourceSpec, timedelta]], now: datetime
+) -> tuple[list[Claim], list[str]]:
+    """Take the leases of ``specs`` and open their runs in one transaction. Returns (claimed, busy ids)."""
+    from veille.collect.lease import LEASE_TTL
+
+    wall = datetime.now(UTC)
+    ids = [spec.id for spec, _ in specs]
+    claimed: list[Claim] = []
+    busy: list[str] = []
+    with workspace.store.session() as session:
+        known = set(session.scalars(select(SourceState.source_id).where(SourceState.source_id.in_(ids))))
+        missing = [{"source_id": i, "consecutive_failures": 0} for i in ids if i not in known]
+        if missing:  # another process may create the same rows: ignore those conflicts
+            if session.get_bind().dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                session.execute(
+                    pg_insert(SourceState).on_conflict_do_nothing(index_elements=["source_id"]), missing
+                )
+            else:
+                session.execute(insert(SourceState).prefix_with("OR IGNORE"), missing)
+        token = uuid.uuid4().hex  # one holder token for the sources claimed together
+        for start in range(0, len(ids), 500):
+            session.execute(
+                update(SourceState)
+                .where(
+                    SourceState.source_id.in_(ids[start : start + 500]),
+                    or_(SourceState.running_token.is_(None), SourceState.running_since < wall - LEASE_TTL),
+                )
+                .values(running_since=wall, running_token=token)
+                .execution_options(synchronize_session=False)
+            )
+        mine = set(session.scalars(select(SourceState.source_id).where(SourceState.running_token == token)))
+        tokens = {i: token for i in ids if i in mine}
+        busy = [i for i in ids if i not in mine]
+        if tokens:
+            runs = {
+                r.source_id: r.id
+                for r in session.execute(
+                    insert(SourceRun).returning(SourceRun.source_id, SourceRun.id),
+                    [
+                        {
+                            "source_id": i,
+                            "started_at": now,
+                            "status": "running",
+                            "observations": 0,
+                            "events": 0,
+                        }
+                        for i in tokens
+                    ],
+                )
+            }
+            validators: dict[str, Any] = dict(
+                session.execute(
+                    select(SourceState.source_id, SourceState.validators).where(
+                        SourceState.source_id.in_(list(tokens))
+                    )
+                ).all()
+            )
+            for spec, every in specs:
+                if spec.id in tokens:
+                    claimed.append(
+                        Claim(
+                            spec, tokens[spec.id], runs[spec.id], dict(validators.get(spec.id) or {}), every
+                        )
+                    )
+    return claimed, busy
+
+
+def abandon(workspace: Workspace, c: Claim, now: datetime, why: str) -> None:
+    """Give back a claimed source that was never started (the watch is stopping)."""
+    with workspace.store.session() as session:
+        session.execute(
+            update(SourceState)
+            .where(SourceState.source_id == c.spec.id, SourceState.running_token == c.token)
+            .values(running_since=None, running_token=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(SourceRun)
+            .where(SourceRun.id == c.run_id)
+            .values(status="abandoned", error=why, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def write_unchanged(workspace: Workspace, items: Sequence[tuple[Claim, datetime]]) -> None:
+    """Record sources answered 304 Not Modified: state and lease, then run rows, in one transaction.
+
+    The state is written only where the lease is still this run's (a lease taken over after it
+    expired belongs to a newer run).
+    """
+    states = [
+        {"sid": c.spec.id, "tok": c.token, "now": now, "next": now + c.every, "status": "unchanged"}
+        for c, now in items
+    ]
+    runs = [{"rid": c.run_id, "now": now} for c, now in items]
+    with workspace.store.session() as session:
+        session.connection().execute(
+            update(SourceState)
+            .where(SourceState.source_id == bindparam("sid"), SourceState.running_token == bindparam("tok"))
+            .values(
+                last_run_at=bindparam("now"),
+                last_status=bindparam("status"),
+                last_error=None,
+                consecutive_failures=0,
+                next_run_at=bindparam("next"),
+                running_since=None,
+                running_token=None,
+            ),
+            states,
+        )
+        session.connection().execute(
+            update(SourceRun)
+            .where(SourceRun.id == bindparam("rid"))
+            .values(status="unchanged", finished_at=bindparam("now")),
+            runs,
+        )
+
+
+class Batcher:
+    """Groups the 304 answers that arrive while the write lock is busy into one transaction."""
+
+    def __init__(self, workspace: Workspace, write_lock: asyncio.Lock) -> None:
+        self.workspace, self.write_lock = workspace, write_lock
+        self.pending: list[tuple[Claim, datetime, asyncio.Future[None]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def add(self, c: Claim, now: datetime) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pending.append((c, now, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self.pending:
+            await asyncio.sleep(0)  # let the answers that are ready join this batch
+            async with self.write_lock:
+                batch, self.pending = self.pending, []
+                try:
+                    await asyncio.to_thread(
+                        write_unchanged, self.workspace, [(c, now) for c, now, _ in batch]
+                    )
+                except Exception as exc:
+                    for _, _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_result(None)
+
+
+async def run_claimed(
+    workspace: Workspace, c: Claim, *, fetcher: Any, now: datetime, write_lock: asyncio.Lock, batcher: Batcher
+) -> Any:
+    """Fetch and store one claimed source (see the module docstring); failures are recorded, not raised."""
+    from veille.collect import RunResult
+    from veille.collect.lease import release_now
+    from veille.collect.runner import commit_run, record_failure
+    from veille.sources._http import FetchResult
+
+    started = time.monotonic()
+    fetched = FetchResult()
+    released = False
+    try:
+        fetched = await fetcher.fetch_source(c.spec, validators=c.validators)
+        for page in fetched.pages:
+            page.fetched_at = now
+        if fetched.not_modified:
+            await batcher.add(c, now)
+            released = True
+            result = RunResult(c.spec.id, "unchanged", c.run_id)
+        else:
+            async with write_lock:
+                result = await asyncio.to_thread(
+                    commit_run, workspace, c.spec, c.run_id, c.token, fetched, now
+                )
+            released = True
+    except Exception as exc:  # every failure is the source's own, recorded here
+        async with write_lock:
+            result = await asyncio.to_thread(
+                record_failure, workspace, c.spec, c.run_id, c.token, now, exc, fetched.pages
+            )
+        released = True
+    finally:
+        fetched.discard()
+        if not released:  # cancelled: give the lease back (the run row is closed at the next start)
+            with contextlib.suppress(Exception):  # the lease expires by itself otherwise
+                release_now(workspace.store, c.spec.id, c.token)
+    result.seconds = time.monotonic() - started
+    return result
