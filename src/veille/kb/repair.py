@@ -56,7 +56,7 @@ def _byte_map() -> tuple[dict[str, int], dict[str, str]]:
                 chars[cp] = bytes([byte]).decode(cp)
         for cp, ch in chars.items():
             to_byte.setdefault(ch, byte)
-            if list(chars.values()).count(ch) == 1 and len(chars) == len(_CODEPAGES):
+            if list(chars.values()).count(ch) == 1:  # the other code page has another or no character
                 only[ch] = cp
         to_byte.setdefault(chr(byte), byte)  # latin-1 / C1 control, as sloppy decoders write them
     return to_byte, only
@@ -69,12 +69,14 @@ _COMMON_ORDER = (
     "’‘“”«»–—…•·€™°‰†‡′″‹›„‚"
     "─│┌┐└┘├┤┬┴┼═║╔╗╚╝╠╣╦╩╬"
     "→←↑↓↔⇒⇐⇔➜➡⬅⬆⬇↗↘"
-    "●○■□▪▫▲△▼▽◆◇►◄▶◀★☆◉◎"
-    "✓✔✗✘✅❌❎⚠⛔✨⭐⚡☁♻❤✏❗❓"
+    "●○■□▪▫▲△▼▽◆◇►◄▶◀★☆"
+    "✓✔✗✘✅❌❎⚠⛔✨⭐⚡☁♻❤✏"
     "🔴🟠🟡🟢🔵🟣⚫⚪🟥🟧🟨🟩🟦🟪"
     "🏢🏠🏭🏗🎯📊📈📉📌📍📝📄📋📁📂📅📆📰📣📢💡💪💰💶💵💸💻🖥📱🔧🔨🛠⚙🔒🔓🔑🚀🤖🧑👤👥"
     "👍👎👉👀🙏🤝💼🙂😀😃😊😉😅😰😱🤔🔥🎉⏱⏰🌍🌐🏆🥇📦🔍🔎🔔💬🗓🧠🧪🧩🧭🌱🔗📎🖊💯🛡📚📖"
 )
+# Accented letters of French, the documents' first language (English needs none).
+_PREFERRED_LETTERS = frozenset("àâæçéèêëîïôœùûüÿ" + "àâæçéèêëîïôœùûüÿ".upper())
 # Earlier in the list = more common.
 _COMMON_RANK = {ch: rank for rank, ch in enumerate(dict.fromkeys(_COMMON_ORDER))}
 
@@ -172,18 +174,23 @@ def _name_words(ch: str) -> set[str]:
     return set(unicodedata.name(ch, "").split()) - _FUNCTION_WORDS
 
 
+_EMOJI_BMP = frozenset("©®‼⁉™ℹ↔↕↖↗↘↙↩↪⌚⌛⌨⏏⏩⏪⏫⏬⏭⏮⏯⏰⏱⏲⏳⏸⏹⏺Ⓜ▪▫▶◀◻◼◽◾⤴⤵⬅⬆⬇⬛⬜⭐⭕〰〽㊗㊙")
+
+
 def _is_pictographic(ch: str) -> bool:
-    return unicodedata.category(ch) == "So" and ord(ch) >= 0x2190
+    """Roughly Unicode's Extended_Pictographic: what emoji sequences (ZWJ, VS16) are made of."""
+    code = ord(ch)
+    return code >= 0x1F000 or 0x2600 <= code <= 0x27BF or ch in _EMOJI_BMP
 
 
 def _is_regional(ch: str) -> bool:
     return 0x1F1E6 <= ord(ch) <= 0x1F1FF
 
 
-def _word_score(words: set[str], distinctive: set[str], context: set[str]) -> int:
+def _word_score(words: set[str], distinctive: set[str], context: set[str]) -> float:
     """Distinctive words of a candidate's name found in the context, minus those that are not."""
     mine = words & distinctive
-    return len(mine & context) - 2 * len(mine - context)
+    return len(mine & context) - 0.5 * len(mine - context)
 
 
 def _score(ch: str, inserted: frozenset[int], near: _Near, ctx: _Context, distinctive: set[str]) -> float:
@@ -191,16 +198,18 @@ def _score(ch: str, inserted: frozenset[int], near: _Near, ctx: _Context, distin
     before, after = near.before, near.after
     category = unicodedata.category(ch)
     if ch == "\u200d":  # zero-width joiner: only between pictographs
-        score += 30 if _is_pictographic(before[-1:] or " ") and _is_pictographic(after[:1] or " ") else -50
+        score += 60 if _is_pictographic(before[-1:] or " ") and _is_pictographic(after[:1] or " ") else -50
     elif 0xFE00 <= ord(ch) <= 0xFE0F:  # variation selector: only after a symbol
         score += (
-            (30 if ch == "\ufe0f" else 29) if before and unicodedata.category(before[-1]) == "So" else -50
+            (60 if ch == "\ufe0f" else 59)
+            if before and (_is_pictographic(before[-1]) or before[-1] in "#*0123456789")
+            else -50
         )
     elif category in ("Cf", "Mn", "Me", "Zs", "Zl", "Zp"):
         score -= 40
     if _is_regional(ch):
         run = len(before) - len(before.rstrip("".join(chr(c) for c in range(0x1F1E6, 0x1F200))))
-        score += 40 if run % 2 == 1 or (after[:1] and _is_regional(after[0])) else -10
+        score += 60 if run % 2 == 1 or (after[:1] and _is_regional(after[0])) else -10
     if category.startswith("L"):
         previous, following = before[-1:], after[:1]
         if previous.isalpha():  # inside a word: the case goes on
@@ -213,12 +222,14 @@ def _score(ch: str, inserted: frozenset[int], near: _Near, ctx: _Context, distin
         )
         if ch.swapcase() in ctx.chars:  # the same letter in the other case is in the text
             score += 5
+        if ch in _PREFERRED_LETTERS:
+            score += 3
         if fold_base(ch) in "ie" and "DIAERESIS" in unicodedata.name(ch, ""):
             # a diaeresis on i/e marks a vowel said apart from the vowel before it (naïf, Noël)
             score += 2 if fold_base(previous) in "aeiouy" and previous else -2
     words = _name_words(ch) if not category.startswith("L") else set()  # letters: case and script only
     if any(_block(c) == _block(ch) for c in near.chars):  # words count only among related characters
-        score += 10 + 3 * _word_score(words, distinctive, near.name_words)
+        score += 10 + 2 * _word_score(words, distinctive, near.name_words)
     total = sum(ctx.blocks.values()) or 1
     if ctx.blocks[_block(ch)]:
         score += 6 * ctx.blocks[_block(ch)] / total + _word_score(words, distinctive, ctx.name_words)
@@ -226,7 +237,7 @@ def _score(ch: str, inserted: frozenset[int], near: _Near, ctx: _Context, distin
         score += 4
     rank = _COMMON_RANK.get(ch)
     if rank is not None:
-        score += 10 - rank / len(_COMMON_RANK)
+        score += 20 - rank / len(_COMMON_RANK)
     score -= sum(ctx.lost_penalty.get(b, 0.0) for b in inserted)
     score -= 0.02 * len(unicodedata.name(ch, "x" * 60))
     return score
@@ -257,7 +268,11 @@ def _codepage_losses(runs: list[str]) -> dict[int, float]:
         lost = UNDEFINED["cp1252"] | UNDEFINED["cp1254"]
     for byte in UNDEFINED["cp1252"] | UNDEFINED["cp1254"]:
         penalty[byte] = 0.0 if byte in lost else 20.0
-    penalty[SOFT_HYPHEN] = 6.0
+    if not seen:  # no telling which code page: Windows-1252 is by far the more common one
+        for byte in UNDEFINED["cp1254"] - UNDEFINED["cp1252"]:
+            penalty[byte] = 1.0
+    if not any("\u00ad" in run for run in runs):  # soft hyphens that survived were not stripped
+        penalty[SOFT_HYPHEN] = 6.0
     return penalty
 
 
@@ -281,9 +296,16 @@ def repair_text(text: str) -> tuple[str, int]:
     penalty = _codepage_losses(runs)
     lost = frozenset(penalty)
     decoded = {run: _decode_run(run, lost) for run in set(runs)}
-    evidence = sum(1 for run in runs if any(len(s.source) > 1 for s in decoded[run] or []))
+    # Evidence of mojibake: sequences read back whole from two characters (1 point) or from three or
+    # more (2 points: an accident is then very unlikely). Runs that are not UTF-8 speak against it.
+    evidence = sum(
+        (2 if len(seq.source) >= 3 else 1)
+        for run in runs
+        for seq in decoded[run] or []
+        if len(seq.source) >= 2
+    )
     invalid = sum(1 for run in runs if decoded[run] is None)
-    if evidence == 0 or (evidence <= invalid and not is_bad(text)):
+    if evidence == 0 or not (is_bad(text) or (evidence >= 2 and evidence > invalid)):
         return text, 0
     flat: list[str | _Seq] = []
     for is_run, piece in pieces:
