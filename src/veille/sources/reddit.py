@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import orjson
 
+from veille import __version__
 from veille.errors import CredentialMissing, FetchError, ParseError
 from veille.observations import Mention, Observation
-from veille.settings import Settings
+from veille.settings import CONTACT_URL, Settings
 from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 from veille.sources.hn import MENTION_QUERIES
@@ -28,6 +29,8 @@ PARSER = "reddit.listing"
 API = "https://oauth.reddit.com/search"
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
 SITE = "https://www.reddit.com"
+# Reddit's prescribed form ``<platform>:<app ID>:<version> (...)``, honest about who asks.
+USER_AGENT = f"server:veille:{__version__} (+{CONTACT_URL})"
 
 
 def parse_token(body: bytes) -> tuple[str, int]:
@@ -44,7 +47,9 @@ class AppOnlyToken:
     application-only bearer token (``grant_type=client_credentials``), cached until it expires.
 
     The secret comes from the source's credential; the client id from ``VEILLE_REDDIT_CLIENT_ID``.
-    The token request goes through ``settings.url_map`` like every other request.
+    The token request goes through ``settings.url_map`` like every other request. Both the token
+    request and the API calls carry Reddit's User-Agent form (``USER_AGENT``). The exchange is a short
+    blocking request made when the fetcher asks for the source's headers (at most once a day).
     """
 
     def __init__(self) -> None:
@@ -67,7 +72,7 @@ class AppOnlyToken:
                     url,
                     data={"grant_type": "client_credentials"},
                     auth=(client_id, secret),
-                    headers={"User-Agent": settings.user_agent},
+                    headers={"User-Agent": USER_AGENT},
                     timeout=settings.http_timeout,
                 )
             except httpx.HTTPError as exc:
@@ -79,7 +84,7 @@ class AppOnlyToken:
             token, expires_in = parse_token(response.content)
             cached = (token, time.time() + expires_in)
             self._cache[client_id] = cached
-        return bearer(cached[0])
+        return {"headers": {**bearer(cached[0])["headers"], "User-Agent": USER_AGENT}}
 
 
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:

@@ -172,6 +172,8 @@ def test_reddit_oauth_client_credentials(
     result = _run(ws, "mentions-hetzner-reddit")
     assert (result.status, result.observations, result.events) == ("ok", 2, 2), result.error
     httpserver.check_assertions()
+    agents = {request.headers["User-Agent"] for request, _ in httpserver.log}
+    assert len(agents) == 1 and agents.pop().startswith("server:veille:")
     with ws.store.session() as s:
         assert sorted(s.scalars(select(MentionRow.mention_id))) == ["t3_1u0a1bc", "t3_1u0b2cd"]
         # the token never lands in what is recorded
