@@ -71,3 +71,36 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
 def client(site: Site) -> Iterator[TestClient]:
     with TestClient(site.app, base_url="http://127.0.0.1") as c:
         yield c
+
+
+# --- the browser ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium, headless, driven by Playwright; skips where either is missing."""
+    from tests.web.live import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $VEILLE_SCREENSHOTS if set, else a temporary folder."""
+    import os
+
+    target = os.environ.get("VEILLE_SCREENSHOTS")
+    path = Path(target) if target else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
