@@ -4,7 +4,8 @@ A mention is stored once per (platform, id). Its score and comment count are tra
 ``mention_counts``, a row only when they change. A new mention gives a ``mention`` event (low; medium
 when its score is already at the platform's threshold); a known mention whose score crosses the
 threshold later gives one more, medium, event. Mentions older than ``RECENT`` when first seen (a
-first run reading a long lookback) are stored without an event.
+first run reading a long lookback) are stored without an event. A mention that comes back without
+its author (deleted on the platform) loses its stored author and text.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ def ingest_mentions(ctx: IngestContext, observations: Sequence[Observation]) -> 
                 )
             continue
         row.last_seen_at = max(row.last_seen_at, ctx.now)
+        if mention.author is None and row.author is not None:
+            row.author, row.text = None, ""  # deleted by its author: honour it (Reddit's terms require it)
         if (row.score, row.comments) == (mention.score, mention.comments):
             continue
         was_popular = threshold is not None and row.score is not None and row.score >= threshold

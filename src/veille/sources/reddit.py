@@ -148,7 +148,7 @@ def _thing(raw: Any, where: str, ctx: ParseContext) -> Mention | None:
         score=to_int(PARSER, data.get("score"), f"{where}.data.score"),
         comments=to_int(PARSER, comments, f"{where}.data.num_comments"),
         created_at=parse_time(PARSER, data.get("created_utc"), f"{where}.data.created_utc"),
-        text=(text or "")[:20_000] if isinstance(text, str) else "",
+        text=text[:20_000] if isinstance(text, str) and text not in ("[deleted]", "[removed]") else "",
         competitor=ctx.competitor,
     )
 

@@ -77,6 +77,12 @@ def test_reddit_mentions(any_store: Store) -> None:
     ]
     assert _keys(replay(any_store, spec, state2, T2)) == [("mention", "low", "mention:reddit:t3_1u0c3de")]
     assert replay(any_store, spec, state2, T3) == []
+    # the author deletes the post: the next run honours it, and raises nothing
+    doc["data"]["children"][0]["data"].update(author="[deleted]", selftext="[deleted]")
+    assert replay(any_store, spec, json.dumps(doc).encode(), T3 + timedelta(hours=1)) == []
+    with any_store.session() as s:
+        row = s.scalars(select(MentionRow).where(MentionRow.mention_id == "t3_1u0a1bc")).one()
+        assert (row.author, row.text, row.score) == (None, "", 455)
 
 
 def test_bluesky_mentions(any_store: Store) -> None:
