@@ -114,6 +114,21 @@ def baseline_time(session: Session, competitor: str, now: datetime, window: time
     return max(first, now - window)
 
 
+def counts_over_time(
+    session: Session, competitor: str, start: datetime, end: datetime, step: timedelta = timedelta(days=7)
+) -> list[tuple[datetime, dict[str, int]]]:
+    """Open roles by function at ``start``, ``start + step``, ... up to ``end`` (for charts)."""
+    if step <= timedelta(0):
+        raise ValueError("step must be positive")
+    points: list[tuple[datetime, dict[str, int]]] = []
+    at = start
+    while at <= end:
+        counts = open_counts(session, competitor, at)
+        points.append((at, {f: counts.get(f, 0) for f in FUNCTIONS}))
+        at += step
+    return points
+
+
 def hiring_summary(session: Session, now: datetime, competitor: str | None = None) -> list[dict[str, object]]:
     """Per competitor: open roles by function now, 30 and 90 days ago, opened and closed in 30 days."""
     query = select(JobRow.competitor).distinct().where(JobRow.competitor.is_not(None))

@@ -11,6 +11,7 @@ import pytest
 from people_helpers import fixture, replay
 from sqlalchemy import func, select
 
+from veille.analysis.hiring import counts_over_time, open_counts
 from veille.ingest import IngestContext, ingest
 from veille.settings import Settings
 from veille.sources import get_source
@@ -155,6 +156,13 @@ def test_greenhouse_jobs_and_hiring_trend(any_store: Store) -> None:
     assert drafts[0].data["change"] == 3 and drafts[0].data["change_pct"] == "150"
     assert replay(any_store, spec, day2, thursday + timedelta(hours=12)) == []
     with any_store.session() as s:
+        series = counts_over_time(s, "digitalocean", monday - timedelta(days=1), thursday, timedelta(days=5))
+        assert [(at.date().isoformat(), c["gpu_ai"], c["sales"]) for at, c in series] == [
+            ("2026-11-15", 0, 0),
+            ("2026-11-20", 2, 1),
+            ("2026-11-25", 2, 1),
+        ]
+        assert open_counts(s, "digitalocean", thursday) == {"gpu_ai": 5, "engineering": 1, "support": 1}
         closed = s.scalars(select(JobRow).where(JobRow.closed_at.is_not(None))).all()
         assert [(j.job_id, j.function, j.closed_at) for j in closed] == [("7975127", "sales", thursday)]
         assert s.scalar(select(func.count()).select_from(JobRow).where(JobRow.closed_at.is_(None))) == 7
