@@ -87,3 +87,23 @@ def ws(tmp_path: Any, httpserver: HTTPServer, parser_registered: None) -> Worksp
     with w.store.session() as session:
         ensure_defaults(session)
     return w
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_ws(
+    request: pytest.FixtureRequest, tmp_path: Any, httpserver: HTTPServer, parser_registered: None
+) -> Iterator[Workspace]:
+    """Like ``ws``, on SQLite and on PostgreSQL (where reachable)."""
+    from tests.conftest import _truncate
+
+    base = httpserver.url_for("/").rstrip("/")
+    url_map = {f"https://{h}.prices.test": base for h in "abc"}
+    db = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    w = Workspace(Settings(home=tmp_path / "ws", database_url=db, http_retries=0, url_map=url_map))
+    w.init_store()
+    with w.store.session() as session:
+        ensure_defaults(session)
+    yield w
+    if db:
+        _truncate(w.store)
+    w.store.dispose()

@@ -133,8 +133,9 @@ def test_bounded_globally_and_per_host(ws: Workspace) -> None:
 
 
 def test_two_schedulers_on_one_database_never_run_a_source_twice(
-    ws: Workspace, httpserver: HTTPServer
+    any_ws: Workspace, httpserver: HTTPServer
 ) -> None:
+    ws = any_ws
     hits: Counter[str] = Counter()
     lock = threading.Lock()
 
@@ -242,7 +243,8 @@ def test_recover_frees_the_leases_of_a_dead_process(ws: Workspace) -> None:
     assert sched.recover() == []
 
 
-def test_events_alerts_and_actions_flow_end_to_end(ws: Workspace, httpserver: HTTPServer) -> None:
+def test_events_alerts_and_actions_flow_end_to_end(any_ws: Workspace, httpserver: HTTPServer) -> None:
+    ws = any_ws
     httpserver.expect_ordered_request("/p/1").respond_with_data(price_list(cx22="0.0060", cx32="0.0100"))
     httpserver.expect_ordered_request("/p/1").respond_with_data(price_list(cx22="0.0066", cx32="0.0101"))
     clock = ManualClock(T0)

@@ -79,6 +79,18 @@ def _print_summary(summary: Summary) -> None:
     console.print(f"{len(summary.results)} source(s): {counts}; {summary.events} new event(s)")
 
 
+def _send_alerts(ctx: typer.Context) -> None:
+    """Send the alerts the run queued (the outbox of ``veille.act``); failures are retried later."""
+    from datetime import UTC, datetime
+
+    from veille.act.outbox import dispatch
+
+    ws = workspace(ctx)
+    sent = dispatch(ws.store, ws.home, datetime.now(UTC))
+    if sent.claimed:
+        console.print(f"alerts: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed")
+
+
 @app.command("watch")
 def watch(
     ctx: typer.Context,
@@ -110,6 +122,7 @@ def watch(
         run_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
         return
     summary = run_once(ctx, source, kind)
+    _send_alerts(ctx)
     if summary.all_failed:
         raise AllSourcesFailed(
             f"all {len(summary.failed)} source(s) failed; see the table above and `veille sources list`"
