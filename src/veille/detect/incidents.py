@@ -2,8 +2,9 @@
 
 - ``incident``: an incident (or maintenance) seen for the first time. Importance by impact: major or
   critical -> high, minor or unknown -> medium, none (maintenance, informational) -> low. An incident
-  first seen already resolved more than ``BACKLOG`` before the run (a history backfill, a first run
-  on a page with a long past) is stored without an event.
+  whose last sign of life (resolution, update, else start) is more than ``BACKLOG`` before the run
+  when it is first seen (a history backfill, a first run on a page with a long past) is stored
+  without an event.
 - ``incident_escalated``: the impact rose above the one stored (unknown impacts never escalate).
 - ``incident_resolved``: the source itself says it is resolved (status resolved / postmortem /
   completed, or a resolution time). An incident that merely drops off a summary is *not* resolved:
@@ -120,9 +121,9 @@ def _new_row(ctx: IngestContext, obs: Incident) -> IncidentRow:
 
 def _new_events(ctx: IngestContext, obs: Incident) -> list[EventDraft]:
     resolved = _resolved(obs)
-    ended = obs.resolved_at or obs.updated_at or obs.started_at
-    if resolved and ended is not None and ended < ctx.now - BACKLOG:
-        return []
+    last_activity = obs.resolved_at or obs.updated_at or obs.started_at
+    if last_activity is not None and last_activity < ctx.now - BACKLOG:
+        return []  # backlog: resolved, or silent for a week, before we first saw it
     prefix = "Resolved: " if resolved else ""
     return [
         EventDraft(

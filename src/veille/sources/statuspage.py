@@ -321,6 +321,7 @@ def _history_incident(
 
 SUMMARY_CADENCE = timedelta(minutes=2)
 INCIDENTS_CADENCE = timedelta(minutes=10)
+HISTORY_CADENCE = timedelta(days=1)
 OVHCLOUD_PAGES = (
     "public-cloud",
     "bare-metal-servers",
@@ -365,6 +366,18 @@ def _specs() -> list[SourceSpec]:
                 cadence=INCIDENTS_CADENCE,
                 description="Statuspage's 50 latest incidents, resolved ones included (resolutions)",
                 verified=verified,
+            )
+        )
+    for page in OVHCLOUD_PAGES:  # three months of history: statistics and backfill (silent past a week)
+        specs.append(
+            SourceSpec(
+                id=f"ovhcloud.status.{page}.history",
+                competitor="ovhcloud",
+                kind="incidents",
+                parser="statuspage.history",
+                url=f"https://{page}.status-ovhcloud.com/history.json",
+                cadence=HISTORY_CADENCE,
+                description="Statuspage history.json: the page's last three months of incidents and maintenance",
             )
         )
     return specs

@@ -221,14 +221,7 @@ def test_resolution_comes_only_from_the_source(any_store: Store) -> None:
 
 
 def test_history_backfill_is_stored_silently(any_store: Store, reference: Path) -> None:
-    spec = SourceSpec(
-        "ovhcloud.status.public-cloud.history",
-        "ovhcloud",
-        "incidents",
-        "statuspage.history",
-        "https://public-cloud.status-ovhcloud.com/history.json",
-        timedelta(days=1),
-    )
+    spec = spec_of(statuspage, "ovhcloud.status.public-cloud.history")
     body = (reference / "signals/status_ovhcloud-public-cloud_history.json").read_bytes()
     drafts = run(any_store, spec, statuspage.parse_history, body, datetime(2026, 8, 22, 21, 0, tzinfo=UTC))
     # only what is unresolved or ended in the last 7 days raises an event

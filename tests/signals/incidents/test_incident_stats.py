@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +13,12 @@ from veille.analysis.incidents import by_impact, list_incidents, mean_time_to_re
 from veille.ingest import IngestContext, ingest
 from veille.settings import Settings
 from veille.sources import statuspage
-from veille.sources._registry import ParseContext, SourceSpec
+from veille.sources._registry import ParseContext
 from veille.store.db import Store
 from veille.workspace import Workspace
 
 NOW = datetime(2026, 8, 22, 21, 0, tzinfo=UTC)
-HISTORY = SourceSpec(
-    "ovhcloud.status.public-cloud.history", "ovhcloud", "incidents", "statuspage.history",
-    "https://public-cloud.status-ovhcloud.com/history.json", timedelta(days=1),
-)  # fmt: skip
+HISTORY = next(s for s in statuspage.SOURCES if s.id == "ovhcloud.status.public-cloud.history")
 
 
 def load_history(store: Store, reference: Path) -> None:

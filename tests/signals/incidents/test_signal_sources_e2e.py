@@ -26,6 +26,7 @@ HOSTS = (
     "https://api.github.com",
     "https://github.com",
     "https://blog.ovhcloud.com",
+    "https://public-cloud.status-ovhcloud.com",
 )
 
 
@@ -173,3 +174,16 @@ def test_an_xxe_feed_fails_cleanly(ws: Workspace, httpserver: HTTPServer) -> Non
     [result] = run_sources(ws, [releases], now=T1).results
     assert result.status == "failed" and "DOCTYPE" in (result.error or "")
     assert count(ws, FeedItemRow) == 0
+
+
+def test_ovh_history_backfill_through_the_runner(
+    ws: Workspace, httpserver: HTTPServer, reference: Path
+) -> None:
+    spec = spec_of(statuspage, "ovhcloud.status.public-cloud.history")
+    body = (reference / "signals/status_ovhcloud-public-cloud_history.json").read_bytes()
+    httpserver.expect_request("/history.json").respond_with_data(body, content_type="application/json")
+    [result] = run_sources(ws, [spec], now=T1).results
+    assert (result.status, result.observations) == ("ok", 119), result.error
+    assert count(ws, IncidentRow, IncidentRow.competitor == "ovhcloud") == 119
+    # months later it is all backlog, even the maintenance this old snapshot still shows in progress
+    assert kinds(ws) == []

@@ -63,11 +63,8 @@ def test_specs_are_well_formed(module) -> None:  # type: ignore[no-untyped-def]
         assert spec.kind in ("incidents", "changelog")
         assert urlsplit(spec.url).scheme == "https" and urlsplit(spec.url).netloc
         assert get_parser(spec.parser).func is not None
-        expected = (
-            timedelta(minutes=2) if spec.kind == "incidents" and not spec.id.endswith(".incidents") else None
-        )
-        if expected:
-            assert spec.cadence == expected, spec.id
+        if spec.kind == "incidents" and not spec.id.endswith((".incidents", ".history")):
+            assert spec.cadence == timedelta(minutes=2), spec.id
 
 
 def test_every_status_provider_of_issue_4_is_watched() -> None:
@@ -80,6 +77,10 @@ def test_every_status_provider_of_issue_4_is_watched() -> None:
         s.url for s in statuspage.SOURCES if s.competitor == "ovhcloud" and s.id.endswith(".summary")
     )
     assert len(ovh) == 6 and all(u.endswith(".status-ovhcloud.com/api/v2/summary.json") for u in ovh)
+    history = [s for s in statuspage.SOURCES if s.parser == "statuspage.history"]
+    assert sorted(s.url for s in history) == sorted(
+        u.replace("/api/v2/summary.json", "/history.json") for u in ovh
+    )
 
 
 @pytest.mark.parametrize("parser_id", PARSERS)
