@@ -105,6 +105,18 @@ def save(session: Session, kb: KnowledgeBase, author: str, message: str) -> int:
     latest = latest_revision(session)
     if latest is not None and latest.digest == digest:
         return latest.id
+    if latest is None and author != BUNDLED_AUTHOR:
+        # The change was made over the bundled knowledge base (what ``current`` shows until then):
+        # record that first so the history and diffs start from it.
+        base = bundled()
+        if base.digest() == digest:
+            return _insert(session, base, BUNDLED_AUTHOR, BUNDLED_MESSAGE)
+        _insert(session, base, BUNDLED_AUTHOR, BUNDLED_MESSAGE)
+    return _insert(session, kb, author, message)
+
+
+def _insert(session: Session, kb: KnowledgeBase, author: str, message: str) -> int:
+    digest = kb.digest()
     row = KbRevision(
         created_at=datetime.now(UTC),
         author=(author or "unknown")[:120],
