@@ -219,3 +219,81 @@ def test_hn_links_to_a_competitor_domain(tmp_path: Path, httpserver: HTTPServer)
     result = _run(ws, "mentions-scaleway-hn-links")
     assert (result.status, result.observations, result.events) == ("ok", 1, 1), result.error
     assert len(httpserver.log) == 1  # one page (nbPages 1): no date window needed
+
+
+def test_smartrecruiters_pages_by_offset(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veille.sources import _registry
+    from veille.sources.smartrecruiters import board
+
+    spec = board("hetzner", "ExampleCloudGmbH")
+    monkeypatch.setitem(_registry._SOURCES, spec.id, spec)
+    page = json.loads(fixture("smartrecruiters/postings_examplecloud.json"))
+    first = {**page, "limit": 1, "totalFound": 2, "content": page["content"][:1]}
+    second = {**page, "offset": 1, "limit": 1, "totalFound": 2, "content": page["content"][1:]}
+    path = "/v1/companies/ExampleCloudGmbH/postings"
+    httpserver.expect_ordered_request(path, query_string={"limit": "100", "offset": "0"}).respond_with_json(
+        first
+    )
+    httpserver.expect_ordered_request(path, query_string={"limit": "100", "offset": "1"}).respond_with_json(
+        second
+    )
+    ws = _workspace(tmp_path, httpserver, "https://api.smartrecruiters.com")
+    result = _run(ws, spec.id)
+    assert (result.status, result.observations) == ("ok", 2), result.error
+    httpserver.check_assertions()
+
+
+def test_bluesky_follows_the_cursor(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from veille.sources import _registry
+
+    spec = replace(get_source("mentions-ovhcloud-bluesky"), verified=True)
+    monkeypatch.setitem(_registry._SOURCES, spec.id, spec)
+    path = "/xrpc/app.bsky.feed.searchPosts"
+    params = {"q": "OVH", "sort": "latest", "limit": "100"}
+    httpserver.expect_ordered_request(path, query_string=params).respond_with_data(
+        fixture("bluesky/search_posts_ovhcloud.json"), content_type="application/json"
+    )
+    httpserver.expect_ordered_request(path, query_string={**params, "cursor": "25"}).respond_with_json(
+        {"posts": []}
+    )
+    ws = _workspace(tmp_path, httpserver, "https://public.api.bsky.app")
+    result = _run(ws, spec.id)
+    assert (result.status, result.observations, result.events) == ("ok", 2, 2), result.error
+    httpserver.check_assertions()
+
+
+def test_google_news_search_parameters(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from veille.sources import _registry
+
+    spec = replace(get_source("news-scaleway-google-fr"), verified=True)
+    monkeypatch.setitem(_registry._SOURCES, spec.id, spec)
+    httpserver.expect_request(
+        "/rss/search",
+        query_string={
+            "q": '"Scaleway" (levée OR lève OR rachat OR acquisition OR bourse OR financement)',
+            "hl": "fr",
+            "gl": "FR",
+            "ceid": "FR:fr",
+        },
+    ).respond_with_data(fixture("news/press_fr_2.rss"), content_type="application/rss+xml")
+    ws = _workspace(tmp_path, httpserver, "https://news.google.com")
+    result = _run(ws, spec.id)
+    assert (result.status, result.observations, result.events) == ("ok", 3, 1), result.error
+    with ws.store.session() as s:
+        [event] = s.scalars(select(EventRow)).all()
+    assert (event.kind, event.importance, event.data["amount"], event.data["currency"]) == (
+        "funding",
+        "high",
+        "150000000",
+        "EUR",
+    )
