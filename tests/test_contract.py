@@ -33,10 +33,12 @@ import orjson
 import pytest
 
 import veille.sources
+from veille.analysis.hiring import FUNCTIONS
 from veille.errors import ParseError
-from veille.observations import CATEGORIES, OBSERVATION_TYPES
+from veille.observations import CATEGORIES, OBSERVATION_TYPES, Billing, Incident, Offer, PriceUnit
 from veille.settings import CREDENTIAL_FIELDS, Settings
 from veille.sources import ParseContext, SourceSpec, get_parser, get_source, parse_body, parsers, sources
+from veille.sources.statuspage import IMPACTS, STATUSES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -279,12 +281,7 @@ REFERENCE_CASES: tuple[Case, ...] = (
 
 # Known contract failures, while their owners fix them: "<test>:<case id>" -> what is wrong. Each is an
 # xfail(strict=True): once fixed, the case passes, the run fails, and the entry must go.
-KNOWN_FAILURES: dict[str, str] = {
-    "cli:gcp.skus:gcp/skus_page1.json": (
-        "`veille sources parse gcp.skus PAGE1 PAGE2 --json` prints [] : the command parses each file alone "
-        "and never merges the pages through parse_skus.merge_pages as the collection runner does"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _params(test: str, cases: Iterable[Case]) -> list[Any]:
@@ -383,6 +380,10 @@ def contract_problems(obs: dict[str, Any]) -> list[str]:
             problems.append(f"{name}={obs[name]!r} is not a list of strings")
     if kind == "offer":
         problems += _offer_problems(obs)
+    elif kind == "incident":
+        problems += _incident_problems(obs)
+    elif kind == "job" and obs["function"] not in FUNCTIONS:
+        problems.append(f"function={obs['function']!r} is not one of {', '.join(FUNCTIONS)}")
     elif kind == "fx_rate":
         if obs["base"] != "EUR":
             problems.append(f"base={obs['base']!r}, not EUR")
@@ -406,6 +407,37 @@ def _offer_problems(obs: dict[str, Any]) -> list[str]:
     for name in ("vcpu", "ram_gb", "disk_gb", "gpu_count", "price_hourly", "price_monthly"):
         if _is_decimal(obs[name]) and Decimal(obs[name]) < 0:
             problems.append(f"{name}={obs[name]!r} is negative")
+    has_gpu = obs["gpu_model"] is not None or (
+        _is_decimal(obs["gpu_count"]) and Decimal(obs["gpu_count"]) > 0
+    )
+    if (obs["category"] == "gpu") != has_gpu:
+        problems.append(
+            f"category={obs['category']!r} but gpu_model={obs['gpu_model']!r}, gpu_count={obs['gpu_count']!r}"
+        )
+    if obs["gpu_model"] is not None and obs["gpu_count"] is None:
+        problems.append(f"gpu_model={obs['gpu_model']!r} without a gpu_count")
+    if obs.get("unit") not in typing.get_args(PriceUnit):
+        problems.append(f"unit={obs.get('unit')!r} is not one of {typing.get_args(PriceUnit)}")
+    if obs.get("billing") not in typing.get_args(Billing):
+        problems.append(f"billing={obs.get('billing')!r} is not one of {typing.get_args(Billing)}")
+    return problems
+
+
+def _incident_problems(obs: dict[str, Any]) -> list[str]:
+    problems = []
+    if obs["impact"] not in IMPACTS:
+        problems.append(f"impact={obs['impact']!r} is not one of {', '.join(IMPACTS)}")
+    if obs["status"] not in STATUSES:
+        problems.append(f"status={obs['status']!r} is not one of {', '.join(STATUSES)}")
+    if obs.get("kind") not in ("incident", "maintenance"):
+        problems.append(f"kind={obs.get('kind')!r} is neither incident nor maintenance")
+    start, end = obs["started_at"], obs["resolved_at"]
+    if (
+        _is_aware_time(start)
+        and _is_aware_time(end)
+        and datetime.fromisoformat(end) < datetime.fromisoformat(start)
+    ):
+        problems.append(f"resolved_at={end} is before started_at={start}")
     return problems
 
 
@@ -617,18 +649,16 @@ def test_reference_payload_parses_into_valid_observations(case: Case, reference:
 
 # --- the checks themselves --------------------------------------------------------------------------
 
-GOOD_OFFER: dict[str, Any] = {
-    "type": "offer", "competitor": "hetzner", "sku": "cx22", "name": "CX22", "category": "vps",
-    "vcpu": "2", "ram_gb": "4", "disk_gb": "40", "gpu_model": None, "gpu_count": None, "region": "fsn1",
-    "currency": "EUR", "price_hourly": "0.006", "price_monthly": "3.79", "billing": "on_demand",
-    "extra": {"included_traffic_tb": "20"},
-}  # fmt: skip
-GOOD_INCIDENT: dict[str, Any] = {
-    "type": "incident", "competitor": "scaleway", "id": "k7yz2m9cq1wv", "title": "Block storage latency",
-    "impact": "minor", "status": "resolved", "started_at": "2026-11-20T08:00:00+00:00",
-    "resolved_at": "2026-11-20T09:30:00+01:00", "components": ["Block Storage"],
-    "url": "https://status.scaleway.com/incidents/k7yz2m9cq1wv", "updated_at": None,
-}  # fmt: skip
+GOOD_OFFER = Offer(
+    competitor="hetzner", sku="cx22", name="CX22", category="vps", currency="EUR",
+    price_hourly=Decimal("0.006"), price_monthly=Decimal("3.79"), vcpu=Decimal(2), ram_gb=Decimal(4),
+    disk_gb=Decimal(40), region="fsn1", extra={"included_traffic_tb": "20"},
+).to_dict()  # fmt: skip
+GOOD_INCIDENT = Incident(
+    competitor="scaleway", id="k7yz2m9cq1wv", title="Block storage latency", impact="minor", status="resolved",
+    started_at=datetime(2026, 11, 20, 8, 0, tzinfo=UTC), resolved_at=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+    components=("Block Storage",), url="https://status.scaleway.com/incidents/k7yz2m9cq1wv",
+).to_dict()  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -644,6 +674,12 @@ GOOD_INCIDENT: dict[str, Any] = {
         (GOOD_OFFER, {"price_monthly": "-1"}, "negative"),
         (GOOD_OFFER, {"competitor": "acme"}, "not a competitor id"),
         (GOOD_OFFER, {"gpu_model": ...}, "missing 'gpu_model'"),
+        (GOOD_OFFER, {"category": "gpu"}, "but gpu_model=None"),
+        (GOOD_OFFER, {"gpu_model": "NVIDIA L4 24GB"}, "without a gpu_count"),
+        (GOOD_OFFER, {"billing": "yearly"}, "billing='yearly'"),
+        (GOOD_INCIDENT, {"impact": "severe"}, "impact='severe'"),
+        (GOOD_INCIDENT, {"status": "closed"}, "status='closed'"),
+        (GOOD_INCIDENT, {"resolved_at": "2026-11-20T07:00:00+00:00"}, "is before started_at"),
         (GOOD_INCIDENT, {"started_at": "2026-11-20T08:00:00"}, "not ISO 8601 with a zone"),
         (GOOD_INCIDENT, {"resolved_at": "20/11/2026 09:30"}, "not ISO 8601 with a zone"),
         (GOOD_INCIDENT, {"components": "Block Storage"}, "not a list of strings"),
