@@ -2,7 +2,8 @@
 
 - ``incident``: an incident (or maintenance) seen for the first time. Importance by impact: major or
   critical -> high, minor or unknown -> medium, none (maintenance, informational) -> low. An incident
-  whose last sign of life (resolution, update, else start) is more than ``BACKLOG`` before the run
+  whose latest time (start, update, resolution; an upcoming maintenance's start is in the future) is
+  more than ``BACKLOG`` before the run
   when it is first seen (a history backfill, a first run on a page with a long past) is stored
   without an event.
 - ``incident_escalated``: the impact rose above the one stored (unknown impacts never escalate).
@@ -121,8 +122,8 @@ def _new_row(ctx: IngestContext, obs: Incident) -> IncidentRow:
 
 def _new_events(ctx: IngestContext, obs: Incident) -> list[EventDraft]:
     resolved = _resolved(obs)
-    last_activity = obs.resolved_at or obs.updated_at or obs.started_at
-    if last_activity is not None and last_activity < ctx.now - BACKLOG:
+    stamps = [t for t in (obs.resolved_at, obs.updated_at, obs.started_at) if t is not None]
+    if stamps and max(stamps) < ctx.now - BACKLOG:
         return []  # backlog: resolved, or silent for a week, before we first saw it
     prefix = "Resolved: " if resolved else ""
     return [

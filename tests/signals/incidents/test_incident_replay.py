@@ -255,3 +255,14 @@ def test_feed_and_api_of_one_page_share_the_incident(any_store: Store) -> None:
     with any_store.session() as session:
         row = session.execute(select(IncidentRow)).scalar_one()
         assert (row.impact, row.status, row.components) == ("minor", "resolved", ["Kubernetes", "US-EAST-04"])
+
+
+def test_an_upcoming_maintenance_announced_long_ago_is_news(any_store: Store, reference: Path) -> None:
+    spec = spec_of(status_feeds, "hetzner.status.feed")  # any incident source: the rule is the ingestor's
+    body = (reference / "signals/status_ovhcloud-public-cloud_history.atom").read_bytes()
+    drafts = run(
+        any_store, spec, status_feeds.parse_status_feed, body, datetime(2026, 8, 22, 21, 0, tzinfo=UTC)
+    )
+    ids = {d.data["incident_id"] for d in drafts}
+    assert "dzhnzw4zfnmj" in ids  # announced on 3 July for 16 September
+    assert "5wfh7dszppld" not in ids  # resolved on 5 August: backlog
