@@ -115,13 +115,23 @@ def parse_files(
 
     info = get_parser(parser_id)
     spec = next((s for s in sources() if s.parser == parser_id), None)
+    # a parser shared by several competitors' sources (skypilot.vms) gets none unless told
+    owners = {s.competitor for s in sources() if s.parser == parser_id}
+    default_competitor = owners.pop() if len(owners) == 1 else None
+    merge = getattr(info.func, "merge_pages", None)
+    bodies: list[tuple[Path, bytes | None]] = [(path, None) for path in files]
+    if merge is not None and len(files) > 1 and not info.streaming:  # pages parsed as one (gcp.skus)
+        missing = [path for path in files if not path.is_file()]
+        if missing:
+            raise NotFoundError(f"no such file: {missing[0]}")
+        bodies = [(files[0], merge([path.read_bytes() for path in files]))]
     observations: list[Any] = []
-    for path in files:
+    for path, merged in bodies:
         if not path.is_file():
             raise NotFoundError(f"no such file: {path}")
         ctx = ParseContext(
             source_id=spec.id if spec else parser_id,
-            competitor=competitor or (spec.competitor if spec else None),
+            competitor=competitor or default_competitor,
             url=url or (spec.url if spec else path.resolve().as_uri()),
             fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
             params=dict(spec.params) if spec else {},
@@ -130,7 +140,9 @@ def parse_files(
             with path.open("rb") as handle:
                 observations.extend(parse_body(parser_id, handle, ctx))
         else:
-            observations.extend(parse_body(parser_id, path.read_bytes(), ctx))
+            observations.extend(
+                parse_body(parser_id, merged if merged is not None else path.read_bytes(), ctx)
+            )
     if as_json:
         print_json([o.to_dict() for o in observations])
         return

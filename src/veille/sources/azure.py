@@ -27,6 +27,7 @@ import orjson
 
 from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu
+from veille.normalise.units import clean
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import guarded
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
@@ -175,8 +176,11 @@ def _hours_in(unit: str) -> Decimal | None:
 
 
 @lru_cache(maxsize=65536)
-def _price(value: float | int) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+def _price(value: float | int, hours: Decimal) -> tuple[Decimal, Decimal]:
+    """(hourly, monthly at 730 h) of a ``retailPrice`` per ``hours`` hours, from its shortest repr."""
+    price = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    hourly = clean(price / hours) if hours != 1 else price
+    return hourly, clean(hourly * HOURS_PER_MONTH)
 
 
 def _fail(message: str) -> ParseError:
@@ -248,7 +252,7 @@ def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
         previous = best.get(key)
         if previous is not None and previous[0] >= started:
             continue
-        hourly = _price(price) if hours == 1 else _price(price) / hours
+        hourly, monthly = _price(price, hours)
         size, name, category = _sku_info(arm)
         best[key] = (
             started,
@@ -259,7 +263,7 @@ def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
                 category=category,
                 currency=currency,
                 price_hourly=hourly,
-                price_monthly=hourly * HOURS_PER_MONTH,
+                price_monthly=monthly,
                 vcpu=size.vcpu,
                 ram_gb=size.ram_gb,
                 gpu_model=size.gpu_model,
