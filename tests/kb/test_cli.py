@@ -52,7 +52,7 @@ def test_export_formats_and_languages(cli, workspace: Workspace, tmp_path: Path)
     target = tmp_path / "kb.md"
     code, out, _ = cli("--home", home(workspace), "kb", "export", "--format", "md", "-o", str(target))
     assert code == 0 and target.read_text(encoding="utf-8").startswith("# Analyse Concurrentielle - VMCloud")
-    code, _, err = cli("--home", home(workspace), "kb", "export", "--format", "pdf")
+    code, _, _err = cli("--home", home(workspace), "kb", "export", "--format", "pdf")
     assert code == 2
 
 

@@ -51,7 +51,7 @@ def test_save_writes_a_revision_only_when_something_changed(any_store: Store) ->
         assert current(session).matrix.scores["ovhcloud"]["support"] == 2
         assert revision(session, same).matrix.scores["ovhcloud"]["support"] == 1
         infos = history(session)
-        assert [(r.id, r.author, r.message) for r in infos][0] == (rev, "alice", "support of OVH")
+        assert (infos[0].id, infos[0].author, infos[0].message) == (rev, "alice", "support of OVH")
         assert infos[0].digest == current(session).digest() and infos[0].created_at.tzinfo is not None
         with pytest.raises(NotFoundError):
             revision(session, 999)
