@@ -160,6 +160,32 @@ def test_manual_prices_and_history(cli: Any, home: Path) -> None:
         "price_change",
         "offer_added",
     ]
+    # another manual entry leaves the held one alone; the same figure entered again confirms it
+    other = [
+        "--home",
+        home,
+        "prices",
+        "add",
+        "contabo",
+        "vps-m",
+        "--vcpu",
+        "6",
+        "--ram-gb",
+        "16",
+        "--url",
+        "https://contabo.com/en/vps/",
+    ]
+    assert cli(*other, "--price-monthly", "9.99", "--date", "2026-11-22")[0] == 0
+    assert len(json.loads(cli("--home", home, "review", "list", "--json")[1])) == 1
+    code, _, err = cli(*args, "--price-monthly", "19.99", "--date", "2026-11-23")
+    assert code == 0 and "held" not in err
+    assert json.loads(cli("--home", home, "review", "list", "--json")[1]) == []
+    rows = json.loads(cli("--home", home, "prices", "history", "contabo", "--sku", "vps-s", "--json")[1])
+    assert [(r["price_monthly"], r["held"], r["valid_to"] is None) for r in rows] == [
+        ("5.5", False, False),
+        ("5.99", False, False),
+        ("19.99", False, True),
+    ]
     doc = json.loads(cli("--home", home, "positioning", "--json", "--at", "2026-11-10")[1])
     entry = next(r for r in doc["rows"] if r["product"] == "vps-entry" and r["competitor"] == "contabo")
     assert entry["monthly_eur"] == "5.50" and entry["source_id"] == "manual"

@@ -105,9 +105,16 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
     review.counts["offer_removed"] = len(removed)
     drafts = review.drafts + _summaries(snap)
 
-    pending = pending_review(session, snap.source_id)
+    fingerprint = f"{snap.fingerprint:016x}"
+    if snap.partial:  # manual entries: the same figure entered again confirms it; others leave it be
+        pending = next(
+            (r for r in open_reviews(session, snap.source_id) if r.data.get("fingerprint") == fingerprint),
+            None,
+        )
+    else:
+        pending = pending_review(session, snap.source_id)
     if pending is not None:
-        if pending.data.get("fingerprint") == f"{snap.fingerprint:016x}":
+        if pending.data.get("fingerprint") == fingerprint:
             _forget_run(session, snap)
             accept(session, pending, ctx.now, "confirmed by the next run")
             return []
@@ -127,7 +134,7 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
         data={
             "run_id": ctx.run_id,
             "source_id": snap.source_id,
-            "fingerprint": f"{snap.fingerprint:016x}",
+            "fingerprint": fingerprint,
             "reasons": reasons,
             "offers": snap.count,
             "previous_offers": snap.previous_count,
@@ -141,6 +148,19 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
 
 
 # --- resolution ---------------------------------------------------------------------------------------
+
+
+def open_reviews(session: Session, source_id: str) -> list[EventRow]:
+    """Every open ``price_review`` of ``source_id``, newest first."""
+    return list(
+        session.scalars(
+            select(EventRow)
+            .where(
+                EventRow.kind == "price_review", EventRow.source_id == source_id, EventRow.status == "open"
+            )
+            .order_by(EventRow.id.desc())
+        )
+    )
 
 
 def pending_review(session: Session, source_id: str) -> EventRow | None:
