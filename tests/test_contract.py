@@ -212,8 +212,7 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
     ),
     "statusio.status": (Case("statusio.status", "statusio/status_1.json", "coreweave.status.api"),),
     "statuspage.history": (
-        Case("statuspage.history", "statuspage/history_network.json", None, "ovhcloud",
-             "https://network.status-ovhcloud.com/history.json"),
+        Case("statuspage.history", "statuspage/history_network.json", "ovhcloud.status.network.history"),
     ),
     "statuspage.incidents": (
         Case("statuspage.incidents", "statuspage/incidents_1.json", "digitalocean.status.incidents"),
@@ -563,6 +562,9 @@ def test_source_spec(source_id: str) -> None:
         assert spec.credential in CREDENTIAL_FIELDS and spec.credential in Settings.model_fields, (
             f"credential {spec.credential!r} is not a Settings credential field"
         )
+    assert (spec.credential is None) == (spec.auth is None), (
+        "a credential comes with its auth (and only then)"
+    )
     assert spec.max_pages >= 1
 
 
