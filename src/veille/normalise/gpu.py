@@ -320,3 +320,12 @@ def parse_gpu_description(
     if not _tokenise(cleaned).tokens:
         raise ValueError(f"no GPU model in {text!r}")
     return count, canonical_gpu(cleaned, memory_gb)
+
+
+_CANONICAL_MEMORY = re.compile(r" (\d{1,5}(?:\.\d)?)GB$")
+
+
+def gpu_memory_gb(canonical: str | None) -> Decimal | None:
+    """The per-GPU memory a canonical name ends with (``"NVIDIA L4 24GB"`` -> 24), or None."""
+    match = _CANONICAL_MEMORY.search(canonical or "")
+    return Decimal(match[1]) if match else None

@@ -34,7 +34,7 @@ from typing import IO, Any, NamedTuple, cast
 import ijson
 
 from veille.errors import ParseError
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
@@ -342,6 +342,7 @@ def _offers(stream: _Scan, competitor: str) -> Iterator[Offer]:
             disk_gb=product.disk_gb,
             gpu_model=product.gpu_model,
             gpu_count=product.gpu_count,
+            gpu_memory_gb=gpu_memory_gb(product.gpu_model),
             arch=product.arch,
             region=product.region,
             extra={"aws_sku": sku},

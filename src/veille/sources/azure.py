@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from veille.errors import ParseError
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import guarded
@@ -268,6 +268,7 @@ def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
                 ram_gb=size.ram_gb,
                 gpu_model=size.gpu_model,
                 gpu_count=size.gpu_count,
+                gpu_memory_gb=gpu_memory_gb(size.gpu_model),
                 arch=size.arch,
                 region=region or None,
                 billing=billing,

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from veille.errors import ParseError
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import guarded
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
@@ -245,6 +245,7 @@ def _offer(
         ram_gb=shape.ram_gib,
         gpu_model=shape.gpu,
         gpu_count=Decimal(shape.gpus) if shape.gpus else None,
+        gpu_memory_gb=gpu_memory_gb(shape.gpu),
         arch="arm64" if shape.name.startswith(("t2a", "c4a")) else "x86_64",
         region=region,
         billing=billing,

@@ -21,7 +21,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from veille.normalise.gpu import parse_gpu_description
+from veille.normalise.gpu import gpu_memory_gb, parse_gpu_description
 from veille.normalise.units import clean
 from veille.observations import HOURS_PER_MONTH, Availability, Observation, Offer
 from veille.sources._price_json import (
@@ -89,6 +89,7 @@ def parse_instance_types(body: bytes, ctx: ParseContext) -> list[Observation]:
                 disk_gb=optional_decimal(specs, "storage_gib", PARSER_ID, where),
                 gpu_model=gpu_model,
                 gpu_count=gpu_count,
+                gpu_memory_gb=gpu_memory_gb(gpu_model),
                 arch="arm64" if "gh200" in name.lower() else "x86_64",
                 region=None,
                 extra={"gpu_description": itype.get("gpu_description")}

@@ -22,7 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean
 from veille.observations import HOURS_PER_MONTH, Availability, Observation, Offer
 from veille.sources._price_json import (
@@ -86,7 +86,7 @@ def _offer(
         price_monthly=clean(hourly * HOURS_PER_MONTH),
         gpu_model=model,
         gpu_count=Decimal(count),
-        gpu_memory_gb=optional_decimal(gpu, "memoryInGb", PARSER_ID, str(gpu["id"])),
+        gpu_memory_gb=gpu_memory_gb(model),
         region=None,
         billing=billing,
         extra=extra,

@@ -21,7 +21,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean, to_decimal
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import fail, guarded
@@ -116,6 +116,7 @@ def _parse(body: bytes, ctx: ParseContext) -> list[Observation]:
                     ram_gb=_decimal(row, "MemoryGiB", line),
                     gpu_model=model,
                     gpu_count=count if count else None,
+                    gpu_memory_gb=gpu_memory_gb(model),
                     region=region,
                     billing=billing,
                     extra={"country": row["Region"].strip()} if zone else {},

@@ -23,7 +23,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from veille.normalise.gpu import canonical_gpu
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean, to_decimal
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import fail, guarded, load_json, mapping, sequence
@@ -123,6 +123,7 @@ def parse_offers(body: bytes, ctx: ParseContext) -> list[Observation]:
                     price_monthly=clean(median * HOURS_PER_MONTH),
                     gpu_model=model,
                     gpu_count=count,
+                    gpu_memory_gb=gpu_memory_gb(model),
                     region=region,
                     billing=billing,
                     extra=stats | {"vast_gpu_name": names[(model, count, region)]},

@@ -86,6 +86,7 @@ def test_fixture_offer_file(fixture_bytes: Any, ctx: Any) -> None:
     )
     p4d = offers["p4d.24xlarge"]
     assert (p4d.gpu_model, p4d.gpu_count, p4d.disk_gb) == ("NVIDIA A100 40GB", Decimal(8), Decimal(8000))
+    assert (g5.gpu_memory_gb, p4d.gpu_memory_gb, m5.gpu_memory_gb) == (Decimal(24), Decimal(40), None)
     assert offers["c5.metal"].category == "bare_metal"
 
 

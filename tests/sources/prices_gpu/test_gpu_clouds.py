@@ -208,7 +208,7 @@ def test_vastai_groups_hosts_into_statistics(fixture_bytes: Any, ctx: Any) -> No
     h100 = by_key[("NVIDIA H100 80GB/8x", "US", "marketplace")]
     assert (h100.extra["count"], h100.extra["min"], h100.price_hourly) == (2, "17.6", Decimal("17.6"))
     assert by_key[("NVIDIA A100 40GB/1x", "CA", "marketplace")].price_hourly == Decimal("0.75")
-    assert by_key[("NVIDIA A100 80GB/1x", "unknown", "marketplace")].gpu_memory_gb is None
+    assert by_key[("NVIDIA A100 80GB/1x", "unknown", "marketplace")].gpu_memory_gb == Decimal(80)
     assert len([o for o in result if o.billing == "marketplace"]) == 5  # 9 hosts -> 5 groups
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from veille.normalise.gpu import MODELS, canonical_gpu, parse_gpu_description
+from veille.normalise.gpu import MODELS, canonical_gpu, gpu_memory_gb, parse_gpu_description
 
 # (provider spelling, canonical) as the providers really write them.
 REAL_NAMES = [
@@ -173,3 +173,11 @@ def test_parse_gpu_description(text: str, count: str, model: str) -> None:
 def test_parse_gpu_description_rejects_descriptions_without_a_gpu(text: str) -> None:
     with pytest.raises(ValueError):
         parse_gpu_description(text)
+
+
+def test_gpu_memory_of_a_canonical_name() -> None:
+    assert gpu_memory_gb("NVIDIA L4 24GB") == Decimal(24)
+    assert gpu_memory_gb("NVIDIA H200 141GB") == Decimal(141)
+    assert gpu_memory_gb("Mystery 7.5GB") == Decimal("7.5")
+    assert gpu_memory_gb("NVIDIA GPU") is None
+    assert gpu_memory_gb(None) is None
