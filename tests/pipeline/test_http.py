@@ -315,3 +315,39 @@ def test_many_pages_are_spooled_to_disk(httpserver: HTTPServer, tmp_path: Any) -
     assert result.pages[0].body is None and result.pages[0].path is not None
     result.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_cut_off_midway_is_retried_then_fails_clearly() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+    served = {"n": 0}
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            conn.recv(4096)
+            served["n"] += 1
+            conn.sendall(
+                b'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{"items": ['
+            )
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        sleeps = Sleeps()
+        f = Fetcher(Settings(http_retries=1, url_map={REAL: f"http://127.0.0.1:{port}"}), sleep=sleeps)
+        with pytest.raises(FetchError, match="network error") as err:
+            run(_fetch_one(f, REAL + "/cut"))
+        assert "gave up after 2 attempts" in str(err.value) and served["n"] == 2 and sleeps.calls == [1.0]
+    finally:
+        stop.set()
+        thread.join()
+        server.close()

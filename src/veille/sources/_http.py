@@ -325,10 +325,6 @@ class Fetcher:
                     handle.write(chunk)
                 else:
                     chunks.append(chunk)
-        except httpx.TransportError as exc:
-            if path is not None:
-                path.unlink(missing_ok=True)
-            raise FetchError(url, f"body cut off after {size} bytes: {type(exc).__name__}: {exc}") from exc
         except BaseException:
             if path is not None:
                 path.unlink(missing_ok=True)
