@@ -87,6 +87,9 @@ SHAPES: dict[str, list[Shape]] = {
     ],
     "A3": [Shape(f"a3-highgpu-{n}g", 26 * n, Decimal(234 * n), "NVIDIA H100 80GB", n) for n in (1, 2, 4, 8)],
 }
+# Other spellings of the same families in SKU descriptions.
+SHAPES["C3D AMD"] = SHAPES["C3D"]
+SHAPES["C2 COMPUTE OPTIMIZED"] = SHAPES["COMPUTE OPTIMIZED"]
 # GPUs attached to N1 machines: offered here as n1-standard-8 with one GPU and n1-standard-32 with four.
 N1_GPU_COMBOS = ((8, 1), (32, 4))
 N1_ATTACHABLE = frozenset({"NVIDIA T4 16GB", "NVIDIA V100 16GB", "NVIDIA P4 8GB", "NVIDIA P100 16GB"})
@@ -262,7 +265,10 @@ def parse_skus(body: bytes, ctx: ParseContext) -> list[Observation]:
     parts, compute = _collect(skus)
     if skus and not compute:
         raise _fail("no SKU with category.resourceFamily 'Compute': not the Compute Engine catalogue?")
-    return list(_offers(parts, ctx.competitor or "gcp"))
+    unique: dict[tuple[str, str | None, str], Observation] = {}
+    for offer in _offers(parts, ctx.competitor or "gcp"):
+        unique.setdefault((offer.sku, offer.region, offer.billing), offer)  # aliases of one family
+    return list(unique.values())
 
 
 def merge_pages(bodies: Iterable[bytes]) -> bytes:
