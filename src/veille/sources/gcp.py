@@ -271,11 +271,31 @@ def parse_skus(body: bytes, ctx: ParseContext) -> list[Observation]:
     return list(unique.values())
 
 
+def _may_price_a_machine(sku: Any) -> bool:
+    """Cheap pre-filter of the merge: Compute SKUs billed on demand or as Spot, nothing else."""
+    if not isinstance(sku, dict) or not isinstance(sku.get("category"), dict):
+        return True  # keep it: the parser will say what is wrong with it
+    category = sku["category"]
+    return category.get("resourceFamily") == "Compute" and category.get("usageType") in (
+        "OnDemand",
+        "Preemptible",
+    )
+
+
 def merge_pages(bodies: Iterable[bytes]) -> bytes:
-    """One ``{"skus": [...]}`` document from every page (for machines whose SKUs span pages)."""
+    """One ``{"skus": [...]}`` document from every page (for machines whose SKUs span pages).
+
+    Only the SKUs that can price a machine are carried over (the Compute Engine catalogue is tens
+    of thousands of SKUs, most of them network, storage, licences and commitments).
+    """
     skus: list[Any] = []
+    seen = 0
     for body in bodies:
-        skus.extend(_load(body))
+        page = _load(body)
+        seen += len(page)
+        skus.extend(sku for sku in page if _may_price_a_machine(sku))
+    if seen and not skus:
+        raise _fail(f"none of the {seen} SKUs is a Compute SKU billed on demand or Spot")
     return orjson.dumps({"skus": skus})
 
 

@@ -124,3 +124,17 @@ def test_unreadable_price_is_a_parse_error(ctx: Any) -> None:
     }
     with pytest.raises(ParseError, match="unreadable pricingInfo"):
         parse_skus(orjson.dumps({"skus": [sku]}), ctx("gcp.skus", "gcp"))
+
+
+def test_merge_keeps_only_what_can_price_a_machine(fixture_bytes: Any) -> None:
+    merged = orjson.loads(
+        merge_pages([fixture_bytes("gcp/skus_page1.json"), fixture_bytes("gcp/skus_page2.json")])
+    )
+    descriptions = {sku["description"] for sku in merged["skus"]}
+    assert "E2 Instance Ram running in Belgium" in descriptions
+    assert not any(d.startswith(("Commitment", "Network")) for d in descriptions)
+    network_only = orjson.dumps({"skus": [orjson.loads(fixture_bytes("gcp/skus_page1.json"))["skus"][-1]]})
+    with pytest.raises(ParseError, match="none of the 1 SKUs"):
+        merge_pages([network_only])
+    with pytest.raises(ParseError, match="HTML"):
+        merge_pages([fixture_bytes("gcp/skus_page1.json"), b"<html>quota exceeded</html>"])
