@@ -26,33 +26,29 @@ def positioning(
     if as_json:
         print_json(doc)
         return
-    labels = {p["id"]: p["label"] for p in doc["products"]}
-    table = Table(
-        "product",
-        "competitor",
-        "EUR/month",
-        "x VMCloud",
-        "basis",
-        "offer",
-        "GPU-h",
-        "observed",
-        title=f"as of {doc['as_of'][:16]}",
-    )
+    table = Table(title=f"EUR/month, as of {doc['as_of'][:16]} (ratio = price / VMCloud's)")
+    for name in ("product", "competitor"):
+        table.add_column(name, no_wrap=True)
+    for name in ("EUR/mo", "ratio", "basis"):
+        table.add_column(name, justify="right" if name != "basis" else "left", no_wrap=True)
+    table.add_column("offer", min_width=8)
+    table.add_column("GPU-h", justify="right", no_wrap=True)
+    table.add_column("seen", no_wrap=True, min_width=10)
     for row in doc["rows"]:
         offer = row["offer"] or {}
         name = (
             f"{offer.get('name') or offer.get('sku')} {offer.get('region') or ''}".strip() if offer else "-"
         )
-        basis = row["basis"] + ("" if row["billing"] == "on_demand" else f" ({row['billing']})")
-        observed = (row["observed_at"] or "-")[:10] + (" [stale]" if row.get("stale") else "")
+        basis = row["basis"] + ("" if row["billing"] == "on_demand" else f" {row['billing']}")
+        seen = (row["observed_at"] or "-")[:10] + (" stale" if row.get("stale") else "")
         table.add_row(
-            str(labels.get(row["product"], row["product"])),
+            row["product"],
             row["competitor"],
             row["monthly_eur"],
             row["ratio_to_self"] or "-",
             basis,
             name,
             row.get("per_gpu_hour_eur") or "",
-            observed,
+            seen,
         )
     console.print(table)

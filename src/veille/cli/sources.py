@@ -64,9 +64,10 @@ def list_sources(
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "competitor", "kind", "cadence", "enabled", "last run", "status", "url")
+    table = Table("id", "competitor", "kind", "cadence", "enabled", "last run", "status")
+    table.columns[0].overflow = "fold"
     for row in rows:
-        enabled = "yes" if row["enabled"] else f"no ({row['why_disabled']})"
+        enabled = "yes" if row["enabled"] else f"no: {row['why_disabled']}"
         status = row["last_status"] or "-"
         if row["last_error"]:
             status += f": {row['last_error'][:60]}"
@@ -78,7 +79,6 @@ def list_sources(
             enabled,
             (row["last_run_at"] or "never")[:16],
             status,
-            row["url"],
         )
     console.print(table)
 
