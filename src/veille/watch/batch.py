@@ -23,7 +23,8 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -200,19 +201,45 @@ class Batcher:
 
 
 async def run_claimed(
-    workspace: Workspace, c: Claim, *, fetcher: Any, now: datetime, write_lock: asyncio.Lock, batcher: Batcher
+    workspace: Workspace,
+    c: Claim,
+    *,
+    fetcher: Any,
+    clock: Callable[[], datetime],
+    write_lock: asyncio.Lock,
+    batcher: Batcher,
+    gate: AbstractAsyncContextManager[Any],
+    start: Callable[[], bool],
 ) -> Any:
-    """Fetch and store one claimed source (see the module docstring); failures are recorded, not raised."""
+    """Fetch (inside ``gate``) and store one claimed source; None when ``start`` says not to begin.
+
+    Failures are recorded on the source, not raised.
+    """
     from veille.collect import RunResult
     from veille.collect.lease import release_now
     from veille.collect.runner import commit_run, record_failure
     from veille.sources._http import FetchResult
 
-    started = time.monotonic()
     fetched = FetchResult()
     released = False
+    started, now = time.monotonic(), clock()
     try:
-        fetched = await fetcher.fetch_source(c.spec, validators=c.validators)
+        async with gate:
+            if not start():
+                async with write_lock:
+                    await asyncio.to_thread(
+                        abandon, workspace, c, clock(), "not started: the watch is stopping"
+                    )
+                released = True
+                return None
+            started, now = time.monotonic(), clock()  # the run begins once it has its slots
+            try:
+                fetched = await fetcher.fetch_source(c.spec, validators=c.validators)
+                problem: Exception | None = None
+            except Exception as exc:  # recorded below, outside the slots
+                problem = exc
+        if problem is not None:
+            raise problem
         for page in fetched.pages:
             page.fetched_at = now
         if fetched.not_modified:

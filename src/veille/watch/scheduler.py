@@ -94,37 +94,61 @@ class _Pool:
         self.write_lock = asyncio.Lock()
         self.batcher = batch.Batcher(scheduler.workspace, self.write_lock)
 
+    def gate(self, spec: SourceSpec) -> _Gate:
+        """The slots a fetch needs: its host's first (a busy host never holds a global slot), then a global one."""
+        return _Gate(self.hosts.setdefault(host_of(spec), asyncio.Semaphore(self.s.per_host)), self.slots)
+
+    def start(self, spec: SourceSpec) -> bool:
+        """Called once a run has its slots: False when the watch is stopping (the run does not start)."""
+        if self.s.stopping.is_set():
+            return False
+        if self.s.progress:
+            self.s.progress("start", spec, None)
+        return True
+
     async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
         from veille.collect import RunResult, run_source
 
         s = self.s
-        host = self.hosts.setdefault(host_of(spec), asyncio.Semaphore(s.per_host))
-        async with host, self.slots:  # the host's slot first: a busy host never holds a global slot
-            if s.stopping.is_set():
-                why = "not started: the watch is stopping"
-                if claimed is not None:
-                    async with self.write_lock:
-                        await asyncio.to_thread(batch.abandon, s.workspace, claimed, s.clock.now(), why)
-                return RunResult(spec.id, "stopped", error=why)
-            if s.progress:
-                s.progress("start", spec, None)
-            try:
-                if claimed is not None:
-                    result = await batch.run_claimed(
-                        s.workspace, claimed, fetcher=self.fetcher, now=s.clock.now(),
-                        write_lock=self.write_lock, batcher=self.batcher,
-                    )  # fmt: skip
-                else:
+        stopped = RunResult(spec.id, "stopped", error="not started: the watch is stopping")
+        try:
+            if claimed is not None:  # slots held for the fetch only; storing waits for the write lock alone
+                result = await batch.run_claimed(
+                    s.workspace, claimed, fetcher=self.fetcher, clock=s.clock.now, write_lock=self.write_lock,
+                    batcher=self.batcher, gate=self.gate(spec), start=lambda: self.start(spec),
+                )  # fmt: skip
+                result = result or stopped
+            else:
+                async with self.gate(spec):
+                    if not self.start(spec):
+                        return stopped
                     result = await (s._runner or run_source)(
                         s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
                     )
-            except asyncio.CancelledError:
-                result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
-            except Exception as exc:  # the runner records failures itself; this is a last resort
-                result = RunResult(spec.id, "failed", error=f"{type(exc).__name__}: {exc}")
-            if s.progress:
-                s.progress("done", spec, result)
-            return result
+        except asyncio.CancelledError:
+            result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
+        except Exception as exc:  # the runner records failures itself; this is a last resort
+            result = RunResult(spec.id, "failed", error=f"{type(exc).__name__}: {exc}")
+        if s.progress and result is not stopped:
+            s.progress("done", spec, result)
+        return result
+
+
+class _Gate:
+    def __init__(self, host: asyncio.Semaphore, slots: asyncio.Semaphore) -> None:
+        self.host, self.slots = host, slots
+
+    async def __aenter__(self) -> None:
+        await self.host.acquire()
+        try:
+            await self.slots.acquire()
+        except BaseException:
+            self.host.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+        self.host.release()
 
 
 class Scheduler:
@@ -231,8 +255,23 @@ class Scheduler:
 
         if self._runner is not None:
             return _Pool(self, self.client), False
-        fetcher, own = _fetcher(self.workspace, self.client)
-        return _Pool(self, fetcher), own
+        if self.client is not None:
+            return _Pool(self, _fetcher(self.workspace, self.client)[0]), False
+        fetcher, _ = _fetcher(self.workspace, self.http_client())
+        return _Pool(self, fetcher), True
+
+    def http_client(self) -> httpx.AsyncClient:
+        """The HTTP client of a watch: enough kept-alive connections for every host it runs at once."""
+        settings = self.workspace.settings
+        return httpx.AsyncClient(
+            follow_redirects=True,
+            timeout=httpx.Timeout(settings.http_timeout),
+            headers={"User-Agent": settings.user_agent},
+            limits=httpx.Limits(
+                max_connections=max(100, 2 * self.concurrency),
+                max_keepalive_connections=max(20, 2 * self.concurrency),
+            ),
+        )
 
     async def run_cycle(self) -> CycleReport:
         """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
@@ -252,7 +291,7 @@ class Scheduler:
                 self._inflight.clear()
                 self._unregister()
                 if own:
-                    await pool.fetcher.aclose()
+                    await pool.fetcher.client.aclose()
             self._reschedule(report.results)
         await self._finish_pass(report, started)
         return report
@@ -397,7 +436,7 @@ class Scheduler:
             self._inflight.clear()
             self._unregister()
             if own:
-                await pool.fetcher.aclose()
+                await pool.fetcher.client.aclose()
         return self.cycles
 
     async def _collect(self) -> list[Any]:
