@@ -207,3 +207,31 @@ def test_a_second_identical_azure_run_writes_nothing_new(
             .where(OfferVersion.source_id == "azure.retail.westeurope")
         )
     assert versions == 4
+
+
+def events_of(ws: Workspace, source_id: str) -> list[tuple[str, dict[str, Any]]]:
+    from veille.store.models import EventRow
+
+    with ws.store.session() as session:
+        rows = session.scalars(select(EventRow).where(EventRow.source_id == source_id).order_by(EventRow.id))
+        return [(row.kind, row.data) for row in rows]
+
+
+def test_vastai_market_move_is_one_price_change_then_nothing(
+    ws: Workspace, httpserver: HTTPServer, fixture_bytes: Callable[[str], bytes]
+) -> None:
+    first = fixture_bytes("vastai/bundles.json")
+    doc = json.loads(first)
+    for offer in doc["offers"]:
+        if offer["gpu_name"] == "H100 SXM":
+            offer["dph_total"] = round(offer["dph_total"] * 1.1, 2)  # 17.6 -> 19.36: the median moves
+    second = json.dumps(doc).encode()
+    for day, body in enumerate((first, second, second)):
+        httpserver.clear()
+        httpserver.expect_request("/api/v0/bundles/", method="POST").respond_with_data(
+            body, content_type="application/json"
+        )
+        run_ok(ws, "vastai.offers", now=T0 + timedelta(days=day))
+    changes = [data for kind, data in events_of(ws, "vastai.offers") if kind == "price_change"]
+    assert len(changes) == 1, events_of(ws, "vastai.offers")
+    assert "H100" in json.dumps(changes[0])
