@@ -22,6 +22,8 @@ REAL_NAMES = [
     ("H100-SXM-80G", "NVIDIA H100 80GB"),
     ("H100", "NVIDIA H100 80GB"),
     ("P100", "NVIDIA P100 16GB"),
+    ("3070", "NVIDIA RTX 3070 8GB"),
+    ("RTX-3070", "NVIDIA RTX 3070 8GB"),
     # DigitalOcean
     ("nvidia_h100", "NVIDIA H100 80GB"),
     ("amd_mi300x", "AMD MI300X 192GB"),
@@ -49,6 +51,10 @@ REAL_NAMES = [
     ("Tesla V100-SXM2-16GB", "NVIDIA V100 16GB"),
     ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "NVIDIA RTX PRO 6000 96GB"),
     ("NVIDIA GeForce RTX 3080 Ti", "NVIDIA RTX 3080 Ti 12GB"),
+    ("NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "NVIDIA RTX PRO 6000 96GB"),
+    ("NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition", "NVIDIA RTX PRO 6000 96GB"),
+    ("NVIDIA GeForce RTX 5090", "NVIDIA RTX 5090 32GB"),
+    ("NVIDIA RTX 2000 Ada Generation", "NVIDIA RTX 2000 Ada 16GB"),
     # Vast.ai
     ("RTX_4090", "NVIDIA RTX 4090 24GB"),
     ("RTX_6000Ada", "NVIDIA RTX 6000 Ada 48GB"),
@@ -114,6 +120,7 @@ def test_memory_from_argument_is_snapped_to_known_sizes(name: str, memory: objec
         ("AMD Instinct MI999", "AMD MI999"),
         ("Habana gaudi9", "Intel GAUDI9"),
         ("", "Unknown GPU"),
+        ("Titan Xp", "NVIDIA Titan Xp"),
         ("NVIDIA", "NVIDIA GPU"),
         ("weird 48 GB", "weird 48GB"),
     ],
