@@ -111,18 +111,18 @@ PRICING_PAGES = ("contabo_en", "coreweave_en", "hostinger_fr", "infomaniak_de", 
 
 # parser id -> the project's own fixtures (tests/fixtures/...) that must parse into valid observations.
 FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
-    "ashby.jobs": (Case("ashby.jobs", "ashby/job_board_lambda.json", "jobs-lambda-ashby"),),
+    "ashby.jobs": (Case("ashby.jobs", "ashby/job_board_lambda.json", "lambda.jobs.ashby"),),
     "aws.offer": (Case("aws.offer", "aws/offer_eu-west-3.json", "aws.offer.eu-west-3"),),
     "azure.retail": (Case("azure.retail", "azure/retail_westeurope_page1.json", "azure.retail.westeurope"),),
     "betterstack.index": (Case("betterstack.index", "betterstack/index_1.json", "runpod.status"),),
     "bluesky.search": (
-        Case("bluesky.search", "bluesky/search_posts_ovhcloud.json", "mentions-ovhcloud-bluesky"),
+        Case("bluesky.search", "bluesky/search_posts_ovhcloud.json", "ovhcloud.mentions.bluesky"),
     ),
     "digitalocean.sizes": (Case("digitalocean.sizes", "digitalocean/sizes_page1.json", "digitalocean.sizes"),),
     "ecb.daily": (Case("ecb.daily", "ecb/eurofxref-hist-90d.xml", "ecb.daily"),),
     "ecb.sdmx": (Case("ecb.sdmx", "ecb/exr_sdmx_jsondata.json", "ecb.sdmx"),),
     "edgar.submissions": (
-        Case("edgar.submissions", "edgar/submissions_CIK0001582961_nov24.json", "filings-digitalocean-edgar"),
+        Case("edgar.submissions", "edgar/submissions_CIK0001582961_nov24.json", "digitalocean.filings.edgar"),
     ),
     "eucloudprices.dataset": (
         Case("eucloudprices.dataset", "eucloudprices/gpu_and_tiers.json", "eucloudprices.infomaniak"),
@@ -135,14 +135,14 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
     "gcp.skus": (Case("gcp.skus", "gcp/skus_page1.json", "gcp.skus", more=("gcp/skus_page2.json",)),),
     "github.releases": (Case("github.releases", "github_releases/releases_1.atom", "hetzner.releases.cli"),),
     "greenhouse.jobs": (
-        Case("greenhouse.jobs", "greenhouse/board_digitalocean98_day1.json", "jobs-digitalocean-greenhouse"),
+        Case("greenhouse.jobs", "greenhouse/board_digitalocean98_day1.json", "digitalocean.jobs.greenhouse"),
     ),
     "hetzner.auction": (Case("hetzner.auction", "hetzner/auction_live_data_sb.json", "hetzner.auction"),),
     "hetzner.pricing": (Case("hetzner.pricing", "hetzner/pricing.json", "hetzner.pricing"),),
     "hetzner.server_types": (
         Case("hetzner.server_types", "hetzner/server_types_page1.json", "hetzner.server_types"),
     ),
-    "hn.algolia": (Case("hn.algolia", "hn/search_by_date_scaleway_page1.json", "mentions-scaleway-hn"),),
+    "hn.algolia": (Case("hn.algolia", "hn/search_by_date_scaleway_page1.json", "scaleway.mentions.hn"),),
     "hostinger.catalog": (
         Case("hostinger.catalog", "hostinger/billing_catalog_vps.json", "hostinger.catalog"),
     ),
@@ -164,7 +164,7 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
         Case("ovhcloud.catalog", "ovhcloud/cloud_catalog_gb.json", "ovhcloud.cloud"),
     ),
     "ovhcloud.eco": (Case("ovhcloud.eco", "ovhcloud/eco_catalog_fr.json", "ovhcloud.eco"),),
-    "personio.xml": (Case("personio.xml", "personio/contabo_positions.xml", "jobs-contabo-personio"),),
+    "personio.xml": (Case("personio.xml", "personio/contabo_positions.xml", "contabo.jobs.personio"),),
     "pricing_page.generic": (
         Case("pricing_page.generic", "pricing_pages/generic_fr_table.html", None, "contabo",
              "https://contabo.com/fr/vps/"),
@@ -179,7 +179,7 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
         Case("recruitee.offers", "recruitee/offers_examplecloud.json", None, "vultr",
              "https://examplecloud.recruitee.com/api/offers/"),
     ),
-    "reddit.listing": (Case("reddit.listing", "reddit/search_hetzner.json", "mentions-hetzner-reddit"),),
+    "reddit.listing": (Case("reddit.listing", "reddit/search_hetzner.json", "hetzner.mentions.reddit"),),
     "runpod.gpu_types": (Case("runpod.gpu_types", "runpod/gpu_types.json", "runpod.gpu_types"),),
     "scaleway.availability": (
         Case("scaleway.availability", "scaleway/availability_fr-par-2_page2.json",
@@ -221,7 +221,7 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
         Case("statuspage.summary", "statuspage/summary_1.json", "digitalocean.status.summary"),
     ),
     "trustpilot.page": (
-        Case("trustpilot.page", "trustpilot/review_digitalocean_week1.html", "reviews-digitalocean-trustpilot"),
+        Case("trustpilot.page", "trustpilot/review_digitalocean_week1.html", "digitalocean.reviews.trustpilot"),
     ),
     "vastai.offers": (Case("vastai.offers", "vastai/bundles.json", "vastai.offers"),),
     "vultr.metal": (Case("vultr.metal", "vultr/plans_metal.json", "vultr.metal"),),
@@ -271,11 +271,11 @@ REFERENCE_CASES: tuple[Case, ...] = (
          url="https://www.hetzner-status.de/de.atom"),
     Case("scaleway.changelog", "signals/changelog_scaleway_docs-content-entry.mdx", "scaleway.changelog",
          url=f"{SCALEWAY_RAW}/april2026/2026-04-22-elastic-metal-added-new-beryllium-offers.mdx"),
-    Case("hn.algolia", "signals/mentions_hn-algolia_search_by_date_story_apple.json", "mentions-scaleway-hn"),
-    Case("hn.algolia", "signals/mentions_hn-algolia_search_by_date_storypoll_apple.json", "mentions-scaleway-hn"),
-    Case("hn.algolia", "signals/mentions_hn-algolia_search_comment_apple.json", "mentions-scaleway-hn"),
-    Case("reddit.listing", "signals/mentions_reddit-listing_user-overview.json", "mentions-hetzner-reddit"),
-    Case("greenhouse.jobs", "signals/jobs_greenhouse-board-api.json", "jobs-coreweave-greenhouse"),
+    Case("hn.algolia", "signals/mentions_hn-algolia_search_by_date_story_apple.json", "scaleway.mentions.hn"),
+    Case("hn.algolia", "signals/mentions_hn-algolia_search_by_date_storypoll_apple.json", "scaleway.mentions.hn"),
+    Case("hn.algolia", "signals/mentions_hn-algolia_search_comment_apple.json", "scaleway.mentions.hn"),
+    Case("reddit.listing", "signals/mentions_reddit-listing_user-overview.json", "hetzner.mentions.reddit"),
+    Case("greenhouse.jobs", "signals/jobs_greenhouse-board-api.json", "coreweave.jobs.greenhouse"),
 )  # fmt: skip
 
 # Known contract failures, while their owners fix them: "<test>:<case id>" -> what is wrong. Each is an
@@ -582,11 +582,6 @@ def test_source_id_follows_one_of_the_two_schemes(source_id: str) -> None:
     )
 
 
-# The dashed ids predate the dotted scheme and stay until their owner renames them (with a migration of
-# the stored source ids). Strict: once every source is dotted this passes, and the marker must go.
-@pytest.mark.xfail(
-    strict=True, reason="mentions/jobs/reviews/news/filings sources use <kind>-<competitor>-<platform>"
-)
 def test_source_ids_are_all_dotted() -> None:
     dashed = [sid for sid in SOURCE_IDS if not DOTTED.fullmatch(sid)]
     assert not dashed, f"{len(dashed)} source ids are not <competitor|platform>.<document>[...]: {dashed}"

@@ -292,10 +292,10 @@ def state(step: int, t: list[datetime]) -> list[Capture]:
         Capture("ovhcloud.status.public-cloud.incidents", _status_ovh(step, t)),
         Capture("hetzner.changelog", _hetzner_changelog(step, t)),
         Capture("digitalocean.release-notes", _do_release_notes(step, t)),
-        Capture("mentions-ovhcloud-hn", _hn(step, t)),
-        Capture("reviews-ovhcloud-trustpilot", _trustpilot(step, t)),
-        Capture("jobs-digitalocean-greenhouse", _greenhouse(step, t)),
-        Capture("news-infomaniak-google-fr", _news(step, t)),
+        Capture("ovhcloud.mentions.hn", _hn(step, t)),
+        Capture("ovhcloud.reviews.trustpilot", _trustpilot(step, t)),
+        Capture("digitalocean.jobs.greenhouse", _greenhouse(step, t)),
+        Capture("infomaniak.news.google-fr", _news(step, t)),
     ]
 
 

@@ -21,7 +21,7 @@ API = "https://api.ashbyhq.com/posting-api/job-board/{board}"
 def board(competitor: str, name: str, *, verified: bool = True) -> SourceSpec:
     """The source of one Ashby board (``name`` as in ``jobs.ashbyhq.com/<name>``)."""
     return SourceSpec(
-        id=f"jobs-{competitor}-ashby",
+        id=f"{competitor}.jobs.ashby",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

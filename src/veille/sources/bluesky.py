@@ -39,7 +39,7 @@ def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Requ
 def search(competitor: str, query: str) -> SourceSpec:
     """The Bluesky mention source of one competitor."""
     return SourceSpec(
-        id=f"mentions-{competitor}-bluesky",
+        id=f"{competitor}.mentions.bluesky",
         competitor=competitor,
         kind="mentions",
         parser=PARSER,

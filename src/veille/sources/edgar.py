@@ -37,7 +37,7 @@ FORM_TITLES = {
 def company(competitor: str, cik: str) -> SourceSpec:
     """The EDGAR submissions source of one listed competitor."""
     return SourceSpec(
-        id=f"filings-{competitor}-edgar",
+        id=f"{competitor}.filings.edgar",
         competitor=competitor,
         kind="funding",
         parser=PARSER,

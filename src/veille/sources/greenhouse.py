@@ -21,7 +21,7 @@ API = "https://boards-api.greenhouse.io/v1/boards/{board}/jobs"
 def board(competitor: str, token: str, *, verified: bool = True) -> SourceSpec:
     """The source of one Greenhouse board (``token`` as in ``boards.greenhouse.io/<token>``)."""
     return SourceSpec(
-        id=f"jobs-{competitor}-greenhouse",
+        id=f"{competitor}.jobs.greenhouse",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

@@ -89,7 +89,7 @@ def next_window(request: Request, headers: Mapping[str, str], body: bytes) -> Re
 def search(competitor: str, query: str, *, tags: str = "(story,comment)") -> SourceSpec:
     """The mention source of one competitor on Hacker News."""
     return SourceSpec(
-        id=f"mentions-{competitor}-hn",
+        id=f"{competitor}.mentions.hn",
         competitor=competitor,
         kind="mentions",
         parser=PARSER,
@@ -105,7 +105,7 @@ def search(competitor: str, query: str, *, tags: str = "(story,comment)") -> Sou
 def links(competitor: str, domain: str) -> SourceSpec:
     """Hacker News stories linking to ``domain`` (the CI recipe of SOURCES.md 3.1)."""
     return SourceSpec(
-        id=f"mentions-{competitor}-hn-links",
+        id=f"{competitor}.mentions.hn-links",
         competitor=competitor,
         kind="mentions",
         parser=PARSER,

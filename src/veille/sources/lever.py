@@ -20,7 +20,7 @@ def board(competitor: str, site: str, *, eu: bool = False, verified: bool = True
     """The source of one Lever site (``site`` as in ``jobs.lever.co/<site>``); ``eu`` for EU tenants."""
     host = "api.eu.lever.co" if eu else "api.lever.co"
     return SourceSpec(
-        id=f"jobs-{competitor}-lever",
+        id=f"{competitor}.jobs.lever",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

@@ -37,7 +37,7 @@ _FUNDING_TERMS = {
 def press_feed(competitor: str, name: str, url: str, *, verified: bool = False) -> SourceSpec:
     """A press or newsroom feed of one competitor."""
     return SourceSpec(
-        id=f"news-{competitor}-{name}",
+        id=f"{competitor}.press.{name}",
         competitor=competitor,
         kind="funding",
         parser=PARSER,
@@ -52,7 +52,7 @@ def google_news(competitor: str, query: str, lang: str = "en") -> SourceSpec:
     """A Google News RSS search for a competitor's name plus funding words, in one language edition."""
     hl, gl, ceid = _GOOGLE_EDITIONS[lang]
     return SourceSpec(
-        id=f"news-{competitor}-google-{lang}",
+        id=f"{competitor}.news.google-{lang}",
         competitor=competitor,
         kind="funding",
         parser=PARSER,

@@ -21,7 +21,7 @@ FEED = "https://{company}.jobs.personio.de/xml"
 def board(competitor: str, company: str, *, language: str = "en", verified: bool = True) -> SourceSpec:
     """The source of one Personio board (``company`` as in ``<company>.jobs.personio.de``)."""
     return SourceSpec(
-        id=f"jobs-{competitor}-personio",
+        id=f"{competitor}.jobs.personio",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

@@ -22,7 +22,7 @@ def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpe
     Unverified by default: SOURCES.md rates the field list U/V3 (check it live).
     """
     return SourceSpec(
-        id=f"jobs-{competitor}-recruitee",
+        id=f"{competitor}.jobs.recruitee",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

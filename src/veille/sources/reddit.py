@@ -106,7 +106,7 @@ APP_ONLY_TOKEN = AppOnlyToken()
 def search(competitor: str, query: str) -> SourceSpec:
     """The Reddit mention source of one competitor (needs ``reddit_client_id`` and ``reddit_client_secret``)."""
     return SourceSpec(
-        id=f"mentions-{competitor}-reddit",
+        id=f"{competitor}.mentions.reddit",
         competitor=competitor,
         kind="mentions",
         parser=PARSER,

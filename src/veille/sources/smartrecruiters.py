@@ -38,7 +38,7 @@ def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Requ
 def board(competitor: str, company: str, *, verified: bool = True) -> SourceSpec:
     """The source of one SmartRecruiters company (its ``companyIdentifier``)."""
     return SourceSpec(
-        id=f"jobs-{competitor}-smartrecruiters",
+        id=f"{competitor}.jobs.smartrecruiters",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

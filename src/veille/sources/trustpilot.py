@@ -45,7 +45,7 @@ DOMAINS: dict[str, str] = {
 def page(competitor: str, domain: str) -> SourceSpec:
     """The Trustpilot source of one competitor's domain."""
     return SourceSpec(
-        id=f"reviews-{competitor}-trustpilot",
+        id=f"{competitor}.reviews.trustpilot",
         competitor=competitor,
         kind="reviews",
         parser=PARSER,

@@ -20,7 +20,7 @@ PARSER = "workable.jobs"
 def board(competitor: str, slug: str, *, verified: bool = True) -> SourceSpec:
     """The source of one Workable account (``slug`` as in ``apply.workable.com/<slug>``)."""
     return SourceSpec(
-        id=f"jobs-{competitor}-workable",
+        id=f"{competitor}.jobs.workable",
         competitor=competitor,
         kind="jobs",
         parser=PARSER,

@@ -66,17 +66,17 @@ def test_evidence_hiring_mentions_filings(cli, workspace) -> None:  # type: igno
     now = datetime.now(UTC)
     replay(
         store,
-        get_source("reviews-digitalocean-trustpilot"),
+        get_source("digitalocean.reviews.trustpilot"),
         fixture("trustpilot/review_digitalocean_week2.html"),
         now,
     )
-    replay(store, get_source("mentions-scaleway-hn"), fixture("hn/search_by_date_scaleway_page1.json"), now)
+    replay(store, get_source("scaleway.mentions.hn"), fixture("hn/search_by_date_scaleway_page1.json"), now)
     spec = board("digitalocean", "digitalocean98")
     replay(store, spec, fixture("greenhouse/board_digitalocean98_day1.json"), now - timedelta(days=10))
     replay(store, spec, fixture("greenhouse/board_digitalocean98_day2.json"), now - timedelta(hours=1))
     replay(
         store,
-        get_source("filings-digitalocean-edgar"),
+        get_source("digitalocean.filings.edgar"),
         fixture("edgar/submissions_CIK0001582961_nov24.json"),
         now,
     )

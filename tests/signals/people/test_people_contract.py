@@ -35,7 +35,6 @@ PARSERS = {
     "news.feed": "news",
     "edgar.submissions": "edgar",
 }
-PREFIXES = ("mentions-", "reviews-", "jobs-", "news-", "filings-")
 
 
 def test_modules_parsers_and_fixtures() -> None:
@@ -49,26 +48,24 @@ def test_modules_parsers_and_fixtures() -> None:
 
 
 def test_sources_as_documented() -> None:
-    mine = {s.id: s for s in sources() if s.id.startswith(PREFIXES)}
+    mine = {s.id: s for s in sources() if s.parser in PARSERS}
     assert len(mine) >= 60
     for spec in mine.values():
         assert spec.description and spec.url.startswith("https://") and spec.parser in PARSERS
         if spec.credential:
             assert spec.credential in Settings.model_fields and spec.auth is not None
     assert (
-        mine["jobs-digitalocean-greenhouse"].url
+        mine["digitalocean.jobs.greenhouse"].url
         == "https://boards-api.greenhouse.io/v1/boards/digitalocean98/jobs"
     )
-    assert dict(mine["jobs-digitalocean-greenhouse"].params) == {"content": "true"}
-    assert mine["jobs-lambda-ashby"].url == "https://api.ashbyhq.com/posting-api/job-board/lambda"
-    assert mine["jobs-contabo-personio"].url == "https://contabo.jobs.personio.de/xml"
-    assert mine["filings-coreweave-edgar"].url == "https://data.sec.gov/submissions/CIK0001769628.json"
-    assert mine["mentions-ovhcloud-reddit"].credential == "reddit_client_secret"
-    assert mine["reviews-ovhcloud-trustpilot"].html and mine["reviews-ovhcloud-trustpilot"].verified is False
-    assert mine["reviews-ovhcloud-trustpilot"].cadence.days == 7
-    assert all(
-        not s.verified for i, s in mine.items() if i.startswith(("news-", "mentions-")) and "bluesky" in i
-    )
+    assert dict(mine["digitalocean.jobs.greenhouse"].params) == {"content": "true"}
+    assert mine["lambda.jobs.ashby"].url == "https://api.ashbyhq.com/posting-api/job-board/lambda"
+    assert mine["contabo.jobs.personio"].url == "https://contabo.jobs.personio.de/xml"
+    assert mine["coreweave.filings.edgar"].url == "https://data.sec.gov/submissions/CIK0001769628.json"
+    assert mine["ovhcloud.mentions.reddit"].credential == "reddit_client_secret"
+    assert mine["ovhcloud.reviews.trustpilot"].html and mine["ovhcloud.reviews.trustpilot"].verified is False
+    assert mine["ovhcloud.reviews.trustpilot"].cadence.days == 7
+    assert all(not s.verified for i, s in mine.items() if ".news." in i or "bluesky" in i)
 
 
 def test_sources_list_says_why_disabled(cli, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -78,14 +75,14 @@ def test_sources_list_says_why_disabled(cli, tmp_path, monkeypatch: pytest.Monke
     code, out, _ = cli("--home", home, "sources", "list", "--json")
     assert code == 0
     rows = {r["id"]: r for r in json.loads(out)}
-    assert (rows["mentions-hetzner-reddit"]["enabled"], rows["mentions-hetzner-reddit"]["why_disabled"]) == (
+    assert (rows["hetzner.mentions.reddit"]["enabled"], rows["hetzner.mentions.reddit"]["why_disabled"]) == (
         False,
         "needs VEILLE_REDDIT_CLIENT_SECRET",
     )
-    assert rows["mentions-hetzner-hn"]["enabled"] is True
+    assert rows["hetzner.mentions.hn"]["enabled"] is True
     assert (
-        rows["reviews-hetzner-trustpilot"]["enabled"] is False
-        and "unverified" in rows["reviews-hetzner-trustpilot"]["why_disabled"]
+        rows["hetzner.reviews.trustpilot"]["enabled"] is False
+        and "unverified" in rows["hetzner.reviews.trustpilot"]["why_disabled"]
     )
 
 

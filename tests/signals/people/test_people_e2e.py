@@ -60,7 +60,7 @@ def test_hn_walks_date_windows(tmp_path: Path, httpserver: HTTPServer) -> None:
 
     httpserver.expect_request("/api/v1/search_by_date", method="GET").respond_with_handler(answer)
     ws = _workspace(tmp_path, httpserver, "https://hn.algolia.com")
-    result = _run(ws, "mentions-scaleway-hn")
+    result = _run(ws, "scaleway.mentions.hn")
     assert (result.status, result.observations, result.events) == ("ok", 3, 3), result.error
     assert seen[0] == {"query": "Scaleway", "tags": "(story,comment)", "hitsPerPage": "100"}
     assert set(seen[1]) == {"query", "tags", "hitsPerPage", "numericFilters"}
@@ -78,7 +78,7 @@ def test_greenhouse_board(tmp_path: Path, httpserver: HTTPServer) -> None:
         "/v1/boards/digitalocean98/jobs", method="GET", query_string={"content": "true"}
     ).respond_with_data(fixture("greenhouse/board_digitalocean98_day1.json"), content_type="application/json")
     ws = _workspace(tmp_path, httpserver, "https://boards-api.greenhouse.io")
-    result = _run(ws, "jobs-digitalocean-greenhouse")
+    result = _run(ws, "digitalocean.jobs.greenhouse")
     assert (result.status, result.observations, result.events) == ("ok", 5, 0), result.error
     with ws.store.session() as s:
         assert sorted(s.scalars(select(JobRow.function))) == [
@@ -98,8 +98,8 @@ def test_personio_feed_and_empty_board(tmp_path: Path, httpserver: HTTPServer) -
         fixture("personio/empty_board.xml"), content_type="application/xml"
     )
     ws = _workspace(tmp_path, httpserver, "https://contabo.jobs.personio.de")
-    assert _run(ws, "jobs-contabo-personio").observations == 2
-    result = _run(ws, "jobs-contabo-personio")
+    assert _run(ws, "contabo.jobs.personio").observations == 2
+    result = _run(ws, "contabo.jobs.personio")
     assert (result.status, result.observations) == ("ok", 0), result.error
     with ws.store.session() as s:
         assert s.scalar(select(func.count()).select_from(JobRow).where(JobRow.closed_at.is_(None))) == 0
@@ -110,7 +110,7 @@ def test_edgar_sends_a_descriptive_user_agent(tmp_path: Path, httpserver: HTTPSe
         fixture("edgar/submissions_CIK0001582961_nov24.json"), content_type="application/json"
     )
     ws = _workspace(tmp_path, httpserver, "https://data.sec.gov")
-    result = _run(ws, "filings-digitalocean-edgar")
+    result = _run(ws, "digitalocean.filings.edgar")
     assert (result.status, result.observations) == ("ok", 4), result.error
     request, _ = httpserver.log[0]
     agent = request.headers["User-Agent"]
@@ -126,7 +126,7 @@ def test_reddit_is_disabled_without_credentials(
 ) -> None:
     monkeypatch.delenv("VEILLE_REDDIT_CLIENT_SECRET", raising=False)
     ws = _workspace(tmp_path, httpserver, "https://oauth.reddit.com")
-    result = _run(ws, "mentions-hetzner-reddit")
+    result = _run(ws, "hetzner.mentions.reddit")
     assert (result.status, result.error) == ("disabled", "needs VEILLE_REDDIT_CLIENT_SECRET")
     assert httpserver.log == []
 
@@ -169,7 +169,7 @@ def test_reddit_oauth_client_credentials(
     )
     ws = Workspace(Settings(home=tmp_path / "ws", http_retries=0))
     ws.init_store()
-    result = _run(ws, "mentions-hetzner-reddit")
+    result = _run(ws, "hetzner.mentions.reddit")
     assert (result.status, result.observations, result.events) == ("ok", 2, 2), result.error
     httpserver.check_assertions()
     agents = {request.headers["User-Agent"] for request, _ in httpserver.log}
@@ -189,7 +189,7 @@ def test_trustpilot_obeys_robots_txt(tmp_path: Path, httpserver: HTTPServer) -> 
         fixture("trustpilot/review_digitalocean_week1.html"), content_type="text/html"
     )
     ws = _workspace(tmp_path, httpserver, "https://www.trustpilot.com")
-    result = _run(ws, "reviews-digitalocean-trustpilot")
+    result = _run(ws, "digitalocean.reviews.trustpilot")
     assert (result.status, result.observations, result.events) == ("ok", 3, 2), result.error
     assert _count(ws, RatingRow) == 1 and _count(ws, ReviewRow) == 2
 
@@ -199,7 +199,7 @@ def test_trustpilot_blocked_by_robots_txt_stores_nothing(tmp_path: Path, httpser
         "User-agent: *\nDisallow: /review/\n", content_type="text/plain"
     )
     ws = _workspace(tmp_path, httpserver, "https://www.trustpilot.com")
-    result = _run(ws, "reviews-digitalocean-trustpilot")
+    result = _run(ws, "digitalocean.reviews.trustpilot")
     assert result.status == "failed" and "robots" in (result.error or "").lower()
     assert [r.url for r, _ in httpserver.log if r.path != "/robots.txt"] == []
     assert _count(ws, RatingRow) == 0 and _count(ws, ReviewRow) == 0
@@ -216,7 +216,7 @@ def test_hn_links_to_a_competitor_domain(tmp_path: Path, httpserver: HTTPServer)
         },
     ).respond_with_data(fixture("hn/search_by_date_scaleway_page2.json"), content_type="application/json")
     ws = _workspace(tmp_path, httpserver, "https://hn.algolia.com")
-    result = _run(ws, "mentions-scaleway-hn-links")
+    result = _run(ws, "scaleway.mentions.hn-links")
     assert (result.status, result.observations, result.events) == ("ok", 1, 1), result.error
     assert len(httpserver.log) == 1  # one page (nbPages 1): no date window needed
 
@@ -252,7 +252,7 @@ def test_bluesky_follows_the_cursor(
 
     from veille.sources import _registry
 
-    spec = replace(get_source("mentions-ovhcloud-bluesky"), verified=True)
+    spec = replace(get_source("ovhcloud.mentions.bluesky"), verified=True)
     monkeypatch.setitem(_registry._SOURCES, spec.id, spec)
     path = "/xrpc/app.bsky.feed.searchPosts"
     params = {"q": "OVH", "sort": "latest", "limit": "100"}
@@ -275,7 +275,7 @@ def test_google_news_search_parameters(
 
     from veille.sources import _registry
 
-    spec = replace(get_source("news-scaleway-google-fr"), verified=True)
+    spec = replace(get_source("scaleway.news.google-fr"), verified=True)
     monkeypatch.setitem(_registry._SOURCES, spec.id, spec)
     httpserver.expect_request(
         "/rss/search",

@@ -30,7 +30,7 @@ def _keys(drafts: list) -> list[tuple[str, str, str]]:  # type: ignore[type-arg]
 
 
 def test_hn_mentions(any_store: Store) -> None:
-    spec = get_source("mentions-scaleway-hn")
+    spec = get_source("scaleway.mentions.hn")
     state1 = fixture("hn/search_by_date_scaleway_page1.json")
     doc = json.loads(state1)
     doc["hits"][1]["points"], doc["hits"][1]["num_comments"] = 140, 31  # the story takes off
@@ -62,7 +62,7 @@ def test_hn_mentions(any_store: Store) -> None:
 
 
 def test_reddit_mentions(any_store: Store) -> None:
-    spec = get_source("mentions-hetzner-reddit")
+    spec = get_source("hetzner.mentions.reddit")
     state1 = fixture("reddit/search_hetzner.json")
     doc = json.loads(state1)
     doc["data"]["children"][0]["data"]["score"] = 455
@@ -87,7 +87,7 @@ def test_reddit_mentions(any_store: Store) -> None:
 
 
 def test_bluesky_mentions(any_store: Store) -> None:
-    spec = get_source("mentions-ovhcloud-bluesky")
+    spec = get_source("ovhcloud.mentions.bluesky")
     state1 = fixture("bluesky/search_posts_ovhcloud.json")
     doc = json.loads(state1)
     doc["posts"][0]["likeCount"] = 51
@@ -106,7 +106,7 @@ def test_bluesky_mentions(any_store: Store) -> None:
 
 
 def test_trustpilot_rating_and_reviews(any_store: Store) -> None:
-    spec = get_source("reviews-digitalocean-trustpilot")
+    spec = get_source("digitalocean.reviews.trustpilot")
     week1 = fixture("trustpilot/review_digitalocean_week1.html")
     week2 = fixture("trustpilot/review_digitalocean_week2.html")
     first = replay(any_store, spec, week1, T1)
@@ -169,7 +169,7 @@ def test_greenhouse_jobs_and_hiring_trend(any_store: Store) -> None:
 
 
 def test_emptied_board_closes_every_posting(any_store: Store) -> None:
-    spec = get_source("jobs-contabo-personio")
+    spec = get_source("contabo.jobs.personio")
     replay(any_store, spec, fixture("personio/contabo_positions.xml"), T1)
     assert replay(any_store, spec, fixture("personio/empty_board.xml"), T2) == []
     with any_store.session() as s:
@@ -242,7 +242,7 @@ def test_german_press_feed_acquisition(any_store: Store) -> None:
 
 
 def test_edgar_filings(any_store: Store) -> None:
-    spec = get_source("filings-digitalocean-edgar")
+    spec = get_source("digitalocean.filings.edgar")
     nov5 = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
     nov25 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     first = replay(any_store, spec, fixture("edgar/submissions_CIK0001582961_nov04.json"), nov5)

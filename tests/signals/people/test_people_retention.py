@@ -21,10 +21,10 @@ NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 def _seed(store: Store) -> None:
     doc = json.loads(fixture("hn/search_by_date_scaleway_page1.json"))
     doc["hits"][0]["created_at_i"] = int((NOW - timedelta(days=400)).timestamp())  # an old comment
-    replay(store, get_source("mentions-scaleway-hn"), json.dumps(doc).encode(), NOW)
+    replay(store, get_source("scaleway.mentions.hn"), json.dumps(doc).encode(), NOW)
     replay(
         store,
-        get_source("reviews-digitalocean-trustpilot"),
+        get_source("digitalocean.reviews.trustpilot"),
         fixture("trustpilot/review_digitalocean_week1.html"),
         NOW,
     )
@@ -69,7 +69,7 @@ def test_purged_mentions_stay_purged_when_seen_again(any_store: Store) -> None:
     doc["hits"][0]["created_at_i"] = int((NOW - timedelta(days=400)).timestamp())
     assert (
         replay(
-            any_store, get_source("mentions-scaleway-hn"), json.dumps(doc).encode(), NOW + timedelta(hours=1)
+            any_store, get_source("scaleway.mentions.hn"), json.dumps(doc).encode(), NOW + timedelta(hours=1)
         )
         == []
     )
