@@ -263,3 +263,21 @@ def test_events_alerts_and_actions_flow_end_to_end(any_ws: Workspace, httpserver
     assert report.alerts_sent >= 1
     lines = (ws.home / "alerts.jsonl").read_text().splitlines()
     assert any('"rule":"prices"' in line for line in lines)
+
+
+def test_a_failing_pass_is_retried_not_fatal(ws: Workspace, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/p/1").respond_with_data(price_list(cx22="0.0060"))
+    errors: list[str] = []
+    sched = Scheduler(ws, clock=ManualClock(T0), specs=[spec(1)], on_error=errors.append)
+    real_due = sched.due
+    calls = iter([RuntimeError("database is locked")])
+
+    def flaky(now: Any = None) -> list[SourceSpec]:
+        for exc in calls:
+            raise exc
+        return real_due(now)
+
+    sched.due = flaky  # type: ignore[method-assign]
+    run(sched.run(max_cycles=4, handle_signals=False))
+    assert errors == ["RuntimeError: database is locked; retrying in 1 s"]
+    assert sched.totals.runs["watch.s1"]["ok"] == 1

@@ -18,7 +18,7 @@ source backs off exponentially, 5 minutes doubling up to 6 hours) and sends the 
 """
 
 from veille.watch.clock import AcceleratedClock, Clock, ManualClock, SystemClock
-from veille.watch.scheduler import CycleReport, Scheduler, due_at, host_of, retry_delay
+from veille.watch.scheduler import CycleReport, Scheduler, Totals, due_at, host_of, retry_delay
 from veille.watch.terminal import print_summary, resume_time, watch_forever
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ManualClock",
     "Scheduler",
     "SystemClock",
+    "Totals",
     "due_at",
     "host_of",
     "print_summary",

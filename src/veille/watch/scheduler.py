@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -30,6 +31,8 @@ MAX_RETRY = timedelta(hours=6)
 NOT_RUN_PAUSE = timedelta(minutes=1)  # a source found busy (or not started) is not retried sooner
 INFLIGHT_PREFIX = "watch.inflight."
 FINISHED = ("ok", "unchanged", "suspect", "failed")
+KEEP_REPORTS = 100
+log = logging.getLogger(__name__)
 _LIVE_KEYS: set[str] = set()  # the schedulers of this process (a recycled pid is not a live one)
 
 
@@ -78,6 +81,23 @@ class CycleReport:
             f"{len(self.results)} run(s) ({counts}), {self.events} event(s), "
             f"{self.alerts_sent} alert(s) sent, {self.seconds:.2f}s"
         )
+
+
+@dataclass
+class Totals:
+    """Everything a watch did since it started: runs by source and status, events, alerts."""
+
+    runs: dict[str, Counter[str]] = field(default_factory=dict)
+    events: Counter[str] = field(default_factory=Counter)
+    alerts_sent: int = 0
+    passes: int = 0
+
+    def add(self, report: CycleReport) -> None:
+        self.passes += 1
+        self.alerts_sent += report.alerts_sent
+        for r in report.results:
+            self.runs.setdefault(r.source_id, Counter())[r.status] += 1
+            self.events[r.source_id] += r.events
 
 
 Runner = Callable[..., Awaitable[Any]]  # (workspace, spec, *, client, now, write_lock) -> RunResult
@@ -169,6 +189,7 @@ class Scheduler:
         dispatch: bool = True,
         progress: Progress | None = None,
         on_cycle: Callable[[CycleReport], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
     ) -> None:
         settings = workspace.settings
         self.workspace, self.store = workspace, workspace.store
@@ -181,7 +202,10 @@ class Scheduler:
         self.per_host = max(1, per_host or settings.http_per_host)
         self.max_idle, self.dispatch_alerts = max_idle, dispatch
         self.progress, self.on_cycle = progress, on_cycle
-        self.cycles: list[CycleReport] = []
+        self.cycles: list[CycleReport] = []  # the latest passes (KEEP_REPORTS)
+        self.passes = 0
+        self.totals = Totals()
+        self.on_error = on_error
         self.stopping = asyncio.Event()
         self.force = False
         self._wake: asyncio.Event | None = None
@@ -276,7 +300,7 @@ class Scheduler:
     async def run_cycle(self) -> CycleReport:
         """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
         started = time.monotonic()
-        report = CycleReport(len(self.cycles) + 1, self.clock.now())
+        report = CycleReport(self.passes + 1, self.clock.now())
         due = self.due(report.started_at)
         report.due = len(due)
         if due:
@@ -342,7 +366,10 @@ class Scheduler:
             report.alerts_sent, report.alerts_retried = summary.sent, summary.retried
         report.seconds = time.monotonic() - started
         if report.results or report.alerts_sent or report.due:
+            self.passes += 1
+            self.totals.add(report)
             self.cycles.append(report)
+            del self.cycles[:-KEEP_REPORTS]  # a watch runs for months: keep the recent passes only
             if self.on_cycle:
                 self.on_cycle(report)
 
@@ -408,25 +435,24 @@ class Scheduler:
         pool, own = await self._open()
         passes = 0
         try:
+            pause = 0.0
             while True:
-                started = time.monotonic()
-                self._wake.clear()
-                report = CycleReport(len(self.cycles) + 1, self.clock.now())
-                report.results = await self._collect()
-                if report.results:
-                    self._reschedule(report.results)
-                if not self.stopping.is_set():
-                    due = self.due(report.started_at)
-                    report.due = len(due)
-                    if due:
-                        await self._launch(pool, due)
-                await self._finish_pass(report, started)
+                try:
+                    await self._pass(pool)
+                    pause = 0.0
+                    wait = self.next_wake(self.clock.now())
+                except Exception as exc:  # the database went away, a disk filled up...: wait and go on
+                    pause = min(max(2 * pause, 1.0), 300.0)
+                    wait = pause
+                    log.exception("watch pass failed; retrying in %.0f s", pause)
+                    if self.on_error:
+                        self.on_error(f"{type(exc).__name__}: {exc}; retrying in {pause:.0f} s")
                 passes += 1
                 if max_cycles is not None and passes >= max_cycles:
                     self.stopping.set()
                 if self.stopping.is_set():
                     break
-                await self.clock.wait(self.next_wake(self.clock.now()), self._wake)
+                await self.clock.wait(wait, self._wake)
             await self._drain()
         finally:
             for sig in installed:
@@ -438,6 +464,22 @@ class Scheduler:
             if own:
                 await pool.fetcher.client.aclose()
         return self.cycles
+
+    async def _pass(self, pool: _Pool) -> None:
+        """Record the runs that finished, start the sources that are due, send the due alerts."""
+        assert self._wake is not None
+        started = time.monotonic()
+        self._wake.clear()
+        report = CycleReport(self.passes + 1, self.clock.now())
+        report.results = await self._collect()
+        if report.results:
+            self._reschedule(report.results)
+        if not self.stopping.is_set():
+            due = self.due(report.started_at)
+            report.due = len(due)
+            if due:
+                await self._launch(pool, due)
+        await self._finish_pass(report, started)
 
     async def _collect(self) -> list[Any]:
         done = [(sid, t) for sid, t in self._inflight.items() if t.done()]
@@ -454,7 +496,7 @@ class Scheduler:
         if self._inflight:
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
         started = time.monotonic()
-        report = CycleReport(len(self.cycles) + 1, self.clock.now())
+        report = CycleReport(self.passes + 1, self.clock.now())
         report.results = await self._collect()
         if report.results:
             self._reschedule(report.results)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from veille.sources._registry import SourceSpec
 from veille.store.models import SourceState
 from veille.watch.clock import AcceleratedClock, Clock
-from veille.watch.scheduler import CycleReport, Scheduler
+from veille.watch.scheduler import CycleReport, Scheduler, Totals
 from veille.workspace import Workspace
 
 
@@ -90,36 +89,29 @@ def watch_forever(
     )
     with bar:
         cycles = asyncio.run(scheduler.run(max_cycles=max_cycles))
-    print_summary(cycles)
+    print_summary(scheduler.totals)
     return cycles
 
 
-def print_summary(cycles: Sequence[CycleReport]) -> None:
+def print_summary(totals: Totals) -> None:
     """A table per source (runs by status, events) and the totals."""
     from rich.table import Table
 
     from veille.cli._common import console
 
-    per_source: dict[str, Counter[str]] = {}
-    events: Counter[str] = Counter()
-    for cycle in cycles:
-        for r in cycle.results:
-            per_source.setdefault(r.source_id, Counter())[r.status] += 1
-            events[r.source_id] += r.events
     table = Table("source", "runs", "ok", "unchanged", "failed", "other", "events", title="veille watch")
-    for source_id in sorted(per_source):
-        c = per_source[source_id]
+    for source_id in sorted(totals.runs):
+        c = totals.runs[source_id]
         other = sum(n for s, n in c.items() if s not in ("ok", "unchanged", "failed"))
         table.add_row(
             source_id, str(sum(c.values())), str(c["ok"]), str(c["unchanged"]), str(c["failed"]), str(other),
-            str(events[source_id]),
+            str(totals.events[source_id]),
         )  # fmt: skip
-    if per_source:
+    if totals.runs:
         console.print(table)
-    sent = sum(c.alerts_sent for c in cycles)
+    runs = sum(sum(c.values()) for c in totals.runs.values())
     console.print(
-        f"stopped: {sum(sum(c.values()) for c in per_source.values())} run(s), {sum(events.values())} event(s), "
-        f"{sent} alert(s) sent",
+        f"stopped: {runs} run(s), {sum(totals.events.values())} event(s), {totals.alerts_sent} alert(s) sent",
         highlight=False,
         soft_wrap=True,
     )
