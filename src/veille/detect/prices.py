@@ -91,7 +91,9 @@ def _load_current(session: Any, source_id: str) -> dict[int, int]:
         "SELECT id, competitor, sku, region, billing, content_hash FROM offer_versions"
         f" WHERE source_id = {mark} AND valid_to IS NULL AND held = {mark}"
     )
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    # PostgreSQL: a server-side cursor, so the rows stream instead of landing in the client at once
+    cursor = driver.cursor() if sqlite else driver.cursor(name="veille_current_offers")
     current: dict[int, int] = {}
     try:
         cursor.execute(sql, (source_id, 0 if sqlite else False))
