@@ -2,7 +2,7 @@
 successive states of several real catalogues detects exactly the changes between them; a third
 identical run detects none.
 
-The catalogues are the project's own fixtures in the real formats (OVHcloud public cloud catalogue,
+It runs on SQLite and on PostgreSQL (where reachable). The catalogues are the project's own fixtures in the real formats (OVHcloud public cloud catalogue,
 Hetzner Server Auction feed, Vultr bare-metal plans, an AWS EC2 offer file streamed to disk), served
 at their real paths and query strings. The expected changes are computed independently, by parsing
 both states with the sources' parsers and comparing the offers by key.
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from veille.settings import CREDENTIAL_FIELDS
 from veille.sources import ParseContext, get_source, parse_body, sources
+from veille.store.db import Store
 from veille.store.models import SourceState
 from veille.workspace import Workspace
 
@@ -123,7 +124,11 @@ def serve(httpserver: HTTPServer, docs: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def home(tmp_path: Path, cli: Any, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(
+    tmp_path: Path, cli: Any, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, any_store: Store
+) -> Path:
+    """A workspace on each backend (SQLite, and PostgreSQL where reachable) with the served sources on."""
+    monkeypatch.setenv("VEILLE_DATABASE_URL", any_store.url)
     for name in CREDENTIAL_FIELDS:
         monkeypatch.delenv(f"VEILLE_{name.upper()}", raising=False)
     base = httpserver.url_for("/").rstrip("/")
