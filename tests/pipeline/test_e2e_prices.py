@@ -2,9 +2,9 @@
 successive states of several real catalogues detects exactly the changes between them; a third
 identical run detects none.
 
-It runs on SQLite and on PostgreSQL (where reachable). The catalogues are the project's own fixtures in the real formats (OVHcloud public cloud catalogue,
-Hetzner Server Auction feed, Vultr bare-metal plans, an AWS EC2 offer file streamed to disk), served
-at their real paths and query strings. The expected changes are computed independently, by parsing
+It runs on SQLite and on PostgreSQL (where reachable). The catalogues are the project's own fixtures
+in the real formats (OVHcloud public cloud catalogue, Hetzner Server Auction feed, Vultr bare-metal
+plans, an AWS EC2 offer file streamed to disk), served at their real paths and query strings. The expected changes are computed independently, by parsing
 both states with the sources' parsers and comparing the offers by key.
 """
 
