@@ -26,6 +26,7 @@ from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
 SELF = "vmcloud"
 REFRESH_FLAG = "positioning.refresh"
 DRAFT_IMPACTS = ("minor", "major", "critical")
+IMPACT_FR = {"minor": "mineur", "major": "majeur", "critical": "critique"}
 ACTION_KINDS = ("price_review", "roadmap_candidate", "comms_draft", "strategy_note", "positioning_review")
 
 
@@ -48,8 +49,9 @@ def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
         "Différencier par le service", "Differentiate through service"
     )
     message = view.key_message
+    impact_fr = IMPACT_FR.get(impact, impact)
     fr = (
-        f"Incident chez {view.name} ({impact or 'impact inconnu'}) : « {event.title} ».\n"
+        f"Incident chez {view.name} ({impact_fr or 'impact inconnu'}) : « {event.title} ».\n"
         f"Angle : {strategy.get('fr')}.\n"
         + (f"Message clé : « {message.get('fr')} »\n" if message else "")
         + "Proposition de message : « Une interruption de service peut arriver à tout le monde. "

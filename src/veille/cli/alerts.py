@@ -331,9 +331,15 @@ def actions_list(
         print_json(rows)
         return
     table = Table("id", "kind", "competitor", "status", "created", "title")
+    table.columns[1].no_wrap = True
     for r in rows:
         table.add_row(
-            str(r["id"]), r["kind"], r["competitor"] or "", r["status"], r["created_at"][:16], r["title"][:80]
+            str(r["id"]),
+            r["kind"],
+            r["competitor"] or "",
+            r["status"],
+            r["created_at"][:10],
+            r["title"][:100],
         )
     console.print(table)
 
