@@ -20,13 +20,9 @@ from veille.analysis.hiring import FUNCTIONS, hiring_summary
 from veille.analysis.reviews import MANUAL_PLATFORMS, enter_manual_rating, matrix_evidence, plain
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
-from veille.errors import NotFoundError, ValidationError
+from veille.errors import ValidationError
+from veille.kb.ids import resolve_competitor
 from veille.store.models import FilingRow, MentionRow, RatingRow
-
-COMPETITOR_IDS = (
-    "vmcloud", "ovhcloud", "scaleway", "hetzner", "infomaniak", "digitalocean", "hostinger", "contabo", "vultr",
-    "lambda", "coreweave", "vastai", "runpod", "paperspace", "aws", "gcp", "azure",
-)  # fmt: skip
 
 ratings_app = typer.Typer(
     help="Review-site ratings: manual G2/Capterra entries and evidence. / Notes des sites d'avis.",
@@ -36,14 +32,7 @@ app.add_typer(ratings_app, name="ratings")
 
 
 def competitor_id(name: str) -> str:
-    """A competitor id from an id, name or alias (the knowledge base's resolver when present)."""
-    try:
-        from veille.kb.ids import resolve_competitor
-    except ImportError:  # the knowledge base's id table is optional here
-        value = name.strip().lower()
-        if value not in COMPETITOR_IDS:
-            raise NotFoundError(f"unknown competitor {name!r} (known: {', '.join(COMPETITOR_IDS)})") from None
-        return value
+    """A competitor id from an id, name or alias (``OVH``, ``DO``...); NotFoundError otherwise."""
     return resolve_competitor(name)
 
 

@@ -278,3 +278,13 @@ def test_newsroom_feeds_of_the_changelog_module_are_scanned_too(any_store: Store
     assert [
         d for d in replay(any_store, blog, fixture("news/presse_de_2.atom"), T2) if d.kind == "funding"
     ] == []
+
+
+def test_news_search_hits_about_somebody_else_are_ignored(any_store: Store) -> None:
+    spec = get_source("scaleway.news.google-fr")
+    other = fixture("news/press_fr_2.rss").replace(
+        "Scaleway lève 150 M€".encode(), "NeoCloud lève 150 M€".encode()
+    )
+    assert replay(any_store, spec, other, T1) == []  # the search matched on another item, not this one
+    [draft] = replay(any_store, spec, fixture("news/press_fr_2.rss"), T2)
+    assert (draft.kind, draft.competitor) == ("funding", "scaleway")
