@@ -175,3 +175,45 @@ def test_apprise_channel_delivers_over_http(
     assert "Series B" in body["message"] and "Levée de fonds / Funding round" in body["title"]
     statuses = {a.channel: a.status for a in alerts(store)}
     assert statuses == {"hook": "sent", "file": "failed"}
+
+
+def test_an_apprise_digest_is_one_message(
+    store: Store, add_events: Callable[..., list[int]], tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/digest", method="POST").respond_with_data("ok")
+    with store.session() as session:
+        session.execute(
+            update(Channel)
+            .where(Channel.name == "file")
+            .values(kind="apprise", target=f"json://127.0.0.1:{httpserver.port}/digest")
+        )
+    add_events(
+        event_row("feature", competitor="scaleway", title="Serverless GPUs"),
+        event_row("feature", competitor="ovhcloud", title="New region in Milan"),
+        event_row("hiring", competitor="digitalocean", title="12 GPU engineers"),
+    )
+    assert dispatch(store, tmp_path, NOW + timedelta(days=40)).sent == 3
+    [(request, _)] = httpserver.log  # the monthly digest of one channel and one month: one message
+    body = orjson.loads(request.data)
+    assert "Synthèse / Digest 2026-11" in body["title"] and "3 alerte(s)" in body["title"]
+    assert "Serverless GPUs" in body["message"] and "New region in Milan" in body["message"]
+    assert "Recrutement / Hiring" in body["message"]
+
+
+def test_a_failing_apprise_endpoint_is_retried(
+    store: Store, add_events: Callable[..., list[int]], tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("ok")
+    with store.session() as session:
+        session.execute(
+            update(Channel)
+            .where(Channel.name == "file")
+            .values(kind="apprise", target=f"json://127.0.0.1:{httpserver.port}/hook")
+        )
+    add_events(event_row("funding"))
+    assert dispatch(store, tmp_path, NOW).retried == 1
+    [row] = alerts(store)
+    assert row.status == "pending" and "could not deliver" in (row.last_error or "")
+    assert dispatch(store, tmp_path, NOW + backoff(1)).sent == 1
+    assert [a.status for a in alerts(store)] == ["sent"] and len(httpserver.log) == 2
