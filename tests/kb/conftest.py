@@ -24,3 +24,15 @@ def seed_clean(seed_dir: Path) -> str:
 @pytest.fixture(scope="session")
 def seed_original(seed_dir: Path) -> str:
     return (seed_dir / "analyse-concurrentielle.original.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture(params=["seed", "export"])
+def analysis(request: pytest.FixtureRequest) -> str:
+    """A French analysis in the seed's format: the seed itself (when present) and veille's own export
+    of the bundled knowledge base, so the importer's tests also run without ``../shared``."""
+    if request.param == "seed":
+        seed_dir: Path = request.getfixturevalue("seed_dir")
+        return (seed_dir / "analyse-concurrentielle.md").read_text(encoding="utf-8")
+    from veille.kb.markdown_export import render_markdown
+
+    return render_markdown(bundled(), "fr")

@@ -20,8 +20,8 @@ def replace_once(text: str, old: str, new: str) -> str:
     return text.replace(old, new, 1)
 
 
-def test_other_figures_are_read(kb: KnowledgeBase, seed_clean: str) -> None:
-    doc = replace_once(seed_clean, "| **Support** | ●●●●● | ●○○○○ |", "| **Support** | ●●●●● | ●●●○○ |")
+def test_other_figures_are_read(kb: KnowledgeBase, analysis: str) -> None:
+    doc = replace_once(analysis, "| **Support** | ●●●●● | ●○○○○ |", "| **Support** | ●●●●● | ●●●○○ |")
     doc = replace_once(doc, "| VPS Entry (2vCPU/4GB) | 49€ |", "| VPS Entry (2vCPU/4GB) | 1 049,90€ |")
     doc = replace_once(doc, "| GPU A100 | 2 319€ | N/A |", "| GPU A100 | 2 319€ | 2 100€ |")
     doc = replace_once(doc, "| **Hetzner** | 🟢 FAIBLE |", "| **Hetzner** | 🔴 ÉLEVÉ |")
@@ -53,17 +53,17 @@ def _drop_section(doc: str, number: int) -> str:
 
 
 def test_a_missing_section_is_kept_from_the_current_data_with_a_warning(
-    kb: KnowledgeBase, seed_clean: str
+    kb: KnowledgeBase, analysis: str
 ) -> None:
-    result = import_markdown(_drop_section(seed_clean, 8), kb)
+    result = import_markdown(_drop_section(analysis, 8), kb)
     assert any("section 8" in w and "missing" in w for w in result.warnings)
     assert result.kb.opportunities == kb.opportunities
     assert result.kb == kb
 
 
-def test_an_extra_row_is_imported(kb: KnowledgeBase, seed_clean: str) -> None:
+def test_an_extra_row_is_imported(kb: KnowledgeBase, analysis: str) -> None:
     doc = replace_once(
-        seed_clean,
+        analysis,
         "| **Image/Brand** | ●●○○○ | ●●●○○ | ●●●○○ | ●●○○○ | ●●●●○ | ●●●●○ |\n",
         "| **Image/Brand** | ●●○○○ | ●●●○○ | ●●●○○ | ●●○○○ | ●●●●○ | ●●●●○ |\n"
         "| **Green IT** | ●●●●○ | ●●●○○ | ●●●○○ | ●●●○○ | ●●●●● | ●○○○○ |\n",
@@ -87,8 +87,8 @@ def test_an_extra_row_is_imported(kb: KnowledgeBase, seed_clean: str) -> None:
     assert new.watch_items[-1].cadence == "weekly" and new.watch_items[-1].id == "avis-clients"
 
 
-def test_an_unknown_competitor_in_a_table_is_an_error(kb: KnowledgeBase, seed_clean: str) -> None:
-    doc = replace_once(seed_clean, "| **Hetzner** | 🟢 FAIBLE |", "| **Acme Cloud** | 🟢 FAIBLE |")
+def test_an_unknown_competitor_in_a_table_is_an_error(kb: KnowledgeBase, analysis: str) -> None:
+    doc = replace_once(analysis, "| **Hetzner** | 🟢 FAIBLE |", "| **Acme Cloud** | 🟢 FAIBLE |")
     with pytest.raises(ImportFormatError, match="unknown competitor 'Acme Cloud'"):
         import_markdown(doc, kb)
 
@@ -101,20 +101,20 @@ def test_an_unknown_competitor_in_a_table_is_an_error(kb: KnowledgeBase, seed_cl
         ("| VPS Pro (8vCPU/32GB) | 399€ |", "| VPS Pro (8vCPU/32GB) | beaucoup |", r"not a price like"),
         ("| **Infomaniak** | 🔴 ÉLEVÉ |", "| **Infomaniak** | 🔴 FAIBLE |", r"the emoji and the word disagree"),
         ("| Crédibilité | Ils ont déjà une marque | Moyenne |", "| Crédibilité | Ils ont déjà une marque | Souvent |", r"not a level"),
-        ("|---------|---------|-----|----------|---------|------------|-----|", "|---------|---------|", r"separator has"),
+        ("|------|------------|------------|", "|------|------------|", r"separator has"),
         ("├── 💪 FORCES\n│   ├── Leader européen incontesté", "├── 💪 FORCES\n│           ├── Leader européen incontesté", r"not a tree branch|indented too far"),
     ],
 )  # fmt: skip
 def test_a_garbled_table_is_a_clear_error(
-    kb: KnowledgeBase, seed_clean: str, old: str, new: str, message: str
+    kb: KnowledgeBase, analysis: str, old: str, new: str, message: str
 ) -> None:
     with pytest.raises(ImportFormatError, match=message):
-        import_markdown(replace_once(seed_clean, old, new), kb)
+        import_markdown(replace_once(analysis, old, new), kb)
 
 
-def test_an_unknown_section_is_kept_as_free_text(kb: KnowledgeBase, seed_clean: str) -> None:
+def test_an_unknown_section_is_kept_as_free_text(kb: KnowledgeBase, analysis: str) -> None:
     extra = "## 13. Annexe : sources\n\nListe des sources consultées.\n\n- Gartner\n- IDC\n\n---\n\n"
-    doc = replace_once(seed_clean, "*Document confidentiel.", extra + "*Document confidentiel.")
+    doc = replace_once(analysis, "*Document confidentiel.", extra + "*Document confidentiel.")
     doc = replace_once(
         doc,
         "### Régions sous-exploitées",
@@ -133,10 +133,10 @@ def test_an_unknown_section_is_kept_as_free_text(kb: KnowledgeBase, seed_clean: 
 
 @pytest.mark.parametrize("codepage", ["cp1252", "cp1254"])
 def test_the_same_damage_on_other_french_text_is_repaired(
-    kb: KnowledgeBase, seed_clean: str, codepage: str
+    kb: KnowledgeBase, analysis: str, codepage: str
 ) -> None:
     doc = replace_once(
-        seed_clean,
+        analysis,
         "Leader européen incontesté",
         "Leader européen incontesté — « très » présent à Île-de-France",
     )

@@ -109,3 +109,10 @@ def test_a_lone_ambiguous_sequence_is_not_guessed() -> None:
     """'â—' alone could be a genuine â and em dash: without other evidence the text is kept."""
     assert repair_text("â—")[1] == 0
     assert repair_text("Portuguese: São Paulo — ação")[1] == 0
+
+
+def test_a_text_mixing_damaged_and_genuine_runs() -> None:
+    """Runs that are not UTF-8 (a genuine 'é' typed later into a broken file) stay as they are."""
+    broken = damage("Résumé : ●●○ — la qualité ✅ ", "cp1252")
+    mixed = broken + "éè ajouté après coup"
+    assert repair_text(mixed)[0] == "Résumé : ●●○ — la qualité ✅ éè ajouté après coup"

@@ -147,3 +147,22 @@ def test_json_export_has_the_contract_shape(kb: KnowledgeBase) -> None:
     english = to_export(kb, "en")
     assert english["matrix"]["criteria"][0] == {"id": "price", "label": "Price"}
     assert english["competitors"][1]["key_message"] == "When OVH lets you down, we're here"
+
+
+def test_the_same_damage_on_the_export_gives_identical_json(kb: KnowledgeBase) -> None:
+    """Without ../shared: veille's own French export, damaged exactly as the original was (Windows-1254,
+    undefined bytes and a stripped soft hyphen lost), imports to the same knowledge base."""
+    from tests.kb.damage import damage
+
+    from veille.kb.markdown_export import render_markdown
+
+    clean = render_markdown(kb, "fr")
+    broken = damage(clean, "cp1254", drop_soft_hyphens=True)
+    assert "â—" in broken and "ğŸ" in broken
+    imported = import_markdown(broken, scrambled(kb))
+    assert imported.repaired > 2000
+    assert export_text(imported.kb, "json", "fr") == export_text(
+        import_markdown(clean, scrambled(kb)).kb, "json", "fr"
+    )
+    assert imported.kb.matrix == kb.matrix and imported.kb.price_table == kb.price_table
+    assert [t.aspects for t in imported.kb.threats] == [t.aspects for t in kb.threats]

@@ -338,7 +338,7 @@ def _choose(flat: list[str | _Seq], ctx: _Context) -> tuple[str, int]:
     rebuilt = 0
     for index, item in enumerate(flat):
         if isinstance(item, str):
-            out.append(item)
+            out.extend(item)  # one character, or a run left as it was
             continue
         rebuilt += 1
         if len(item.candidates) == 1:
