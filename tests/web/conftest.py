@@ -28,17 +28,38 @@ class Site:
     tokens: dict[str, str]
 
 
-def make_site(home: Path, signals: bool = True) -> Site:
-    ws = Workspace(Settings(home=home, database_url=None, secret_key="test-secret-key"))
-    ws.init_store()
-    tokens = {}
-    with ws.store.session() as session:
-        seed.load_kb(session)
-        if signals:
+_TEMPLATE: dict[str, object] = {}
+
+
+def _template(root: Path) -> tuple[Path, dict[str, str]]:
+    """A seeded workspace database built once per session (migrations, knowledge base, users, tokens)."""
+    if "db" not in _TEMPLATE:
+        ws = Workspace(Settings(home=root, database_url=None, secret_key="test-secret-key"))
+        ws.init_store()
+        tokens = {}
+        with ws.store.session() as session:
+            seed.load_kb(session)
             seed.load_signals(session)
-        for role in ROLES:
-            add_user(session, role, role, PASSWORD)
-            tokens[role] = new_token(session, role)
+            for role in ROLES:
+                add_user(session, role, role, PASSWORD)
+                tokens[role] = new_token(session, role)
+        with ws.store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ws.store.dispose()
+        _TEMPLATE.update(db=root / "veille.db", tokens=tokens)
+    return _TEMPLATE["db"], dict(_TEMPLATE["tokens"])  # type: ignore[arg-type,call-overload]
+
+
+def make_site(home: Path) -> Site:
+    """A fresh copy of the seeded workspace under ``home`` and its app."""
+    import shutil
+    import tempfile
+
+    template, tokens = _template(Path(tempfile.mkdtemp(prefix="veille-web-template-")))
+    for folder in (home, home / "captures", home / "reports"):
+        folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, home / "veille.db")
+    ws = Workspace(Settings(home=home, database_url=None, secret_key="test-secret-key"))
     return Site(ws, create_app(ws), tokens)
 
 

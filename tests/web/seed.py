@@ -84,7 +84,12 @@ def load_signals(
         detected_at=NOW,
         url="https://www.hetzner.com/cloud",
         dedup_key=f"pc:{title[:300]}",
-        data={"old": "4.15", "new": "3.79"},
+        data={
+            "old": {"price_monthly": "4.15", "monthly": "4.15", "currency": "EUR"},
+            "new": {"price_monthly": "3.79", "monthly": "3.79", "currency": "EUR"},
+            "currency": "EUR",
+            "pct_change": "-8.67",
+        },
         status="open",
     )
     session.add(event)

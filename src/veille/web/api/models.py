@@ -226,7 +226,7 @@ class Report(BaseModel):
 
 
 class ReportIn(BaseModel):
-    kind: Literal["analysis", "digest", "battlecard"]
+    kind: Literal["analysis", "digest", "review", "battlecard"]
     lang: Literal["fr", "en"] = "fr"
     format: Literal["md", "html", "pdf"] = "html"
     competitor: str | None = Field(default=None, max_length=40)

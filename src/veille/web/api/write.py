@@ -15,6 +15,7 @@ from veille.web import kbview
 from veille.web.api import convert
 from veille.web.api import models as m
 from veille.web.data import events, notes, reports, signals, sources
+from veille.web.data.paging import RowId
 from veille.web.deps import ApiAdmin, ApiEditor, ApiViewer, db
 
 router = APIRouter()
@@ -64,7 +65,7 @@ def create_rule(request: Request, user: ApiEditor, rule: m.RuleIn) -> m.Rule:
 
 
 @router.patch("/alert-rules/{rule_id}", response_model=m.Rule, tags=["alerts"])
-def update_rule(request: Request, rule_id: int, user: ApiEditor, patch: m.RulePatch) -> m.Rule:
+def update_rule(request: Request, rule_id: RowId, user: ApiEditor, patch: m.RulePatch) -> m.Rule:
     with db(request) as session:
         row = session.get(AlertRule, rule_id)
         if row is None:
@@ -76,7 +77,7 @@ def update_rule(request: Request, rule_id: int, user: ApiEditor, patch: m.RulePa
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204, tags=["alerts"])
-def delete_rule(request: Request, rule_id: int, user: ApiEditor) -> Response:
+def delete_rule(request: Request, rule_id: RowId, user: ApiEditor) -> Response:
     with db(request) as session:
         row = session.get(AlertRule, rule_id)
         if row is None:
@@ -128,7 +129,9 @@ def create_report(request: Request, user: ApiEditor, spec: m.ReportIn) -> m.Repo
 )
 def download_report(request: Request, name: str, user: ApiViewer) -> FileResponse:
     path = reports.path_of(request.app.state.workspace, name)
-    return FileResponse(path, media_type=reports.MEDIA[path.suffix], filename=name)
+    return FileResponse(
+        path, media_type=reports.MEDIA[path.suffix], filename=name, content_disposition_type="attachment"
+    )
 
 
 @router.get("/notes", response_model=m.NotePage, tags=["notes"])
@@ -164,7 +167,7 @@ def create_note(request: Request, user: ApiEditor, note: m.NoteIn) -> m.Note:
 
 
 @router.delete("/notes/{note_id}", status_code=204, tags=["notes"])
-def delete_note(request: Request, note_id: int, user: ApiEditor) -> Response:
+def delete_note(request: Request, note_id: RowId, user: ApiEditor) -> Response:
     with db(request) as session:
         notes.delete_note(session, note_id)
     return Response(status_code=204)

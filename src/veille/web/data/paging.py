@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
+from fastapi import Path
 
 from veille.errors import ValidationError
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row id.")]
 
 
 @dataclass
@@ -43,7 +46,7 @@ def decode(cursor: str | None, arity: int) -> list[Any] | None:
             values[0] = when if when.tzinfo else when.replace(tzinfo=UTC)
         except (TypeError, ValueError):
             raise ValidationError("invalid cursor") from None
-    if not isinstance(values[-1], int) or isinstance(values[-1], bool):
+    if not isinstance(values[-1], int) or isinstance(values[-1], bool) or not 0 <= values[-1] <= MAX_ID:
         raise ValidationError("invalid cursor")
     return values
 

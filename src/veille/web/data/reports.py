@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from typing import Any
 from veille.errors import ConfigError, NotFoundError, ValidationError
 from veille.workspace import Workspace
 
-KINDS = ("analysis", "digest", "battlecard")
+KINDS = ("analysis", "digest", "review", "battlecard")
 FORMATS = ("md", "html", "pdf")
 LANGS = ("fr", "en")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -59,57 +58,38 @@ def path_of(ws: Workspace, name: str) -> Path:
     return path
 
 
-def _renderer() -> Any | None:
+def _reports() -> Any | None:
     try:
-        module = importlib.import_module("veille.reports")
+        return importlib.import_module("veille.reports")
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("veille.reports"):
             return None
         raise
-    for name in ("write_report", "generate", "render_report", "build"):
-        if hasattr(module, name):
-            return getattr(module, name)
-    return None
 
 
 def available() -> bool:
-    return _renderer() is not None
+    module = _reports()
+    return module is not None and hasattr(module, "produce")
+
+
+def kinds() -> tuple[str, ...]:
+    module = _reports()
+    return tuple(getattr(module, "KINDS", KINDS)) if module is not None else KINDS
 
 
 def generate(ws: Workspace, kind: str, lang: str, fmt: str, competitor: str | None) -> ReportFile:
-    """Write a new report into the reports folder and return it."""
-    if kind not in KINDS or lang not in LANGS or fmt not in FORMATS:
+    """Produce a report with ``veille.reports`` and write it into the workspace's reports folder."""
+    if kind not in kinds() or lang not in LANGS or fmt not in FORMATS:
         raise ValidationError("unknown report kind, language or format")
     if kind == "battlecard" and not competitor:
         raise ValidationError("a battlecard needs a competitor")
-    fn = _renderer()
-    if fn is None:
+    module = _reports()
+    if module is None or not hasattr(module, "produce"):
         raise ConfigError("report generation is not installed in this version")
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    suffix = f"-{competitor}" if kind == "battlecard" and competitor else ""
-    target = ws.settings.reports_dir / f"{kind}{suffix}-{lang}-{stamp}.{fmt}"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {"lang": lang}
-    if "fmt" in params:
-        kwargs["fmt"] = fmt
-    elif "format" in params:
-        kwargs["format"] = fmt
-    if "competitor" in params:
-        kwargs["competitor"] = competitor
-    if "out" in params:
-        kwargs["out"] = target
-    elif "output" in params:
-        kwargs["output"] = target
-    result = fn(ws, kind, **kwargs)
-    if not target.is_file():
-        if isinstance(result, bytes):
-            target.write_bytes(result)
-        elif isinstance(result, str):
-            target.write_text(result, encoding="utf-8")
-        elif isinstance(result, Path) and result.is_file():
-            target = result
-        else:
-            raise ConfigError("the report generator returned nothing")
-    stat = target.stat()
-    return ReportFile(target.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+    with ws.store.session() as session:
+        report = module.produce(
+            session, kind, lang, fmt, datetime.now(UTC), competitor if kind == "battlecard" else None
+        )
+    path = module.write(report, ws.settings.reports_dir)
+    stat = path.stat()
+    return ReportFile(path.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))

@@ -12,6 +12,7 @@ from veille.errors import NotFoundError, ValidationError
 from veille.store.models import AlertRule
 from veille.web import kbview
 from veille.web.data import events
+from veille.web.data.paging import RowId
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages._util import back
@@ -95,7 +96,7 @@ def add_rule(
 
 @router.post("/alerts/rules/{rule_id}/enabled")
 def toggle_rule(
-    request: Request, rule_id: int, user: PageEditor, enabled: Annotated[bool, Form()]
+    request: Request, rule_id: RowId, user: PageEditor, enabled: Annotated[bool, Form()]
 ) -> Response:
     with db(request) as session:
         rule = session.get(AlertRule, rule_id)
@@ -106,7 +107,7 @@ def toggle_rule(
 
 
 @router.post("/alerts/rules/{rule_id}/delete")
-def delete_rule(request: Request, rule_id: int, user: PageEditor) -> Response:
+def delete_rule(request: Request, rule_id: RowId, user: PageEditor) -> Response:
     with db(request) as session:
         rule = session.get(AlertRule, rule_id)
         if rule is None:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from veille.errors import ValidationError
 from veille.web import kbview
 from veille.web.data import notes, signals
+from veille.web.data.paging import RowId
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages._util import back, decimal_or_none
@@ -80,7 +81,7 @@ def add_note(
 
 
 @router.post("/notes/{note_id}/delete")
-def delete_note(request: Request, note_id: int, user: PageEditor) -> Response:
+def delete_note(request: Request, note_id: RowId, user: PageEditor) -> Response:
     with db(request) as session:
         notes.delete_note(session, note_id)
     return back(request, "/notes", "deleted")

@@ -24,7 +24,7 @@ def reports_page(request: Request, user: PageViewer) -> Response:
     context = {
         "files": reports.files(request.app.state.workspace),
         "available": reports.available(),
-        "kinds": reports.KINDS,
+        "kinds": reports.kinds(),
         "formats": reports.FORMATS,
         "competitors": [c for c in kbview.competitors(kb) if c.get("tier") != "self"],
     }
