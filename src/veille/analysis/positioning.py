@@ -212,9 +212,9 @@ def positioning(
         covered = {r["competitor"] for r in live_rows if r["billing"] == "on_demand"}
         kb_rows = []
         for competitor, cell in kb_cells.items():
-            value = _eur(fx, cell, as_of.date())
-            if value is None or competitor in covered:
+            if not cell or competitor in covered:
                 continue
+            value = _eur(fx, cell, as_of.date())  # None when no ECB rate is known: kept, without EUR
             kb_rows.append(
                 {
                     "product": product["id"],
@@ -227,11 +227,17 @@ def positioning(
                     "stale": False,
                     "ratio_to_self": _ratio(value, own),
                     "source_id": None,
+                    "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
                 }
             )
         rows.extend(
             sorted(
-                live_rows + kb_rows, key=lambda r: (r["billing"] != "on_demand", Decimal(r["monthly_eur"]))
+                live_rows + kb_rows,
+                key=lambda r: (
+                    r["billing"] != "on_demand",
+                    r["monthly_eur"] is None,
+                    Decimal(r["monthly_eur"] or 0),
+                ),
             )
         )
     return {

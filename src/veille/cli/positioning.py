@@ -44,7 +44,7 @@ def positioning(
         table.add_row(
             row["product"],
             row["competitor"],
-            row["monthly_eur"],
+            row["monthly_eur"] or "no rate",
             row["ratio_to_self"] or "-",
             basis,
             name,
