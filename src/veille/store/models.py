@@ -102,6 +102,7 @@ class OfferVersion(Base):
     __tablename__ = "offer_versions"
     __table_args__ = (
         Index("ix_offer_current", "competitor", "source_id", "valid_to"),
+        Index("ix_offer_live", "valid_to", "competitor"),  # the web's live offers per competitor
         Index("ix_offer_source_current", "source_id", "valid_to"),  # a run loads its source's current versions
         Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
     )
@@ -285,7 +286,11 @@ class EventRow(Base):
     """A detected change. ``dedup_key`` is unique: the same change is never recorded twice."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_kind_time", "kind", "detected_at"), Index("ix_events_time", "detected_at"))
+    __table_args__ = (
+        Index("ix_events_kind_time", "kind", "detected_at"),
+        Index("ix_events_time", "detected_at"),
+        Index("ix_events_competitor_time", "competitor", "detected_at"),  # the web's events of one competitor
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
     competitor: Mapped[str | None] = mapped_column(String(40), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:21:42.592227
+Create Date: 2026-11-26 04:44:32.494368
 """
 
 from alembic import op
@@ -346,6 +346,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_competitor"), ["competitor"], unique=False)
+        batch_op.create_index("ix_events_competitor_time", ["competitor", "detected_at"], unique=False)
         batch_op.create_index("ix_events_kind_time", ["kind", "detected_at"], unique=False)
         batch_op.create_index("ix_events_time", ["detected_at"], unique=False)
 
@@ -396,6 +397,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_offer_key", ["competitor", "sku", "region", "billing", "valid_from"], unique=False
         )
+        batch_op.create_index("ix_offer_live", ["valid_to", "competitor"], unique=False)
         batch_op.create_index("ix_offer_source_current", ["source_id", "valid_to"], unique=False)
 
     op.create_table(
@@ -456,6 +458,7 @@ def downgrade() -> None:
     op.drop_table("actions")
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
         batch_op.drop_index("ix_offer_source_current")
+        batch_op.drop_index("ix_offer_live")
         batch_op.drop_index("ix_offer_key")
         batch_op.drop_index("ix_offer_current")
 
@@ -463,6 +466,7 @@ def downgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_time")
         batch_op.drop_index("ix_events_kind_time")
+        batch_op.drop_index("ix_events_competitor_time")
         batch_op.drop_index(batch_op.f("ix_events_competitor"))
 
     op.drop_table("events")
