@@ -18,7 +18,9 @@ source backs off exponentially, 5 minutes doubling up to 6 hours) and sends the 
 """
 
 from veille.watch.clock import AcceleratedClock, Clock, ManualClock, SystemClock
-from veille.watch.scheduler import CycleReport, Scheduler, Totals, due_at, host_of, retry_delay
+from veille.watch.pool import host_of
+from veille.watch.report import CycleReport, Totals
+from veille.watch.scheduler import Scheduler, due_at, retry_delay
 from veille.watch.terminal import print_summary, resume_time, watch_forever
 
 __all__ = [

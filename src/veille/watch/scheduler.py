@@ -1,39 +1,34 @@
-"""The scheduler: which sources are due, running them bounded and politely, the loop, crash recovery."""
+"""The scheduler: which sources are due, starting them within the pool's bounds, the loop, stopping."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import socket
 import time
-import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from veille import plan
 from veille.sources._registry import SourceSpec, sources
-from veille.store.models import Setting, SourceRun, SourceState
-from veille.watch import batch
+from veille.store.models import SourceState
+from veille.watch import batch, recovery
 from veille.watch.clock import Clock, SystemClock
+from veille.watch.pool import Pool
+from veille.watch.report import CycleReport, Totals
 from veille.workspace import Workspace
 
 FIRST_RETRY = timedelta(minutes=5)
 MAX_RETRY = timedelta(hours=6)
 NOT_RUN_PAUSE = timedelta(minutes=1)  # a source found busy (or not started) is not retried sooner
-INFLIGHT_PREFIX = "watch.inflight."
 FINISHED = ("ok", "unchanged", "suspect", "failed")
 KEEP_REPORTS = 100
 log = logging.getLogger(__name__)
-_LIVE_KEYS: set[str] = set()  # the schedulers of this process (a recycled pid is not a live one)
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -50,125 +45,8 @@ def due_at(state: SourceState | None, every: timedelta) -> datetime | None:
     return state.last_run_at + every
 
 
-def host_of(spec: SourceSpec) -> str:
-    """The host politeness is counted on (the real one, as the fetcher counts it)."""
-    return httpx.URL(spec.url).host or spec.url
-
-
-@dataclass
-class CycleReport:
-    """A pass of the loop: the runs that finished in it and the alerts sent after them."""
-
-    number: int
-    started_at: datetime
-    due: int = 0
-    results: list[Any] = field(default_factory=list)  # veille.collect.RunResult
-    alerts_sent: int = 0
-    alerts_retried: int = 0
-    seconds: float = 0.0
-
-    @property
-    def statuses(self) -> Counter[str]:
-        return Counter(r.status for r in self.results)
-
-    @property
-    def events(self) -> int:
-        return sum(r.events for r in self.results)
-
-    def line(self) -> str:
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.statuses.items())) or "no run"
-        return (
-            f"{len(self.results)} run(s) ({counts}), {self.events} event(s), "
-            f"{self.alerts_sent} alert(s) sent, {self.seconds:.2f}s"
-        )
-
-
-@dataclass
-class Totals:
-    """Everything a watch did since it started: runs by source and status, events, alerts."""
-
-    runs: dict[str, Counter[str]] = field(default_factory=dict)
-    events: Counter[str] = field(default_factory=Counter)
-    alerts_sent: int = 0
-    passes: int = 0
-
-    def add(self, report: CycleReport) -> None:
-        self.passes += 1
-        self.alerts_sent += report.alerts_sent
-        for r in report.results:
-            self.runs.setdefault(r.source_id, Counter())[r.status] += 1
-            self.events[r.source_id] += r.events
-
-
 Runner = Callable[..., Awaitable[Any]]  # (workspace, spec, *, client, now, write_lock) -> RunResult
 Progress = Callable[[str, SourceSpec, Any], None]  # ("start" | "done", spec, result or None)
-
-
-class _Pool:
-    """The bounds of one event loop: global slots, per-host slots, the write lock, the fetcher."""
-
-    def __init__(self, scheduler: Scheduler, fetcher: Any) -> None:
-        self.s, self.fetcher = scheduler, fetcher
-        self.slots = asyncio.Semaphore(scheduler.concurrency)
-        self.hosts: dict[str, asyncio.Semaphore] = {}
-        self.write_lock = asyncio.Lock()
-        self.batcher = batch.Batcher(scheduler.workspace, self.write_lock)
-
-    def gate(self, spec: SourceSpec) -> _Gate:
-        """The slots a fetch needs: its host's first (a busy host never holds a global slot), then a global one."""
-        return _Gate(self.hosts.setdefault(host_of(spec), asyncio.Semaphore(self.s.per_host)), self.slots)
-
-    def start(self, spec: SourceSpec) -> bool:
-        """Called once a run has its slots: False when the watch is stopping (the run does not start)."""
-        if self.s.stopping.is_set():
-            return False
-        if self.s.progress:
-            self.s.progress("start", spec, None)
-        return True
-
-    async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
-        from veille.collect import RunResult, run_source
-
-        s = self.s
-        stopped = RunResult(spec.id, "stopped", error="not started: the watch is stopping")
-        try:
-            if claimed is not None:  # slots held for the fetch only; storing waits for the write lock alone
-                result = await batch.run_claimed(
-                    s.workspace, claimed, fetcher=self.fetcher, clock=s.clock.now, write_lock=self.write_lock,
-                    batcher=self.batcher, gate=self.gate(spec), start=lambda: self.start(spec),
-                )  # fmt: skip
-                result = result or stopped
-            else:
-                async with self.gate(spec):
-                    if not self.start(spec):
-                        return stopped
-                    result = await (s._runner or run_source)(
-                        s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
-                    )
-        except asyncio.CancelledError:
-            result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
-        except Exception as exc:  # the runner records failures itself; this is a last resort
-            result = RunResult(spec.id, "failed", error=f"{type(exc).__name__}: {exc}")
-        if s.progress and result is not stopped:
-            s.progress("done", spec, result)
-        return result
-
-
-class _Gate:
-    def __init__(self, host: asyncio.Semaphore, slots: asyncio.Semaphore) -> None:
-        self.host, self.slots = host, slots
-
-    async def __aenter__(self) -> None:
-        await self.host.acquire()
-        try:
-            await self.slots.acquire()
-        except BaseException:
-            self.host.release()
-            raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.slots.release()
-        self.host.release()
 
 
 class Scheduler:
@@ -213,8 +91,7 @@ class Scheduler:
         self._launched: dict[str, str] = {}  # source id -> wall time its run started (crash recovery)
         self._not_before: dict[str, datetime] = {}
         self._immediate: list[Any] = []  # results known without running (busy elsewhere)
-        self._key = f"{INFLIGHT_PREFIX}{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:12]}"
-        _LIVE_KEYS.add(self._key)
+        self._key = recovery.new_key()
 
     # --- what is due ---
 
@@ -274,15 +151,15 @@ class Scheduler:
 
     # --- running ---
 
-    async def _open(self) -> tuple[_Pool, bool]:
+    async def _open(self) -> tuple[Pool, bool]:
         from veille.collect.runner import _fetcher
 
         if self._runner is not None:
-            return _Pool(self, self.client), False
+            return Pool(self, self.client), False
         if self.client is not None:
-            return _Pool(self, _fetcher(self.workspace, self.client)[0]), False
+            return Pool(self, _fetcher(self.workspace, self.client)[0]), False
         fetcher, _ = _fetcher(self.workspace, self.http_client())
-        return _Pool(self, fetcher), True
+        return Pool(self, fetcher), True
 
     def http_client(self) -> httpx.AsyncClient:
         """The HTTP client of a watch: enough kept-alive connections for every host it runs at once."""
@@ -313,20 +190,21 @@ class Scheduler:
                 self._immediate = []
             finally:
                 self._inflight.clear()
-                self._unregister()
+                self._launched.clear()
+                recovery.unregister(self.store, self._key)
                 if own:
                     await pool.fetcher.client.aclose()
             self._reschedule(report.results)
         await self._finish_pass(report, started)
         return report
 
-    async def _launch(self, pool: _Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
+    async def _launch(self, pool: Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
         from veille.collect import RunResult
 
         wall = datetime.now(UTC).isoformat()
         for spec in due:
             self._launched[spec.id] = wall
-        self._register()
+        recovery.register(self.store, self._key, self.clock.now(), self._launched)
         claims: dict[str, batch.Claim] = {}
         if self._runner is None:  # the default: claim every lease and open every run in one transaction
             with self.store.session() as session:
@@ -460,12 +338,13 @@ class Scheduler:
             for task in self._inflight.values():
                 task.cancel()
             self._inflight.clear()
-            self._unregister()
+            self._launched.clear()
+            recovery.unregister(self.store, self._key)
             if own:
                 await pool.fetcher.client.aclose()
         return self.cycles
 
-    async def _pass(self, pool: _Pool) -> None:
+    async def _pass(self, pool: Pool) -> None:
         """Record the runs that finished, start the sources that are due, send the due alerts."""
         assert self._wake is not None
         started = time.monotonic()
@@ -502,77 +381,6 @@ class Scheduler:
             self._reschedule(report.results)
             await self._finish_pass(report, started)
 
-    # --- crash recovery: leases left by a process that died ---
-
-    def _register(self) -> None:
-        value = {
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "clock_since": self.clock.now().isoformat(),
-            "sources": dict(self._launched),
-        }
-        with self.store.session() as session:
-            row = session.get(Setting, self._key)
-            if row is None:
-                session.add(Setting(key=self._key, value=value))
-            else:
-                row.value = value
-
-    def _unregister(self) -> None:
-        self._launched.clear()
-        with self.store.session() as session:
-            session.execute(delete(Setting).where(Setting.key == self._key))
-
     def recover(self) -> list[str]:
-        """Free the leases and close the runs of watch processes on this machine that died mid-run."""
-        host = socket.gethostname()
-        freed: list[str] = []
-        with self.store.session() as session:
-            for row in session.scalars(select(Setting).where(Setting.key.startswith(INFLIGHT_PREFIX))):
-                value = row.value or {}
-                pid = int(value.get("pid", 0))
-                if value.get("host") != host or row.key in _LIVE_KEYS or (pid != os.getpid() and _alive(pid)):
-                    continue
-                for source_id, since in dict(value.get("sources", {})).items():
-                    launched = datetime.fromisoformat(since)
-                    session.execute(
-                        update(SourceState)
-                        .where(
-                            SourceState.source_id == source_id,
-                            SourceState.running_since >= launched - timedelta(seconds=1),
-                        )
-                        .values(running_since=None, running_token=None)
-                        .execution_options(synchronize_session=False)
-                    )
-                    freed.append(source_id)
-                clock_since = (
-                    datetime.fromisoformat(value["clock_since"]) if value.get("clock_since") else None
-                )
-                if freed and clock_since is not None:
-                    session.execute(
-                        update(SourceRun)
-                        .where(
-                            SourceRun.source_id.in_(list(value.get("sources", {}))),
-                            SourceRun.status == "running",
-                        )
-                        .values(
-                            status="failed",
-                            error=f"abandoned: watch process {pid} died",
-                            finished_at=clock_since,
-                        )
-                        .execution_options(synchronize_session=False)
-                    )
-                session.delete(row)
-        return freed
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        """Free the leases of watch processes on this machine that died mid-run (``veille.watch.recovery``)."""
+        return recovery.recover(self.store)

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from veille.sources._registry import SourceSpec
 from veille.store.models import SourceState
 from veille.watch.clock import AcceleratedClock, Clock
-from veille.watch.scheduler import CycleReport, Scheduler, Totals
+from veille.watch.report import CycleReport, Totals
+from veille.watch.scheduler import Scheduler
 from veille.workspace import Workspace
 
 
