@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from veille.sources._registry import ParseContext, SourceSpec, get_parser
 from veille.store.models import SourceRun
 from veille.workspace import Workspace
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, str, "RunResult | None"], None]  # (source_id, "start" | "done", result)
 
 
@@ -137,12 +139,16 @@ async def run_source(
     if token is None:
         return RunResult(spec.id, "busy", error="already running (another process holds its lease)")
     run_now = now or datetime.now(UTC)
-    with store.session() as session:
-        run = SourceRun(source_id=spec.id, started_at=run_now, status="running", observations=0, events=0)
-        session.add(run)
-        session.flush()
-        run_id = run.id
-        validators = dict(lease.state(session, spec.id).validators or {})
+    try:
+        with store.session() as session:
+            run = SourceRun(source_id=spec.id, started_at=run_now, status="running", observations=0, events=0)
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            validators = dict(lease.state(session, spec.id).validators or {})
+    except BaseException:
+        _release(store, spec.id, token)
+        raise
     fetcher, own = _fetcher(workspace, client)
     fetched = FetchResult()
     try:
@@ -167,9 +173,17 @@ async def run_source(
         fetched.discard()
         if own:
             await fetcher.aclose()
-        lease.release_now(store, spec.id, token)
+        _release(store, spec.id, token)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _release(store: Any, source_id: str, token: str) -> None:
+    """Give the lease back; a database that fails here leaves it to expire (LEASE_TTL)."""
+    try:
+        lease.release_now(store, source_id, token)
+    except Exception:
+        log.warning("could not release the lease of %s; it expires by itself", source_id, exc_info=True)
 
 
 def commit_run(
