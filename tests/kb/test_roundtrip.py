@@ -106,3 +106,22 @@ def test_money_formats() -> None:
     assert format_money(Money(amount=Decimal("2319"), currency="EUR"), "en") == "€2,319"
     assert format_money(Money(amount=Decimal("12"), currency="CHF"), "en") == "CHF 12"
     assert format_money(None, "fr") == "N/A"
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_the_bilingual_export_is_lossless_and_reads_back(
+    any_kb: KnowledgeBase, kb: KnowledgeBase, fmt: str
+) -> None:
+    text = export_text(any_kb, fmt, "both")  # type: ignore[arg-type]
+    other = edited(kb) if any_kb == kb else kb
+    result = from_export(parse_data_file(text, fmt), other)  # type: ignore[arg-type]
+    assert result.kb == any_kb and result.warnings == []
+
+
+def test_the_bundled_data_file_imports_as_it_is(kb: KnowledgeBase) -> None:
+    from importlib import resources
+
+    data = resources.files("veille.kb").joinpath("data/kb.yaml").read_bytes()
+    from veille.kb.importing import import_document
+
+    assert import_document(data, "kb.yaml", edited(kb)).kb == kb

@@ -44,6 +44,12 @@ class Language(StrEnum):
     en = "en"
 
 
+class ExportLanguage(StrEnum):
+    fr = "fr"
+    en = "en"
+    both = "both"
+
+
 class ThreatLevel(StrEnum):
     high = "high"
     medium = "medium"
@@ -156,7 +162,10 @@ def _kind(file: Path) -> str:
 def export(
     ctx: typer.Context,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="json, yaml or md.")] = ExportFormat.json,
-    lang: Annotated[Language, typer.Option("--lang", help="Language of the texts.")] = Language.fr,
+    lang: Annotated[
+        ExportLanguage,
+        typer.Option("--lang", help="Language of the texts; 'both' (JSON/YAML): every text in both."),
+    ] = ExportLanguage.fr,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to FILE (default: stdout).")
     ] = None,
@@ -166,6 +175,10 @@ def export(
     store = workspace(ctx).store
     with store.session() as session:
         kb = revision(session, rev) if rev is not None else current(session)
+    if lang is ExportLanguage.both and fmt is ExportFormat.md:
+        raise typer.BadParameter(
+            "a Markdown document is in one language: --lang fr or en", param_hint="--lang"
+        )
     text = export_text(kb, fmt.value, lang.value)
     if output is None:
         sys.stdout.write(text)

@@ -70,8 +70,21 @@ def dumps(data: dict[str, Any], fmt: Literal["json", "yaml"]) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)
 
 
-def export_text(kb: KnowledgeBase, fmt: Format, lang: Lang = "fr") -> str:
-    """The knowledge base as ``json``, ``yaml`` or ``md`` text in ``lang``."""
+def to_full(kb: KnowledgeBase) -> dict[str, Any]:
+    """Both languages, every text as ``{"fr", "en"}``: the bundled data file's format (lossless)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "lang": "both",
+        **{k: v for k, v in kb.canonical().items() if k != "schema_version"},
+    }
+
+
+def export_text(kb: KnowledgeBase, fmt: Format, lang: Lang | Literal["both"] = "fr") -> str:
+    """The knowledge base as ``json``, ``yaml`` or ``md`` text in ``lang`` (``both``: JSON/YAML only)."""
+    if lang == "both":
+        if fmt == "md":
+            raise ValueError("a Markdown document is written in one language")
+        return dumps(to_full(kb), fmt)
     if fmt == "md":
         return render_markdown(kb, lang)
     return dumps(to_export(kb, lang), fmt)
@@ -97,7 +110,17 @@ def parse_data_file(text: str, fmt: Literal["json", "yaml"]) -> dict[str, Any]:
 
 
 def from_export(data: dict[str, Any], base: KnowledgeBase) -> ImportResult:
-    """Read an export document over ``base``: its language's texts and figures win, the rest is kept."""
+    """Read an export document over ``base``: its language's texts and figures win, the rest is kept.
+    A bilingual document (``lang: both``, or the bundled data file's format) replaces the whole."""
+    if data.get("lang") == "both" or _is_full(data):
+        full = {k: v for k, v in data.items() if k != "lang"}
+        try:
+            kb = KnowledgeBase.model_validate(full)
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ImportFormatError(f"not a valid knowledge base: {where}: {first['msg']}") from None
+        return ImportResult(kb=kb, lang="fr", sections=sorted(set(full) - {"schema_version"}))
     lang: Lang = "en" if data.get("lang") == "en" else "fr"
     warnings: list[str] = []
     current = base.canonical()
@@ -126,6 +149,13 @@ def from_export(data: dict[str, Any], base: KnowledgeBase) -> ImportResult:
     kb, untranslated = fill_translations(kb, base, lang)
     return ImportResult(kb=kb, lang=lang, sections=sorted(set(data) & set(current)), warnings=warnings,
                         untranslated=untranslated)  # fmt: skip
+
+
+def _is_full(data: dict[str, Any]) -> bool:
+    """True for the bilingual format: texts are ``{"fr", "en"}`` objects (look at the title)."""
+    meta = data.get("meta")
+    title = meta.get("title") if isinstance(meta, dict) else None
+    return isinstance(title, dict) and set(title) == _TEXT_KEYS
 
 
 def _competitors(items: Any, base: KnowledgeBase, lang: Lang, warnings: list[str]) -> list[dict[str, Any]]:
