@@ -209,3 +209,14 @@ def test_replay_a_capture_set(cli: Any, home: Path, tmp_path: Path) -> None:
     code, out, _ = cli("--home", home, "events", "--json")
     (change,) = json.loads(out)
     assert change["kind"] == "price_change" and change["detected_at"].startswith("2026-11-21T10:00")
+
+
+def test_sources_list_shows_the_last_run_and_its_error(cli: Any, home: Path, httpserver: HTTPServer) -> None:
+    serve(httpserver, b'{"currency": "EUR", "items": [{"sku": "a", "hour')
+    assert cli("--home", home, "watch", "--once", "--source", "toy.catalog")[0] == 1
+    rows = {r["id"]: r for r in json.loads(cli("--home", home, "sources", "list", "--json")[1])}
+    row = rows["toy.catalog"]
+    assert row["last_status"] == "failed" and row["consecutive_failures"] == 1 and row["last_run_at"]
+    assert row["last_error"].startswith("ParseError: toy.catalog: not JSON")
+    code, _, err = cli("--home", home, "watch", "--once", "--kind", "nonsense")
+    assert code == 1 and "no source of kind 'nonsense'" in err
