@@ -176,14 +176,15 @@ def hiring(
         return
     short = {
         "engineering": "eng",
-        "gpu_ai": "gpu/ai",
+        "gpu_ai": "ai",
         "support": "supp",
-        "datacenter_ops": "dc-ops",
+        "datacenter_ops": "dc",
         "marketing": "mkt",
     }
-    table = Table(title="open roles (change vs 90 days ago) / postes ouverts")
+    short.update(other="oth", sales="sale")
+    table = Table(title="open roles (vs 90 days ago), new and gone in 30 days / postes ouverts")
     table.add_column("competitor", no_wrap=True)
-    for header in ("open", *(short.get(f, f) for f in FUNCTIONS), "+30d", "-30d"):
+    for header in ("open", *(short.get(f, f) for f in FUNCTIONS), "new", "gone"):
         table.add_column(header, justify="right")
     for row in rows:
         by_function: dict[str, int] = row["by_function"]  # type: ignore[assignment]

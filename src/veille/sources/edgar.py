@@ -32,6 +32,33 @@ FORM_TITLES = {
     "10-K": "annual report",
     "S-1": "registration statement (IPO or offering)",
 }
+# The 8-K items worth naming in a title (9.01, exhibits, says nothing by itself).
+ITEM_NAMES = {
+    "1.01": "material definitive agreement",
+    "1.02": "termination of a material agreement",
+    "2.01": "completed acquisition or disposition",
+    "2.02": "results of operations",
+    "2.03": "direct financial obligation",
+    "2.05": "exit or restructuring costs",
+    "3.02": "unregistered sale of equity",
+    "5.02": "directors or officers change",
+    "5.07": "shareholder vote",
+    "7.01": "Regulation FD disclosure",
+    "8.01": "other events",
+}
+
+
+def filing_title(form: str, description: str, items: tuple[str, ...]) -> str:
+    """``"8-K current report: direct financial obligation; material definitive agreement"``."""
+    base = form.split("/")[0]
+    if not description or description.upper() in (form.upper(), base.upper(), f"FORM {base}".upper()):
+        description = FORM_TITLES.get(base, "filing")
+    named = [
+        ITEM_NAMES[i]
+        for i in sorted(items, key=lambda i: (i not in ("2.03", "3.02", "2.01"), i))
+        if i in ITEM_NAMES
+    ]
+    return f"{form} {description}" + (f": {'; '.join(named)}" if named else "")
 
 
 def company(competitor: str, cik: str) -> SourceSpec:
@@ -86,10 +113,7 @@ def parse_submissions(body: bytes, ctx: ParseContext) -> list[Observation]:
         filed = parse_time(PARSER, accepted[i] or dates[i], f"filings.recent[{i}].acceptanceDateTime")
         item_list = tuple(x.strip() for x in (items[i] or "").split(",") if x.strip())
         description = descriptions[i] if isinstance(descriptions[i], str) and descriptions[i] else ""
-        base_form = form.split("/")[0]
-        title = f"{form} {description or FORM_TITLES.get(base_form, 'filing')}".strip()
-        if item_list:
-            title += f" (items {', '.join(item_list)})"
+        title = filing_title(form, description, item_list)
         document = documents[i] if isinstance(documents[i], str) and documents[i] else ""
         out.append(
             Filing(

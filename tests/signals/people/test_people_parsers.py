@@ -231,12 +231,13 @@ def test_edgar_submissions(fixture_bytes) -> None:  # type: ignore[no-untyped-de
         competitor="digitalocean",
         id="0001582961-26-000187",
         form="8-K",
-        title="8-K 8-K (items 1.01, 2.03, 9.01)",
+        title="8-K current report: direct financial obligation; material definitive agreement",
         url="https://www.sec.gov/Archives/edgar/data/1582961/000158296126000187/docn-20261121.htm",
         filed_at=datetime(2026, 11, 24, 16, 31, 9, tzinfo=UTC),
         items=("1.01", "2.03", "9.01"),
     )
-    assert filings[1].items == () and filings[1].title == "10-Q 10-Q"
+    assert filings[1].items == () and filings[1].title == "10-Q quarterly report"
+    assert filings[2].title == "8-K current report: results of operations"
 
 
 def test_press_feed_french_rss(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
