@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from veille.errors import ImportFormatError
 from veille.kb import _diagram, _md
-from veille.kb._md import Block, Section, fold
+from veille.kb._md import Section, fold
+from veille.kb._part import Part, matches, slug, split_fact, strip_icon, words
 from veille.kb.labels import PROFILE_KEYS, SUB, WORDS
 from veille.kb.schema import (
     CompareRow,
@@ -39,109 +39,6 @@ if TYPE_CHECKING:
     from veille.kb.markdown_import import Context
 
 
-def _matches(text: str, label: Text) -> bool:
-    return fold(text).strip() in (fold(label.fr).strip(), fold(label.en).strip())
-
-
-def _words(label: Text) -> tuple[str, str]:
-    return (label.fr, label.en)
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "item"
-
-
-def _strip_icon(text: str) -> str:
-    """'🏢 PROFIL' -> 'PROFIL'."""
-    return re.sub(r"^[^\w\"'(]+", "", text).strip()
-
-
-def _split_fact(text: str, where: str) -> tuple[str, str]:
-    match = re.match(r"^(?P<label>[^:]+?)\s*:\s+(?P<value>.+)$", text)
-    if not match:
-        raise ImportFormatError(f"{where}: expected 'label : value', found {text!r}")
-    return match.group("label").strip(), match.group("value").strip()
-
-
-class Part:
-    """A section being read: hands out its blocks and sub-sections and reports what was left over."""
-
-    def __init__(self, ctx: Context, number: int, section: Section) -> None:
-        self.ctx, self.number, self.section = ctx, number, section
-        self.used: set[int] = set()
-        self.used_children: set[int] = set()
-
-    def child(self, key: str) -> Section | None:
-        for child in self.section.children:
-            if id(child) not in self.used_children and _matches(child.heading, SUB[key]):
-                self.used_children.add(id(child))
-                return child
-        return None
-
-    def blocks(self, where: Section | None = None) -> list[Block]:
-        return [b for b in (where or self.section).blocks if id(b) not in self.used]
-
-    def take(
-        self, kind: str, where: Section | None = None, test: Callable[[Block], bool] | None = None
-    ) -> Block | None:
-        for block in self.blocks(where):
-            if block.kind == kind and (test is None or test(block)):
-                self.used.add(id(block))
-                return block
-        return None
-
-    def need(
-        self, kind: str, where: Section | None, what: str, test: Callable[[Block], bool] | None = None
-    ) -> Block:
-        block = self.take(kind, where, test)
-        if block is None:
-            at = (where or self.section).line_no
-            raise ImportFormatError(f"line {at}: section {self.number}: {what} is missing")
-        return block
-
-    def prefixed(self, key: str, where: Section | None = None) -> str | None:
-        """The text of the paragraph that starts with ``**<WORDS[key]> :**``."""
-        for block in self.blocks(where):
-            if block.kind == "para":
-                rest = _md.bold_prefix(block, _words(WORDS[key]))
-                if rest is not None:
-                    self.used.add(id(block))
-                    return rest
-        return None
-
-    def finish(self) -> None:
-        """Keep whatever was not read as free text, with a warning."""
-
-        def leftovers(section: Section, heading: str) -> None:
-            for block in section.blocks:
-                if id(block) in self.used or block.kind == "rule" or _md.is_footer(block):
-                    continue
-                self.ctx.free(
-                    self.number,
-                    heading,
-                    "\n".join(block.lines),
-                    f"section {self.number}: unrecognised content at line {block.line_no}",
-                )
-
-        leftovers(self.section, "")
-        for child in self.section.children:
-            if id(child) in self.used_children:
-                leftovers(child, "")
-            else:
-                self.ctx.free(
-                    self.number,
-                    child.heading,
-                    _child_body(child),
-                    f"section {self.number}: unrecognised part {child.heading!r} (line {child.line_no})",
-                )
-
-
-def _child_body(section: Section) -> str:
-    parts = [section.text()] if section.text() else []
-    parts.extend(c.markdown() for c in section.children)
-    return "\n\n".join(parts)
-
-
 # --- preamble ---------------------------------------------------------------------------------------
 
 
@@ -157,7 +54,7 @@ def read_preamble(ctx: Context, doc: _md.Document) -> None:
             if bold:
                 subtitle = ctx.t(bold.group(1).strip())
                 continue
-            for label in _words(WORDS["last_update"]):
+            for label in words(WORDS["last_update"]):
                 match = re.match(rf"^{re.escape(label)}\s*:\s*(.+)$", content, re.IGNORECASE)
                 if match:
                     updated = ctx.t(match.group(1).strip())
@@ -179,7 +76,7 @@ def read_market(ctx: Context, section: Section) -> None:
         title, period = (match.group("title"), match.group("period")) if match else (root.text, "")
         facts: list[MarketFact] = []
         for node in root.children:
-            label, value = _split_fact(node.text, f"line {node.line_no}: market")
+            label, value = split_fact(node.text, f"line {node.line_no}: market")
             fact_id = next((fid for key, fid in _FACT_IDS if key in fold(label)), slug(label))
             facts.append(MarketFact(id=fact_id, label=ctx.t(label), value=ctx.t(value)))
         ctx.draft["market"] = Market(title=ctx.t(title), period=period, facts=facts)
@@ -288,12 +185,12 @@ def _read_sheet(ctx: Context, part: Part, child: Section, cid: str, name: str) -
     block = part.need("code", child, f"the sheet of {name}")
     root = _md.parse_tree(block)
     for node in root.children:
-        title = _strip_icon(node.text)
+        title = strip_icon(node.text)
         key = next(
             (
                 k
                 for k in _SHEET_PARTS
-                if any(fold(title).startswith(fold(_strip_icon(w))) for w in _words(WORDS[k]))
+                if any(fold(title).startswith(fold(strip_icon(w))) for w in words(WORDS[k]))
             ),
             None,
         )
@@ -309,8 +206,8 @@ def _read_sheet(ctx: Context, part: Part, child: Section, cid: str, name: str) -
         if key == "profile":
             facts = []
             for item in items:
-                label, value = _split_fact(item, f"{name} profile")
-                fact_key = next((k for k, t in PROFILE_KEYS.items() if _matches(label, t)), slug(label))
+                label, value = split_fact(item, f"{name} profile")
+                fact_key = next((k for k, t in PROFILE_KEYS.items() if matches(label, t)), slug(label))
                 facts.append(ProfileFact(key=fact_key, label=ctx.t(label), value=ctx.t(value)))
             changes["profile"] = facts
         elif key == "positioning":
@@ -325,8 +222,8 @@ def _read_sheet(ctx: Context, part: Part, child: Section, cid: str, name: str) -
     alerts = []
     for block in part.blocks(child):
         text = " ".join(line.strip() for line in block.lines)
-        for word in _words(WORDS["alert"]):
-            bare = _strip_icon(word)
+        for word in words(WORDS["alert"]):
+            bare = strip_icon(word)
             match = re.fullmatch(rf"\*\*(?:⚠️?\s*)?{re.escape(bare)}\s*:\s*(?P<text>.+?)\*\*", text)
             if block.kind == "para" and match:
                 alerts.append(ctx.t(match.group("text").strip()))

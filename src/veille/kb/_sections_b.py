@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from veille.errors import ImportFormatError
 from veille.kb import _diagram, _md
 from veille.kb._md import Section, fold
-from veille.kb._sections import Part, _split_fact, _strip_icon, _words, slug
+from veille.kb._part import Part, slug, split_fact, strip_icon, words
 from veille.kb.labels import WORDS
 from veille.kb.schema import (
     Aspect,
@@ -45,7 +45,7 @@ def _icon_and_title(text: str) -> tuple[str, str]:
 
 def _tree_child(root: _md.Node, key: str) -> _md.Node | None:
     for node in root.children:
-        if any(fold(_strip_icon(node.text)) == fold(_strip_icon(w)) for w in _words(WORDS[key])):
+        if any(fold(strip_icon(node.text)) == fold(strip_icon(w)) for w in words(WORDS[key])):
             return node
     return None
 
@@ -195,7 +195,7 @@ def read_watch(ctx: Context, section: Section) -> None:
         if node is not None:
             frequencies = []
             for leaf in node.children:
-                subject, frequency = _split_fact(leaf.text, f"line {leaf.line_no}: watch frequency")
+                subject, frequency = split_fact(leaf.text, f"line {leaf.line_no}: watch frequency")
                 frequencies.append(WatchFrequency(subject=ctx.t(subject), frequency=ctx.t(frequency)))
         ctx.draft["watch_system"] = WatchSystem(frequencies=frequencies, **groups)
     items = part.child("watch_items")

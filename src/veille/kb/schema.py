@@ -8,110 +8,49 @@ Competitors are referred to everywhere by their stable id (see :mod:`veille.kb.i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from veille.kb.ids import COMPETITOR_IDS
+from veille.kb.types import (
+    LANGS,
+    SCHEMA_VERSION,
+    Cadence,
+    KbModel,
+    Lang,
+    Level,
+    Money,
+    PriceAxis,
+    ScopeAxis,
+    T,
+    Text,
+    Tier,
+    plain_text_language,
+)
 
-Lang = Literal["fr", "en"]
-LANGS: tuple[Lang, ...] = ("fr", "en")
-Level = Literal["high", "medium", "low"]
-Tier = Literal["self", "direct", "gpu", "hyperscaler", "low_cost", "other"]
-PriceAxis = Literal["premium", "mid", "low_cost"]
-ScopeAxis = Literal["specialist", "balanced", "generalist"]
-Cadence = Literal["realtime", "immediate", "daily", "weekly", "monthly", "quarterly", "semiannual", "yearly"]
-
-SCHEMA_VERSION: Literal[1] = 1
-
-# The language a bare string stands for while validating (a JSON/YAML export holds one language).
-_plain_lang: ContextVar[Lang] = ContextVar("veille_kb_plain_lang", default="fr")
-
-
-@contextmanager
-def plain_text_language(lang: Lang) -> Iterator[None]:
-    """While active, a bare string given where a :class:`Text` is expected is read as ``lang``."""
-    token = _plain_lang.set(lang)
-    try:
-        yield
-    finally:
-        _plain_lang.reset(token)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class Text(BaseModel):
-    """One text in French and English. A missing translation is the empty string."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    fr: str = ""
-    en: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_plain(cls, data: Any) -> Any:
-        if isinstance(data, str | int | Decimal) and not isinstance(data, bool):
-            return {_plain_lang.get(): str(data)}
-        return data
-
-    def get(self, lang: Lang) -> str:
-        """The text in ``lang``; falls back on the other language when that one is missing."""
-        value = self.en if lang == "en" else self.fr
-        return value or (self.fr if lang == "en" else self.en)
-
-    def has(self, lang: Lang) -> bool:
-        return bool(self.en if lang == "en" else self.fr)
-
-    def __str__(self) -> str:
-        return self.get("fr")
-
-
-def T(fr: str, en: str = "") -> Text:
-    """Shorthand for ``Text(fr=..., en=...)``."""
-    return Text(fr=fr, en=en)
-
-
-class Money(_Model):
-    """An exact amount in a currency (ISO 4217)."""
-
-    amount: Decimal = Field(ge=0)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-
-    @field_validator("amount")
-    @classmethod
-    def _canonical_amount(cls, value: Decimal) -> Decimal:
-        """One spelling per value: 49 (not 49.00 or 4.9E+1), 4.5 (not 4.50)."""
-        if not value.is_finite():
-            raise ValueError("an amount must be a finite number")
-        if value == value.to_integral_value():
-            return value.quantize(Decimal(1))
-        return value.normalize()
+__all__ = ["LANGS", "SCHEMA_VERSION", "Cadence", "KbModel", "Lang", "Level", "Money", "PriceAxis", "ScopeAxis",
+           "T", "Text", "Tier", "plain_text_language"]  # fmt: skip
 
 
 # --- document and market ---------------------------------------------------------------------------
 
 
-class Meta(_Model):
+class Meta(KbModel):
     title: Text
     subtitle: Text
     updated: Text = Field(description="When the analysis was last updated, as written (e.g. Décembre 2025).")
 
 
-class MarketFact(_Model):
+class MarketFact(KbModel):
     id: str
     label: Text
     value: Text
 
 
-class Market(_Model):
+class Market(KbModel):
     """Section 1: the size of the European cloud market and who holds it."""
 
     title: Text
@@ -119,7 +58,7 @@ class Market(_Model):
     facts: list[MarketFact]
 
 
-class SegmentBox(_Model):
+class SegmentBox(KbModel):
     """One box of the segmentation map: its place in the grid and the players it holds."""
 
     column: int = Field(
@@ -130,7 +69,7 @@ class SegmentBox(_Model):
     players: list[str]
 
 
-class Placement(_Model):
+class Placement(KbModel):
     """Where one player sits on the two axes of the segmentation map."""
 
     competitor: str
@@ -138,7 +77,7 @@ class Placement(_Model):
     scope: ScopeAxis
 
 
-class Segmentation(_Model):
+class Segmentation(KbModel):
     boxes: list[SegmentBox]
     placements: list[Placement]
 
@@ -146,7 +85,7 @@ class Segmentation(_Model):
 # --- competitors -------------------------------------------------------------------------------------
 
 
-class ProfileFact(_Model):
+class ProfileFact(KbModel):
     key: str = Field(
         description="hq, founded, employees, revenue, customers, ipo, group, positioning, target..."
     )
@@ -154,7 +93,7 @@ class ProfileFact(_Model):
     value: Text
 
 
-class Competitor(_Model):
+class Competitor(KbModel):
     id: str
     name: str
     country: str = Field(pattern=r"^[A-Z]{2}$")
@@ -189,20 +128,20 @@ class Competitor(_Model):
         return next((f for f in self.profile if f.key == key), None)
 
 
-class Ref(_Model):
+class Ref(KbModel):
     """A competitor as a table row or column: its id and the label the table shows."""
 
     competitor: str
     label: str
 
 
-class Exclusion(_Model):
+class Exclusion(KbModel):
     label: str
     competitors: list[str]
     reason: Text
 
 
-class DirectSection(_Model):
+class DirectSection(KbModel):
     """Section 2: who the direct competitors are, and who is left out and why."""
 
     definition: Text
@@ -210,14 +149,14 @@ class DirectSection(_Model):
     exclusions: list[Exclusion]
 
 
-class GpuRow(_Model):
+class GpuRow(KbModel):
     competitor: str
     label: str
     strengths: Text
     weaknesses: Text
 
 
-class GpuSection(_Model):
+class GpuSection(KbModel):
     """Section 4: the GPU specialists (tier 2). Threat levels live on the competitors."""
 
     intro: Text
@@ -225,13 +164,13 @@ class GpuSection(_Model):
     opportunity: Text
 
 
-class CompareRow(_Model):
+class CompareRow(KbModel):
     criterion: Text
     hyperscalers: Text
     vmcloud: Text
 
 
-class HyperscalerSection(_Model):
+class HyperscalerSection(KbModel):
     """Section 5: why AWS, GCP and Azure are not direct competitors."""
 
     competitors: list[str]
@@ -244,12 +183,12 @@ class HyperscalerSection(_Model):
 # --- matrix and prices -------------------------------------------------------------------------------
 
 
-class Criterion(_Model):
+class Criterion(KbModel):
     id: str
     label: Text
 
 
-class Matrix(_Model):
+class Matrix(KbModel):
     """Section 6: scores 0..5 per criterion and provider."""
 
     criteria: list[Criterion]
@@ -277,7 +216,7 @@ class Matrix(_Model):
         return self
 
 
-class ProductSpec(_Model):
+class ProductSpec(KbModel):
     """What a reference product is, so live offers can be matched against it."""
 
     category: Literal["vps", "gpu", "storage"]
@@ -288,13 +227,13 @@ class ProductSpec(_Model):
     storage_tb: Decimal | None = None
 
 
-class Product(_Model):
+class Product(KbModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     label: Text
     spec: ProductSpec
 
 
-class PriceTable(_Model):
+class PriceTable(KbModel):
     """Section 6: monthly prices of reference products; ``None`` where the provider has none (N/A)."""
 
     products: list[Product]
@@ -327,55 +266,55 @@ class PriceTable(_Model):
 # --- differentiation, opportunities, threats --------------------------------------------------------
 
 
-class DifferentiatorGroup(_Model):
+class DifferentiatorGroup(KbModel):
     icon: str
     title: Text
     items: list[Text]
 
 
-class MoatRow(_Model):
+class MoatRow(KbModel):
     moat: Text
     copyable: Text
     durability: Level
 
 
-class Moat(_Model):
+class Moat(KbModel):
     rows: list[MoatRow]
     conclusion: Text
 
 
-class SegmentOpportunity(_Model):
+class SegmentOpportunity(KbModel):
     segment: Text
     problem: Text
     opportunity: Text
 
 
-class RegionOpportunity(_Model):
+class RegionOpportunity(KbModel):
     region: Text
     dominant: Text
     opportunity: Text
 
 
-class UseCaseOpportunity(_Model):
+class UseCaseOpportunity(KbModel):
     use_case: Text
     problem: Text
     solution: Text
 
 
-class Opportunities(_Model):
+class Opportunities(KbModel):
     segments: list[SegmentOpportunity]
     regions: list[RegionOpportunity]
     use_cases: list[UseCaseOpportunity]
 
 
-class Aspect(_Model):
+class Aspect(KbModel):
     aspect: Text
     impact: Text
     probability: Level
     mitigation: Text
 
 
-class ThreatScenario(_Model):
+class ThreatScenario(KbModel):
     id: str
     title: Text
     scenario: Text
@@ -385,12 +324,12 @@ class ThreatScenario(_Model):
 # --- watch, strategy, summary ------------------------------------------------------------------------
 
 
-class WatchFrequency(_Model):
+class WatchFrequency(KbModel):
     subject: Text
     frequency: Text
 
 
-class WatchSystem(_Model):
+class WatchSystem(KbModel):
     """Section 10: how the watch runs (automated, manual, sources, frequencies)."""
 
     automated: list[Text]
@@ -399,7 +338,7 @@ class WatchSystem(_Model):
     frequencies: list[WatchFrequency]
 
 
-class WatchItem(_Model):
+class WatchItem(KbModel):
     """One row of "what we watch": element, frequency, action when it changes."""
 
     id: str
@@ -409,30 +348,30 @@ class WatchItem(_Model):
     cadence: Cadence | None = None
 
 
-class StrategyRow(_Model):
+class StrategyRow(KbModel):
     competitor: str
     label: str
 
 
-class Principles(_Model):
+class Principles(KbModel):
     dont: list[Text]
     do: list[Text]
     philosophy: Text
 
 
-class StrategySection(_Model):
+class StrategySection(KbModel):
     """Section 11: rows (strategy and key message live on each competitor) and principles."""
 
     rows: list[StrategyRow]
     principles: Principles
 
 
-class SummaryRow(_Model):
+class SummaryRow(KbModel):
     label: Text = Field(description="Upper-case label; a line break splits a long label over two lines.")
     text: Text = Field(description="Line breaks are kept as written.")
 
 
-class FreeSection(_Model):
+class FreeSection(KbModel):
     """A section the importer did not recognise, kept as Markdown after section ``after``."""
 
     after: int = Field(ge=0)
@@ -443,7 +382,7 @@ class FreeSection(_Model):
     body: Text
 
 
-class KnowledgeBase(_Model):
+class KnowledgeBase(KbModel):
     """The whole competitive analysis."""
 
     schema_version: Literal[1] = SCHEMA_VERSION

@@ -1,0 +1,119 @@
+"""What the section readers share: a section being read (:class:`Part`) and small text helpers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from veille.errors import ImportFormatError
+from veille.kb import _md
+from veille.kb._md import Block, Section, fold
+from veille.kb.labels import SUB, WORDS
+from veille.kb.schema import Text
+
+if TYPE_CHECKING:
+    from veille.kb.markdown_import import Context
+
+
+def matches(text: str, label: Text) -> bool:
+    return fold(text).strip() in (fold(label.fr).strip(), fold(label.en).strip())
+
+
+def words(label: Text) -> tuple[str, str]:
+    return (label.fr, label.en)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "item"
+
+
+def strip_icon(text: str) -> str:
+    """'🏢 PROFIL' -> 'PROFIL'."""
+    return re.sub(r"^[^\w\"'(]+", "", text).strip()
+
+
+def split_fact(text: str, where: str) -> tuple[str, str]:
+    match = re.match(r"^(?P<label>[^:]+?)\s*:\s+(?P<value>.+)$", text)
+    if not match:
+        raise ImportFormatError(f"{where}: expected 'label : value', found {text!r}")
+    return match.group("label").strip(), match.group("value").strip()
+
+
+class Part:
+    """A section being read: hands out its blocks and sub-sections and reports what was left over."""
+
+    def __init__(self, ctx: Context, number: int, section: Section) -> None:
+        self.ctx, self.number, self.section = ctx, number, section
+        self.used: set[int] = set()
+        self.used_children: set[int] = set()
+
+    def child(self, key: str) -> Section | None:
+        for child in self.section.children:
+            if id(child) not in self.used_children and matches(child.heading, SUB[key]):
+                self.used_children.add(id(child))
+                return child
+        return None
+
+    def blocks(self, where: Section | None = None) -> list[Block]:
+        return [b for b in (where or self.section).blocks if id(b) not in self.used]
+
+    def take(
+        self, kind: str, where: Section | None = None, test: Callable[[Block], bool] | None = None
+    ) -> Block | None:
+        for block in self.blocks(where):
+            if block.kind == kind and (test is None or test(block)):
+                self.used.add(id(block))
+                return block
+        return None
+
+    def need(
+        self, kind: str, where: Section | None, what: str, test: Callable[[Block], bool] | None = None
+    ) -> Block:
+        block = self.take(kind, where, test)
+        if block is None:
+            at = (where or self.section).line_no
+            raise ImportFormatError(f"line {at}: section {self.number}: {what} is missing")
+        return block
+
+    def prefixed(self, key: str, where: Section | None = None) -> str | None:
+        """The text of the paragraph that starts with ``**<WORDS[key]> :**``."""
+        for block in self.blocks(where):
+            if block.kind == "para":
+                rest = _md.bold_prefix(block, words(WORDS[key]))
+                if rest is not None:
+                    self.used.add(id(block))
+                    return rest
+        return None
+
+    def finish(self) -> None:
+        """Keep whatever was not read as free text, with a warning."""
+
+        def leftovers(section: Section, heading: str) -> None:
+            for block in section.blocks:
+                if id(block) in self.used or block.kind == "rule" or _md.is_footer(block):
+                    continue
+                self.ctx.free(
+                    self.number,
+                    heading,
+                    "\n".join(block.lines),
+                    f"section {self.number}: unrecognised content at line {block.line_no}",
+                )
+
+        leftovers(self.section, "")
+        for child in self.section.children:
+            if id(child) in self.used_children:
+                leftovers(child, "")
+            else:
+                self.ctx.free(
+                    self.number,
+                    child.heading,
+                    child_body(child),
+                    f"section {self.number}: unrecognised part {child.heading!r} (line {child.line_no})",
+                )
+
+
+def child_body(section: Section) -> str:
+    parts = [section.text()] if section.text() else []
+    parts.extend(c.markdown() for c in section.children)
+    return "\n\n".join(parts)
