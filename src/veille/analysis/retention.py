@@ -5,7 +5,9 @@ Mentions and reviews carry personal data (a handle, and text a person wrote). Pa
 erased, and a review's title with them; what the analysis needs survives: platform, id, URL, date,
 competitor, score and comment counts (and their history), star rating, themes and sentiment. The
 age of a mention or review is its creation/publication time, or when veille first saw it if the
-platform gave none. ``veille purge`` and the scheduler call ``apply``.
+platform gave none. ``veille purge`` calls ``apply``; the mention and review ingestors call
+``apply_if_due`` (at most once a day, remembered in ``settings_kv``), so the retention holds even
+where nobody schedules a purge.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from veille.settings import Settings
-from veille.store.models import MentionRow, ReviewRow
+from veille.store.models import MentionRow, ReviewRow, Setting
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,28 @@ def apply(session: Session, now: datetime, settings: Settings) -> PurgeResult:
         .execution_options(synchronize_session=False)
     )
     return PurgeResult(cutoff=cutoff, mentions=_count(mentions), reviews=_count(reviews))
+
+
+LAST_APPLIED_KEY = "retention.last_applied"
+
+
+def apply_if_due(
+    session: Session, now: datetime, settings: Settings, every: timedelta = timedelta(days=1)
+) -> PurgeResult | None:
+    """``apply`` when it last ran more than ``every`` ago (or never); None when not due."""
+    state = session.get(Setting, LAST_APPLIED_KEY)
+    if state is not None:
+        try:
+            last = datetime.fromisoformat(str(state.value.get("at")))
+        except ValueError:
+            last = None
+        if last is not None and now - last < every:
+            return None
+    result = apply(session, now, settings)
+    value = {"at": now.isoformat(), "mentions": result.mentions, "reviews": result.reviews}
+    if state is None:
+        session.add(Setting(key=LAST_APPLIED_KEY, value=value))
+    else:
+        state.value = value
+    session.flush()
+    return result

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from veille.analysis import retention
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.observations import Mention, Observation
@@ -128,4 +129,5 @@ def ingest_mentions(ctx: IngestContext, observations: Sequence[Observation]) -> 
         key_popular = f"mention:{mention.platform}:{mention.id}:popular"
         if popular and not was_popular and not already_recorded(session, key_popular):
             drafts.append(_event(mention, competitor, "medium", key_popular, True))
+    retention.apply_if_due(ctx.session, ctx.now, ctx.settings)
     return drafts

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, tuple_
 
+from veille.analysis import retention
 from veille.analysis.reviews import NEGATIVE, latest_rating, rating_change, sentiment, themes
 from veille.detect.mentions import is_recent
 from veille.events import EventDraft
@@ -115,4 +116,5 @@ def ingest_reviews(ctx: IngestContext, observations: Sequence[Observation]) -> l
             )
         )
     ctx.session.flush()
+    retention.apply_if_due(ctx.session, ctx.now, ctx.settings)
     return drafts

@@ -28,7 +28,7 @@ def fixture(relative: str) -> bytes:
     return (FIXTURES / relative).read_bytes()
 
 
-def replay(store: Any, spec: Any, body: bytes, now: datetime) -> list[Any]:
+def replay(store: Any, spec: Any, body: bytes, now: datetime, settings: Any = None) -> list[Any]:
     """Parse ``body`` as ``spec``'s response fetched at ``now`` and ingest it in one transaction, as the
     runner does; returns the drafts the ingestors proposed (events are stored with the runner's dedup)."""
     from veille.collect.record import insert_events
@@ -38,7 +38,7 @@ def replay(store: Any, spec: Any, body: bytes, now: datetime) -> list[Any]:
     observations = get_parser(spec.parser).func(body, ParseContext(spec.id, spec.competitor, spec.url, now))
     with store.session() as session:
         ctx = IngestContext(
-            session=session, source=spec, run_id=None, now=now, settings=Settings(), url=spec.url
+            session=session, source=spec, run_id=None, now=now, settings=settings or Settings(), url=spec.url
         )
         drafts = ingest(ctx, observations)
         insert_events(session, drafts, now=now, source_id=spec.id, run_id=None)

@@ -18,16 +18,15 @@ from veille.store.models import MentionCount, MentionRow, ReviewRow
 NOW = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 
 
+KEEP_ALL = Settings(retention_days=100_000)  # seeding: nothing is old enough to be erased yet
+
+
 def _seed(store: Store) -> None:
     doc = json.loads(fixture("hn/search_by_date_scaleway_page1.json"))
     doc["hits"][0]["created_at_i"] = int((NOW - timedelta(days=400)).timestamp())  # an old comment
-    replay(store, get_source("scaleway.mentions.hn"), json.dumps(doc).encode(), NOW)
-    replay(
-        store,
-        get_source("digitalocean.reviews.trustpilot"),
-        fixture("trustpilot/review_digitalocean_week1.html"),
-        NOW,
-    )
+    replay(store, get_source("scaleway.mentions.hn"), json.dumps(doc).encode(), NOW, KEEP_ALL)
+    page = fixture("trustpilot/review_digitalocean_week1.html")
+    replay(store, get_source("digitalocean.reviews.trustpilot"), page, NOW, KEEP_ALL)
 
 
 def test_apply_erases_old_personal_data_and_keeps_aggregates(any_store: Store) -> None:
@@ -89,3 +88,16 @@ def test_purge_command(cli, workspace) -> None:  # type: ignore[no-untyped-def]
     assert code == 1
     code, out, _ = cli("--home", home, "purge", env={"VEILLE_RETENTION_DAYS": "1"})
     assert code == 0 and "0 mentions and 2 reviews" in " ".join(out.split())
+
+
+def test_ingest_applies_the_retention_once_a_day(any_store: Store) -> None:
+    doc = json.loads(fixture("hn/search_by_date_scaleway_page1.json"))
+    doc["hits"][0]["created_at_i"] = int((NOW - timedelta(days=400)).timestamp())
+    spec = get_source("scaleway.mentions.hn")
+    replay(any_store, spec, json.dumps(doc).encode(), NOW)  # default retention: 365 days
+    with any_store.session() as s:
+        old = s.scalars(select(MentionRow).where(MentionRow.mention_id == "42210077")).one()
+        assert (old.author, old.text) == (None, "")  # stored for its counts, never with its author
+    with any_store.session() as s:
+        assert retention.apply_if_due(s, NOW + timedelta(hours=23), Settings()) is None
+        assert retention.apply_if_due(s, NOW + timedelta(hours=25), Settings()) is not None
