@@ -13,8 +13,8 @@ from veille.store.models import EventRow
 def route_events(session: Session, events: Sequence[EventRow], now: datetime) -> int:
     """Turn newly stored events into outbox alerts and actions, in the caller's transaction.
 
-        Alerts are rows before they are messages (``veille.act.outbox``): they commit with the events or
-        not at all, and the dispatcher sends them afterwards. The rules are the workspace's (``veille init``
+    Alerts are rows before they are messages (``veille.act.outbox``): they commit with the events or
+    not at all, and the dispatcher sends them afterwards. The rules are the workspace's (``veille init``
     creates the defaults). Returns the number of alerts queued.
     """
     from veille.act.actions import create_actions
@@ -24,6 +24,7 @@ def route_events(session: Session, events: Sequence[EventRow], now: datetime) ->
     if not events:
         return 0
     session.flush()  # the events need their ids
-    queued = queue(session, events, enabled_rules(session), now)
-    create_actions(session, events, now)
+    with session.no_autoflush:  # what is added here is written once, with the run's commit
+        queued = queue(session, events, enabled_rules(session), now)
+        create_actions(session, events, now)
     return queued

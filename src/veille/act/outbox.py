@@ -114,8 +114,6 @@ def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRul
                     )
                 )
                 queued += 1
-    if queued:
-        session.flush()
     return queued
 
 
