@@ -1,7 +1,8 @@
 """Personio job boards (Contabo) through the public XML feed.
 
 ``GET https://{company}.jobs.personio.de/xml?language=en`` answers ``<workzag-jobs><position>…``. An empty
-board is ``<workzag-jobs></workzag-jobs>``: a valid, empty snapshot, not an outage. Parsed with defusedxml.
+board is ``<workzag-jobs></workzag-jobs>``: a valid, empty snapshot, not an outage. Parsed by the shared
+``_feedparse.parse_xml`` (defusedxml, no DTD or entities, size cap, mis-declared encodings repaired).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from datetime import timedelta
 from veille.analysis.hiring import classify
 from veille.errors import ParseError
 from veille.observations import JobPosting, Observation
+from veille.sources._feedparse import parse_xml
 from veille.sources._registry import ParseContext, SourceSpec, parser
-from veille.sources._signals import load_xml, parse_time, xml_text
+from veille.sources._signals import parse_time, xml_text
 
 PARSER = "personio.xml"
 FEED = "https://{company}.jobs.personio.de/xml"
@@ -39,7 +41,7 @@ SOURCES = [board("contabo", "contabo")]
 @parser(PARSER, reads="Personio XML feed: GET https://{company}.jobs.personio.de/xml")
 def parse_positions(body: bytes, ctx: ParseContext) -> list[Observation]:
     """Every ``<position>`` of the feed, with its canonical function."""
-    root = load_xml(PARSER, body)
+    root = parse_xml(body, PARSER)
     if root.tag != "workzag-jobs":
         raise ParseError(PARSER, f"root element is <{root.tag}>, expected <workzag-jobs>")
     base = ctx.url.split("/xml", 1)[0] if "/xml" in ctx.url else ""

@@ -106,8 +106,10 @@ def test_xml_truncated_or_not_xml(parser_id: str) -> None:
 
 
 def test_xml_of_another_kind() -> None:
-    with pytest.raises(ParseError, match="workzag-jobs"):
+    with pytest.raises(ParseError, match="HTML page"):  # a missing tenant redirects to personio.de
         run_parser("personio.xml", b"<html><body>Personio</body></html>")
+    with pytest.raises(ParseError, match="workzag-jobs"):
+        run_parser("personio.xml", b"<jobs><position><id>1</id></position></jobs>")
     with pytest.raises(ParseError, match=r"neither|not an Atom or RSS feed"):
         run_parser("news.feed", b"<opml><body/></opml>")
 
@@ -125,3 +127,9 @@ def test_trustpilot_broken_next_data() -> None:
         run_parser("trustpilot.page", page.replace(b'"trustScore": 4.1', b'"trustScore": 41'))
     with pytest.raises(ParseError, match="businessUnit"):
         run_parser("trustpilot.page", page.replace(b'"businessUnit"', b'"business"'))
+
+
+def test_personio_mislabelled_encoding_is_repaired() -> None:
+    body = fixture("personio/contabo_positions.xml").decode().encode("cp1252")  # still says UTF-8
+    dc, _ = run_parser("personio.xml", body, "contabo", "https://contabo.jobs.personio.de/xml")
+    assert dc.location == "München, Nürnberg"
