@@ -307,12 +307,14 @@ def main() -> None:
     finally:
         server.terminate()
         server.join(5)
+    load = os.getloadavg()
     v, u = veille["cycle"], urlwatch["cycle"]
     ratio = v["wall_s"] / veille["floor_s"]
     speedup = u["wall_s"] / v["wall_s"]
     v_cpu, u_cpu = v["cpu_s"] / SOURCES * 1000, u["cpu_s"] / SOURCES * 1000
     print(
-        f"{SOURCES} sources on {HOSTS} hosts, {DELAY * 1000:.0f} ms per answer, {veille['changes_expected']} changed"
+        f"{SOURCES} sources on {HOSTS} hosts, {DELAY * 1000:.0f} ms per answer, {veille['changes_expected']} changed; "
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f} (other work on the machine slows both tools)"
     )
     print(
         f"veille   first cycle {veille['first_cycle']['wall_s']:.3f} s; second cycle {v['wall_s']:.3f} s wall, "
@@ -338,7 +340,7 @@ def main() -> None:
         f"{v_cpu:.2f} vs {u_cpu:.2f} ms {'OK' if v_cpu <= u_cpu else 'MISSED'}"
     )
     (OUT / "bench_watch.json").write_text(
-        json.dumps({"veille": veille, "urlwatch": urlwatch}, indent=2, default=str)
+        json.dumps({"veille": veille, "urlwatch": urlwatch, "load_average": load}, indent=2, default=str)
     )
 
 
