@@ -1,7 +1,8 @@
-"""Strict, safe decoding helpers of the signal parsers (mentions, reviews, jobs, filings, press).
+"""Strict decoding helpers of the signal parsers (mentions, reviews, jobs, filings, press).
 
 Every helper raises ``ParseError`` naming the parser, so a body of the wrong kind (an HTML block page
-instead of JSON, a truncated document, an XML entity bomb) is reported clearly and stores nothing.
+instead of JSON, a truncated document, a field of the wrong type) is reported clearly and stores
+nothing. XML goes through the shared ``_feedparse.parse_xml`` (defusedxml, no DTD or entities).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 import orjson
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
 
 from veille.errors import ParseError
 
@@ -43,17 +42,6 @@ def load_json(parser_id: str, body: bytes) -> Any:
         head = body.lstrip()[:1]
         hint = " (the server answered HTML: a block page or error page?)" if head == b"<" else ""
         raise ParseError(parser_id, f"not valid JSON{hint}: {exc}") from None
-
-
-def load_xml(parser_id: str, body: bytes) -> Element:
-    """Parse XML with defusedxml: no DTD, no entity declarations, no external references."""
-    _check_size(parser_id, body)
-    try:
-        return SafeET.fromstring(body, forbid_dtd=True)
-    except DefusedXmlException as exc:
-        raise ParseError(parser_id, f"unsafe XML refused ({exc.__class__.__name__})") from None
-    except SafeET.ParseError as exc:
-        raise ParseError(parser_id, f"not well-formed XML: {exc}") from None
 
 
 def expect(parser_id: str, value: Any, kind: type | tuple[type, ...], where: str) -> Any:
