@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from veille.store.types import ExactDecimal, UTCDateTime
@@ -102,7 +102,16 @@ class OfferVersion(Base):
     __tablename__ = "offer_versions"
     __table_args__ = (
         Index("ix_offer_current", "competitor", "source_id", "valid_to"),
-        Index("ix_offer_live", "valid_to", "competitor"),  # the web's live offers per competitor
+        # the web's current offers: partial indexes over the (few) rows still valid
+        Index(
+            "ix_offer_live",
+            "competitor",
+            "category",
+            "monthly_eur",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index("ix_offer_live_id", "id", sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")),
         Index("ix_offer_source_current", "source_id", "valid_to"),  # a run loads its source's current versions
         Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
     )

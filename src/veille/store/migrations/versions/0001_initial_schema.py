@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:44:32.494368
+Create Date: 2026-11-26 04:50:37.766972
 """
 
 from alembic import op
@@ -397,7 +397,20 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_offer_key", ["competitor", "sku", "region", "billing", "valid_from"], unique=False
         )
-        batch_op.create_index("ix_offer_live", ["valid_to", "competitor"], unique=False)
+        batch_op.create_index(
+            "ix_offer_live",
+            ["competitor", "category", "monthly_eur"],
+            unique=False,
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_offer_live_id",
+            ["id"],
+            unique=False,
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
         batch_op.create_index("ix_offer_source_current", ["source_id", "valid_to"], unique=False)
 
     op.create_table(
@@ -458,7 +471,16 @@ def downgrade() -> None:
     op.drop_table("actions")
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
         batch_op.drop_index("ix_offer_source_current")
-        batch_op.drop_index("ix_offer_live")
+        batch_op.drop_index(
+            "ix_offer_live_id",
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
+        batch_op.drop_index(
+            "ix_offer_live",
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
         batch_op.drop_index("ix_offer_key")
         batch_op.drop_index("ix_offer_current")
 
