@@ -125,3 +125,21 @@ def test_the_bundled_data_file_imports_as_it_is(kb: KnowledgeBase) -> None:
     from veille.kb.importing import import_document
 
     assert import_document(data, "kb.yaml", edited(kb)).kb == kb
+
+
+def test_texts_with_table_bars_and_markup_survive_the_markdown(kb: KnowledgeBase) -> None:
+    kb = edit.add_strength(kb, "OVH", "API | CLI | Terraform", translation="API | CLI | Terraform")
+    kb = edit.set_strategy(
+        kb, "OVH", "Service **d'abord** | prix ensuite", translation="Service **first** | price next"
+    )
+    kb = edit.set_key_message(kb, "Hetzner", "« Simple » et “pro”", translation="'Simple' and \"pro\"")
+    assert kb.competitor("hetzner").key_message == Text(fr="« Simple » et “pro”", en="'Simple' and \"pro\"")
+    for lang in ("fr", "en"):
+        assert import_markdown(render_markdown(kb, lang), kb).kb == kb  # type: ignore[arg-type]
+
+
+def test_multi_line_texts_are_refused_by_edits(kb: KnowledgeBase) -> None:
+    from veille.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="one line"):
+        edit.add_weakness(kb, "OVH", "deux\nlignes")

@@ -148,12 +148,14 @@ def is_footer(block: Block) -> bool:
 
 
 def split_row(line: str) -> list[str]:
+    """The cells of a table row; ``\\|`` inside a cell is a literal bar."""
     body = line.strip()
     if body.startswith("|"):
         body = body[1:]
-    if body.endswith("|"):
+    if body.endswith("|") and not body.endswith("\\|"):
         body = body[:-1]
-    return [cell.strip() for cell in body.split("|")]
+    cells = re.split(r"(?<!\\)\|", body)
+    return [cell.strip().replace("\\|", "|") for cell in cells]
 
 
 def parse_table(

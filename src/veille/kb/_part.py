@@ -117,3 +117,11 @@ def child_body(section: Section) -> str:
     parts = [section.text()] if section.text() else []
     parts.extend(c.markdown() for c in section.children)
     return "\n\n".join(parts)
+
+
+def unquote(text: str) -> str:
+    """'"Cloud pro"' -> 'Cloud pro' (also « ... » and “ ... ”); other texts unchanged."""
+    match = re.fullmatch(r'\s*(?:"(?P<a>.*)"|«\s*(?P<b>.*?)\s*»|“(?P<c>.*)”)\s*', text)
+    if not match:
+        return text.strip()
+    return next(g for g in match.groups() if g is not None)

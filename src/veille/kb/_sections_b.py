@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from veille.errors import ImportFormatError
 from veille.kb import _diagram, _md
 from veille.kb._md import Section, fold
-from veille.kb._part import Part, slug, split_fact, strip_icon, words
+from veille.kb._part import Part, slug, split_fact, strip_icon, unquote, words
 from veille.kb.labels import WORDS
 from veille.kb.schema import (
     Aspect,
@@ -221,13 +221,6 @@ def read_watch(ctx: Context, section: Section) -> None:
 # --- 11. strategy -----------------------------------------------------------------------------------
 
 
-def _unquote(text: str) -> str:
-    match = re.fullmatch(r'\s*(?:"(?P<a>.*)"|«\s*(?P<b>.*?)\s*»|“(?P<c>.*)”)\s*', text)
-    if not match:
-        return text.strip()
-    return next(g for g in match.groups() if g is not None)
-
-
 def read_strategy(ctx: Context, section: Section) -> None:
     part = Part(ctx, 11, section)
     current: StrategySection = ctx.draft["strategy"]
@@ -239,7 +232,7 @@ def read_strategy(ctx: Context, section: Section) -> None:
         rows = []
         for offset, (name, strategy, message) in enumerate(cells, start=2):
             cid = ctx.resolve(name, f"line {table.line_no + offset}")
-            ctx.update(cid, strategy=ctx.t(strategy), key_message=ctx.t(_unquote(message)))
+            ctx.update(cid, strategy=ctx.t(strategy), key_message=ctx.t(unquote(message)))
             rows.append(StrategyRow(competitor=cid, label=_md.unbold(name)))
     principles = current.principles
     child = part.child("principles")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
 from veille.kb._md import fold
+from veille.kb._part import unquote
 from veille.kb.ids import resolve_competitor
 from veille.kb.schema import KnowledgeBase, Lang, Level, Money, Text
 from veille.kb.store import save
@@ -39,6 +40,8 @@ def _text(value: str, lang: Lang, translation: str | None) -> Text:
     value = value.strip()
     if not value:
         raise ValidationError("the text is empty")
+    if any(ch in value + (translation or "") for ch in "\r\n\x00"):
+        raise ValidationError("the text must be one line")
     if len(value) > MAX_TEXT or (translation and len(translation) > MAX_TEXT):
         raise ValidationError(f"the text is longer than {MAX_TEXT} characters")
     other = (translation or "").strip()
@@ -192,7 +195,9 @@ def set_key_message(
     is cleared rather than left saying something else."""
     cid = _competitor(kb, competitor)
     new = _copy(kb)
-    new.competitor(cid).key_message = _text(text.strip().strip('"«»“” '), lang, translation)
+    new.competitor(cid).key_message = _text(
+        unquote(text), lang, unquote(translation) if translation else None
+    )
     return new
 
 
