@@ -151,9 +151,6 @@ PROFILE_KEYS: dict[str, Text] = {
 }
 
 
-def all_forms(text: Text) -> tuple[str, str]:
-    return (text.fr, text.en)
-
-
 def word(key: str, lang: Lang) -> str:
+    """A fixed word of the document in ``lang`` (e.g. ``word("verdict", "en")``)."""
     return WORDS[key].get(lang)

@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from veille.errors import ImportFormatError
 from veille.kb import _md, _sections, _sections_b
+from veille.kb._part import child_body
 from veille.kb.ids import COMPETITOR_IDS, find_competitor
 from veille.kb.labels import SECTIONS
 from veille.kb.repair import repair_text
@@ -167,7 +168,7 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
             ctx.free(
                 last_known,
                 section.heading,
-                _body(section),
+                child_body(section),
                 f"section {section.heading!r} is not recognised",
                 level=2,
             )
@@ -193,12 +194,6 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
     result.warnings = ctx.warnings
     result.untranslated = ctx.untranslated
     return result
-
-
-def _body(section: _md.Section) -> str:
-    parts = [section.text()] if section.text() else []
-    parts.extend(child.markdown() for child in section.children)
-    return "\n\n".join(parts)
 
 
 def _dump(value: Any) -> Any:
