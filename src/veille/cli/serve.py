@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -22,6 +23,7 @@ def serve(
             help="Comma-separated proxy addresses trusted for X-Forwarded-Proto/For (TLS in front).",
         ),
     ] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the web dashboard and the REST API (/api/v1, OpenAPI at /openapi.json)."""
     import uvicorn
@@ -30,16 +32,26 @@ def serve(
 
     ws = workspace(ctx)
     ws.store  # noqa: B018 - fail early, with one clear line, if the workspace is not initialised
-    application = create_app(ws)
     console.print(
         f"veille dashboard on http://{host}:{port}/ (workspace {ws.home.resolve()})", highlight=False
     )
-    uvicorn.run(
-        application,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level="info",
-        server_header=False,
-    )
+    options = {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+        "log_level": "info",
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(ws), **options)  # type: ignore[arg-type]
+        return
+    # Several processes: each builds the app from the environment, so pass the workspace on.
+    os.environ["VEILLE_HOME"] = str(ws.home.resolve())
+    if ws.settings.database_url:
+        os.environ["VEILLE_DATABASE_URL"] = ws.settings.database_url
+    if ws.settings.secret_key is None:
+        from veille.web.security import secret_key
+
+        os.environ["VEILLE_SECRET_KEY"] = secret_key(ws.store, None)  # the same key in every worker
+    uvicorn.run("veille.web.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]

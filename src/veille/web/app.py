@@ -22,6 +22,11 @@ Viewers read; editors and admins also write. Errors are `application/problem+jso
 Lists are paginated: pass the `next_cursor` of a page as `cursor` to get the next one."""
 
 
+def create_app_from_env() -> FastAPI:
+    """The app of the workspace named by the environment (``VEILLE_HOME``...): uvicorn's factory for workers."""
+    return create_app(Workspace())
+
+
 def create_app(workspace: Workspace) -> FastAPI:
     """The dashboard and API of ``workspace`` (which must be initialised)."""
     from veille.web.api import router as api_router

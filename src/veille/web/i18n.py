@@ -17,7 +17,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_percent, parse_pattern
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
@@ -100,28 +100,30 @@ def _when(value: Any) -> datetime | None:
     return None
 
 
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
+
+
 class Formats:
-    """Number, money and date formats of one locale, for the templates."""
+    """Number, money and date formats of one locale, for the templates (patterns parsed once)."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
+        self._locale = Locale.parse(locale)
+        self._currency = self._locale.currency_formats["standard"]
 
-    def money(self, amount: Any, currency: str | None = "EUR", digits: int | None = None) -> str:
+    def money(self, amount: Any, currency: str | None = "EUR") -> str:
         value = _decimal(amount)
         if value is None:
             return "—"
-        fmt = None if digits is None else "¤#,##0." + "0" * digits if digits else "¤#,##0"
-        return format_currency(
-            value, currency or "EUR", format=fmt, locale=self.locale, currency_digits=digits is None
-        )
+        return self._currency.apply(value, self._locale, currency=currency or "EUR", currency_digits=True)
 
     def number(self, value: Any, digits: int = 2) -> str:
         number = _decimal(value)
         if number is None:
             return "—"
-        return format_decimal(
-            number, format="#,##0." + "#" * digits if digits else "#,##0", locale=self.locale
-        )
+        return _pattern("#,##0." + "#" * digits if digits else "#,##0").apply(number, self._locale)
 
     def percent(self, value: Any) -> str:
         number = _decimal(value)

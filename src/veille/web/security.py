@@ -51,7 +51,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 class SecurityHeaders:
-    """ASGI middleware: the security headers on every response; pages are never cached."""
+    """ASGI middleware: the security headers on every response; pages are never cached.
+
+    ``Server-Timing: app;dur=MS`` tells how long the application took (the benchmark reads it).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,10 +64,13 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         static = scope["path"].startswith("/static/")
+        started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                elapsed = (time.perf_counter() - started) * 1000
+                headers.append((b"server-timing", f"app;dur={elapsed:.1f}".encode()))
                 names = {k.lower() for k, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in names)
                 if not static and b"cache-control" not in names:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from veille.store.models import Alert, EventRow, IncidentRow, Note, OfferVersion, RatingRow
+from veille.store.models import Alert, EventRow, IncidentRow, Note, RatingRow
 from veille.web.api import models as m
 from veille.web.data.sources import SourceView
 
@@ -13,7 +14,7 @@ def dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def offer(r: OfferVersion) -> m.Offer:
+def offer(r: Any) -> m.Offer:
     return m.Offer(
         id=r.id,
         competitor=r.competitor,
@@ -37,7 +38,7 @@ def offer(r: OfferVersion) -> m.Offer:
     )
 
 
-def version(r: OfferVersion) -> m.PriceVersion:
+def version(r: Any) -> m.PriceVersion:
     return m.PriceVersion(
         valid_from=r.valid_from,
         valid_to=r.valid_to,
@@ -48,7 +49,7 @@ def version(r: OfferVersion) -> m.PriceVersion:
     )
 
 
-def event(r: EventRow) -> m.Event:
+def event(r: Any) -> m.Event:
     return m.Event(
         id=r.id,
         kind=r.kind,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from veille.store.models import Action, Alert, AlertRule, Channel, EventRow
 from veille.web.data import paging
 
 IMPORTANCE = ("low", "medium", "high")
+EVENT = paging.columns(EventRow, "dedup_key", "run_id", "capture_id")
 OPEN_ALERT_STATUSES = ("pending", "sending", "failed")
 
 
@@ -24,10 +25,10 @@ def page(
     importance: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
-) -> paging.Page[EventRow]:
+) -> paging.Page[Row[Any]]:
     """Events newest first (by detection time), filtered, keyset-paginated."""
     limit = paging.clamp(limit)
-    query = select(EventRow)
+    query = select(*EVENT)
     if kind:
         query = query.where(EventRow.kind == kind)
     if competitor:
@@ -43,7 +44,7 @@ def page(
             or_(EventRow.detected_at < key[0], and_(EventRow.detected_at == key[0], EventRow.id < key[1]))
         )
     rows = list(
-        session.scalars(query.order_by(EventRow.detected_at.desc(), EventRow.id.desc()).limit(limit + 1))
+        session.execute(query.order_by(EventRow.detected_at.desc(), EventRow.id.desc()).limit(limit + 1))
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -57,7 +58,7 @@ def counts_since(session: Session, since: datetime, cap: int = 10000) -> dict[st
     return dict(sorted(((str(k), int(n)) for k, n in rows), key=lambda kv: -kv[1]))
 
 
-def as_json(row: EventRow) -> dict[str, Any]:
+def as_json(row: Any) -> dict[str, Any]:
     """The CONTRACT shape of an event."""
     return {
         "id": row.id,

@@ -6,25 +6,40 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy import Float, Row, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from veille.store.models import OfferVersion
 from veille.web.data import paging
 
 HISTORY_POINTS = 1000
+OFFER = paging.columns(OfferVersion, "extra", "content_hash", "manual_url", "capture_id", "run_id")
+VERSION = (
+    OfferVersion.id,
+    OfferVersion.valid_from,
+    OfferVersion.valid_to,
+    OfferVersion.currency,
+    OfferVersion.price_hourly,
+    OfferVersion.price_monthly,
+    OfferVersion.monthly_eur,
+)
 
 
-def live(
-    session: Session, competitor: str, category: str | None = None, limit: int = 200
-) -> list[OfferVersion]:
-    """The competitor's current offers, by category then price (cheapest first)."""
-    query = select(OfferVersion).where(OfferVersion.valid_to.is_(None), OfferVersion.competitor == competitor)
-    if category:
-        query = query.where(OfferVersion.category == category)
+def live(session: Session, competitor: str, category: str | None = None, limit: int = 200) -> list[Row[Any]]:
+    """The competitor's current offers, by category then price (cheapest first).
+
+    The order is taken from the partial index of current offers; only the ``limit`` rows shown are read.
+    """
     price = cast(OfferVersion.monthly_eur, Float)  # SQLite keeps decimals as text: order numerically
-    query = query.order_by(OfferVersion.category, OfferVersion.monthly_eur.is_(None), price)
-    return list(session.scalars(query.limit(limit)))
+    ids = select(OfferVersion.id).where(
+        OfferVersion.valid_to.is_(None), OfferVersion.competitor == competitor
+    )
+    if category:
+        ids = ids.where(OfferVersion.category == category)
+    ids = ids.order_by(OfferVersion.category, OfferVersion.monthly_eur.is_(None), price).limit(limit)
+    rows = list(session.execute(select(*OFFER).where(OfferVersion.id.in_(ids.scalar_subquery()))))
+    rows.sort(key=lambda r: (r.category, r.monthly_eur is None, r.monthly_eur or 0))
+    return rows
 
 
 def live_counts(session: Session) -> dict[str, int]:
@@ -39,17 +54,17 @@ def live_counts(session: Session) -> dict[str, int]:
 
 def history(
     session: Session, competitor: str, sku: str, region: str | None = None, limit: int = HISTORY_POINTS
-) -> list[OfferVersion]:
+) -> list[Row[Any]]:
     """Every version of one offer (newest ``limit``), oldest first."""
-    query = select(OfferVersion).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
+    query = select(*VERSION).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
     if region is not None:
         query = query.where(OfferVersion.region == region)
-    rows = list(session.scalars(query.order_by(OfferVersion.valid_from.desc()).limit(limit)))
+    rows = list(session.execute(query.order_by(OfferVersion.valid_from.desc()).limit(limit)))
     rows.reverse()
     return rows
 
 
-def series(rows: Sequence[OfferVersion]) -> list[dict[str, Any]]:
+def series(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
     """Chart points: one per version, monthly price in EUR (and the native price)."""
     return [
         {
@@ -63,12 +78,12 @@ def series(rows: Sequence[OfferVersion]) -> list[dict[str, Any]]:
 
 
 def chart_for(
-    session: Session, competitor: str, offers: Sequence[OfferVersion], most: int = 5
+    session: Session, competitor: str, offers: Sequence[Row[Any]], most: int = 5
 ) -> list[dict[str, Any]]:
     """History series of up to ``most`` offers (one line each), for the price chart."""
     out = []
     for offer in [o for o in offers if o.monthly_eur is not None][:most]:
-        rows = history(session, competitor, offer.sku, offer.region, limit=300)
+        rows = history(session, competitor, offer.sku, offer.region, limit=120)
         label = offer.name + (f" · {offer.region}" if offer.region else "")
         out.append({"label": label, "points": series(rows)})
     return out
@@ -82,10 +97,10 @@ def page(
     current: bool = True,
     limit: int = 100,
     cursor: str | None = None,
-) -> paging.Page[OfferVersion]:
+) -> paging.Page[Row[Any]]:
     """Offers (current ones by default), newest id first, keyset-paginated."""
     limit = paging.clamp(limit)
-    query = select(OfferVersion)
+    query = select(*OFFER)
     if current:
         query = query.where(OfferVersion.valid_to.is_(None))
     if competitor:
@@ -95,7 +110,7 @@ def page(
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(OfferVersion.id < key[0])
-    rows = list(session.scalars(query.order_by(OfferVersion.id.desc()).limit(limit + 1)))
+    rows = list(session.execute(query.order_by(OfferVersion.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)
@@ -103,10 +118,10 @@ def page(
 
 def history_page(
     session: Session, competitor: str, sku: str, region: str | None, limit: int, cursor: str | None
-) -> paging.Page[OfferVersion]:
+) -> paging.Page[Row[Any]]:
     """Versions of one offer, newest first, keyset-paginated over (valid_from, id)."""
     limit = paging.clamp(limit)
-    query = select(OfferVersion).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
+    query = select(*VERSION).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
     if region is not None:
         query = query.where(OfferVersion.region == region)
     key = paging.decode(cursor, 2)
@@ -119,7 +134,7 @@ def history_page(
             )
         )
     rows = list(
-        session.scalars(
+        session.execute(
             query.order_by(OfferVersion.valid_from.desc(), OfferVersion.id.desc()).limit(limit + 1)
         )
     )

@@ -51,5 +51,10 @@ def decode(cursor: str | None, arity: int) -> list[Any] | None:
     return values
 
 
+def columns(model: Any, *skip: str) -> list[Any]:
+    """The column attributes of ``model`` but ``skip``: selecting them yields light rows, not entities."""
+    return [getattr(model, c.key) for c in model.__table__.columns if c.key not in skip]
+
+
 def clamp(limit: int) -> int:
     return max(1, min(limit, MAX_LIMIT))

@@ -9,6 +9,7 @@ knowledge base's own price table (basis ``kb``).
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 import time
 from datetime import UTC, datetime
@@ -21,9 +22,11 @@ from sqlalchemy.orm import Session
 from veille.store.models import FxRateRow, KbRevision, OfferVersion, SourceRun
 from veille.web import kbview
 
+log = logging.getLogger("veille.web")
 TTL_SECONDS = 300.0
 _lock = threading.Lock()
-_cache: dict[tuple[Any, ...], tuple[float, dict[str, Any]]] = {}
+_cache: dict[str, tuple[tuple[Any, ...], float, dict[str, Any]]] = {}  # database -> (inputs, when, table)
+_refreshing: set[str] = set()
 
 
 def _analysis() -> Any | None:
@@ -49,23 +52,56 @@ def _version(session: Session) -> tuple[Any, ...]:
 
 
 def table(session: Session, at: datetime | None = None) -> dict[str, Any]:
-    """``{"as_of", "currency", "products", "rows"}`` as ``veille positioning --json`` prints it."""
+    """``{"as_of", "currency", "products", "rows"}`` as ``veille positioning --json`` prints it.
+
+    The current table is cached per database; when its inputs change, the previous table is served
+    while a background thread builds the new one (only the very first request waits).
+    """
     module = _analysis()
     if module is None or not hasattr(module, "positioning"):
         return _from_kb(session, at)
     if at is not None:
         return dict(module.positioning(session, at=at))
     key = _version(session)
+    database = key[0]
     now = time.monotonic()
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < TTL_SECONDS:
-            return hit[1]
+        entry = _cache.get(database)
+    if entry is not None:
+        if entry[0] != key or now - entry[1] > TTL_SECONDS:
+            _refresh_in_background(session.get_bind(), database, key, module)
+        return entry[2]
     result = dict(module.positioning(session))
     with _lock:
-        _cache.clear()
-        _cache[key] = (now, result)
+        _cache[database] = (key, now, result)
     return result
+
+
+def _refresh_in_background(bind: Any, database: str, key: tuple[Any, ...], module: Any) -> None:
+    with _lock:
+        if database in _refreshing:
+            return
+        _refreshing.add(database)
+
+    def work() -> None:
+        try:
+            with Session(bind) as session:
+                result = dict(module.positioning(session))
+            with _lock:
+                _cache[database] = (key, time.monotonic(), result)
+        except Exception:  # keep serving the previous table; the next request tries again
+            log.exception("refreshing the positioning table failed")
+        finally:
+            with _lock:
+                _refreshing.discard(database)
+
+    threading.Thread(target=work, name="veille-positioning-refresh", daemon=True).start()
+
+
+def clear_cache() -> None:
+    """Forget every cached table (tests, imports)."""
+    with _lock:
+        _cache.clear()
 
 
 def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from veille.web.i18n import request_locale
 from veille.web.templating import render
 
 router = APIRouter()
+LIVE_ROWS = 40  # the cheapest current offers shown (filter by category for more)
 
 KNOWN_IDS = [
     "vmcloud",
@@ -55,7 +56,7 @@ def competitor(
             if competitor_id not in KNOWN_IDS:
                 raise
             profile = {"id": competitor_id, "name": competitor_id}
-        live = offers.live(session, competitor_id, category=category or None, limit=100)
+        live = offers.live(session, competitor_id, category=category or None, limit=LIVE_ROWS)
         chart = offers.chart_for(session, competitor_id, live)
         context = {
             "c": profile,

@@ -7,7 +7,7 @@ from statistics import median
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from veille.web import kbview
 from veille.web.data import offers
@@ -52,26 +52,24 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
     return points
 
 
+def _live_offers(data: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
+    """The on-demand live rows of one product (at most MAX_LINES), cheapest first."""
+    rows = [
+        r
+        for r in data.get("rows", [])
+        if r.get("product") == product_id
+        and r.get("basis") == "live"
+        and r.get("offer")
+        and r.get("billing", "on_demand") == "on_demand"
+    ]
+    return rows[:MAX_LINES]
+
+
 @router.get("/positioning")
 def positioning(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         data = pos.table(session)
-        histories: dict[str, list[dict[str, Any]]] = {}
-        for row in data.get("rows", []):
-            offer = row.get("offer")
-            if row.get("basis") != "live" or not offer or row.get("billing", "on_demand") != "on_demand":
-                continue
-            lines = histories.setdefault(row["product"], [])
-            if len(lines) >= MAX_LINES:
-                continue
-            history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
-            lines.append(
-                {
-                    "label": kbview.names(kb).get(row["competitor"], row["competitor"]),
-                    "points": offers.series(history),
-                }
-            )
     grid: dict[str, dict[str, dict[str, Any]]] = {}
     competitors: list[str] = []
     for row in data.get("rows", []):
@@ -84,19 +82,35 @@ def positioning(request: Request, user: PageViewer) -> Response:
     order = {c.get("id"): i for i, c in enumerate(kbview.competitors(kb))}
     competitors.sort(key=lambda c: (c != me, order.get(c, 999), c))
     placements: dict[tuple[str, str], list[str]] = {}
+    names = kbview.names(kb)
     for place in (kb.get("segmentation") or {}).get("placements", []):
         cid = place.get("competitor")
-        placements.setdefault((place.get("price"), place.get("scope")), []).append(
-            kbview.names(kb).get(cid, cid)
-        )
+        placements.setdefault((place.get("price"), place.get("scope")), []).append(names.get(cid, cid))
     context = {
         "placements": placements,
         "data": data,
         "grid": grid,
         "competitors": competitors,
-        "names": kbview.names(kb),
+        "names": names,
         "me": me,
         "map": segmentation(kb, data.get("rows", [])),
-        "histories": histories,
+        "with_history": [p for p in data.get("products", []) if _live_offers(data, p.get("id"))],
     }
     return render(request, "positioning.html", context)
+
+
+@router.get("/positioning/history/{product_id}")
+def product_history(request: Request, product_id: str, user: PageViewer) -> JSONResponse:
+    """Chart series (JSON) of the live offers standing for one reference product: one line per competitor."""
+    with db(request) as session:
+        kb = kbview.current(session, request_locale(request))
+        data = pos.table(session)
+        names = kbview.names(kb)
+        lines = []
+        for row in _live_offers(data, product_id):
+            offer = row["offer"]
+            history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
+            lines.append(
+                {"label": names.get(row["competitor"], row["competitor"]), "points": offers.series(history)}
+            )
+    return JSONResponse(lines)

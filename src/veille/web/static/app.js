@@ -85,13 +85,23 @@
     });
   }
 
+  function drawOne(el) {
+    var kind = el.getAttribute("data-chart");
+    var chart = kind === "map" ? mapChart(el) : historyChart(el);
+    if (chart) { el.dataset.drawn = "1"; }
+  }
+
   function draw(root) {
     if (!window.Chart) { return; }
     root.querySelectorAll("canvas[data-chart]").forEach(function (el) {
-      if (el.dataset.drawn) { return; }
-      var kind = el.getAttribute("data-chart");
-      var chart = kind === "map" ? mapChart(el) : historyChart(el);
-      if (chart) { el.dataset.drawn = "1"; }
+      if (el.dataset.drawn || el.dataset.loading) { return; }
+      var src = el.getAttribute("data-src");
+      if (!src) { drawOne(el); return; }
+      el.dataset.loading = "1";
+      fetch(src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.text() : "[]"; })
+        .then(function (text) { el.setAttribute("data-series", text); drawOne(el); })
+        .catch(function () { el.setAttribute("data-series", "[]"); });
     });
   }
 
