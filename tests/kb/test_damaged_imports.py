@@ -195,3 +195,13 @@ def test_a_windows_1252_file_is_read(kb: KnowledgeBase) -> None:
     assert mixed != data
     assert import_document(mixed, "a.md", kb).kb == kb
     assert decode("Réseau — 49 €".encode("cp1252")) == "Réseau — 49 €"
+
+
+def test_a_missing_part_is_kept_with_a_warning(kb: KnowledgeBase, analysis: str) -> None:
+    start = analysis.index("### Positionnement prix détaillé")
+    end = analysis.index("## 7. ")
+    result = import_markdown(analysis[:start] + analysis[end:], kb)
+    assert result.warnings == [
+        "section 6: the part 'Positionnement prix détaillé' is missing: kept the current data"
+    ]
+    assert result.kb.price_table == kb.price_table

@@ -55,6 +55,14 @@ class Part:
                 return child
         return None
 
+    def want(self, key: str) -> Section | None:
+        """Like :meth:`child`, with a warning when the part is missing (its current data is kept)."""
+        child = self.child(key)
+        if child is None:
+            title = SUB[key].get(self.ctx.lang)
+            self.ctx.warn(f"section {self.number}: the part '{title}' is missing: kept the current data")
+        return child
+
     def blocks(self, where: Section | None = None) -> list[Block]:
         return [b for b in (where or self.section).blocks if id(b) not in self.used]
 

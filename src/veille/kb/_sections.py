@@ -69,7 +69,7 @@ _FACT_IDS = (("total", "total"), ("croissance", "growth"), ("growth", "growth"),
 
 def read_market(ctx: Context, section: Section) -> None:
     part = Part(ctx, 1, section)
-    market = part.child("market")
+    market = part.want("market")
     if market is not None:
         root = _md.parse_tree(part.need("code", market, "the market tree"))
         match = re.fullmatch(r"(?P<title>.*?)\s*\((?P<period>[^()]*)\)", root.text)
@@ -80,7 +80,7 @@ def read_market(ctx: Context, section: Section) -> None:
             fact_id = next((fid for key, fid in _FACT_IDS if key in fold(label)), slug(label))
             facts.append(MarketFact(id=fact_id, label=ctx.t(label), value=ctx.t(value)))
         ctx.draft["market"] = Market(title=ctx.t(title), period=period, facts=facts)
-    seg = part.child("segmentation")
+    seg = part.want("segmentation")
     if seg is not None:
         block = part.need("code", seg, "the segmentation map")
         drawn = _diagram.read_boxes(block.lines, block.line_no)
@@ -311,7 +311,7 @@ _CRITERIA = (("prix", "price"), ("price", "price"), ("perform", "performance"), 
 
 def read_matrix(ctx: Context, section: Section) -> None:
     part = Part(ctx, 6, section)
-    matrix_part = part.child("matrix")
+    matrix_part = part.want("matrix")
     if matrix_part is not None:
         table = part.need("table", matrix_part, "the comparison matrix")
         header, rows = _md.parse_table(table, None, "comparison matrix")
@@ -335,7 +335,7 @@ def read_matrix(ctx: Context, section: Section) -> None:
             for ref, cell in zip(columns, cells[1:], strict=True):
                 scores[ref.competitor][crit] = _md.parse_dots(cell, f"line {table.line_no + offset}: {label}")
         ctx.draft["matrix"] = Matrix(criteria=criteria, columns=columns, scores=scores)
-    prices_part = part.child("prices")
+    prices_part = part.want("prices")
     if prices_part is not None:
         ctx.draft["price_table"] = _read_prices(ctx, part, prices_part)
     part.finish()

@@ -61,7 +61,7 @@ def _rows(part: Part, where: Section, columns: int, what: str) -> list[list[str]
 
 def read_differentiators(ctx: Context, section: Section) -> None:
     part = Part(ctx, 7, section)
-    unique = part.child("unique")
+    unique = part.want("unique")
     if unique is not None:
         root = _md.parse_tree(part.need("code", unique, "the differentiator tree"))
         groups = []
@@ -73,7 +73,7 @@ def read_differentiators(ctx: Context, section: Section) -> None:
                 )
             )
         ctx.draft["differentiators"] = groups
-    moat = part.child("moat")
+    moat = part.want("moat")
     if moat is not None:
         rows = []
         for offset, (name, copyable, durability) in enumerate(_rows(part, moat, 3, "moat table"), start=2):
@@ -96,19 +96,19 @@ def read_opportunities(ctx: Context, section: Section) -> None:
     part = Part(ctx, 8, section)
     current: Opportunities = ctx.draft["opportunities"]
     segments, regions, use_cases = current.segments, current.regions, current.use_cases
-    child = part.child("segments")
+    child = part.want("segments")
     if child is not None:
         segments = [
             SegmentOpportunity(segment=ctx.t(_md.unbold(a)), problem=ctx.t(b), opportunity=ctx.t(c))
             for a, b, c in _rows(part, child, 3, "table of underserved segments")
         ]
-    child = part.child("regions")
+    child = part.want("regions")
     if child is not None:
         regions = [
             RegionOpportunity(region=ctx.t(_md.unbold(a)), dominant=ctx.t(b), opportunity=ctx.t(c))
             for a, b, c in _rows(part, child, 3, "table of regions")
         ]
-    child = part.child("use_cases")
+    child = part.want("use_cases")
     if child is not None:
         use_cases = [
             UseCaseOpportunity(use_case=ctx.t(_md.unbold(a)), problem=ctx.t(b), solution=ctx.t(c))
@@ -182,7 +182,7 @@ def cadence_of(frequency: str) -> Cadence | None:
 
 def read_watch(ctx: Context, section: Section) -> None:
     part = Part(ctx, 10, section)
-    system = part.child("watch_system")
+    system = part.want("watch_system")
     if system is not None:
         root = _md.parse_tree(part.need("code", system, "the watch-system tree"))
         current: WatchSystem = ctx.draft["watch_system"]
@@ -198,7 +198,7 @@ def read_watch(ctx: Context, section: Section) -> None:
                 subject, frequency = split_fact(leaf.text, f"line {leaf.line_no}: watch frequency")
                 frequencies.append(WatchFrequency(subject=ctx.t(subject), frequency=ctx.t(frequency)))
         ctx.draft["watch_system"] = WatchSystem(frequencies=frequencies, **groups)
-    items = part.child("watch_items")
+    items = part.want("watch_items")
     if items is not None:
         watch_items: list[WatchItem] = []
         for element, frequency, action in _rows(part, items, 3, "table of what we watch"):
@@ -225,7 +225,7 @@ def read_strategy(ctx: Context, section: Section) -> None:
     part = Part(ctx, 11, section)
     current: StrategySection = ctx.draft["strategy"]
     rows = current.rows
-    win = part.child("how_to_win")
+    win = part.want("how_to_win")
     if win is not None:
         table = part.need("table", win, "the strategy table")
         _header, cells = _md.parse_table(table, 3, "strategy table")
@@ -235,7 +235,7 @@ def read_strategy(ctx: Context, section: Section) -> None:
             ctx.update(cid, strategy=ctx.t(strategy), key_message=ctx.t(unquote(message)))
             rows.append(StrategyRow(competitor=cid, label=_md.unbold(name)))
     principles = current.principles
-    child = part.child("principles")
+    child = part.want("principles")
     if child is not None:
         root = _md.parse_tree(part.need("code", child, "the principles tree"))
         found = {key: _tree_child(root, key) for key in ("dont", "do", "philosophy")}
