@@ -4,7 +4,8 @@ Read from the public review page ``https://www.trustpilot.com/review/<domain>?so
 Next.js ``<script id="__NEXT_DATA__">`` holds ``props.pageProps.businessUnit`` (``trustScore``,
 ``numberOfReviews``) and ``reviews[]``. It is an HTML page, so robots.txt applies (``html=True``); it
 is fetched weekly, and the sources are unverified (disabled) until checked live against the Terms.
-An anti-bot interstitial ("Verifying your connection…") has no such script: ``ParseError``.
+Without that script, the schema.org JSON-LD ``aggregateRating`` (if any) still gives the aggregate;
+an anti-bot interstitial ("Verifying your connection…") has neither: ``ParseError``.
 Only the reviewer's display name is kept (no profile, avatar, country or id).
 """
 
@@ -61,17 +62,44 @@ def page(competitor: str, domain: str) -> SourceSpec:
 SOURCES = [page(competitor, domain) for competitor, domain in DOMAINS.items()]
 
 
-def next_data(parser_id: str, body: bytes) -> Any:
-    """The JSON of a Next.js page's ``__NEXT_DATA__`` script."""
+def _page_scripts(parser_id: str, body: bytes) -> tuple[str | None, list[str], str]:
+    """The ``__NEXT_DATA__`` text (or None), the JSON-LD texts and the title of an HTML page."""
     if not isinstance(body, bytes) or not body.strip():
         raise ParseError(parser_id, "empty body")
     tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
     node = tree.css_first("script#__NEXT_DATA__")
-    if node is None:
-        title = tree.css_first("title")
-        seen = f" (page title {title.text(strip=True)[:80]!r})" if title is not None else ""
-        raise ParseError(parser_id, f"no __NEXT_DATA__ script: not a review page, or an anti-bot page{seen}")
-    return load_json(parser_id, node.text(deep=True).encode())
+    linked = [n.text(deep=True) for n in tree.css('script[type="application/ld+json"]')]
+    title = tree.css_first("title")
+    return (
+        (node.text(deep=True) if node is not None else None),
+        linked,
+        (title.text(strip=True) if title else ""),
+    )
+
+
+def _aggregate_from_json_ld(parser_id: str, texts: list[str]) -> tuple[Decimal, Decimal, int | None] | None:
+    """``(score, scale, count)`` from a schema.org ``aggregateRating`` block, if the page has one."""
+    stack: list[Any] = []
+    for text in texts:
+        try:
+            stack.append(load_json(parser_id, text.encode()))
+        except ParseError:
+            continue  # a broken JSON-LD block is only a missed fallback
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            rating = item.get("aggregateRating")
+            if isinstance(rating, dict) and rating.get("ratingValue") is not None:
+                score = to_decimal(parser_id, rating.get("ratingValue"), "aggregateRating.ratingValue")
+                scale = to_decimal(parser_id, rating.get("bestRating"), "aggregateRating.bestRating") or FIVE
+                count = rating.get("reviewCount")
+                count_value = int(count) if isinstance(count, int | str) and str(count).isdigit() else None
+                if score is not None and 0 <= score <= scale:
+                    return score, scale, count_value
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+    return None
 
 
 def _review(raw: Any, where: str, ctx: ParseContext, base: str) -> Review:
@@ -101,7 +129,19 @@ def _review(raw: Any, where: str, ctx: ParseContext, base: str) -> Review:
 @parser(PARSER, reads="Trustpilot review page (HTML with __NEXT_DATA__): TrustScore, count, recent reviews")
 def parse_page(body: bytes, ctx: ParseContext) -> list[Observation]:
     """The aggregate rating and the reviews shown on the page."""
-    doc = expect(PARSER, next_data(PARSER, body), dict, "__NEXT_DATA__")
+    next_text, linked, title = _page_scripts(PARSER, body)
+    if next_text is None:
+        aggregate = _aggregate_from_json_ld(PARSER, linked)
+        if aggregate is None:
+            seen = f" (page title {title[:80]!r})" if title else ""
+            raise ParseError(PARSER, f"no __NEXT_DATA__ script: not a review page, or an anti-bot page{seen}")
+        ld_score, ld_scale, ld_count = aggregate  # the schema.org block alone: the aggregate, no reviews
+        return [
+            RatingSnapshot(
+                "trustpilot", ctx.competitor, ld_score, ld_scale, ld_count, ctx.fetched_at, ctx.url
+            )
+        ]
+    doc = expect(PARSER, load_json(PARSER, next_text.encode()), dict, "__NEXT_DATA__")
     props = field(PARSER, doc, "props", dict, "__NEXT_DATA__")
     page_props = field(PARSER, props, "pageProps", dict, "props")
     unit = field(PARSER, page_props, "businessUnit", dict, "pageProps")

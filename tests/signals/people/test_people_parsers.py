@@ -265,3 +265,19 @@ def test_press_feed_german_atom(fixture_bytes) -> None:  # type: ignore[no-untyp
     assert takeover.tags == ("acquisition",)
     assert takeover.summary == "Die Übernahme im Wert von 2,5 Mrd. Euro stärkt den Standort Tuusula."
     assert site.tags == ()
+
+
+def test_trustpilot_json_ld_fallback(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+    url = "https://www.trustpilot.com/review/vultr.com?sort=recency"
+    [rating] = run_parser(
+        "trustpilot.page", fixture_bytes("trustpilot/review_vultr_json_ld_only.html"), "vultr", url
+    )
+    assert rating == RatingSnapshot(
+        platform="trustpilot",
+        competitor="vultr",
+        score=Decimal("4.2"),
+        scale=Decimal(5),
+        count=1297,
+        as_of=FETCHED,
+        url=url,
+    )
