@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -142,16 +143,29 @@ def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
     return money.to_eur(amount, quote.rate) if quote else None
 
 
-def _offers(session: Session, at: datetime) -> list[Any]:
+def _offers(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
+    """The offers current at ``at``, each with its EUR figure.
+
+    A version stored before any ECB rate of its date was known has no EUR figure: it gets one here, at
+    the rate of its observation date, so one missing rate never hides an offer for good.
+    """
     cols = [getattr(OfferVersion, c.key) for c in OfferVersion.__table__.columns if c.key not in ("extra",)]
     query = select(*cols).where(
         OfferVersion.valid_from <= at,
         or_(OfferVersion.valid_to.is_(None), OfferVersion.valid_to > at),
         OfferVersion.held.is_(False),
-        OfferVersion.monthly_eur.is_not(None),
         OfferVersion.category.in_(_LIVE_CATEGORIES),
     )
-    return list(session.execute(query))
+    offers: list[Any] = []
+    for row in session.execute(query):
+        if row.monthly_eur is not None:
+            offers.append(row)
+            continue
+        quote = fx.quote(row.currency, row.valid_from.date())
+        eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
+        if eur is not None:
+            offers.append(SimpleNamespace(**{**row._asdict(), "monthly_eur": eur}))
+    return offers
 
 
 def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
@@ -189,7 +203,7 @@ def positioning(
     if not products:
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
-    offers = _offers(session, as_of)
+    offers = _offers(session, as_of, fx)
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
     rows: list[dict[str, Any]] = []

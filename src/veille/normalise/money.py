@@ -8,9 +8,7 @@ cap). Storage offers use the same two fields per GB (``unit`` "GB-month" or "GB-
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
-
-from veille.observations import Offer
+from typing import Any, Protocol
 
 HOURS_PER_MONTH = Decimal(730)
 MINUTES_PER_HOUR = Decimal(60)
@@ -30,6 +28,16 @@ def to_decimal(value: Any) -> Decimal | None:
         raise ValueError(f"not an amount: {value!r}") from None
 
 
+class Priced(Protocol):
+    """Anything with a price per hour and per month: an ``Offer`` or a stored offer version."""
+
+    @property
+    def price_hourly(self) -> Decimal | None: ...
+
+    @property
+    def price_monthly(self) -> Decimal | None: ...
+
+
 def per_hour(amount: Decimal, unit: str) -> Decimal:
     """Convert a price per ``unit`` (minute, hour, month, GB-hour, GB-month) to a price per hour."""
     if unit in _PER_HOUR:
@@ -39,7 +47,7 @@ def per_hour(amount: Decimal, unit: str) -> Decimal:
     raise ValueError(f"unknown price unit {unit!r}")
 
 
-def monthly(offer: Offer) -> Decimal | None:
+def monthly(offer: Priced) -> Decimal | None:
     """The monthly price in the offer's currency: the provider's monthly figure, else hourly x 730."""
     if offer.price_monthly is not None:
         return offer.price_monthly
@@ -48,7 +56,7 @@ def monthly(offer: Offer) -> Decimal | None:
     return None
 
 
-def hourly(offer: Offer) -> Decimal | None:
+def hourly(offer: Priced) -> Decimal | None:
     """The hourly price in the offer's currency: the provider's hourly figure, else monthly / 730."""
     if offer.price_hourly is not None:
         return offer.price_hourly
