@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from veille.store.models import JobRow
 
 FUNCTIONS = ("engineering", "gpu_ai", "sales", "support", "datacenter_ops", "marketing", "other")
+LONG_OPEN = timedelta(days=60)  # a role still open after this long is hard to fill
 
 # Ordered: the first function whose pattern matches wins, so "Sales Engineer" is sales and
 # "ML Engineer" is GPU/AI. Patterns are matched on lower-cased text with word boundaries.
@@ -130,7 +131,8 @@ def counts_over_time(
 
 
 def hiring_summary(session: Session, now: datetime, competitor: str | None = None) -> list[dict[str, object]]:
-    """Per competitor: open roles by function now, 30 and 90 days ago, opened and closed in 30 days."""
+    """Per competitor: open roles by function now and at the 90-day baseline, roles opened and closed
+    in 30 days, and roles open for more than 60 days."""
     query = select(JobRow.competitor).distinct().where(JobRow.competitor.is_not(None))
     if competitor:
         query = query.where(JobRow.competitor == competitor)
@@ -147,6 +149,13 @@ def hiring_summary(session: Session, now: datetime, competitor: str | None = Non
                 JobRow.competitor == comp, JobRow.closed_at > since, JobRow.closed_at <= now
             )
         )
+        long_open = session.scalar(
+            select(func.count()).where(
+                JobRow.competitor == comp,
+                JobRow.first_seen_at <= now - LONG_OPEN,
+                or_(JobRow.closed_at.is_(None), JobRow.closed_at > now),
+            )
+        )
         current = open_counts(session, comp, now)
         ago90 = baseline_time(session, comp, now, timedelta(days=90))
         out.append(
@@ -160,6 +169,7 @@ def hiring_summary(session: Session, now: datetime, competitor: str | None = Non
                 "baseline_at": ago90.isoformat() if ago90 is not None else None,
                 "opened_30d": int(opened or 0),
                 "closed_30d": int(closed or 0),
+                "open_over_60d": int(long_open or 0),  # hard-to-fill roles
             }
         )
     return out

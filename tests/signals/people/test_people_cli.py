@@ -103,7 +103,7 @@ def test_evidence_hiring_mentions_filings(cli, workspace) -> None:  # type: igno
     code, out, _ = cli("--home", home, "hiring", "--competitor", "digitalocean", "--json")
     [row] = json.loads(out)
     assert (row["open"], row["by_function"]["gpu_ai"], row["by_function_90d_ago"]["gpu_ai"]) == (7, 5, 2)
-    assert (row["opened_30d"], row["closed_30d"]) == (8, 1)
+    assert (row["opened_30d"], row["closed_30d"], row["open_over_60d"]) == (8, 1, 0)
     code, out, _ = cli("--home", home, "hiring")
     assert code == 0 and "digitalocean" in out
 
