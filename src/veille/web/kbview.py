@@ -68,13 +68,19 @@ def _export_function() -> Any | None:
     return None
 
 
+def _database(session: Session) -> str:
+    """Which database a session talks to (a cache key)."""
+    bind: Any = session.get_bind()
+    return str(bind.engine.url.render_as_string())
+
+
 def current(session: Session, lang: str = "fr") -> dict[str, Any]:
     """The current knowledge base in the export shape, in ``lang`` (``{}`` when none); cached per revision."""
     stats = session.execute(select(func.max(KbRevision.id), func.count(KbRevision.id))).one()
-    key = (session.get_bind().url.render_as_string(), *stats, lang)
+    key = (_database(session), *stats, lang)
     with _cache_lock:
         if key in _cache:
-            return _cache[key]  # type: ignore[no-any-return]
+            return _cache[key]
     data = _load(session, lang)
     with _cache_lock:
         if len(_cache) > 8:

@@ -84,7 +84,9 @@ def alerts_page(
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(Alert.id < key[0])
-    rows = [(a, e) for a, e in session.execute(query.order_by(Alert.id.desc()).limit(limit + 1))]
+    rows: list[tuple[Alert, EventRow | None]] = [
+        (a, e) for a, e in session.execute(query.order_by(Alert.id.desc()).limit(limit + 1))
+    ]
     more = len(rows) > limit
     rows = rows[:limit]
     return paging.Page(rows, paging.encode(rows[-1][0].id) if more and rows else None)

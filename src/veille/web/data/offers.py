@@ -59,7 +59,7 @@ def history(
     query = select(*VERSION).where(OfferVersion.competitor == competitor, OfferVersion.sku == sku)
     if region is not None:
         query = query.where(OfferVersion.region == region)
-    rows = list(session.execute(query.order_by(OfferVersion.valid_from.desc()).limit(limit)))
+    rows: list[Row[Any]] = list(session.execute(query.order_by(OfferVersion.valid_from.desc()).limit(limit)))
     rows.reverse()
     return rows
 
@@ -139,5 +139,5 @@ def history_page(
         )
     )
     more = len(rows) > limit
-    rows = rows[:limit]
-    return paging.Page(rows, paging.encode(rows[-1].valid_from, rows[-1].id) if more and rows else None)
+    page: list[Row[Any]] = [*rows[:limit]]  # type: ignore[list-item]
+    return paging.Page(page, paging.encode(page[-1].valid_from, page[-1].id) if more and page else None)

@@ -48,7 +48,7 @@ def _version(session: Session) -> tuple[Any, ...]:
             select(func.max(FxRateRow.id)).scalar_subquery(),
         )
     ).one()
-    return (session.get_bind().url.render_as_string(), *row)
+    return (kbview._database(session), *row)
 
 
 def table(session: Session, at: datetime | None = None) -> dict[str, Any]:

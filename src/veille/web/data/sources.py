@@ -41,7 +41,7 @@ class SourceView:
         return "failing" if self.last_status in ("failed", "suspect") else "ok"
 
 
-def _specs() -> list:  # type: ignore[type-arg]
+def _specs() -> list:  # type: ignore[type-arg,unused-ignore]
     from veille.sources import sources
 
     return list(sources())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -76,7 +78,7 @@ def competitor(
     return render(request, "competitor.html", context)
 
 
-def _kb_prices(kb: dict, competitor_id: str) -> list[tuple[str, dict | None]]:  # type: ignore[type-arg]
+def _kb_prices(kb: dict[str, Any], competitor_id: str) -> list[tuple[str, Any]]:
     table = kb.get("price_table") or {}
     out = []
     for product in table.get("products", []):
