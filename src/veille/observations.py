@@ -1,7 +1,9 @@
 """The typed observations every parser returns.
 
 Parsers are pure: bytes in, a list of these out. Money is ``Decimal``; times are aware datetimes (UTC
-unless the source says otherwise). ``to_dict`` gives the JSON shape of CONTRACT.md (decimals as strings).
+unless the source says otherwise). ``to_dict`` gives the JSON shape of CONTRACT.md (decimals as
+strings). They are slotted dataclasses, not frozen ones, because a catalogue yields a million of them
+and a frozen one costs several times as much to build: treat them as values and never mutate one.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class _Observation:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Offer(_Observation):
     """One priced offer in one region (and one billing model)."""
 
@@ -66,7 +68,7 @@ class Offer(_Observation):
     unit: str = "hour"
     monthly_cap_hours: Decimal | None = None
     available: bool | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -74,7 +76,7 @@ class Offer(_Observation):
         return (self.competitor, self.sku, self.region or "", self.billing)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FxRate(_Observation):
     """Units of ``currency`` per one ``base`` (EUR), as the ECB publishes them."""
 
@@ -85,7 +87,7 @@ class FxRate(_Observation):
     date: date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Incident(_Observation):
     """An incident or maintenance on a competitor's status page."""
 
@@ -106,7 +108,7 @@ class Incident(_Observation):
     kind: str = "incident"  # or "maintenance"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FeedItem(_Observation):
     """An entry of a changelog, release feed, blog or newsroom."""
 
@@ -120,7 +122,7 @@ class FeedItem(_Observation):
     competitor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mention(_Observation):
     """A post or comment naming a competitor on a public platform (author handle only)."""
 
@@ -137,7 +139,7 @@ class Mention(_Observation):
     competitor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class JobPosting(_Observation):
     """An open position on a competitor's job board."""
 
@@ -152,7 +154,7 @@ class JobPosting(_Observation):
     competitor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RatingSnapshot(_Observation):
     """An aggregate rating on a review platform at one time."""
 
@@ -166,7 +168,7 @@ class RatingSnapshot(_Observation):
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Review(_Observation):
     """One customer review (text kept for theme analysis; author handle only)."""
 
@@ -183,7 +185,7 @@ class Review(_Observation):
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Availability(_Observation):
     """Stock level of an offer in a zone (a fast signal, kept apart from prices)."""
 
@@ -194,7 +196,7 @@ class Availability(_Observation):
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Filing(_Observation):
     """A regulatory filing (SEC EDGAR) of a listed competitor."""
 

@@ -56,7 +56,7 @@ def report(
     now = datetime.now(UTC)
     competitor_id = resolve_competitor(competitor) if competitor else None
     with ws.store.session() as session:
-        result = reports.produce(session, kind.value, lang.value, fmt.value, now, competitor_id)  # type: ignore[arg-type]
+        result = reports.produce(session, kind.value, lang.value, fmt.value, now, competitor_id)
     if output is None and fmt is not Format.pdf:
         sys.stdout.buffer.write(result.content)
         sys.stdout.flush()
