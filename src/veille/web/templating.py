@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import orjson
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -19,6 +21,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 NAV = (
     ("/", "overview"),
+    ("/events", "events"),
     ("/competitors", "competitors"),
     ("/positioning", "positioning"),
     ("/matrix", "matrix"),
@@ -28,6 +31,15 @@ NAV = (
     ("/reports", "reports"),
     ("/notes", "notes"),
 )
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def md_inline(value: Any) -> Markup:
+    """The analysis' only inline Markdown (``**bold**``), applied after escaping: text stays text."""
+    escaped = str(escape("" if value is None else value))
+    return Markup(_BOLD.sub(r"<strong>\1</strong>", escaped))
 
 
 def to_json_attr(value: Any) -> str:
@@ -56,6 +68,7 @@ def environment(locale: str) -> Environment:
         nav=NAV,
     )
     env.filters["json_attr"] = to_json_attr
+    env.filters["md"] = md_inline
     env.filters["urlq"] = lambda v: quote(str(v), safe="")
     return env
 

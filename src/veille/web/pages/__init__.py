@@ -6,6 +6,7 @@ from veille.web.pages import (
     alerts,
     auth,
     competitors,
+    events,
     manual,
     matrix,
     overview,
@@ -15,5 +16,5 @@ from veille.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, overview, competitors, positioning, matrix, sources, alerts, reports, manual):
+for module in (auth, overview, events, competitors, positioning, matrix, sources, alerts, reports, manual):
     router.include_router(module.router)

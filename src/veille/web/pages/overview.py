@@ -70,7 +70,13 @@ def threats(request: Request, user: PageViewer) -> Response:
     context = {
         "threats": kb.get("threats") or [],
         "opportunities": opportunities,
-        "by_threat": [c for c in kbview.competitors(kb) if c.get("threat")],
+        "by_threat": sorted(
+            (c for c in kbview.competitors(kb) if c.get("threat")),
+            key=lambda c: (
+                kbview.THREATS.index(c["threat"]) if c["threat"] in kbview.THREATS else 9,
+                c.get("name", ""),
+            ),
+        ),
         "signals": signals,
         "names": kbview.names(kb),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from veille.web import kbview
@@ -17,13 +17,35 @@ from veille.web.templating import render
 router = APIRouter()
 
 
+HEALTH_ORDER = {"failing": 0, "never": 1, "ok": 2, "disabled": 3}
+
+
 @router.get("/sources")
-def sources_page(request: Request, user: PageViewer) -> Response:
+def sources_page(
+    request: Request,
+    user: PageViewer,
+    status: Annotated[str, Query(max_length=20)] = "",
+    competitor: Annotated[str, Query(max_length=40)] = "",
+    kind: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """Every source, problems first; filter by status, competitor and kind."""
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         views = sources.views(session, request.app.state.settings)
+    shown = [
+        v
+        for v in views
+        if (not status or v.health == status)
+        and (not competitor or v.competitor == competitor)
+        and (not kind or v.kind == kind)
+    ]
+    shown.sort(key=lambda v: (HEALTH_ORDER.get(v.health, 9), v.competitor or "~", v.id))
     context = {
-        "sources": views,
+        "sources": shown,
+        "total": len(views),
+        "filters": {"status": status, "competitor": competitor, "kind": kind},
+        "kinds": sorted({v.kind for v in views}),
+        "source_competitors": sorted({v.competitor for v in views if v.competitor}),
         "health": sources.health_counts(views),
         "watch_items": kb.get("watch_items") or [],
         "names": kbview.names(kb),
