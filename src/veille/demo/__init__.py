@@ -61,11 +61,9 @@ def _write_capture_set(out: Path, at: datetime, captures: list[scenario.Capture]
 
 
 def weeks(today: datetime | None = None) -> list[datetime]:
-    """The three state times: 09:00 UTC two weeks ago, one week ago, and today."""
-    start = (today or datetime.now(UTC)).replace(
-        hour=9, minute=0, second=0, microsecond=0
-    ) - 2 * scenario.WEEK
-    return [start + i * scenario.WEEK for i in range(scenario.STEPS)]
+    """The three state times: two weeks ago, one week ago and now (on the hour), so nothing is in the future."""
+    end = (today or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    return [end - (scenario.STEPS - 1 - i) * scenario.WEEK for i in range(scenario.STEPS)]
 
 
 def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True) -> DemoResult:
@@ -112,9 +110,9 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
             )
             if step == 0:
                 result.reports += _reports(
-                    ws, at + timedelta(hours=1), out / "reports" / "editions", kinds=("analysis",), pdf=False
+                    ws, at + timedelta(minutes=1), out / "reports" / "editions", kinds=("analysis",), pdf=False
                 )
-        clock.current = times[-1] + timedelta(hours=1)
+        clock.current = times[-1] + timedelta(minutes=1)
         scheduler.dispatch_now(include_digests=True)
         result.reports += _reports(ws, clock.current, out / "reports", pdf=pdf)
         with store.session() as session:
