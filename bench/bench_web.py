@@ -411,12 +411,15 @@ def report(results: list[tuple[str, list[float], list[float], int]]) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global CONCURRENCY
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here and keep it")
     parser.add_argument("--requests", type=int, default=200, help="requests per route (default 200)")
+    parser.add_argument("--concurrency", type=int, default=20, help="clients at once (default 20)")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes (default 1)")
     parser.add_argument("--only", nargs="*", help="measure only the routes containing one of these strings")
     args = parser.parse_args(argv if argv is not None else [])
+    CONCURRENCY = args.concurrency
     home = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-web-"))
     try:
         if not (home / "veille.db").exists():
