@@ -45,9 +45,7 @@ def flag_positioning(session: Session, event_ids: Sequence[int], now: datetime, 
 def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
     """A communication opportunity in French and English, from the competitor's strategy and key message."""
     impact = str((event.data or {}).get("impact") or "")
-    strategy = view.strategy or kbview.Bilingual(
-        "Différencier par le service", "Differentiate through service"
-    )
+    strategy = view.strategy or kbview.DEFAULT_STRATEGY
     message = view.key_message
     impact_fr = IMPACT_FR.get(impact, impact)
     fr = (
