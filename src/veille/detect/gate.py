@@ -43,6 +43,14 @@ class Review:
     drafts: list[EventDraft] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
+    def full(self, kind: str) -> bool:
+        """Count one more ``kind`` event and say whether the cap is reached (then it is not drafted)."""
+        total = self.counts.get(kind, 0)
+        if total < MAX_EVENTS_PER_KIND:
+            return False
+        self.counts[kind] = total + 1
+        return True
+
     def emit(self, draft: EventDraft) -> None:
         """Keep ``draft`` unless its kind already has MAX_EVENTS_PER_KIND events (then only count it)."""
         self.counts[draft.kind] = self.counts.get(draft.kind, 0) + 1
@@ -52,6 +60,8 @@ class Review:
 
 def note_added(snap: OfferSnapshot, version: dict[str, Any]) -> None:
     """A new offer: an ``offer_added`` event."""
+    if snap.review.full("offer_added"):  # past the cap only the count matters: no draft to build
+        return
     snap.review.emit(_offer_event(snap, "offer_added", version, "medium", "new offer", {}))
 
 
@@ -69,7 +79,12 @@ def note_changes(snap: OfferSnapshot, changes: Sequence[Any]) -> None:
             ratio = _ratio(_monthly(old), money.monthly(change.offer))
             if ratio is not None and (ratio >= MAX_RISE or ratio <= MIN_FALL):
                 review.jumps.append(f"{new['sku']} x{ratio.quantize(Decimal('0.01'))}")
-            review.emit(_price_event(snap, old, change))
+            if not review.full("price_change"):
+                review.emit(_price_event(snap, old, change))
+        if review.counts.get("spec_change", 0) >= MAX_EVENTS_PER_KIND:
+            if any(_differs(old, new, (f,)) for f in SPEC_FIELDS):
+                review.counts["spec_change"] += 1
+            continue
         spec = {f: [_s(getattr(old, f)), _s(new[f])] for f in SPEC_FIELDS if _differs(old, new, (f,))}
         if spec:
             what = f"specs changed: {', '.join(spec)}"
@@ -295,12 +310,12 @@ def _forget_run(session: Session, snap: OfferSnapshot) -> None:
     session.execute(delete(OfferVersion).where(OfferVersion.source_id == snap.source_id, _run_filter(snap)))
 
 
-def _load(session: Session, ids: list[int]) -> dict[int, OfferVersion]:
-    rows: dict[int, OfferVersion] = {}
+def _load(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The version rows ``ids`` (Core rows with the columns as attributes: no ORM object per row)."""
+    rows: dict[int, Any] = {}
+    columns = OfferVersion.__table__.c
     for start in range(0, len(ids), 1000):
-        for row in session.scalars(
-            select(OfferVersion).where(OfferVersion.id.in_(ids[start : start + 1000]))
-        ):
+        for row in session.execute(select(*columns).where(columns.id.in_(ids[start : start + 1000]))):
             rows[row.id] = row
     return rows
 

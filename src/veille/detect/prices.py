@@ -48,6 +48,7 @@ SPEC_FIELDS = (
 CONTENT_FIELDS = SPEC_FIELDS + PRICE_FIELDS
 BATCH = 5000
 _MASK = (1 << 64) - 1
+_CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 
 
 def _canon(value: Any) -> str:
@@ -70,11 +71,9 @@ def content_digest(offer: Any) -> int:
     one extra version, never an event (events compare values).
     """
     o = offer
-    raw = (
-        f"{o.competitor}\x1f{o.sku}\x1f{o.region or ''}\x1f{o.billing}\x1f{o.name}\x1f{o.category}\x1f{o.vcpu}"
-        f"\x1f{o.ram_gb}\x1f{o.disk_gb}\x1f{o.gpu_model}\x1f{o.gpu_count}\x1f{o.gpu_memory_gb}\x1f{o.arch}"
-        f"\x1f{o.unit}\x1f{o.currency}\x1f{o.price_hourly}\x1f{o.price_monthly}"
-    )
+    raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category, o.vcpu,
+                           o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb, o.arch, o.unit,
+                           o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
     return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big")
 
 
@@ -147,21 +146,29 @@ class OfferSnapshot:
     def add_all(
         self, offers: Iterable[Offer], *, capture_id: int | None = None, url: str | None = None
     ) -> None:
-        """Diff offers; a new version is queued only when an offer's content differs (the hot loop)."""
+        """Diff offers; a new version is queued only when an offer's content differs (the hot loop).
+
+        ``content_digest`` is inlined here (same text, same digest; one %-format is the cheapest way
+        to build it).
+        """
         current = self.current
+        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
         count, fingerprint = self.count, self.fingerprint
-        for offer in offers:
-            kh = hash((offer.competitor, offer.sku, offer.region or "", offer.billing))  # as key_hash()
+        for o in offers:
+            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
             previous = current.get(kh)
             if previous is not None and previous < 0:
                 self.duplicates += 1  # the same key twice in one snapshot: the first one counts
                 continue
-            ch = content_digest(offer)
+            raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
+                                   o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
+                                   o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
+            ch = from_bytes(blake2b(raw.encode(), digest_size=8).digest(), "big")  # as content_digest()
             count += 1
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if previous is None:
                 current[kh] = -1
-                version = self._version(offer, f"{ch:016x}", capture_id, url)
+                version = self._version(o, f"{ch:016x}", capture_id, url)
                 if not self.baseline:
                     gate.note_added(self, version)
                 self._queue(version)
@@ -169,10 +176,10 @@ class OfferSnapshot:
                 current[kh] = ~previous
             else:
                 current[kh] = ~previous
-                version = self._version(offer, f"{ch:016x}", capture_id, url)
+                version = self._version(o, f"{ch:016x}", capture_id, url)
                 self.changed += 1
                 self.close_ids.append(previous >> 64)
-                self._changes.append(Change(previous >> 64, offer, version))
+                self._changes.append(Change(previous >> 64, o, version))
                 self._queue(version)
         self.count, self.fingerprint = count, fingerprint & _MASK
 
@@ -284,20 +291,27 @@ def insert_versions(session: Any, rows: Sequence[dict[str, Any]]) -> None:
     times: dict[datetime | None, Any] = {None: None}
     params = []
     if dialect == "sqlite":  # the storage formats of ExactDecimal, UTCDateTime, JSON and Boolean on SQLite
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else format(value, "f")
+
         for row in rows:
             for key in (row["valid_from"], row["valid_to"]):
                 if key not in times:
                     times[key] = key.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            get = row.__getitem__
             params.append(
-                (
-                    *[row[n] for n in _PLAIN],
-                    *[None if row[n] is None else format(row[n], "f") for n in _DECIMALS],
-                    times[row["valid_from"]],
-                    times[row["valid_to"]],
-                    1 if row["held"] else 0,
-                    _json(row["extra"]),
+                (  # in the order of _COLUMNS
+                    get("source_id"), get("competitor"), get("sku"), get("region"), get("billing"), get("name"),
+                    get("category"), get("gpu_model"), get("arch"), get("unit"), get("currency"), get("fx_date"),
+                    get("capture_id"), get("run_id"), get("manual_url"), get("content_hash"),
+                    text(get("vcpu")), text(get("ram_gb")), text(get("disk_gb")), text(get("gpu_count")),
+                    text(get("gpu_memory_gb")), text(get("price_hourly")), text(get("price_monthly")),
+                    text(get("monthly_eur")), text(get("fx_rate")),
+                    times[get("valid_from")], times[get("valid_to")], 1 if get("held") else 0,
+                    _json(get("extra")),
                 )
-            )
+            )  # fmt: skip
     else:
         from psycopg.types.json import Json
 
