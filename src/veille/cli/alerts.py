@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from veille.act.channels import ChannelError, validate_target
-from veille.act.outbox import dispatch
-from veille.act.rules import MODES, RuleSpec, add_rule, ensure_defaults, remove_rule
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
-from veille.store.models import Action, Alert, AlertRule, Channel
 from veille.workspace import Workspace
+
+if TYPE_CHECKING:
+    from veille.store.models import AlertRule
+
+# veille.act (SQLAlchemy, Apprise) loads inside each command, not for --help.
+MODES = ("immediate", "daily", "weekly", "monthly")
+"""The rule modes of ``veille.act.rules.MODES`` (the last three are digests), for the help text."""
 
 alerts = typer.Typer(
     help="Alert rules, channels and the outbox. / Règles d'alerte, canaux et file d'envoi.",
@@ -41,6 +43,8 @@ app.add_typer(actions, name="actions")
 
 
 def _ready(ctx: typer.Context) -> Workspace:
+    from veille.act.rules import ensure_defaults
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         ensure_defaults(session)
@@ -78,6 +82,10 @@ def _rule_json(r: AlertRule) -> dict[str, Any]:
 @rules.command("list")
 def rules_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every alert rule: what it matches, its channels and whether it alerts at once or in a digest."""
+    from sqlalchemy import select
+
+    from veille.store.models import AlertRule
+
     ws = _ready(ctx)
     with ws.store.session() as session:
         rows = [_rule_json(r) for r in session.scalars(select(AlertRule).order_by(AlertRule.name))]
@@ -127,6 +135,8 @@ def rules_add(
     ] = "immediate",
 ) -> None:
     """Add (or replace) an alert rule."""
+    from veille.act.rules import RuleSpec, add_rule
+
     conditions: dict[str, Any] = {}
     if min_change_pct is not None:
         conditions["min_change_pct"] = min_change_pct
@@ -152,6 +162,8 @@ def rules_add(
 @rules.command("remove")
 def rules_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
     """Remove an alert rule (a removed default rule stays removed)."""
+    from veille.act.rules import remove_rule
+
     ws = _ready(ctx)
     with ws.store.session() as session:
         remove_rule(session, name)
@@ -164,6 +176,10 @@ def rules_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> 
 @channels.command("list")
 def channels_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every channel; Apprise URLs are shown with their secrets hidden."""
+    from sqlalchemy import select
+
+    from veille.store.models import Channel
+
     ws = _ready(ctx)
     with ws.store.session() as session:
         rows = [
@@ -197,6 +213,11 @@ def channels_add(
     ] = None,
 ) -> None:
     """Add (or replace) a channel: a local JSON-lines file, or anything Apprise can notify."""
+    from sqlalchemy import select
+
+    from veille.act.channels import ChannelError, validate_target
+    from veille.store.models import Channel
+
     if (file is None) == (apprise is None):
         raise typer.BadParameter("give exactly one of --file PATH or --apprise URL")
     kind, target = ("file", file) if file is not None else ("apprise", apprise)
@@ -218,6 +239,10 @@ def channels_add(
 @channels.command("remove")
 def channels_remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
     """Remove a channel no rule uses."""
+    from sqlalchemy import select
+
+    from veille.store.models import AlertRule, Channel
+
     ws = _ready(ctx)
     with ws.store.session() as session:
         row = session.scalars(select(Channel).where(Channel.name == name)).first()
@@ -243,6 +268,10 @@ def alerts_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The outbox, newest first: every alert with its rule, event, channel, status and attempts."""
+    from sqlalchemy import select
+
+    from veille.store.models import Alert
+
     ws = _ready(ctx)
     query = select(Alert).order_by(Alert.id.desc()).limit(limit)
     if status:
@@ -287,6 +316,8 @@ def alerts_send(
     ] = False,
 ) -> None:
     """Send the due alerts of the outbox now (the watch does this after every cycle)."""
+    from veille.act.outbox import dispatch
+
     ws = _ready(ctx)
     summary = dispatch(ws.store, ws.home, datetime.now(UTC), include_digests=digests)
     for error in summary.errors:
@@ -308,6 +339,10 @@ def actions_list(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Actions the watch created from events, newest first."""
+    from sqlalchemy import select
+
+    from veille.store.models import Action
+
     ws = workspace(ctx)
     query = select(Action).order_by(Action.id.desc())
     for column, value in ((Action.kind, kind), (Action.competitor, competitor), (Action.status, status)):
@@ -351,6 +386,8 @@ def actions_show(
     lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
 ) -> None:
     """One action in full; for a communication opportunity, its drafted message."""
+    from veille.store.models import Action
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         action = session.get(Action, action_id)
@@ -378,6 +415,8 @@ def actions_done(
     dismiss: Annotated[bool, typer.Option("--dismiss", help="Mark it dismissed instead of done.")] = False,
 ) -> None:
     """Mark an action done (or dismissed)."""
+    from veille.store.models import Action
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         action = session.get(Action, action_id)

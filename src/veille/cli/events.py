@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
-from veille.store.models import EventRow
+
+if TYPE_CHECKING:
+    from veille.store.models import EventRow
 
 
 def parse_when(text: str) -> datetime:
@@ -54,6 +55,10 @@ def events(
     limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 0,
 ) -> None:
     """Detected events, newest first. / Les évènements détectés, du plus récent au plus ancien."""
+    from sqlalchemy import select
+
+    from veille.store.models import EventRow
+
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())
     if kind:
         query = query.where(EventRow.kind.in_(kind))

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from veille.analysis.incidents import list_incidents, statistics
 from veille.cli._common import console, print_json, workspace
 from veille.cli.events import parse_when
 from veille.cli.main import app
@@ -26,6 +25,8 @@ def incidents(
     limit: Annotated[int, typer.Option("--limit", help="At most this many incidents (0: all).")] = 50,
 ) -> None:
     """Competitors' incidents and maintenances, newest first. / Incidents des concurrents."""
+    from veille.analysis.incidents import list_incidents, statistics
+
     start = parse_when(since) if since else None
     end = parse_when(until) if until else None
     store = workspace(ctx).store

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -16,12 +16,11 @@ from rich.table import Table
 from veille.cli._common import console, print_json, warn, workspace
 from veille.cli.main import app
 from veille.errors import ConfigError
-from veille.kb import edit
-from veille.kb.diff import diff, format_changes, summarise
-from veille.kb.export import export_text
-from veille.kb.importing import import_document
-from veille.kb.schema import KnowledgeBase
-from veille.kb.store import current, history, revision, save
+
+if TYPE_CHECKING:
+    from veille.kb.schema import KnowledgeBase
+
+# The knowledge base (pydantic, SQLAlchemy, ftfy...) loads inside each command, not for --help.
 
 kb_app = typer.Typer(help="The knowledge base: VMCloud's analysis as versioned data.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
@@ -83,6 +82,9 @@ def _apply(
     ctx: typer.Context, change: Callable[[KnowledgeBase], KnowledgeBase], author: str | None, message: str
 ) -> None:
     """Apply an edit to the current knowledge base and save it as a revision."""
+    from veille.kb.diff import diff, format_changes
+    from veille.kb.store import current, save
+
     store = workspace(ctx).store
     with store.session() as session:
         before = current(session)
@@ -112,6 +114,10 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report, store nothing.")] = False,
 ) -> None:
     """Import an analysis document; repairs broken encodings; warnings go to stderr."""
+    from veille.kb.diff import diff, summarise
+    from veille.kb.importing import import_document
+    from veille.kb.store import current, save
+
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -172,6 +178,9 @@ def export(
     rev: Annotated[int | None, typer.Option("--revision", help="Export an older revision.")] = None,
 ) -> None:
     """Export the knowledge base as JSON, YAML or Markdown, in French or English."""
+    from veille.kb.export import export_text
+    from veille.kb.store import current, revision
+
     store = workspace(ctx).store
     with store.session() as session:
         kb = revision(session, rev) if rev is not None else current(session)
@@ -201,6 +210,8 @@ def history_(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Revisions of the knowledge base, newest first: who, when, why."""
+    from veille.kb.store import history
+
     with workspace(ctx).store.session() as session:
         revisions = history(session, limit)
     if as_json:
@@ -227,6 +238,9 @@ def diff_(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """What changed between two revisions, path by path."""
+    from veille.kb.diff import diff, format_changes
+    from veille.kb.store import revision
+
     with workspace(ctx).store.session() as session:
         changes = diff(revision(session, rev1), revision(session, rev2))
     if as_json:
@@ -252,6 +266,8 @@ def set_score(
     message: MessageOption = None,
 ) -> None:
     """Set one score of the comparison matrix."""
+    from veille.kb import edit
+
     _apply(ctx, lambda kb: edit.set_score(kb, competitor, criterion, score), author,
            message or f"set-score {competitor} {criterion} {score}")  # fmt: skip
 
@@ -268,6 +284,8 @@ def set_threat(
     message: MessageOption = None,
 ) -> None:
     """Set a competitor's threat level."""
+    from veille.kb import edit
+
     value = None if level is ThreatLevel.none else level.value
     _apply(ctx, lambda kb: edit.set_threat(kb, competitor, value, reason, lang.value, translation), author,
            message or f"set-threat {competitor} {level.value}")  # fmt: skip
@@ -288,6 +306,8 @@ def set_price(
     message: MessageOption = None,
 ) -> None:
     """Set one cell of the price positioning table."""
+    from veille.kb import edit
+
     _apply(ctx, lambda kb: edit.set_price(kb, product, competitor, amount, currency), author,
            message or f"set-price {product} {competitor} {amount} {currency}")  # fmt: skip
 
@@ -303,6 +323,8 @@ def add_strength(
     message: MessageOption = None,
 ) -> None:
     """Add a strength to a competitor's sheet."""
+    from veille.kb import edit
+
     _apply(ctx, lambda kb: edit.add_strength(kb, competitor, text, lang.value, translation), author,
            message or f"add-strength {competitor}")  # fmt: skip
 
@@ -318,6 +340,8 @@ def add_weakness(
     message: MessageOption = None,
 ) -> None:
     """Add a weakness to a competitor's sheet."""
+    from veille.kb import edit
+
     _apply(ctx, lambda kb: edit.add_weakness(kb, competitor, text, lang.value, translation), author,
            message or f"add-weakness {competitor}")  # fmt: skip
 
@@ -333,5 +357,7 @@ def set_key_message(
     message: MessageOption = None,
 ) -> None:
     """Set the key message used against a competitor."""
+    from veille.kb import edit
+
     _apply(ctx, lambda kb: edit.set_key_message(kb, competitor, text, lang.value, translation), author,
            message or f"set-key-message {competitor}")  # fmt: skip

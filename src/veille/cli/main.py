@@ -11,7 +11,6 @@ import typer
 
 from veille import __version__
 from veille.errors import VeilleError
-from veille.settings import Settings
 from veille.workspace import Workspace
 
 app = typer.Typer(
@@ -23,7 +22,25 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` (or adds a group) when imported.
-COMMAND_MODULES = ("init", "kb", "sources", "watch", "events", "positioning", "report", "serve", "users", "demo", "review", "replay", "prices", "incidents", "signals", "alerts", "plan")
+COMMAND_MODULES = (
+    "init",
+    "kb",
+    "sources",
+    "watch",
+    "events",
+    "positioning",
+    "report",
+    "serve",
+    "users",
+    "demo",
+    "review",
+    "replay",
+    "prices",
+    "incidents",
+    "signals",
+    "alerts",
+    "plan",
+)
 
 
 def _version(value: bool) -> None:
@@ -39,9 +56,13 @@ def main(
         Path | None,
         typer.Option("--home", envvar="VEILLE_HOME", help="Workspace folder (default ./veille-data)."),
     ] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """veille: keep VMCloud's competitive analysis current by itself."""
+    from veille.settings import Settings  # pydantic: loaded when a command runs, not for --help
+
     settings = Settings(home=home) if home is not None else Settings()
     ctx.obj = Workspace(settings)
 

@@ -6,14 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from veille import plan
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
-from veille.sources._registry import get_source, sources
-from veille.store.models import SourceState
 
 group = typer.Typer(
     help="The watch plan: cadences and actions. / Le plan de veille : fréquences et actions.",
@@ -29,6 +25,12 @@ def show(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The plan's elements (from the knowledge base and the seed) and every source's cadence."""
+    from sqlalchemy import select
+
+    from veille import plan
+    from veille.sources._registry import sources
+    from veille.store.models import SourceState
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         rows = plan.plan_rows(plan.kb_watch_items(session))
@@ -119,6 +121,9 @@ def set_cadence(
     ] = False,
 ) -> None:
     """Change how often a source, a competitor's sources or a kind of source run."""
+    from veille import plan
+    from veille.sources._registry import get_source, sources
+
     scopes = [(n, v) for n, v in (("source", source), ("competitor", competitor), ("kind", kind)) if v]
     if len(scopes) != 1:
         raise typer.BadParameter("give exactly one of --source, --competitor or --kind")

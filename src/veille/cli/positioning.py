@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from veille.analysis.positioning import positioning as build_positioning
 from veille.cli._common import console, print_json, workspace
 from veille.cli.events import parse_when
 from veille.cli.main import app
@@ -20,6 +19,8 @@ def positioning(
     at: Annotated[str | None, typer.Option("--at", help="As it stood at DATE (offers valid then).")] = None,
 ) -> None:
     """Reference products against every competitor's cheapest matching offer, in EUR per month."""
+    from veille.analysis.positioning import positioning as build_positioning
+
     when = parse_when(at) if at else None
     with workspace(ctx).store.session() as session:
         doc = build_positioning(session, at=when)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from veille.analysis.positioning import Rule, reference
 from veille.cli._common import console, print_json, warn, workspace
 from veille.cli.events import parse_when
 from veille.cli.main import app
-from veille.collect.manual import record_manual
 from veille.errors import NotFoundError, ValidationError
-from veille.normalise import money
-from veille.observations import CATEGORIES, Offer
-from veille.store.models import OfferVersion
+from veille.observations import CATEGORIES
+
+if TYPE_CHECKING:
+    from veille.store.models import OfferVersion
 
 group = typer.Typer(
     help="Prices entered by hand and price history. / Prix saisis à la main et historique.",
@@ -30,6 +28,8 @@ app.add_typer(group, name="prices")
 def _amount(text: str | None, flag: str) -> Decimal | None:
     if text is None:
         return None
+    from veille.normalise import money
+
     try:
         value = money.to_decimal(text.replace(",", "."))
     except ValueError:
@@ -66,6 +66,9 @@ def add(
     ] = None,
 ) -> None:
     """Record a price read on a competitor's page (source ``manual``); it passes the plausibility gate."""
+    from veille.collect.manual import record_manual
+    from veille.observations import Offer
+
     if category not in CATEGORIES:
         raise ValidationError(f"--category must be one of {', '.join(CATEGORIES)}")
     when = parse_when(date) if date else datetime.now(UTC)
@@ -98,6 +101,8 @@ def add(
 
 
 def _row(v: OfferVersion) -> dict[str, Any]:
+    from veille.normalise import money
+
     return {
         "id": v.id,
         "source_id": v.source_id,
@@ -131,6 +136,11 @@ def history(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Every recorded version of a competitor's offers (oldest first per offer)."""
+    from sqlalchemy import select
+
+    from veille.analysis.positioning import Rule, reference
+    from veille.store.models import OfferVersion
+
     query = select(OfferVersion).where(OfferVersion.competitor == competitor.lower())
     if sku:
         query = query.where(OfferVersion.sku == sku)

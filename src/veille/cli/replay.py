@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from veille.cli._common import console, err_console, workspace
 from veille.cli.main import app
-from veille.collect.replay import replay as replay_captures
-from veille.collect.runner import RunResult
+
+if TYPE_CHECKING:
+    from veille.collect.runner import RunResult
 
 
 @app.command("replay")
@@ -23,6 +24,7 @@ def replay(
     ],
 ) -> None:
     """Ingest a capture set (recorded responses with their fetch times) as if fetched then."""
+    from veille.collect.replay import replay as replay_captures
 
     def progress(source_id: str, when: datetime, result: RunResult) -> None:
         err_console.print(f"{when.isoformat()} {source_id}: {result.status}", highlight=False)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
-from veille.detect import gate
 from veille.errors import NotFoundError, ValidationError
-from veille.store.models import EventRow
+
+if TYPE_CHECKING:
+    from veille.store.models import EventRow
 
 group = typer.Typer(
     help="Price snapshots held as suspect. / Relevés de prix retenus comme suspects.", no_args_is_help=True
@@ -44,6 +44,10 @@ def list_reviews(
     all_: Annotated[bool, typer.Option("--all", help="Also the settled ones.")] = False,
 ) -> None:
     """Held snapshots waiting for a decision (newest first)."""
+    from sqlalchemy import select
+
+    from veille.store.models import EventRow
+
     query = select(EventRow).where(EventRow.kind == "price_review").order_by(EventRow.id.desc())
     if not all_:
         query = query.where(EventRow.status == "open")
@@ -68,6 +72,8 @@ def list_reviews(
 
 
 def _settle(ctx: typer.Context, ident: str, accept: bool) -> None:
+    from veille.detect import gate
+
     now = datetime.now(UTC)
     with workspace(ctx).store.session() as session:
         review = gate.find_review(session, ident)

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from veille.analysis import retention
-from veille.analysis.hiring import FUNCTIONS, hiring_summary
-from veille.analysis.reviews import MANUAL_PLATFORMS, enter_manual_rating, matrix_evidence, plain
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
-from veille.kb.ids import resolve_competitor
-from veille.store.models import FilingRow, MentionRow, RatingRow
+
+if TYPE_CHECKING:
+    from veille.store.models import RatingRow
+
+# The analyses and the store (SQLAlchemy) load inside each command, not for --help.
+MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
+"""``veille.analysis.reviews.MANUAL_PLATFORMS``, for the help text."""
 
 ratings_app = typer.Typer(
     help="Review-site ratings: manual G2/Capterra entries and evidence. / Notes des sites d'avis.",
@@ -33,6 +34,8 @@ app.add_typer(ratings_app, name="ratings")
 
 def competitor_id(name: str) -> str:
     """A competitor id from an id, name or alias (``OVH``, ``DO``...); NotFoundError otherwise."""
+    from veille.kb.ids import resolve_competitor
+
     return resolve_competitor(name)
 
 
@@ -57,6 +60,8 @@ def _decimal(text: str, what: str) -> Decimal:
 
 
 def _rating_dict(row: RatingRow) -> dict[str, Any]:
+    from veille.analysis.reviews import plain
+
     return {
         "competitor": row.competitor,
         "platform": row.platform,
@@ -86,6 +91,8 @@ def ratings_add(
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored entry as JSON.")] = False,
 ) -> None:
     """Record a rating read by hand on G2, Capterra... / Saisir une note relevée à la main."""
+    from veille.analysis.reviews import enter_manual_rating
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         row, events = enter_manual_rating(
@@ -119,6 +126,10 @@ def ratings_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
     """Every recorded rating, newest first. / Les notes enregistrées, de la plus récente."""
+    from sqlalchemy import select
+
+    from veille.store.models import RatingRow
+
     query = select(RatingRow).order_by(RatingRow.as_of.desc(), RatingRow.id.desc())
     if competitor:
         query = query.where(RatingRow.competitor == competitor_id(competitor))
@@ -145,6 +156,8 @@ def ratings_evidence(
     as_json: Annotated[bool, typer.Option("--json", help="JSON object.")] = False,
 ) -> None:
     """Review evidence for the matrix's Support and UX scores. / Les preuves des notes Support et UX."""
+    from veille.analysis.reviews import matrix_evidence
+
     with workspace(ctx).store.session() as session:
         evidence = matrix_evidence(session, competitor_id(competitor))
     if as_json:
@@ -169,6 +182,8 @@ def hiring(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
     """Open roles by function, against 90 days ago. / Les postes ouverts par fonction, face à il y a 90 jours."""
+    from veille.analysis.hiring import FUNCTIONS, hiring_summary
+
     with workspace(ctx).store.session() as session:
         rows = hiring_summary(session, datetime.now(UTC), competitor_id(competitor) if competitor else None)
     if as_json:
@@ -206,6 +221,10 @@ def mentions(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array (CONTRACT.md mention shape).")] = False,
 ) -> None:
     """Mentions on Hacker News, Reddit and Bluesky, newest first. / Les mentions des concurrents."""
+    from sqlalchemy import select
+
+    from veille.store.models import MentionRow
+
     query = (
         select(MentionRow).order_by(MentionRow.created_at.desc(), MentionRow.id.desc()).limit(max(1, limit))
     )
@@ -249,6 +268,10 @@ def filings(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
     """SEC filings (8-K, 10-Q, 10-K, S-1), newest first. / Les dépôts SEC des concurrents cotés."""
+    from sqlalchemy import select
+
+    from veille.store.models import FilingRow
+
     query = select(FilingRow).order_by(FilingRow.filed_at.desc(), FilingRow.id.desc()).limit(200)
     if competitor:
         query = query.where(FilingRow.competitor == competitor_id(competitor))
@@ -284,6 +307,8 @@ def purge(
     as_json: Annotated[bool, typer.Option("--json", help="JSON object.")] = False,
 ) -> None:
     """Erase personal data older than the retention. / Effacer les données personnelles trop anciennes."""
+    from veille.analysis import retention
+
     ws = workspace(ctx)
     settings = ws.settings if days is None else ws.settings.model_copy(update={"retention_days": days})
     if settings.retention_days < 1:

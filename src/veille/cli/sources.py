@@ -10,10 +10,9 @@ from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
-from veille.collect.lease import state
-from veille.collect.select import states, why_disabled
 from veille.errors import NotFoundError, ValidationError
-from veille.sources._registry import ParseContext, get_parser, get_source, parse_body, parsers, sources
+
+# The source registry (every provider's parsers) loads inside each command, not for --help.
 
 group = typer.Typer(
     help="Sources of the watch and their parsers. / Les sources de la veille et leurs parseurs.",
@@ -35,6 +34,9 @@ def list_sources(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
 ) -> None:
     """Every configured source: id, competitor, kind, url, cadence, enabled, why disabled, last run."""
+    from veille.collect.select import states, why_disabled
+    from veille.sources._registry import sources
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         known = states(session)
@@ -88,6 +90,8 @@ def list_parsers(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
 ) -> None:
     """Every parser id with what it reads."""
+    from veille.sources._registry import parsers
+
     rows = [{"id": p.id, "reads": p.reads, "streaming": p.streaming, "module": p.module} for p in parsers()]
     if as_json:
         print_json(rows)
@@ -112,6 +116,8 @@ def parse_files(
 ) -> None:
     """Run one parser on saved bodies: no network, no database; prints the observations."""
     from datetime import UTC, datetime
+
+    from veille.sources._registry import ParseContext, get_parser, parse_body, sources
 
     info = get_parser(parser_id)
     spec = next((s for s in sources() if s.parser == parser_id), None)
@@ -167,6 +173,9 @@ def parse_files(
 
 
 def _switch(ctx: typer.Context, source_id: str, enabled: bool) -> None:
+    from veille.collect.lease import state
+    from veille.sources._registry import get_source
+
     spec = get_source(source_id)
     ws = workspace(ctx)
     if enabled and spec.credential and not ws.settings.credential(spec.credential):

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from veille.cli._common import console, err_console, warn, workspace
 from veille.cli.main import app
-from veille.collect import RunResult, Summary, choose, run_sources
 from veille.errors import VeilleError
+
+if TYPE_CHECKING:  # the collector (httpx, the source registry) loads when a watch runs
+    from veille.collect import RunResult, Summary
 
 
 class AllSourcesFailed(VeilleError):
@@ -26,6 +27,10 @@ class AllSourcesFailed(VeilleError):
 
 def run_once(ctx: typer.Context, source: list[str] | None, kind: str | None) -> Summary:
     """Run the chosen sources now with progress on stderr; print the summary table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from veille.collect import Summary, choose, run_sources
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         specs, skipped = choose(session, ws.settings, ids=source or (), kind=kind)
