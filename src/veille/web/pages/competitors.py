@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from veille.errors import NotFoundError
 from veille.web import kbview
@@ -16,6 +16,7 @@ from veille.web.templating import render
 
 router = APIRouter()
 LIVE_ROWS = 40  # the cheapest current offers shown (filter by category for more)
+CHART_LINES = 4
 
 KNOWN_IDS = [
     "vmcloud",
@@ -59,12 +60,11 @@ def competitor(
                 raise
             profile = {"id": competitor_id, "name": competitor_id}
         live = offers.live(session, competitor_id, category=category or None, limit=LIVE_ROWS)
-        chart = offers.chart_for(session, competitor_id, live)
         context = {
             "c": profile,
             "offers": live,
             "category": category or "",
-            "chart": chart,
+            "chart": any(o.monthly_eur is not None for o in live),
             "incidents": signals.incidents_page(session, competitor=competitor_id, limit=8).items,
             "ratings": signals.latest_ratings(session, competitor_id),
             "reviews": signals.reviews(session, competitor_id, limit=5),
@@ -86,3 +86,13 @@ def _kb_prices(kb: dict[str, Any], competitor_id: str) -> list[tuple[str, Any]]:
         if cell != "absent":
             out.append((str(product.get("label") or product.get("id")), cell))
     return out
+
+
+@router.get("/competitors/{competitor_id}/prices.json")
+def price_history(
+    request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
+) -> JSONResponse:
+    """Chart series (JSON) of the price history of the competitor's cheapest current offers."""
+    with db(request) as session:
+        live = offers.live(session, competitor_id, category=category or None, limit=CHART_LINES * 3)
+        return JSONResponse(offers.chart_for(session, competitor_id, live, most=CHART_LINES))
