@@ -179,16 +179,15 @@ class Scheduler:
         return Pool(self, fetcher), True
 
     def http_client(self) -> httpx.AsyncClient:
-        """The HTTP client of a watch: enough kept-alive connections for every host it runs at once."""
+        """The HTTP client of a watch: a kept-alive connection pool per host (``HostPools``)."""
+        from veille.sources._http import HostPools
+
         settings = self.workspace.settings
         return httpx.AsyncClient(
             follow_redirects=True,
             timeout=httpx.Timeout(settings.http_timeout),
             headers={"User-Agent": settings.user_agent},
-            limits=httpx.Limits(
-                max_connections=max(100, 2 * self.concurrency),
-                max_keepalive_connections=max(20, 2 * self.concurrency),
-            ),
+            transport=HostPools(self.per_host),
         )
 
     async def run_cycle(self) -> CycleReport:
