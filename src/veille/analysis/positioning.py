@@ -10,7 +10,6 @@ the price per GPU-hour too; spot, interruptible and marketplace prices are rows 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -32,27 +31,6 @@ STALE_FACTOR = 3
 DEFAULT_CADENCE = timedelta(days=1)
 MANUAL_CADENCE = timedelta(days=30)
 _LIVE_CATEGORIES = ("vps", "gpu", "bare_metal", "dedicated", "block_storage", "object_storage")
-
-DEFAULT_PRODUCTS: list[dict[str, Any]] = [
-    {
-        "id": "vps-entry",
-        "label": "VPS Entry (2vCPU/4GB)",
-        "spec": {"category": "vps", "vcpu": 2, "ram_gb": 4},
-    },
-    {"id": "vps-pro", "label": "VPS Pro (8vCPU/32GB)", "spec": {"category": "vps", "vcpu": 8, "ram_gb": 32}},
-    {
-        "id": "gpu-t4",
-        "label": "GPU T4",
-        "spec": {"category": "gpu", "gpu_model": "NVIDIA T4 16GB", "gpu_count": 1},
-    },
-    {
-        "id": "gpu-a100",
-        "label": "GPU A100",
-        "spec": {"category": "gpu", "gpu_model": "NVIDIA A100", "gpu_count": 1},
-    },
-    {"id": "storage-tb", "label": "Stockage (par TB)", "spec": {"category": "storage", "storage_tb": "1"}},
-]
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -106,33 +84,20 @@ def gpu_family(name: str) -> str:
 
 
 def reference(session: Session) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], datetime | None]:
-    """(products, prices, revision time) of the knowledge base's price table; defaults without one."""
-    table: Any = None
-    try:
-        from veille.kb.store import current
+    """(products, prices, revision time) of the knowledge base's price table, as plain data."""
+    from veille.kb.store import current
 
-        doc = current(session)
-        table = getattr(doc, "price_table", None) if doc is not None else None
-        if hasattr(table, "model_dump"):
-            table = table.model_dump(mode="json")
-    except (ImportError, AttributeError):
-        table = None
-    revision = session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).first()
-    if table is None and revision is not None:
-        table = (revision.data or {}).get("price_table")
-    if not table:
-        return DEFAULT_PRODUCTS, {}, None
-    defaults = {p["id"]: p["spec"] for p in DEFAULT_PRODUCTS}
-    products = []
-    for product in table.get("products", []):
-        label = product.get("label")
-        if isinstance(label, dict):
-            label = label.get("fr") or label.get("en") or product["id"]
-        spec = product.get("spec") or defaults.get(product["id"], {"category": "vps"})
-        products.append(
-            {"id": product["id"], "label": label, "spec": {k: v for k, v in spec.items() if v is not None}}
-        )
-    return products, table.get("prices", {}), revision.created_at if revision else None
+    table = current(session).price_table.model_dump(mode="json")
+    revision = session.scalars(select(KbRevision.created_at).order_by(KbRevision.id.desc()).limit(1)).first()
+    products = [
+        {
+            "id": product["id"],
+            "label": product["label"].get("fr") or product["label"].get("en") or product["id"],
+            "spec": {k: v for k, v in product["spec"].items() if v is not None},
+        }
+        for product in table["products"]
+    ]
+    return products, table["prices"], revision
 
 
 def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
@@ -181,8 +146,7 @@ def _cadences(session: Session) -> dict[str, timedelta]:
     from veille.sources._registry import sources
 
     out: dict[str, timedelta] = {"manual": MANUAL_CADENCE}
-    with contextlib.suppress(Exception):  # a broken source module must not take the positioning down
-        out.update({s.id: s.cadence for s in sources()})
+    out.update({s.id: s.cadence for s in sources()})
     for state in session.scalars(select(SourceState).where(SourceState.cadence_seconds.is_not(None))):
         out[state.source_id] = timedelta(seconds=state.cadence_seconds or 0)
     return out
