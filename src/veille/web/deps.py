@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,18 +33,55 @@ def db(request: Request) -> Iterator[Session]:
         yield session
 
 
+class PrincipalCache:
+    """Who a session or token stands for, remembered a few seconds so most requests skip the lookup.
+
+    A changed role or a removed account takes effect within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: dict[object, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object) -> Principal | None:
+        with self._lock:
+            item = self._items.get(key)
+        if item is None or item[0] < time.monotonic():
+            return None
+        return item[1]
+
+    def put(self, key: object, principal: Principal) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (time.monotonic() + self.ttl, principal)
+
+
+def _cache(request: Request) -> PrincipalCache:
+    cache = getattr(request.app.state, "principals", None)
+    if cache is None:
+        cache = request.app.state.principals = PrincipalCache()
+    return cache  # type: ignore[no-any-return]
+
+
 def page_user(request: Request) -> Principal:
     """The signed-in user of a page request; anonymous visitors are sent to /login."""
     data = request.app.state.sessions.load(request)
     if data is None:
         raise LoginRequired()
-    with db(request) as session:
-        user = get_user(session, data.user_id)
-        if user is None:
-            raise LoginRequired()
-        now = datetime.now(UTC)
-        if user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY:
-            touch(session, user.id, now)
+    cache = _cache(request)
+    user = cache.get(("user", data.user_id))
+    if user is None:
+        with db(request) as session:
+            user = get_user(session, data.user_id)
+            if user is None:
+                raise LoginRequired()
+            now = datetime.now(UTC)
+            if user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY:
+                touch(session, user.id, now)
+        cache.put(("user", data.user_id), user)
     request.state.user = user
     request.state.csrf = data.csrf
     request.state.since = data.since
@@ -87,8 +127,14 @@ def api_user(
     """The owner of the bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
-    with db(request) as session:
-        user = user_for_token(session, credentials.credentials)
+    cache = _cache(request)
+    key = ("token", hashlib.sha256(credentials.credentials.encode()).digest())
+    user = cache.get(key)
+    if user is None:
+        with db(request) as session:
+            user = user_for_token(session, credentials.credentials)
+        if user is not None:
+            cache.put(key, user)
     if user is None:
         raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
     return user
