@@ -166,6 +166,14 @@ def write_unchanged(workspace: Workspace, items: Sequence[tuple[Claim, datetime]
         )
 
 
+def store_bodies(workspace: Workspace, fetched: Any) -> None:
+    """Write the capture files of ``fetched``'s pages (``commit_run`` then finds them in place)."""
+    from veille.capture import store_body
+
+    for page in fetched.pages:
+        store_body(workspace.settings.captures_dir, page.path or page.read(), page.sha256)
+
+
 class Batcher:
     """Groups the 304 answers that arrive while the write lock is busy into one transaction."""
 
@@ -247,6 +255,9 @@ async def run_claimed(
             released = True
             result = RunResult(c.spec.id, "unchanged", c.run_id)
         else:
+            # the capture files first, outside the write lock (content-addressed, written before the
+            # transaction; one whose run rolls back is harmless): the serialised part is the transaction
+            await asyncio.to_thread(store_bodies, workspace, fetched)
             async with write_lock:
                 result = await asyncio.to_thread(
                     commit_run, workspace, c.spec, c.run_id, c.token, fetched, now
