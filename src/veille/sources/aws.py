@@ -32,10 +32,12 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any, NamedTuple, cast
 
 import ijson
+import orjson
 
 from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
+from veille.sources._json_pieces import Members, Unsure
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
 try:  # the C backend is ~10x faster; fall back to whatever ijson picked
@@ -65,12 +67,6 @@ GPU_FAMILIES = {
     "g6": "L4", "g6e": "L40S", "g6f": "L4", "gr6": "L4", "gr6f": "L4", "g7e": "RTX PRO 6000", "dl1": "Gaudi",
 }  # fmt: skip
 
-_WANTED = {
-    "operatingSystem": "Linux",
-    "preInstalledSw": "NA",
-    "tenancy": "Shared",
-    "capacitystatus": "Used",
-}
 _FAMILIES = {"Compute Instance": False, "Compute Instance (bare metal)": True}
 _SIZE = re.compile(r"^([\d.,]+)\s*(GiB|GB|TiB|TB)$")
 _STORAGE = re.compile(r"^(\d+)\s*x\s*([\d,]+)")
@@ -122,9 +118,14 @@ def product_of(record: Any) -> Product | None:
     attrs = record.get("attributes")
     if family not in _FAMILIES or not isinstance(attrs, dict):
         return None
-    for key, value in _WANTED.items():
-        if attrs.get(key) != value:
-            return None
+    # Linux, no pre-installed software, shared tenancy, capacity in use (most records fail the first test)
+    if (
+        attrs.get("operatingSystem") != "Linux"
+        or attrs.get("preInstalledSw") != "NA"
+        or attrs.get("tenancy") != "Shared"
+        or attrs.get("capacitystatus") != "Used"
+    ):
+        return None
     if attrs.get("licenseModel", "No License required") != "No License required":
         return None
     if attrs.get("locationType", "AWS Region") != "AWS Region":
@@ -317,6 +318,61 @@ def _scan_split(body: IO[bytes], start: int) -> _Scan | None:
         body.seek(start)
 
 
+_PRODUCTS_KEY = re.compile(rb'"products"\s*:\s*\{')
+_ON_DEMAND_KEY = re.compile(rb'"terms"\s*:\s*\{\s*"OnDemand"\s*:\s*\{')
+
+
+def _scan_fast(body: IO[bytes], start: int) -> _Scan | None:
+    """The split scan with orjson reading ``products`` and ``terms.OnDemand`` in pieces (None: not sure).
+
+    For files in the usual layout (products, then terms starting with OnDemand); what follows
+    OnDemand (reserved terms, attributesList) is still checked to the last byte by ijson, which
+    skips it without building it. Anything unexpected returns None and the exact scans decide.
+    """
+    size = body.seek(0, io.SEEK_END)
+    try:
+        split = _terms_split(body, start, size)
+        if split is None:
+            return None
+        comma, key = split
+        body.seek(start)
+        head = body.read(min(1 << 16, comma - start))
+        found = _PRODUCTS_KEY.search(head)
+        if found is None or not isinstance(orjson.loads(head[: found.start()] + b'"products":{}}'), dict):
+            return None  # not a top-level "products" (or a long preamble): let the exact scans decide
+        products: dict[str, Product] = {}
+        members = Members(body, start + found.end(), comma)
+        seen_products = seen_terms = 0
+        for sku, record in members:
+            seen_products += 1
+            product = product_of(record)
+            if product is not None:
+                products[sku] = product
+        body.seek(members.close + 1)
+        if not seen_products or body.read(comma - members.close - 1).strip():
+            return None
+        body.seek(key)
+        opening = _ON_DEMAND_KEY.match(body.read(256))
+        if opening is None:
+            return None
+        prices: dict[str, Decimal] = {}
+        terms = Members(body, key + opening.end(), size)
+        for sku, offer_terms in terms:
+            seen_terms += 1
+            if sku in products:
+                price = hourly_usd(offer_terms)
+                if price is not None:
+                    prices[sku] = price
+        rest = cast(IO[bytes], _Pieces((b'{"terms":{"OnDemand":{}', 0, 23), (body, terms.close + 1, size)))
+        for _ in _backend.kvitems(rest, "terms.OnDemand", buf_size=CHUNK):  # checks the rest, builds nothing
+            return None
+        return _Scan(products, prices, seen_products, seen_terms)
+    except (Unsure, orjson.JSONDecodeError, ijson.JSONError, OSError):
+        return None
+    finally:
+        body.seek(start)
+
+
 def _offers(stream: _Scan, competitor: str) -> Iterator[Offer]:
     """One offer per (instance type, region): duplicate records keep the lowest price."""
     best: dict[tuple[str, str | None], tuple[Decimal, str, Product]] = {}
@@ -370,7 +426,7 @@ def parse_offer(body: IO[bytes], ctx: ParseContext) -> list[Observation]:
     if head.startswith(b"<"):
         raise _fail("got HTML/XML where the JSON offer file was expected (an error page?)")
     try:
-        stream = _scan_split(body, start) or _scan(body, start)
+        stream = _scan_fast(body, start) or _scan_split(body, start) or _scan(body, start)
     except ijson.IncompleteJSONError as exc:
         raise _fail(f"truncated or malformed offer file: {_first_line(exc)}") from None
     except ijson.JSONError as exc:
