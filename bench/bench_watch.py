@@ -127,7 +127,7 @@ def bench_parser() -> None:
     from veille.sources import _registry
     from veille.sources._registry import ParseContext, ParserInfo
 
-    def parse(body: bytes, ctx: ParseContext) -> list[Offer]:
+    def parse(body: Any, ctx: ParseContext) -> list[Any]:
         try:
             doc = orjson.loads(body)
             items = doc["items"]
@@ -218,7 +218,7 @@ def veille_run(port: int, generation: Any) -> dict[str, Any]:
     first, second = asyncio.run(both_cycles())
     with ws.store.session() as session:
         new = session.scalars(select(EventRow).where(EventRow.detected_at >= second["started_at"])).all()
-        found = sorted({e.source_id for e in new if e.kind == "price_change"})
+        found = sorted({e.source_id or "" for e in new if e.kind == "price_change"})
         other = [f"{e.kind} {e.source_id}" for e in new if e.kind != "price_change"]
     expected = sorted(f"bench.page{n:03d}" for n in range(SOURCES) if n % CHANGED_EVERY == 3)
     floor = max(math.ceil(PER_HOST / PER_HOST_LIMIT), math.ceil(SOURCES / concurrency)) * DELAY
@@ -235,6 +235,47 @@ def veille_run(port: int, generation: Any) -> dict[str, Any]:
         "exact": found == expected and not other and len(new) == len(expected),
         "unexpected": other[:10],
     }
+
+
+# --- the reference: what the loopback sites allow on this machine now --------------------------------------
+
+
+async def _raw_cycle(port: int) -> tuple[float, float]:
+    """300 conditional GETs over raw asyncio streams (kept alive, 2 per host): no HTTP library, no storing.
+
+    Not a tool: it shows how close to the floor the sites and this machine's load let anything get.
+    """
+    slots = [asyncio.Semaphore(PER_HOST_LIMIT) for _ in range(HOSTS)]
+    idle: list[list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = [[] for _ in range(HOSTS)]
+    opened: list[asyncio.StreamWriter] = []
+
+    async def one(n: int) -> None:
+        h = n % HOSTS
+        async with slots[h]:
+            if idle[h]:
+                reader, writer = idle[h].pop()
+            else:
+                reader, writer = await asyncio.open_connection(f"127.0.0.{h + 1}", port)
+                opened.append(writer)
+            writer.write(f'GET /page/{n} HTTP/1.1\r\nHost: x\r\nIf-None-Match: "p{n}-v1"\r\n\r\n'.encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            if length:
+                await reader.readexactly(length)
+            idle[h].append((reader, writer))
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(SOURCES)))
+    figures = time.perf_counter() - wall, time.process_time() - cpu
+    for writer in opened:
+        writer.close()
+    return figures
+
+
+def raw_run(port: int, generation: Any) -> dict[str, Any]:
+    generation.value = 1
+    wall, cpu = asyncio.run(_raw_cycle(port))
+    return {"wall_s": wall, "cpu_s": cpu}
 
 
 # --- urlwatch ----------------------------------------------------------------------------------------------
@@ -302,6 +343,7 @@ def main() -> None:
     try:
         if not ready.wait(30):
             raise SystemExit("the loopback sites did not start")
+        raw = raw_run(port, generation)
         veille = veille_run(port, generation)
         urlwatch = urlwatch_run(port, generation)
     finally:
@@ -327,6 +369,10 @@ def main() -> None:
         f"{'OK' if ratio <= 1.5 else 'MISSED'}"
     )
     print(
+        f"raw      {raw['wall_s']:.3f} s wall, {raw['cpu_s']:.3f} s CPU: 300 conditional GETs over raw asyncio "
+        "streams, nothing stored (what the sites and the machine's load allow)"
+    )
+    print(
         f"changes  veille found {veille['changes_found']}/{veille['changes_expected']}, exact: {veille['exact']} "
         f"{'OK' if veille['exact'] else 'MISSED ' + str(veille['unexpected'])}; urlwatch found {u['changed']} "
         f"(errors {u['errors']})"
@@ -340,7 +386,9 @@ def main() -> None:
         f"{v_cpu:.2f} vs {u_cpu:.2f} ms {'OK' if v_cpu <= u_cpu else 'MISSED'}"
     )
     (OUT / "bench_watch.json").write_text(
-        json.dumps({"veille": veille, "urlwatch": urlwatch, "load_average": load}, indent=2, default=str)
+        json.dumps(
+            {"veille": veille, "urlwatch": urlwatch, "raw": raw, "load_average": load}, indent=2, default=str
+        )
     )
 
 
