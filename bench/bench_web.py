@@ -281,7 +281,7 @@ def serve(home: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--workers",
         str(workers),
     ]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -318,7 +318,12 @@ async def _hammer(
         nonlocal errors
         for _ in queue:
             started = time.perf_counter()
-            response = await client.get(path)
+            try:
+                response = await client.get(path)
+            except httpx.TransportError:  # a connection reset counts as an error, not a crash
+                timings.append((time.perf_counter() - started) * 1000)
+                errors += 1
+                continue
             timings.append((time.perf_counter() - started) * 1000)
             timing = response.headers.get("server-timing", "")
             if timing.startswith("app;dur="):
@@ -364,6 +369,20 @@ async def measure(
         await api.aclose()
         await anon.aclose()
     return results
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its worker processes (its own process group)."""
+    import signal
+
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(5)
+    except ProcessLookupError:
+        pass
 
 
 def _api_token(home: Path) -> str:
@@ -430,8 +449,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             results = asyncio.run(measure(f"http://127.0.0.1:{port}", token, args.requests, args.only))
         finally:
-            server.terminate()
-            server.wait(10)
+            _stop(server)
         report(results)
     finally:
         if not args.keep:
