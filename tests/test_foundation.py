@@ -46,3 +46,9 @@ def test_decimal_and_time_round_trip(any_store: Store) -> None:
 
 def test_migrate_is_idempotent(any_store: Store) -> None:
     assert migrate(any_store.engine) is False
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    from veille.store.db import SCHEMA_HEAD, schema_head
+
+    assert schema_head() == SCHEMA_HEAD
