@@ -63,7 +63,7 @@ def _cache(request: Request) -> PrincipalCache:
     cache = getattr(request.app.state, "principals", None)
     if cache is None:
         cache = request.app.state.principals = PrincipalCache()
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def page_user(request: Request) -> Principal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from veille.store.models import Alert, EventRow, IncidentRow, Note, RatingRow
+from veille.store.models import IncidentRow, Note, RatingRow
 from veille.web.api import models as m
 from veille.web.data.sources import SourceView
 
@@ -79,12 +79,12 @@ def incident(r: IncidentRow) -> m.Incident:
     )
 
 
-def alert(a: Alert, e: EventRow | None) -> m.AlertOut:
+def alert(a: Any) -> m.AlertOut:
     return m.AlertOut(
         id=a.id,
         rule=a.rule,
         event_id=a.event_id,
-        event_title=e.title if e else None,
+        event_title=a.event_title,
         channel=a.channel,
         status=a.status,
         attempts=a.attempts,

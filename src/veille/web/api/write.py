@@ -44,7 +44,7 @@ def list_alerts(
     """Alerts (the outbox), newest first; ``open=true``: pending, sending or failed only."""
     with db(request) as session:
         page = events.alerts_page(session, open_only=open, limit=limit, cursor=cursor)
-        return m.AlertPage(items=[convert.alert(a, e) for a, e in page.items], next_cursor=page.next_cursor)
+        return m.AlertPage(items=[convert.alert(a) for a in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/alert-rules", response_model=list[m.Rule], tags=["alerts"])

@@ -73,23 +73,28 @@ def as_json(row: Any) -> dict[str, Any]:
     }
 
 
+ALERT = [
+    *paging.columns(Alert, "payload"),
+    EventRow.title.label("event_title"),
+    EventRow.competitor.label("event_competitor"),
+]
+
+
 def alerts_page(
     session: Session, *, open_only: bool = False, limit: int = 50, cursor: str | None = None
-) -> paging.Page[tuple[Alert, EventRow | None]]:
-    """Alerts newest first, each with its event."""
+) -> paging.Page[Row[Any]]:
+    """Alerts newest first, each with its event's title and competitor."""
     limit = paging.clamp(limit)
-    query = select(Alert, EventRow).join(EventRow, EventRow.id == Alert.event_id, isouter=True)
+    query = select(*ALERT).join(EventRow, EventRow.id == Alert.event_id, isouter=True)
     if open_only:
         query = query.where(Alert.status.in_(OPEN_ALERT_STATUSES))
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(Alert.id < key[0])
-    rows: list[tuple[Alert, EventRow | None]] = [
-        (a, e) for a, e in session.execute(query.order_by(Alert.id.desc()).limit(limit + 1))
-    ]
+    rows: list[Row[Any]] = list(session.execute(query.order_by(Alert.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return paging.Page(rows, paging.encode(rows[-1][0].id) if more and rows else None)
+    return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)
 
 
 def alert_counts(session: Session) -> dict[str, int]:

@@ -17,6 +17,7 @@ from veille.web.templating import render
 router = APIRouter()
 
 
+PAGE_SIZE = 50
 HEALTH_ORDER = {"failing": 0, "never": 1, "ok": 2, "disabled": 3}
 
 
@@ -27,6 +28,7 @@ def sources_page(
     status: Annotated[str, Query(max_length=20)] = "",
     competitor: Annotated[str, Query(max_length=40)] = "",
     kind: Annotated[str, Query(max_length=40)] = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     """Every source, problems first; filter by status, competitor and kind."""
     with db(request) as session:
@@ -40,8 +42,12 @@ def sources_page(
         and (not kind or v.kind == kind)
     ]
     shown.sort(key=lambda v: (HEALTH_ORDER.get(v.health, 9), v.competitor or "~", v.id))
+    start = (page - 1) * PAGE_SIZE
     context = {
-        "sources": shown,
+        "sources": shown[start : start + PAGE_SIZE],
+        "matching": len(shown),
+        "page": page,
+        "pages": max(1, -(-len(shown) // PAGE_SIZE)),
         "total": len(views),
         "filters": {"status": status, "competitor": competitor, "kind": kind},
         "kinds": sorted({v.kind for v in views}),
