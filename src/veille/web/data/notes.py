@@ -107,7 +107,8 @@ def add_rating(
     url: str | None,
     author: str,
 ) -> RatingRow:
-    """Record a G2 / Capterra rating read by hand (through ``veille.analysis.reviews`` once available)."""
+    """Record a G2 / Capterra rating read by hand through ``veille.analysis.reviews`` (which also raises
+    and routes the rating-change event)."""
     if platform not in RATING_PLATFORMS:
         raise ValidationError(f"unknown platform {platform!r}")
     if not Decimal(0) < scale <= Decimal(100) or not Decimal(0) <= score <= scale:
@@ -115,7 +116,19 @@ def add_rating(
     if count is not None and count < 0:
         raise ValidationError("the number of reviews cannot be negative")
     day = _day(as_of)
-    when = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else datetime.now(UTC)
+    now = datetime.now(UTC)
+    when = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else now
+    try:
+        from veille.analysis.reviews import enter_manual_rating
+    except ModuleNotFoundError as exc:  # pragma: no cover - the analysis ships with veille
+        if not (exc.name or "").startswith("veille.analysis"):
+            raise
+    else:
+        row, _events = enter_manual_rating(
+            session, now, competitor=competitor, platform=platform, score=score, scale=scale, count=count,
+            as_of=when, url=url or None, entered_by=author,
+        )  # fmt: skip
+        return row
     row = RatingRow(
         competitor=competitor,
         platform=platform,
