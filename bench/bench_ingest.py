@@ -7,7 +7,9 @@ Two generated catalogues (never committed; generated on the fly or in a temp dir
   SQLite workspace: the baseline (every offer new: versions inserted), the same catalogue again (pure
   diff, nothing written), and one where 1% of the prices moved by +3% (new versions, events).
 - An AWS EC2 offer file (``aws.offer``, streamed): ``BENCH_AWS_MB`` MB (default 300) of indented JSON
-  with ``products`` and ``terms.OnDemand``; a quarter of the products are Linux shared on-demand.
+  with ``products`` and ``terms.OnDemand``; a quarter of the products are Linux shared on-demand. Its
+  rows are counted as the file's records: every product and every on-demand price dimension (one per
+  product); products per second and MB per second are printed too.
 
 Each scenario runs in a fresh process so its peak memory (``ru_maxrss``) is its own. Page generation
 is not timed; parse, normalisation, the diff and the database writes are. Targets: >= 100,000 rows/s,
@@ -115,10 +117,10 @@ def ingest(ws: Any, spec: Any, bodies: Iterator[Any], now: datetime, parse: Any)
     return timings
 
 
-def report(label: str, rows: int, t: dict[str, Any]) -> None:
+def report(label: str, rows: int, t: dict[str, Any], unit: str = "rows") -> None:
     total = t["parse"] + t["diff"] + t["finish"]
     print(
-        f"  {label:<28} {rows:>9,} rows {total:7.1f} s = {rows / total:>9,.0f} rows/s"
+        f"  {label:<28} {rows:>9,} {unit} {total:7.1f} CPU s = {rows / total:>9,.0f} {unit}/s"
         f"  (parse {t['parse']:.1f} s, diff {t['diff']:.1f} s, write+gate {t['finish']:.1f} s;"
         f" {t['offers']:,} offers, {t['written']:,} versions written, {t.get('events', 0)} events)"
         f"  peak {peak_mb():.0f} MB",
@@ -230,12 +232,17 @@ def aws_scenario() -> None:
         print(f"  aws.offer: generated {size:.0f} MB, {products:,} products in {time.process_time() - t0:.0f} s;"
               f" process at start {peak_mb():.0f} MB", flush=True)  # fmt: skip
         ws = _workspace(Path(tmp))
+        # the file's records: each product and each on-demand price dimension (one per product here)
+        records = products * 2
         for label, day in (("baseline (all new)", 0), ("same file (pure diff)", 1)):
             with path.open("rb") as handle:
                 timings = ingest(ws, spec, iter([handle]), T0 + timedelta(days=day), parse_offer)
-            report(label, products, timings)
+            report(label, records, timings, unit="records")
             total = timings["parse"] + timings["diff"] + timings["finish"]
-            print(f"  {'':<28} {size / total:.1f} MB/s of offer file", flush=True)
+            print(
+                f"  {'':<28} {products / total:,.0f} products/s, {size / total:.1f} MB/s of offer file",
+                flush=True,
+            )
 
 
 def _child(name: str) -> None:
@@ -243,6 +250,9 @@ def _child(name: str) -> None:
 
 
 def main() -> None:
+    print(
+        f"  load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; times are CPU seconds (process time)"
+    )
     context = multiprocessing.get_context("spawn")
     for name in ("azure", "aws"):
         process = context.Process(target=_child, args=(name,))

@@ -1,8 +1,8 @@
-"""The members of a huge JSON object, parsed by orjson a few megabytes at a time.
+"""The members of a huge JSON object, parsed by orjson some 64 KB at a time.
 
 An AWS offer file is one object of hundreds of MB whose ``products`` and ``terms.OnDemand`` hold
 hundreds of thousands of small records. ijson's C backend reads it in constant memory at about
-60 MB/s; orjson is about twice as fast but needs complete documents. ``members`` cuts the object's
+60 MB/s; orjson is about twice as fast but needs complete documents. ``Members`` cuts the object's
 content into pieces that end at a record boundary and hands each piece, wrapped in braces, to
 orjson.
 
@@ -21,7 +21,8 @@ from typing import IO, Any
 
 import orjson
 
-WINDOW = 4 << 20
+WINDOW = 64 << 10  # small pieces are parsed faster than big ones (caches)
+MAX_WINDOW = 64 << 20  # a single record larger than this is left to the exact parser
 _NEXT_MEMBER = re.compile(rb"\s*,\s*\"")
 _BLANKS = re.compile(rb"\s*")
 _BRACES = re.compile(rb"[{}]")
@@ -50,17 +51,22 @@ class Members:
         if blank is not None and first[blank.end() : blank.end() + 1] == b"}":  # an empty object
             self.close = pos + blank.end()
             return
+        size = WINDOW
         while True:
             body.seek(pos)
-            window = body.read(min(WINDOW, end - pos))
+            window = body.read(min(size, end - pos))
             if not window:
                 raise Unsure("the object does not end")
+            last = pos + len(window) >= end
             cut = _last_cut(window)
             close = -1
-            if cut < 0 or pos + len(window) >= end:
-                close = _closing(window)  # the object may end in this window (always so in the last one)
+            if cut < 0 or last:
+                close = _closing(window)  # the object may end in this window (it must in the last one)
                 if close < 0:
-                    raise Unsure("no record boundary in the window")
+                    if last or size >= MAX_WINDOW:
+                        raise Unsure("no record boundary in the window")
+                    size *= 2  # a record larger than the window: read more
+                    continue
                 cut = close
             try:
                 piece = orjson.loads(b"{" + window[:cut] + b"}")
@@ -76,6 +82,7 @@ class Members:
                     raise Unsure("a piece is not valid JSON") from None
                 cut = close
             yield from piece.items()
+            size = WINDOW
             if close >= 0:
                 self.close = pos + close
                 return

@@ -37,6 +37,7 @@ import orjson
 from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
+from veille.sources._fast_offer import new_offer
 from veille.sources._json_pieces import Members, Unsure
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
@@ -384,25 +385,13 @@ def _offers(stream: _Scan, competitor: str) -> Iterator[Offer]:
         if key not in best or (price, sku) < best[key][:2]:
             best[key] = (price, sku, product)
     for price, sku, product in best.values():
-        gpu = product.gpu_count is not None
-        yield Offer(
-            competitor=competitor,
-            sku=product.instance_type,
-            name=product.instance_type,
-            category="gpu" if gpu else "bare_metal" if product.bare_metal else "vps",
-            currency="USD",
-            price_hourly=price.normalize(),
-            price_monthly=(price * HOURS_PER_MONTH).normalize(),
-            vcpu=product.vcpu,
-            ram_gb=product.ram_gb,
-            disk_gb=product.disk_gb,
-            gpu_model=product.gpu_model,
-            gpu_count=product.gpu_count,
-            gpu_memory_gb=gpu_memory_gb(product.gpu_model),
-            arch=product.arch,
-            region=product.region,
-            extra={"aws_sku": sku},
-        )
+        category = "gpu" if product.gpu_count is not None else "bare_metal" if product.bare_metal else "vps"
+        yield new_offer(
+            competitor, product.instance_type, product.instance_type, category, "USD", price.normalize(),
+            (price * HOURS_PER_MONTH).normalize(), product.vcpu, product.ram_gb, product.disk_gb,
+            product.gpu_model, product.gpu_count, gpu_memory_gb(product.gpu_model), product.arch,
+            product.region, "on_demand", "hour", None, None, {"aws_sku": sku},
+        )  # fmt: skip
 
 
 @parser(

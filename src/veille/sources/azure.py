@@ -17,8 +17,6 @@ name, and the page loop does little per row, because a region is thousands of ro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import fields
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -30,7 +28,8 @@ import orjson
 from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean
-from veille.observations import HOURS_PER_MONTH, Observation, Offer
+from veille.observations import HOURS_PER_MONTH, Observation
+from veille.sources._fast_offer import new_offer
 from veille.sources._price_json import guarded
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 
@@ -182,22 +181,6 @@ def _sku_info(arm_sku_name: str) -> _Sku:
                 gpu_memory_gb(size.gpu_model), size.arch)  # fmt: skip
 
 
-# Offer built from positional arguments (several times cheaper than 20 keywords, on every row), in
-# the order of its fields; should that order ever change, keywords again.
-_OFFER_ORDER = ("competitor", "sku", "name", "category", "currency", "price_hourly", "price_monthly", "vcpu",
-                "ram_gb", "disk_gb", "gpu_model", "gpu_count", "gpu_memory_gb", "arch", "region", "billing",
-                "unit", "monthly_cap_hours", "available", "extra")  # fmt: skip
-
-
-def _offer_by_keywords(*values: Any) -> Offer:
-    return Offer(**dict(zip(_OFFER_ORDER, values, strict=True)))
-
-
-_new_offer: Callable[..., Offer] = (
-    Offer if tuple(f.name for f in fields(Offer)) == _OFFER_ORDER else _offer_by_keywords
-)
-
-
 _HOURS = re.compile(r"^(\d+) Hours?$")
 
 
@@ -288,7 +271,7 @@ def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
         sku = _sku_info(arm)
         best[key] = (
             started,
-            _new_offer(
+            new_offer(
                 competitor, arm, sku.name, sku.category, currency, hourly, monthly, sku.vcpu, sku.ram_gb,
                 None, sku.gpu_model, sku.gpu_count, sku.gpu_memory_gb, sku.arch, region or None, billing,
                 "hour", None, None, {"meter": meter, "product": product},

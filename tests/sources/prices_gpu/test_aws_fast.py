@@ -62,13 +62,17 @@ def test_braces_and_cuts_inside_strings_never_change_the_result(
         assert len(parse_offer(body, ctx("x", "aws"))) == 5
 
 
-def test_a_record_larger_than_the_window_falls_back(
+def test_records_larger_than_the_window_widen_it_up_to_a_limit(
     tmp_path: Any, fixture_bytes: Any, monkeypatch: Any, ctx: Any
 ) -> None:
     monkeypatch.setattr(_json_pieces, "WINDOW", 256)
     path = _file(tmp_path, fixture_bytes(FIXTURE))
     with path.open("rb") as body:
-        assert _scan_fast(body, 0) is None
+        widened = _scan_fast(body, 0)
+        assert widened is not None and widened == _scan(body, 0)
+    monkeypatch.setattr(_json_pieces, "MAX_WINDOW", 512)
+    with path.open("rb") as body:
+        assert _scan_fast(body, 0) is None  # past the limit: the exact scans decide
         assert len(parse_offer(body, ctx("x", "aws"))) == 5
 
 
