@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import httpx
 from sqlalchemy import select
 
 from veille import plan
+from veille.sources._http import HostPools
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import SourceState
 from veille.watch import batch, recovery
@@ -175,19 +177,20 @@ class Scheduler:
             return Pool(self, self.client), False
         if self.client is not None:
             return Pool(self, _fetcher(self.workspace, self.client)[0]), False
-        fetcher, _ = _fetcher(self.workspace, self.http_client())
+        pools = HostPools(self.per_host)
+        fetcher, _ = _fetcher(self.workspace, self.http_client(pools))
+        if not urllib.request.getproxies():  # no proxy to go through: single GETs skip the client's layers
+            fetcher.direct = pools
         return Pool(self, fetcher), True
 
-    def http_client(self) -> httpx.AsyncClient:
+    def http_client(self, pools: HostPools | None = None) -> httpx.AsyncClient:
         """The HTTP client of a watch: a kept-alive connection pool per host (``HostPools``)."""
-        from veille.sources._http import HostPools
-
         settings = self.workspace.settings
         return httpx.AsyncClient(
             follow_redirects=True,
             timeout=httpx.Timeout(settings.http_timeout),
             headers={"User-Agent": settings.user_agent},
-            transport=HostPools(self.per_host),
+            transport=pools or HostPools(self.per_host),
         )
 
     async def run_cycle(self) -> CycleReport:
