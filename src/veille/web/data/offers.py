@@ -80,9 +80,13 @@ def series(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
 def chart_for(
     session: Session, competitor: str, offers: Sequence[Row[Any]], most: int = 5
 ) -> list[dict[str, Any]]:
-    """History series of up to ``most`` offers (one line each), for the price chart."""
+    """History series of up to ``most`` offers (one line each, one region per SKU), for the price chart."""
     out = []
-    for offer in [o for o in offers if o.monthly_eur is not None][:most]:
+    charted: set[str] = set()
+    for offer in offers:
+        if offer.monthly_eur is None or offer.sku in charted or len(out) >= most:
+            continue
+        charted.add(offer.sku)
         rows = history(session, competitor, offer.sku, offer.region, limit=120)
         label = offer.name + (f" · {offer.region}" if offer.region else "")
         out.append({"label": label, "points": series(rows)})

@@ -36,6 +36,7 @@ def overview(request: Request, user: PageViewer) -> Response:
         kb = kbview.current(session, request_locale(request))
         counts = events.counts_since(session, since)
         recent = events.page(session, since=since, limit=12).items
+        latest = [] if recent else events.page(session, limit=8).items
         alerts_open = events.alerts_page(session, open_only=True, limit=8).items
         alert_counts = events.alert_counts(session)
         actions = events.open_actions(session, limit=8)
@@ -48,6 +49,7 @@ def overview(request: Request, user: PageViewer) -> Response:
         "counts": counts,
         "total": sum(counts.values()),
         "recent": recent,
+        "latest": latest,
         "alerts": alerts_open,
         "alert_counts": alert_counts,
         "actions": actions,
