@@ -81,7 +81,7 @@ def chart_for(
     session: Session, competitor: str, offers: Sequence[Row[Any]], most: int = 5
 ) -> list[dict[str, Any]]:
     """History series of up to ``most`` offers (one line each, one region per SKU), for the price chart."""
-    out = []
+    out: list[dict[str, Any]] = []
     charted: set[str] = set()
     for offer in offers:
         if offer.monthly_eur is None or offer.sku in charted or len(out) >= most:
