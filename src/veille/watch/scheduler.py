@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -48,6 +49,26 @@ def responsive_loop(interval: float = 0.001) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(previous)
+
+
+@contextlib.contextmanager
+def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while the watch runs.
+
+    A cycle allocates many short-lived objects (HTTP requests, ORM rows), and with Python's default
+    threshold (700 allocations) the collector ran hundreds of times per cycle, each pass walking the
+    young objects: about a fifth of a 300-source cycle's CPU. The objects alive when the watch starts
+    (modules, the ORM's mappings) are frozen out of the collections; cycles are still collected,
+    every ``threshold`` allocations instead of every 700.
+    """
+    previous = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(previous[0], threshold), *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 def retry_delay(failures: int) -> timedelta:
@@ -195,7 +216,7 @@ class Scheduler:
 
     async def run_cycle(self) -> CycleReport:
         """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
-        with responsive_loop():
+        with responsive_loop(), fewer_collections():
             return await self._run_cycle()
 
     async def _run_cycle(self) -> CycleReport:
@@ -335,7 +356,7 @@ class Scheduler:
                     installed.append(sig)
         pool, own = await self._open()
         try:
-            with responsive_loop():
+            with responsive_loop(), fewer_collections():
                 await self._loop(pool, max_cycles)
                 await self._drain()
         finally:
