@@ -70,6 +70,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 FLOOR = ["/static/app.css", "/login"]  # reference: what the server and client cost with no work at all
 PAGES = [
     "/",
+    "/events",
+    "/events?competitor=hetzner&kind=price_change",
     "/competitors",
     "/competitors/hetzner",
     "/competitors/aws",
@@ -103,6 +105,8 @@ API = [
     "/api/v1/reports",
     "/api/v1/kb",
     "/positioning/history/vps-entry",
+    "/competitors/hetzner/prices.json",
+    "/competitors/aws/prices.json",
 ]
 
 
@@ -355,7 +359,7 @@ async def measure(
             + [
                 (
                     p.format(since=since, cursor=first["next_cursor"]),
-                    pages if p.startswith("/positioning") else api,
+                    api if p.startswith("/api/") else pages,
                 )
                 for p in API
             ]
