@@ -7,7 +7,7 @@ an offer missing from a snapshot is closed (``valid_to``). A currency move alone
 because prices are compared in the source currency.
 
 The diff is built for big catalogues: the current versions are loaded once per run as
-``key hash -> (id, content hash)``, each offer is hashed and compared on arrival, only new versions are
+``key hash -> (id, content hash)`` (a dict, or flat arrays for the biggest: ``veille.detect.current``), each offer is hashed and compared on arrival, only new versions are
 normalised (EUR at the ECB rate of the day) and they are inserted in batches. The plausibility gate
 (``veille.detect.gate``) decides at the end whether the snapshot is believed or held.
 """
@@ -25,6 +25,7 @@ import orjson
 from sqlalchemy import insert, select, update
 
 from veille.detect import gate
+from veille.detect.current import SEEN, CurrentIndex
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
@@ -48,6 +49,7 @@ SPEC_FIELDS = (
 CONTENT_FIELDS = SPEC_FIELDS + PRICE_FIELDS
 BATCH = 5000
 _MASK = (1 << 64) - 1
+COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 
 
@@ -77,30 +79,42 @@ def content_digest(offer: Any) -> int:
     return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big")
 
 
-def _load_current(session: Any, source_id: str) -> dict[int, int]:
-    """``key_hash -> (version id << 64) | content digest`` of the source's current, believed versions.
+def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex:
+    """The source's current, believed versions as ``key_hash -> (version id, content digest)``.
 
-    Read through the driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of
-    the diff on catalogues of a million offers.
+    Up to COMPACT_ABOVE versions: a dict ``key_hash -> (id << 64) | digest`` (the fastest to probe,
+    about 130 bytes an offer); beyond, a ``CurrentIndex`` (flat arrays, about 50 bytes an offer, a
+    little slower), so that the index stays bounded whatever the catalogue. Read through the
+    driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of the diff.
     """
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
-    sql = (
-        "SELECT id, competitor, sku, region, billing, content_hash FROM offer_versions"
-        f" WHERE source_id = {mark} AND valid_to IS NULL AND held = {mark}"
-    )
+    where = f" FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL AND held = {mark}"
+    params = (source_id, 0 if sqlite else False)
     driver = connection.connection.driver_connection
+    counter = driver.cursor()
+    try:
+        counter.execute("SELECT COUNT(*)" + where, params)
+        expected = counter.fetchone()[0]
+    finally:
+        counter.close()
+    current: dict[int, int] | CurrentIndex = CurrentIndex(expected) if expected > COMPACT_ABOVE else {}
+    if not expected:
+        return current
     # PostgreSQL: a server-side cursor, so the rows stream instead of landing in the client at once
     cursor = driver.cursor() if sqlite else driver.cursor(name="veille_current_offers")
-    current: dict[int, int] = {}
     try:
-        cursor.execute(sql, (source_id, 0 if sqlite else False))
+        cursor.execute("SELECT id, competitor, sku, region, billing, content_hash" + where, params)
         while rows := cursor.fetchmany(20_000):
-            for vid, competitor, sku, region, billing, digest in rows:
-                current[hash((competitor, sku, region, billing))] = (vid << 64) | int(
-                    digest, 16
-                )  # as key_hash()
+            if isinstance(current, dict):
+                for vid, competitor, sku, region, billing, digest in rows:
+                    current[hash((competitor, sku, region, billing))] = (vid << 64) | int(digest, 16)
+            else:
+                current.load(
+                    [(hash((competitor, sku, region, billing)), vid, digest)
+                     for vid, competitor, sku, region, billing, digest in rows]
+                )  # fmt: skip
     finally:
         cursor.close()
     return current
@@ -128,7 +142,7 @@ class OfferSnapshot:
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
         self.day = ctx.now.date()
-        self.current: dict[int, int] = _load_current(self.session, self.source_id)
+        self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         self.baseline = self.previous_count == 0 and not self.partial
         self.count = 0
@@ -148,10 +162,17 @@ class OfferSnapshot:
     ) -> None:
         """Diff offers; a new version is queued only when an offer's content differs (the hot loop).
 
-        ``content_digest`` is inlined here (same text, same digest; one %-format is the cheapest way
-        to build it).
+        ``content_digest`` is inlined (same text, same digest; one %-format is the cheapest way to
+        build it), and so is the index probe: there is one loop per kind of index.
         """
-        current = self.current
+        if isinstance(self.current, dict):
+            self._add_to_dict(self.current, offers, capture_id, url)
+        else:
+            self._add_to_index(self.current, offers, capture_id, url)
+
+    def _add_to_dict(
+        self, current: dict[int, int], offers: Iterable[Offer], capture_id: int | None, url: str | None
+    ) -> None:
         blake2b, from_bytes = hashlib.blake2b, int.from_bytes
         count, fingerprint = self.count, self.fingerprint
         for o in offers:
@@ -168,20 +189,68 @@ class OfferSnapshot:
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if previous is None:
                 current[kh] = -1
-                version = self._version(o, f"{ch:016x}", capture_id, url)
-                if not self.baseline:
-                    gate.note_added(self, version)
-                self._queue(version)
+                self._added(o, ch, capture_id, url)
             elif previous & _MASK == ch:
                 current[kh] = ~previous
             else:
                 current[kh] = ~previous
-                version = self._version(o, f"{ch:016x}", capture_id, url)
-                self.changed += 1
-                self.close_ids.append(previous >> 64)
-                self._changes.append(Change(previous >> 64, o, version))
-                self._queue(version)
+                self._changed(previous >> 64, o, ch, capture_id, url)
         self.count, self.fingerprint = count, fingerprint & _MASK
+
+    def _add_to_index(
+        self, index: CurrentIndex, offers: Iterable[Offer], capture_id: int | None, url: str | None
+    ) -> None:
+        keys, ids, digests, state, mask = index.keys, index.ids, index.digests, index.state, index.mask
+        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+        count, fingerprint = self.count, self.fingerprint
+        for o in offers:
+            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
+            slot = kh & mask  # CurrentIndex.slot(), inlined
+            mark = state[slot]
+            while mark and keys[slot] != kh:
+                slot = (slot + 1) & mask
+                mark = state[slot]
+            if mark >= SEEN:
+                self.duplicates += 1  # the same key twice in one snapshot: the first one counts
+                continue
+            raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
+                                   o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
+                                   o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
+            ch = from_bytes(blake2b(raw.encode(), digest_size=8).digest(), "big")  # as content_digest()
+            count += 1
+            fingerprint += ch  # order-free and stable across processes: the sum of the digests
+            if not mark:
+                index.add_new(slot, kh)
+                if index.state is not state:  # the table grew
+                    keys, ids, digests, state, mask = (
+                        index.keys,
+                        index.ids,
+                        index.digests,
+                        index.state,
+                        index.mask,
+                    )
+                self._added(o, ch, capture_id, url)
+            elif digests[slot] == ch:
+                state[slot] = SEEN
+            else:
+                state[slot] = SEEN
+                self._changed(ids[slot], o, ch, capture_id, url)
+        self.count, self.fingerprint = count, fingerprint & _MASK
+
+    def _added(self, offer: Offer, digest: int, capture_id: int | None, url: str | None) -> None:
+        version = self._version(offer, f"{digest:016x}", capture_id, url)
+        if not self.baseline:
+            gate.note_added(self, version)
+        self._queue(version)
+
+    def _changed(
+        self, old_id: int, offer: Offer, digest: int, capture_id: int | None, url: str | None
+    ) -> None:
+        version = self._version(offer, f"{digest:016x}", capture_id, url)
+        self.changed += 1
+        self.close_ids.append(old_id)
+        self._changes.append(Change(old_id, offer, version))
+        self._queue(version)
 
     def add(self, offer: Offer, *, capture_id: int | None = None, url: str | None = None) -> None:
         """Diff one offer."""
@@ -250,7 +319,9 @@ class OfferSnapshot:
         """Ids of the current versions the snapshot did not contain (empty for partial snapshots)."""
         if self.partial:
             return []
-        return [value >> 64 for value in self.current.values() if value >= 0]
+        if isinstance(self.current, dict):
+            return [value >> 64 for value in self.current.values() if value >= 0]
+        return self.current.unseen_ids()
 
     def finish(self) -> list[EventDraft]:
         """Write what is left, pass the plausibility gate, and return the events."""
