@@ -286,3 +286,36 @@ def test_openapi_document_describes_the_api(client: TestClient) -> None:
     assert not any(not p.startswith("/api/") for p in paths), "pages are not part of the API document"
     assert "HTTPBearer" in doc["components"]["securitySchemes"]
     assert paths["/api/v1/events"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+
+
+def test_reports_generate_list_and_download(site: Site, client: TestClient) -> None:
+    h = _h(site, "editor")
+    made = client.post(
+        "/api/v1/reports",
+        json={"kind": "battlecard", "lang": "en", "format": "md", "competitor": "hetzner"},
+        headers=h,
+    )
+    assert made.status_code == 201, made.text
+    name = made.json()["name"]
+    assert name.endswith(".md") and any(
+        r["name"] == name for r in client.get("/api/v1/reports", headers=h).json()
+    )
+    body = client.get(f"/api/v1/reports/{name}", headers=h)
+    assert body.status_code == 200 and "Hetzner" in body.text
+    assert body.headers["content-disposition"].startswith("attachment")
+    assert (
+        client.post("/api/v1/reports", json={"kind": "battlecard", "format": "md"}, headers=h).status_code
+        == 422
+    )
+    # the page form does the same for people
+    from tests.web.conftest import login
+
+    csrf = login(client, "editor")
+    response = client.post(
+        "/reports",
+        data={"csrf_token": csrf, "kind": "digest", "lang": "fr", "format": "html"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = client.get("/reports").text
+    assert ".html" in page and "/reports/files/" in page
