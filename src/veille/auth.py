@@ -6,6 +6,7 @@ Only the sha256 of an API token is stored; the token itself is printed once when
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import secrets
@@ -28,8 +29,12 @@ MIN_PASSWORD = 8
 TOKEN_PREFIX = "vl_"
 
 _hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not reveal which names exist."""
+    return _hasher.hash("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def authenticate(session: Session, name: str, password: str) -> Principal | None
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     try:
         _hasher.verify(user.password_hash, password)

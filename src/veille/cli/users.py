@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from veille.auth import ROLES, add_user, list_users, new_token
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
@@ -26,6 +25,8 @@ def add(
     ] = False,
 ) -> None:
     """Create a dashboard account (or reset its role and password)."""
+    from veille.auth import ROLES, add_user
+
     if role not in ROLES:
         raise typer.BadParameter(f"one of {', '.join(ROLES)}", param_hint="--role")
     if not password_stdin:
@@ -44,6 +45,8 @@ def add(
 @users_app.command("token")
 def token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Account name.")]) -> None:
     """Print a new API token for NAME (send it as `Authorization: Bearer TOKEN`)."""
+    from veille.auth import new_token
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         value = new_token(session, name)
@@ -56,6 +59,8 @@ def list_(
     ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False
 ) -> None:
     """Every account with its role and when it was last seen."""
+    from veille.auth import list_users
+
     ws = workspace(ctx)
     with ws.store.session() as session:
         users = list_users(session)
