@@ -140,3 +140,11 @@ def test_battlecard_needs_a_known_competitor(cli, fed_home: Path) -> None:
 def test_chart_labels_are_escaped() -> None:
     svg = segmentation_map([MapPoint("<b>x</b>", 0, 0)], title="t", axis_labels={})
     assert "<b>" not in svg and "&lt;b&gt;" in svg
+
+
+def test_event_title_falls_back_on_unexpected_data() -> None:
+    from veille.reports.sections import event_title
+    from veille.store.models import EventRow
+
+    odd = EventRow(kind="price_change", title="as detected", data={"old": "12", "new": "13"})
+    assert event_title(odd, "fr") == "as detected"

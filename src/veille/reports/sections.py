@@ -69,9 +69,14 @@ def positioning_table(
 def event_title(event: EventRow, lang: str) -> str:
     """A localised one-line description of an event, from its data where the kind is known."""
     data = event.data or {}
-    if event.kind == "price_change" and data.get("new"):
-        offer = (data.get("offer") or {}).get("name") or ""
-        old, new = data.get("old", {}), data.get("new", {})
+    old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
+    if (
+        event.kind == "price_change"
+        and isinstance(old, dict)
+        and isinstance(new, dict)
+        and isinstance(offer_data, dict)
+    ):
+        offer = offer_data.get("name") or ""
         pct = fmt.percent(data.get("pct_change"), lang) if data.get("pct_change") else ""
         arrow = f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → {fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
         word = "prix" if lang == "fr" else "price"
