@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from veille.errors import NotFoundError
+from veille.kb.ids import is_competitor_id
 from veille.web import kbview
 from veille.web.data import events, notes, offers, signals
 from veille.web.deps import PageViewer, db
@@ -17,26 +18,6 @@ from veille.web.templating import render
 router = APIRouter()
 LIVE_ROWS = 40  # the cheapest current offers shown (filter by category for more)
 CHART_LINES = 4
-
-KNOWN_IDS = [
-    "vmcloud",
-    "ovhcloud",
-    "scaleway",
-    "hetzner",
-    "infomaniak",
-    "digitalocean",
-    "hostinger",
-    "contabo",
-    "vultr",
-    "lambda",
-    "coreweave",
-    "vastai",
-    "runpod",
-    "paperspace",
-    "aws",
-    "gcp",
-    "azure",
-]
 
 
 @router.get("/competitors")
@@ -56,7 +37,7 @@ def competitor(
         try:
             profile = kbview.competitor(kb, competitor_id)
         except NotFoundError:
-            if competitor_id not in KNOWN_IDS:
+            if not is_competitor_id(competitor_id):
                 raise
             profile = {"id": competitor_id, "name": competitor_id}
         live = offers.live(session, competitor_id, category=category or None, limit=LIVE_ROWS)
