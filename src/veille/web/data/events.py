@@ -58,21 +58,6 @@ def counts_since(session: Session, since: datetime, cap: int = 10000) -> dict[st
     return dict(sorted(((str(k), int(n)) for k, n in rows), key=lambda kv: -kv[1]))
 
 
-def as_json(row: Any) -> dict[str, Any]:
-    """The CONTRACT shape of an event."""
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "competitor": row.competitor,
-        "title": row.title,
-        "importance": row.importance,
-        "occurred_at": row.occurred_at.isoformat() if row.occurred_at else None,
-        "detected_at": row.detected_at.isoformat(),
-        "url": row.url,
-        "data": row.data,
-    }
-
-
 ALERT = [
     *paging.columns(Alert, "payload"),
     EventRow.title.label("event_title"),
