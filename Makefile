@@ -52,4 +52,5 @@ migration: $(STAMP)
 	rm -f src/veille/store/migrations/versions/0001_initial_schema.py
 	$(BIN)/python -c "import tempfile; from alembic import command; from veille.store.db import alembic_config; \
 	command.revision(alembic_config('sqlite:///' + tempfile.mkdtemp() + '/x.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(BIN)/ruff check --fix -q src/veille/store/migrations/versions/
 	$(BIN)/ruff format -q src/veille/store/migrations/versions/

@@ -15,7 +15,15 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 Category = Literal["vps", "dedicated", "gpu", "bare_metal", "block_storage", "object_storage", "other"]
-CATEGORIES: tuple[str, ...] = ("vps", "dedicated", "gpu", "bare_metal", "block_storage", "object_storage", "other")
+CATEGORIES: tuple[str, ...] = (
+    "vps",
+    "dedicated",
+    "gpu",
+    "bare_metal",
+    "block_storage",
+    "object_storage",
+    "other",
+)
 PriceUnit = Literal["minute", "hour", "month", "GB-month", "GB-hour"]
 Billing = Literal["on_demand", "spot", "marketplace", "reserved", "promo"]
 HOURS_PER_MONTH = Decimal(730)
@@ -210,8 +218,30 @@ class Filing(_Observation):
     items: tuple[str, ...] = ()  # 8-K item numbers ("2.03", "9.01")
 
 
-Observation = Offer | FxRate | Incident | FeedItem | Mention | JobPosting | RatingSnapshot | Review | Availability | Filing
+Observation = (
+    Offer
+    | FxRate
+    | Incident
+    | FeedItem
+    | Mention
+    | JobPosting
+    | RatingSnapshot
+    | Review
+    | Availability
+    | Filing
+)
 OBSERVATION_TYPES: dict[str, type[_Observation]] = {
     cls.type: cls
-    for cls in (Offer, FxRate, Incident, FeedItem, Mention, JobPosting, RatingSnapshot, Review, Availability, Filing)
+    for cls in (
+        Offer,
+        FxRate,
+        Incident,
+        FeedItem,
+        Mention,
+        JobPosting,
+        RatingSnapshot,
+        Review,
+        Availability,
+        Filing,
+    )
 }

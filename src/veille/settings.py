@@ -19,15 +19,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="VEILLE_", extra="ignore")
 
-    home: Path = Field(default=Path("veille-data"), description="Workspace folder (database, captures, reports).")
-    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in the workspace.")
+    home: Path = Field(
+        default=Path("veille-data"), description="Workspace folder (database, captures, reports)."
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in the workspace."
+    )
     user_agent: str = Field(
         default=f"veille/0.1 (+{CONTACT_URL}; competitive-intelligence watch)",
         description="User-Agent sent with every request.",
     )
     http_timeout: float = Field(default=30.0, description="Seconds before a request times out.")
     http_retries: int = Field(default=3, description="Retries on 429, 5xx and network errors.")
-    http_max_bytes: int = Field(default=64 * 1024 * 1024, description="Largest response body accepted (bytes).")
+    http_max_bytes: int = Field(
+        default=64 * 1024 * 1024, description="Largest response body accepted (bytes)."
+    )
     http_max_bytes_streamed: int = Field(
         default=2 * 1024 * 1024 * 1024, description="Largest body accepted for streamed documents (bytes)."
     )
@@ -39,7 +45,9 @@ class Settings(BaseSettings):
         "tests and the demo point real endpoints at loopback servers.",
     )
     retention_days: int = Field(default=365, description="Days personal data (mentions, reviews) is kept.")
-    secret_key: SecretStr | None = Field(default=None, description="Signs dashboard sessions; generated if unset.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs dashboard sessions; generated if unset."
+    )
 
     # Credentials of sources that need one.
     hetzner_token: SecretStr | None = None
@@ -77,5 +85,7 @@ class Settings(BaseSettings):
 
 
 CREDENTIAL_FIELDS = tuple(
-    name for name, field in Settings.model_fields.items() if field.annotation == (SecretStr | None) and name != "secret_key"
+    name
+    for name, field in Settings.model_fields.items()
+    if field.annotation == (SecretStr | None) and name != "secret_key"
 )

@@ -110,7 +110,11 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
             )
             if step == 0:
                 result.reports += _reports(
-                    ws, at + timedelta(minutes=1), out / "reports" / "editions", kinds=("analysis",), pdf=False
+                    ws,
+                    at + timedelta(minutes=1),
+                    out / "reports" / "editions",
+                    kinds=("analysis",),
+                    pdf=False,
                 )
         clock.current = times[-1] + timedelta(minutes=1)
         scheduler.dispatch_now(include_digests=True)

@@ -86,7 +86,9 @@ def _reachable_and_current(engine: Engine) -> bool:
     try:
         return schema_is_current(engine)
     except OperationalError as exc:
-        raise ConfigError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}") from None
+        raise ConfigError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from None
 
 
 class Store:

@@ -17,7 +17,12 @@ from veille.store.types import ExactDecimal, UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime(), Decimal: ExactDecimal(), dict[str, Any]: JSON(), list[Any]: JSON()}
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        datetime: UTCDateTime(),
+        Decimal: ExactDecimal(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+    }
 
 
 # --- knowledge base -------------------------------------------------------------------------------
@@ -111,8 +116,15 @@ class OfferVersion(Base):
             sqlite_where=text("valid_to IS NULL"),
             postgresql_where=text("valid_to IS NULL"),
         ),
-        Index("ix_offer_live_id", "id", sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")),
-        Index("ix_offer_source_current", "source_id", "valid_to"),  # a run loads its source's current versions
+        Index(
+            "ix_offer_live_id",
+            "id",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
+        Index(
+            "ix_offer_source_current", "source_id", "valid_to"
+        ),  # a run loads its source's current versions
         Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -341,13 +353,18 @@ class Alert(Base):
     """The outbox: stored before it is sent; (rule, event, channel) is unique so it is sent once."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("rule", "event_id", "channel"), Index("ix_alerts_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("rule", "event_id", "channel"),
+        Index("ix_alerts_due", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[str] = mapped_column(String(120))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     channel: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sending, sent, failed, digest
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending, sending, sent, failed, digest
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
@@ -361,7 +378,9 @@ class Action(Base):
     __tablename__ = "actions"
     __table_args__ = (UniqueConstraint("kind", "event_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # roadmap_candidate, comms_draft, strategy_note, positioning_review, price_review
+    kind: Mapped[str] = mapped_column(
+        String(40)
+    )  # roadmap_candidate, comms_draft, strategy_note, positioning_review, price_review
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     competitor: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime]
@@ -397,7 +416,9 @@ class Note(Base):
 
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(30))  # quarterly_review, secret_shopping, analyst_report, strategy
+    kind: Mapped[str] = mapped_column(
+        String(30)
+    )  # quarterly_review, secret_shopping, analyst_report, strategy
     competitor: Mapped[str | None] = mapped_column(String(40), index=True)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-26 04:50:37.766972
 """
 
-from alembic import op
 import sqlalchemy as sa
-import veille.store.types
+from alembic import op
 
+import veille.store.types
 
 revision = "0001"
 down_revision = None
