@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
+from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import ValidationError
 
@@ -40,13 +41,8 @@ def competitor_id(name: str) -> str:
 
 
 def _when(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(f"not a date or ISO time: {text!r} (e.g. 2026-11-26)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """``parse_when(text)``, or now when no date is given."""
+    return datetime.now(UTC) if text is None else parse_when(text)
 
 
 def _decimal(text: str, what: str) -> Decimal:
