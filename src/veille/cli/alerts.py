@@ -15,7 +15,9 @@ from veille.errors import NotFoundError, ValidationError
 from veille.workspace import Workspace
 
 if TYPE_CHECKING:
-    from veille.store.models import AlertRule
+    from sqlalchemy.orm import Session
+
+    from veille.store.models import Action, AlertRule
 
 # veille.act (SQLAlchemy, Apprise) loads inside each command, not for --help.
 MODES = ("immediate", "daily", "weekly", "monthly")
@@ -379,6 +381,15 @@ def actions_list(
     console.print(table)
 
 
+def _action(session: Session, action_id: int) -> Action:
+    from veille.store.models import Action
+
+    action = session.get(Action, action_id)
+    if action is None:
+        raise NotFoundError(f"no action {action_id}; `veille actions list` lists them")
+    return action
+
+
 @actions.command("show")
 def actions_show(
     ctx: typer.Context,
@@ -386,13 +397,9 @@ def actions_show(
     lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
 ) -> None:
     """One action in full; for a communication opportunity, its drafted message."""
-    from veille.store.models import Action
-
     ws = workspace(ctx)
     with ws.store.session() as session:
-        action = session.get(Action, action_id)
-        if action is None:
-            raise NotFoundError(f"no action {action_id}; `veille actions list` lists them")
+        action = _action(session, action_id)
         console.print(
             f"[bold]#{action.id} {action.kind}[/bold] · {action.competitor or ''} · {action.status}",
             highlight=False,
@@ -415,12 +422,8 @@ def actions_done(
     dismiss: Annotated[bool, typer.Option("--dismiss", help="Mark it dismissed instead of done.")] = False,
 ) -> None:
     """Mark an action done (or dismissed)."""
-    from veille.store.models import Action
-
     ws = workspace(ctx)
     with ws.store.session() as session:
-        action = session.get(Action, action_id)
-        if action is None:
-            raise NotFoundError(f"no action {action_id}; `veille actions list` lists them")
+        action = _action(session, action_id)
         action.status = "dismissed" if dismiss else "done"
     console.print(f"action {action_id}: {'dismissed' if dismiss else 'done'}")
