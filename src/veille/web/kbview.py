@@ -1,25 +1,23 @@
 """The knowledge base as the web sees it: the current analysis (export shape) and its edits.
 
-The knowledge base itself lives in ``veille.kb``; this module only calls it, and falls back to the
-newest stored revision while ``veille.kb`` is not installed.
+The knowledge base itself lives in ``veille.kb``; this module only calls it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-import orjson
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
+from veille.kb import edit, export, store
+from veille.kb.schema import Lang
 from veille.store.models import KbRevision, Note
 
 TIERS = ("self", "direct", "gpu", "hyperscaler", "low_cost", "other")
@@ -27,45 +25,6 @@ THREATS = ("high", "medium", "low")
 
 _cache_lock = threading.Lock()
 _cache: dict[tuple[Any, ...], Any] = {}
-
-
-def _kb_module(name: str) -> Any | None:
-    try:
-        return importlib.import_module(f"veille.kb.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("veille.kb"):
-            return None
-        raise
-
-
-def _collapse(value: Any, lang: str) -> Any:
-    """Bilingual texts ``{"fr", "en"}`` to the one language, everywhere in ``value``."""
-    if isinstance(value, dict):
-        if value and set(value) <= {"fr", "en"} and all(isinstance(v, str) for v in value.values()):
-            other = "en" if lang == "fr" else "fr"
-            return value.get(lang) or value.get(other) or ""
-        return {k: _collapse(v, lang) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_collapse(v, lang) for v in value]
-    return value
-
-
-def _export_shape(data: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The stored knowledge base in the export shape of CONTRACT.md, in ``lang``."""
-    out: dict[str, Any] = _collapse(data, lang)
-    for comp in out.get("competitors", []):
-        profile = comp.get("profile")
-        if isinstance(profile, list):
-            comp["profile"] = {f.get("key"): f.get("value") for f in profile if isinstance(f, dict)}
-    return out
-
-
-def _export_function() -> Any | None:
-    module = _kb_module("export")
-    for name in ("export_data", "to_export", "export_json_data", "as_export"):
-        if module is not None and hasattr(module, name):
-            return getattr(module, name)
-    return None
 
 
 def _database(session: Session) -> str:
@@ -90,18 +49,7 @@ def current(session: Session, lang: str = "fr") -> dict[str, Any]:
 
 
 def _load(session: Session, lang: str) -> dict[str, Any]:
-    store = _kb_module("store")
-    if store is not None and hasattr(store, "current"):
-        kb = store.current(session)
-        export = _export_function()
-        if export is not None:
-            try:
-                return dict(export(kb, lang=lang))
-            except TypeError:
-                pass
-        return _export_shape(kb.canonical() if hasattr(kb, "canonical") else kb.model_dump(mode="json"), lang)
-    row = session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).first()
-    return _export_shape(dict(row.data), lang) if row is not None else {}
+    return export.to_export(store.current(session), lang=cast(Lang, lang))
 
 
 def competitors(kb: dict[str, Any]) -> list[dict[str, Any]]:
@@ -193,15 +141,9 @@ def set_score(
     if competitor_id not in (matrix.get("scores") or {}):
         raise NotFoundError(f"{competitor_id!r} has no column in the matrix")
     message = f"matrix: {competitor_id}/{criterion} = {score}"
-    edit = _kb_module("edit")
-    store = _kb_module("store")
-    if edit is not None and store is not None:
-        edited = edit.set_score(store.current(session), competitor_id, criterion, score)
-        edit.record(session, edited, author, message)
-    else:  # no veille.kb: edit the stored document itself
-        data = dict(session.scalars(select(KbRevision).order_by(KbRevision.id.desc()).limit(1)).one().data)
-        data["matrix"]["scores"][competitor_id][criterion] = score
-        _write(session, data, author, message)
+    edit.record(
+        session, edit.set_score(store.current(session), competitor_id, criterion, score), author, message
+    )
     session.add(
         Note(
             kind=EVIDENCE_KIND,
@@ -230,10 +172,6 @@ def import_document(session: Session, document: dict[str, Any], author: str, lan
         raise ValidationError(
             "not a knowledge base export: schema_version 1 and a competitors list are required"
         )
-    export = _kb_module("export")
-    store = _kb_module("store")
-    if export is None or store is None:
-        return Imported(_write(session, document, author, "import (web)"), [])
     data = dict(document)
     data.setdefault("lang", lang)
     try:
@@ -250,11 +188,3 @@ def _pydantic_summary(exc: PydanticValidationError) -> str:
     parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5]]
     more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
     return "not a valid knowledge base: " + "; ".join(parts) + more
-
-
-def _write(session: Session, data: dict[str, Any], author: str, message: str) -> int:
-    digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    row = KbRevision(created_at=datetime.now(UTC), author=author, message=message, data=data, digest=digest)
-    session.add(row)
-    session.flush()
-    return row.id
