@@ -118,28 +118,10 @@ def add_rating(
     day = _day(as_of)
     now = datetime.now(UTC)
     when = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else now
-    try:
-        from veille.analysis.reviews import enter_manual_rating
-    except ModuleNotFoundError as exc:  # pragma: no cover - the analysis ships with veille
-        if not (exc.name or "").startswith("veille.analysis"):
-            raise
-    else:
-        row, _events = enter_manual_rating(
-            session, now, competitor=competitor, platform=platform, score=score, scale=scale, count=count,
-            as_of=when, url=url or None, entered_by=author,
-        )  # fmt: skip
-        return row
-    row = RatingRow(
-        competitor=competitor,
-        platform=platform,
-        score=score,
-        scale=scale,
-        count=count,
-        as_of=when,
-        url=url or None,
-        source_id="manual",
-        entered_by=author,
-    )
-    session.add(row)
-    session.flush()
+    from veille.analysis.reviews import enter_manual_rating
+
+    row, _events = enter_manual_rating(
+        session, now, competitor=competitor, platform=platform, score=score, scale=scale, count=count,
+        as_of=when, url=url or None, entered_by=author,
+    )  # fmt: skip
     return row
