@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import cast
 
-from veille.errors import ConfigError, NotFoundError, ValidationError
+from veille import reports as reporting
+from veille.errors import NotFoundError, ValidationError
+from veille.kb.schema import Lang
+from veille.reports import FORMATS, KINDS
 from veille.workspace import Workspace
 
-KINDS = ("analysis", "digest", "review", "battlecard")
-FORMATS = ("md", "html", "pdf")
 LANGS = ("fr", "en")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 MEDIA = {
@@ -58,38 +58,21 @@ def path_of(ws: Workspace, name: str) -> Path:
     return path
 
 
-def _reports() -> Any | None:
-    try:
-        return importlib.import_module("veille.reports")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("veille.reports"):
-            return None
-        raise
-
-
-def available() -> bool:
-    module = _reports()
-    return module is not None and hasattr(module, "produce")
-
-
-def kinds() -> tuple[str, ...]:
-    module = _reports()
-    return tuple(getattr(module, "KINDS", KINDS)) if module is not None else KINDS
-
-
 def generate(ws: Workspace, kind: str, lang: str, fmt: str, competitor: str | None) -> ReportFile:
     """Produce a report with ``veille.reports`` and write it into the workspace's reports folder."""
-    if kind not in kinds() or lang not in LANGS or fmt not in FORMATS:
+    if kind not in KINDS or lang not in LANGS or fmt not in FORMATS:
         raise ValidationError("unknown report kind, language or format")
     if kind == "battlecard" and not competitor:
         raise ValidationError("a battlecard needs a competitor")
-    module = _reports()
-    if module is None or not hasattr(module, "produce"):
-        raise ConfigError("report generation is not installed in this version")
     with ws.store.session() as session:
-        report = module.produce(
-            session, kind, lang, fmt, datetime.now(UTC), competitor if kind == "battlecard" else None
+        report = reporting.produce(
+            session,
+            kind,
+            cast(Lang, lang),
+            fmt,
+            datetime.now(UTC),
+            competitor if kind == "battlecard" else None,
         )
-    path = module.write(report, ws.settings.reports_dir)
+    path = reporting.write(report, ws.settings.reports_dir)
     stat = path.stat()
     return ReportFile(path.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))

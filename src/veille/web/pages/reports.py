@@ -23,8 +23,7 @@ def reports_page(request: Request, user: PageViewer) -> Response:
         kb = kbview.current(session, request_locale(request))
     context = {
         "files": reports.files(request.app.state.workspace),
-        "available": reports.available(),
-        "kinds": reports.kinds(),
+        "kinds": reports.KINDS,
         "formats": reports.FORMATS,
         "competitors": [c for c in kbview.competitors(kb) if c.get("tier") != "self"],
     }
