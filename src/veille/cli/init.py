@@ -19,10 +19,8 @@ def init(ctx: typer.Context) -> None:
     with store.session() as session:
         if ensure_defaults(session):
             console.print("alerts: created the default rules and channels (`veille alerts rules list`)")
-    try:
-        from veille.kb.store import load_bundled  # the knowledge base lands with issue 2
-    except ModuleNotFoundError:
-        return
+    from veille.kb.store import load_bundled
+
     revision = load_bundled(store)
     if revision is None:
         console.print("knowledge base: unchanged")
