@@ -46,9 +46,10 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
     known: dict[str, int | None] = {item_id: row_id for item_id, row_id in ctx.session.execute(query).all()}
     had_items = bool(known)
     drafts: list[EventDraft] = []
-    for obs in observations:
-        if not isinstance(obs, FeedItem):
-            continue
+    # One item per id; where a snapshot holds an id twice, the later reading wins (a changelog reads
+    # an entry's file after the listing that named it).
+    latest = {obs.id[:500]: obs for obs in observations if isinstance(obs, FeedItem)}
+    for obs in latest.values():
         item_id = obs.id[:500]
         if item_id in known:
             row_id = known[item_id]

@@ -218,7 +218,7 @@ class Fetcher:
                 in_memory += len(body)
                 if in_memory > self.spool_after:  # thousands of pages: keep them on disk, not in memory
                     self._spool(page)
-                request = spec.paginate(request, page.headers, body)
+                request = request.after(spec.paginate(request, page.headers, body))
         except BaseException:
             result.discard()
             raise

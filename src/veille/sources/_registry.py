@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
@@ -52,17 +52,29 @@ class ParserInfo:
 
 @dataclass(frozen=True)
 class Request:
-    """One HTTP request of a source (pagination yields several)."""
+    """One HTTP request of a source (pagination yields several).
+
+    ``then`` queues requests to make after this one when the paginator has no next page for it: a
+    listing can fan out to the documents it lists.
+    """
 
     url: str
     method: str = "GET"
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    then: tuple[Request, ...] = ()
+
+    def after(self, following: Request | None) -> Request | None:
+        """The request to make after this one: the paginator's ``following`` (which inherits this
+        request's queue), else the first queued request (carrying the rest)."""
+        if following is not None:
+            return replace(following, then=following.then + self.then) if self.then else following
+        return replace(self.then[0], then=self.then[0].then + self.then[1:]) if self.then else None
 
 
-# A paginator gets the request just made, its response headers and parsed JSON-or-bytes body, and
-# returns the next request or None.
+# A paginator gets the request just made, its response headers and body, and returns the next request
+# or None (the fetcher then takes the request's queued ``then``, if any).
 Paginator = Callable[[Request, Mapping[str, str], bytes], "Request | None"]
 
 

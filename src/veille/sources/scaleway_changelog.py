@@ -8,8 +8,9 @@ and a Markdown body (SOURCES.md part 2, section 2).
 The source walks the GitHub contents API (no auth, ``Accept: application/vnd.github+json``):
 ``/repos/scaleway/docs-content/contents/changelog`` lists the month folders, then the two newest
 months are listed; every file of a listing is one item, read from its name (date, product, status,
-slug). The same parser reads one MDX entry (front matter + body), for instance a file fetched from
-``raw.githubusercontent.com`` or saved by hand, with its exact title and category.
+slug). After each month listing, its newest entries are read from ``raw.githubusercontent.com``: the
+same parser reads an MDX entry (front matter + body) into the same item with its exact title,
+category and text, which replaces the one read from the file name.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ _STATUS_IN_NAME = re.compile(rf"^(?P<product>.+?)-(?P<status>{'|'.join(STATUSES)
 _MONTH_DIR = re.compile(rf"^(?P<month>{'|'.join(MONTHS)})(?P<year>\d{{4}})$")
 _FRONT_MATTER = re.compile(r"\A\ufeff?---\s*\n(?P<yaml>.*?)\n---\s*(\n|\Z)(?P<body>.*)\Z", re.S)
 MAX_MDX_BYTES = 1024 * 1024
+ENTRIES_PER_MONTH = 12  # MDX files read per month listing (the others keep the title their file name gives)
 
 
 def _day(value: Any) -> datetime | None:
@@ -172,8 +174,33 @@ def _month_key(name: str) -> tuple[int, int] | None:
     return (int(match.group("year")), MONTHS.index(match.group("month")) + 1) if match else None
 
 
+def _entries(body: bytes, limit: int) -> tuple[Request, ...]:
+    """Requests for the newest ``limit`` MDX files of a month listing (their front matter has the real title)."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return ()
+    if not isinstance(data, list):
+        return ()
+    files = sorted(
+        (
+            (str(e["name"]), str(e["download_url"]))
+            for e in data
+            if isinstance(e, dict)
+            and e.get("type") == "file"
+            and _FILE.match(str(e.get("name")))
+            and str(e.get("download_url") or "").startswith(f"https://raw.githubusercontent.com/{REPO}/")
+        ),
+        reverse=True,
+    )
+    return tuple(Request(url) for _, url in files[:limit])
+
+
 def next_listing(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
-    """Root listing -> newest month folder (asked with ``ref=main``) -> the month before -> stop."""
+    """Root listing -> newest month folder (asked with ``ref=main``) -> the month before -> stop.
+
+    Each month listing also queues its newest entries' MDX files (``Request.then``), read after it.
+    """
     if request.url.rstrip("/") == LISTING_URL:
         try:
             data = orjson.loads(body)
@@ -191,11 +218,17 @@ def next_listing(request: Request, headers: Mapping[str, str], body: bytes) -> R
         if not months:
             return None
         return Request(f"{LISTING_URL}/{max(months)[1]}", params={"ref": "main"}, headers=GITHUB_HEADERS)
+    if not request.url.startswith(LISTING_URL):
+        return None  # an MDX entry: the queue goes on
     key = _month_key(request.url.rstrip("/").rsplit("/", 1)[-1])
-    if key is None or request.params.get("ref") != "main":
+    if key is None:
         return None
+    entries = _entries(body, ENTRIES_PER_MONTH)
+    if request.params.get("ref") != "main":  # the month before: its entries, then stop
+        return Request(entries[0].url, then=entries[1:]) if entries else None
     year, month = (key[0] - 1, 12) if key[1] == 1 else (key[0], key[1] - 1)
-    return Request(f"{LISTING_URL}/{MONTHS[month - 1]}{year}", headers=GITHUB_HEADERS)
+    previous = Request(f"{LISTING_URL}/{MONTHS[month - 1]}{year}", headers=GITHUB_HEADERS)
+    return Request(entries[0].url, then=(*entries[1:], previous)) if entries else previous
 
 
 SOURCES = [
@@ -209,6 +242,6 @@ SOURCES = [
         cadence=timedelta(hours=6),
         description="Scaleway changelog from the docs-content repository (GitHub contents API, two newest months)",
         paginate=next_listing,
-        max_pages=3,
+        max_pages=3 + 2 * ENTRIES_PER_MONTH,
     )
 ]

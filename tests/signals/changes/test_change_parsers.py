@@ -134,16 +134,27 @@ def test_scaleway_listing_walk() -> None:
     first = scaleway_changelog.next_listing(root, {}, (FIX / "scaleway_changelog/root.json").read_bytes())
     assert first is not None
     assert first.url == scaleway_changelog.LISTING_URL + "/november2026" and first.params == {"ref": "main"}
-    second = scaleway_changelog.next_listing(
-        first, {}, (FIX / "scaleway_changelog/november2026_1.json").read_bytes()
+    november = (FIX / "scaleway_changelog/november2026_1.json").read_bytes()
+    entry = scaleway_changelog.next_listing(first, {}, november)
+    # the month's newest entries are read first (newest first), then the month before
+    assert entry is not None and entry.url.startswith(
+        "https://raw.githubusercontent.com/scaleway/docs-content/"
     )
-    assert second is not None and second.url == scaleway_changelog.LISTING_URL + "/october2026"
+    queue = [entry, *entry.then]
+    assert queue[-1].url == scaleway_changelog.LISTING_URL + "/october2026"
+    assert [r.url.rsplit("/", 1)[-1] for r in queue[:-1]] == sorted(
+        (r.url.rsplit("/", 1)[-1] for r in queue[:-1]), reverse=True
+    )
     assert (
-        scaleway_changelog.next_listing(
-            second, {}, (FIX / "scaleway_changelog/october2026.json").read_bytes()
-        )
-        is None
+        scaleway_changelog.next_listing(entry, {}, b"---\ntitle: t\n---\n") is None
+    )  # an entry: queue goes on
+    second = queue[-1]
+    last = scaleway_changelog.next_listing(
+        second, {}, (FIX / "scaleway_changelog/october2026.json").read_bytes()
     )
+    assert last is not None and last.url.endswith("2026-10-28-kubernetes-added-kapsule-1-34-support.mdx")
+    assert last.then == ()  # the month before lists its entries, then the walk stops
+    assert scaleway_changelog.next_listing(second, {}, b"[]") is None
     january = Request(scaleway_changelog.LISTING_URL + "/january2027", params={"ref": "main"})
     back = scaleway_changelog.next_listing(january, {}, b"[]")
     assert back is not None and back.url.endswith("/december2026")

@@ -24,6 +24,7 @@ HOSTS = (
     "https://status.digitalocean.com",
     "https://api.infomaniak.com",
     "https://api.github.com",
+    "https://raw.githubusercontent.com",
     "https://github.com",
     "https://blog.ovhcloud.com",
     "https://public-cloud.status-ovhcloud.com",
@@ -127,6 +128,10 @@ def test_infomaniak_without_token_is_disabled(tmp_path: Any, monkeypatch: pytest
     assert result.status == "disabled" and "VEILLE_INFOMANIAK_TOKEN" in (result.error or "")
 
 
+def _mdx(title: str, day: str, product: str, status: str, body: str) -> bytes:
+    return f"---\ntitle: {title}\nstatus: {status}\ndate: {day}\ncategory: storage\nproduct: {product}\n---\n\n{body}\n".encode()
+
+
 def test_scaleway_changelog_walks_the_contents_api(ws: Workspace, httpserver: HTTPServer) -> None:
     spec = spec_of(scaleway_changelog, "scaleway.changelog")
     gh = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -140,11 +145,37 @@ def test_scaleway_changelog_walks_the_contents_api(ws: Workspace, httpserver: HT
     httpserver.expect_request(f"{base}/october2026", headers=gh).respond_with_data(
         (FIX / "scaleway_changelog/october2026.json").read_bytes(), content_type="application/json"
     )
+    raw = "/scaleway/docs-content/main/changelog"
+    entries = {
+        "november2026/2026-11-10-gpu-instances-added-new-gpu-b300-instances-available.mdx": _mdx(
+            "B300 GPU Instances are available", "2026-11-10", "gpu-instances", "added", "In PAR-2."
+        ),
+        "november2026/2026-11-12-load-balancers-deprecated-lb-gp-xs-offer-end-of-life.mdx": _mdx(
+            "LB-GP-XS reaches end of life", "2026-11-12", "load-balancers", "deprecated", "Migrate."
+        ),
+        "november2026/2026-11-19-object-storage-changed-new-pricing-for-glacier-class.mdx": _mdx(
+            "New pricing for the Glacier storage class",
+            "2026-11-19",
+            "object-storage",
+            "changed",
+            "From 1 Dec.",
+        ),
+        "october2026/2026-10-28-kubernetes-added-kapsule-1-34-support.mdx": _mdx(
+            "Kapsule supports Kubernetes 1.34", "2026-10-28", "kubernetes", "added", "Upgrade now."
+        ),
+    }
+    for path, body in entries.items():
+        httpserver.expect_request(f"{raw}/{path}").respond_with_data(body, content_type="text/plain")
     [result] = run_sources(ws, [spec], now=T1).results
     assert result.status == "ok", result.error
-    assert result.pages == 3
+    assert result.pages == 3 + len(entries)  # three listings, then every entry they name
     assert count(ws, FeedItemRow, FeedItemRow.source_id == "scaleway.changelog") == 4
     assert len([k for k in kinds(ws) if k[0] == "feature"]) == 4
+    with ws.store.session() as s:
+        titles = set(
+            s.scalars(select(FeedItemRow.title).where(FeedItemRow.source_id == "scaleway.changelog"))
+        )
+    assert "Object Storage: New pricing for the Glacier storage class" in titles  # from the front matter
 
 
 def test_feeds_and_release_feeds_on_their_real_paths(ws: Workspace, httpserver: HTTPServer) -> None:
