@@ -6,8 +6,6 @@ table, and exits 1 (with one line) when every source that ran failed.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -117,14 +115,9 @@ def watch(
 ) -> None:
     """Run the sources that are due (all of them with --once), detect changes, act."""
     if not once:
-        # The scheduler (veille.watch, its own engineer) provides the long-running mode.
-        scheduler = (
-            importlib.import_module("veille.watch") if importlib.util.find_spec("veille.watch") else None
-        )
-        run_forever = getattr(scheduler, "watch_forever", None)
-        if run_forever is None:
-            raise VeilleError("the long-running scheduler is not available yet: use `veille watch --once`")
-        run_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
+        from veille.watch import watch_forever
+
+        watch_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
         return
     summary = run_once(ctx, source, kind)
     _send_alerts(ctx)
