@@ -69,11 +69,7 @@ def main(
 
 def _register() -> None:
     for name in COMMAND_MODULES:
-        try:
-            importlib.import_module(f"veille.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"veille.cli.{name}":
-                raise
+        importlib.import_module(f"veille.cli.{name}")
 
 
 _register()
