@@ -265,8 +265,7 @@ def plan_rows(watch_items: Iterable[Any] = ()) -> list[PlanRow]:
 
 
 def kb_watch_items(session: Session) -> list[Any]:
-    """The knowledge base's "what we watch" rows, or none where no knowledge base is loaded."""
+    """The knowledge base's "what we watch" rows."""
     from veille.act.kbview import current_kb
 
-    kb = current_kb(session)
-    return list(getattr(kb, "watch_items", None) or [])
+    return list(current_kb(session).watch_items)
