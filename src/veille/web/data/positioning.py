@@ -2,23 +2,21 @@
 
 Building it reads every current offer, so the result is cached until something it depends on changes
 (a new offer version, source run, knowledge-base revision or exchange rate) or five minutes pass (its
-``stale`` flags depend on the time). While the analysis module is not installed, the table shows the
-knowledge base's own price table (basis ``kb``).
+``stale`` flags depend on the time).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from veille.analysis import positioning as analysis
 from veille.store.models import FxRateRow, KbRevision, OfferVersion, SourceRun
 from veille.web import kbview
 
@@ -27,15 +25,6 @@ TTL_SECONDS = 300.0
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[Any, ...], float, dict[str, Any]]] = {}  # database -> (inputs, when, table)
 _refreshing: set[str] = set()
-
-
-def _analysis() -> Any | None:
-    try:
-        return importlib.import_module("veille.analysis.positioning")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("veille.analysis"):
-            return None
-        raise
 
 
 def _version(session: Session) -> tuple[Any, ...]:
@@ -57,11 +46,8 @@ def table(session: Session, at: datetime | None = None) -> dict[str, Any]:
     The current table is cached per database; when its inputs change, the previous table is served
     while a background thread builds the new one (only the very first request waits).
     """
-    module = _analysis()
-    if module is None or not hasattr(module, "positioning"):
-        return _from_kb(session, at)
     if at is not None:
-        return dict(module.positioning(session, at=at))
+        return dict(analysis.positioning(session, at=at))
     key = _version(session)
     database = key[0]
     now = time.monotonic()
@@ -69,15 +55,15 @@ def table(session: Session, at: datetime | None = None) -> dict[str, Any]:
         entry = _cache.get(database)
     if entry is not None:
         if entry[0] != key or now - entry[1] > TTL_SECONDS:
-            _refresh_in_background(session.get_bind(), database, key, module)
+            _refresh_in_background(session.get_bind(), database, key)
         return entry[2]
-    result = dict(module.positioning(session))
+    result = dict(analysis.positioning(session))
     with _lock:
         _cache[database] = (key, now, result)
     return result
 
 
-def _refresh_in_background(bind: Any, database: str, key: tuple[Any, ...], module: Any) -> None:
+def _refresh_in_background(bind: Any, database: str, key: tuple[Any, ...]) -> None:
     with _lock:
         if database in _refreshing:
             return
@@ -86,7 +72,7 @@ def _refresh_in_background(bind: Any, database: str, key: tuple[Any, ...], modul
     def work() -> None:
         try:
             with Session(bind) as session:
-                result = dict(module.positioning(session))
+                result = dict(analysis.positioning(session))
             with _lock:
                 _cache[database] = (key, time.monotonic(), result)
         except Exception:  # keep serving the previous table; the next request tries again
@@ -102,47 +88,3 @@ def clear_cache() -> None:
     """Forget every cached table (tests, imports)."""
     with _lock:
         _cache.clear()
-
-
-def _from_kb(session: Session, at: datetime | None) -> dict[str, Any]:
-    kb = kbview.current(session)
-    prices = (kb.get("price_table") or {}).get("prices") or {}
-    products = (kb.get("price_table") or {}).get("products") or []
-    me = kbview.self_id(kb)
-    rows = []
-    for product in products:
-        cells = prices.get(product.get("id"), {}) or {}
-        own_amount = _eur(cells.get(me))
-        for competitor_id, cell in cells.items():
-            amount = _eur(cell)
-            if amount is None:
-                continue
-            ratio = (amount / own_amount).quantize(Decimal("0.001")) if own_amount else None
-            rows.append(
-                {
-                    "product": product.get("id"),
-                    "competitor": competitor_id,
-                    "monthly_eur": str(amount),
-                    "offer": None,
-                    "basis": "kb",
-                    "observed_at": None,
-                    "ratio_to_self": str(ratio) if ratio is not None else None,
-                }
-            )
-    return {
-        "as_of": (at or datetime.now(UTC)).isoformat(),
-        "currency": "EUR",
-        "products": [
-            {"id": p.get("id"), "label": p.get("label"), "spec": p.get("spec", {})} for p in products
-        ],
-        "rows": rows,
-    }
-
-
-def _eur(cell: Any) -> Decimal | None:
-    if not isinstance(cell, dict) or cell.get("currency", "EUR") != "EUR":
-        return None
-    try:
-        return Decimal(str(cell["amount"]))
-    except (KeyError, InvalidOperation):
-        return None
