@@ -86,9 +86,8 @@ class FetchResult:
 
 def credential_problem(spec: SourceSpec, settings: Settings) -> str | None:
     """Why ``spec`` cannot run for lack of a credential (``needs VEILLE_X``), or None."""
-    if spec.credential and not settings.credential(spec.credential):
-        return f"needs VEILLE_{spec.credential.upper()}"
-    return None
+    missing = [name for name in (spec.credential, *spec.also_needs) if name and not settings.credential(name)]
+    return "needs " + " and ".join(f"VEILLE_{name.upper()}" for name in missing) if missing else None
 
 
 def auth_parts(spec: SourceSpec, settings: Settings) -> tuple[dict[str, str], dict[str, str]]:

@@ -99,6 +99,7 @@ class SourceSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
     credential: str | None = None
+    also_needs: tuple[str, ...] = ()  # further Settings credentials the source's auth reads itself
     auth: Callable[[str], Mapping[str, Mapping[str, str]]] | None = None
     paginate: Paginator | None = None
     html: bool = False

@@ -115,6 +115,7 @@ def search(competitor: str, query: str) -> SourceSpec:
         cadence=timedelta(hours=2),
         description=f"Reddit posts matching {query} (OAuth search, newest first; needs Reddit API credentials).",
         credential="reddit_client_secret",
+        also_needs=("reddit_client_id",),
         auth=APP_ONLY_TOKEN,
         paginate=next_page,
         max_pages=5,

@@ -77,7 +77,7 @@ def test_sources_list_says_why_disabled(cli, tmp_path, monkeypatch: pytest.Monke
     rows = {r["id"]: r for r in json.loads(out)}
     assert (rows["hetzner.mentions.reddit"]["enabled"], rows["hetzner.mentions.reddit"]["why_disabled"]) == (
         False,
-        "needs VEILLE_REDDIT_CLIENT_SECRET",
+        "needs VEILLE_REDDIT_CLIENT_SECRET and VEILLE_REDDIT_CLIENT_ID",
     )
     assert rows["hetzner.mentions.hn"]["enabled"] is True
     assert (
