@@ -96,9 +96,14 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
-def retry_delay(cadence: timedelta, failures: int) -> timedelta:
-    """When a failed source is tried again: 5 min, 10, 20... never later than its cadence."""
-    return min(cadence, timedelta(minutes=5) * (2 ** max(0, failures - 1)))
+FIRST_RETRY = timedelta(minutes=5)
+MAX_RETRY = timedelta(hours=6)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """Back-off after ``failures`` consecutive failures: 5 min, 10, 20... at most 6 h (one policy for
+    ``watch --once`` and the scheduler)."""
+    return min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_RETRY)
 
 
 def finish_run(

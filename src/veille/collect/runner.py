@@ -299,7 +299,7 @@ def record_failure(
         st = lease.state(session, spec.id)
         st.consecutive_failures = (st.consecutive_failures or 0) + 1
         st.last_run_at, st.last_status, st.last_error = now, "failed", message
-        st.next_run_at = now + retry_delay(spec.cadence, st.consecutive_failures)
+        st.next_run_at = now + retry_delay(st.consecutive_failures)
         lease.release(session, spec.id, token)
         draft = failure_draft(spec.id, spec.competitor, spec.url, error, st.consecutive_failures, now, run_id)
         rows = insert_events(session, [draft], now=now, source_id=spec.id, run_id=run_id)

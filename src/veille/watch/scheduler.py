@@ -18,6 +18,7 @@ import httpx
 from sqlalchemy import select
 
 from veille import plan
+from veille.collect.record import retry_delay
 from veille.sources._http import HostPools
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import SourceState
@@ -27,8 +28,6 @@ from veille.watch.pool import Pool
 from veille.watch.report import CycleReport, Totals
 from veille.workspace import Workspace
 
-FIRST_RETRY = timedelta(minutes=5)
-MAX_RETRY = timedelta(hours=6)
 NOT_RUN_PAUSE = timedelta(minutes=1)  # a source found busy (or not started) is not retried sooner
 FINISHED = ("ok", "unchanged", "suspect", "failed")
 KEEP_REPORTS = 100
@@ -69,11 +68,6 @@ def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
-
-
-def retry_delay(failures: int) -> timedelta:
-    """Back-off after ``failures`` consecutive failures: 5 min, 10, 20... at most 6 h."""
-    return min(FIRST_RETRY * (2 ** max(failures - 1, 0)), MAX_RETRY)
 
 
 def due_at(state: SourceState | None, every: timedelta) -> datetime | None:
