@@ -103,7 +103,7 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
             _write_capture_set(out, at, captures)
             server.serve(captures, specs, tokens)
             report = asyncio.run(scheduler.run_cycle())
-            failed = [r for r in report.results if getattr(r, "status", "") == "failed"]
+            failed = [r for r in report.results if r.status == "failed"]
             result.failed_runs += len(failed)
             say(
                 f"week {step + 1} ({at:%Y-%m-%d}): {len(report.results)} sources run, {report.events} events, {len(failed)} failed"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from veille.collect.runner import RunResult
 
 
 @dataclass
@@ -15,7 +18,7 @@ class CycleReport:
     number: int
     started_at: datetime
     due: int = 0
-    results: list[Any] = field(default_factory=list)  # veille.collect.RunResult
+    results: list[RunResult] = field(default_factory=list)
     alerts_sent: int = 0
     alerts_retried: int = 0
     seconds: float = 0.0
