@@ -164,3 +164,10 @@ def test_plan_reads_the_knowledge_base_rows() -> None:
     )
     assert rows["hiring"].report == "monthly" and not rows["funding"].from_kb
     assert plan.parse_every("1d12h") == timedelta(days=1, hours=12)
+
+
+def test_plan_set_below_the_floor_warns(home: Path, cli: Cli) -> None:
+    code, _, err = cli("--home", home, "plan", "set", "--kind", "prices", "--every", "1m")
+    assert code == 0 and "prices sources never run more often than every 5m" in err
+    code, _, err = cli("--home", home, "plan", "set", "--kind", "prices", "--every", "10m")
+    assert code == 0 and "never run" not in err

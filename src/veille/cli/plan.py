@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from veille.cli._common import console, print_json, workspace
+from veille.cli._common import console, print_json, warn, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
 
@@ -145,3 +145,15 @@ def set_cadence(
     console.print(
         f"{scope} {key}: {'back to the plan' if interval is None else 'every ' + plan.format_every(interval)}"
     )
+    if interval is not None:
+        kinds = (
+            {get_source(key).kind}
+            if scope == "source"
+            else {key}
+            if scope == "kind"
+            else {s.kind for s in sources() if s.competitor == key}
+        )
+        for kind_name in sorted(kinds):
+            floor = plan.element_of(kind_name).floor
+            if interval < floor:
+                warn(f"{kind_name} sources never run more often than every {plan.format_every(floor)}")
