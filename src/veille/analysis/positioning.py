@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text, union, union_all
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
@@ -31,6 +31,7 @@ STALE_FACTOR = 3
 DEFAULT_CADENCE = timedelta(days=1)
 MANUAL_CADENCE = timedelta(days=30)
 _LIVE_CATEGORIES = ("vps", "gpu", "bare_metal", "dedicated", "block_storage", "object_storage")
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -108,29 +109,186 @@ def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
     return money.to_eur(amount, quote.rate) if quote else None
 
 
-def _offers(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
-    """The offers current at ``at``, each with its EUR figure.
+# --- the query: the rule in SQL, exactness in Python -------------------------------------------------
+#
+# Decimals are TEXT on SQLite, so SQL compares them as floats (CAST ... AS REAL / DOUBLE PRECISION).
+# A float comparison can be wrong only within a hair of the threshold: rows that surely meet the rule
+# ("sure") are ranked in SQL, rows within that hair ("band", almost never any) come back whole and are
+# checked exactly in Python; of each (competitor, billing) group SQL returns only the rows whose float
+# price is within a hair of the group's cheapest, and Python picks the exact cheapest among them.
 
-    A version stored before any ECB rate of its date was known has no EUR figure: it gets one here, at
-    the rate of its observation date, so one missing rate never hides an offer for good.
+_HAIR = 1e-9  # relative; far above any float conversion error (~1e-16), far below any real difference
+_GPU_CATEGORIES = ("gpu", "bare_metal", "vps", "dedicated")
+_STORAGE_CATEGORIES = ("block_storage", "object_storage")
+# "+column" keeps SQLite from reaching for an index on the column (ix_offer_live ranks by price, not rule)
+_UNINDEXED_PRICE_KNOWN = text("+offer_versions.monthly_eur IS NOT NULL")
+_OFFER_COLUMNS = [c for c in OfferVersion.__table__.columns if c.key != "extra"]
+
+
+def _num(column: Any) -> Any:
+    return cast(column, Float)
+
+
+def _at_least(column: Any, minimum: Decimal) -> tuple[Any, Any]:
+    """(sure, loose) conditions for ``column >= minimum`` (the column is not NULL).
+
+    Sure: the column equals the minimum (the usual case: same text on SQLite, exact on PostgreSQL) or
+    exceeds it by more than a hair as floats. Loose: it is not below it by more than a hair.
     """
-    cols = [getattr(OfferVersion, c.key) for c in OfferVersion.__table__.columns if c.key not in ("extra",)]
-    query = select(*cols).where(
-        OfferVersion.valid_from <= at,
-        or_(OfferVersion.valid_to.is_(None), OfferVersion.valid_to > at),
-        OfferVersion.held.is_(False),
-        OfferVersion.category.in_(_LIVE_CATEGORIES),
+    edge = float(minimum)
+    hair = abs(edge) * _HAIR
+    return or_(column == minimum, _num(column) > edge + hair), _num(column) >= edge - hair
+
+
+def _valid(at: datetime) -> list[Any]:
+    """(current, closed after ``at``): the two halves of "valid at ``at``", each with its own index
+    (ix_offer_live_rule, ix_offer_closed)."""
+    common = [OfferVersion.valid_from <= at, OfferVersion.held.is_(False)]
+    return [and_(OfferVersion.valid_to.is_(None), *common), and_(OfferVersion.valid_to > at, *common)]
+
+
+def _gpu_models(session: Session, at: datetime) -> dict[str, list[str]]:
+    """GPU family -> the distinct model names of that family among versions not closed by ``at``.
+
+    Every name of an offer valid at ``at`` is there (and maybe a few more, which is harmless); the
+    current versions' names come from ix_offer_live_rule alone.
+    """
+    ov = OfferVersion
+    gpu = [ov.category.in_(_GPU_CATEGORIES), ov.gpu_model.is_not(None)]
+    query = union(
+        select(ov.gpu_model).where(ov.valid_to.is_(None), *gpu),
+        select(ov.gpu_model).where(ov.valid_to > at, *gpu),
+    )
+    families: dict[str, list[str]] = {}
+    for (model,) in session.execute(query):
+        if model:
+            families.setdefault(gpu_family(model), []).append(model)
+    return families
+
+
+def _conditions(
+    rule: Rule, gpu_models: dict[str, list[str]]
+) -> tuple[tuple[str, ...], list[Any], list[Any], list[Any]] | None:
+    """(categories, exact, sure, loose) SQL conditions of ``rule``; None when no offer can meet it."""
+    ov = OfferVersion
+    if rule.category == "storage":
+        return _STORAGE_CATEGORIES, [func.substr(ov.unit, 1, 2) == "GB"], [], []
+    if rule.category == "gpu":
+        models = gpu_models.get(rule.gpu_family or "", []) if rule.gpu_family is not None else []
+        if not models:
+            return None
+        family = ov.gpu_model.in_(models)
+        enough, near_enough = _at_least(ov.gpu_count, rule.gpu_count)
+        if rule.gpu_count > 0:  # an offer without a GPU count counts as 0: it cannot meet this
+            return _GPU_CATEGORIES, [family, ov.gpu_count.is_not(None)], [enough], [near_enough]
+        missing = ov.gpu_count.is_(None)
+        if rule.gpu_count == 0:  # a float keeps the sign of its decimal: this test is exact
+            return _GPU_CATEGORIES, [family, or_(missing, _num(ov.gpu_count) >= 0.0)], [], []
+        return _GPU_CATEGORIES, [family], [or_(missing, enough)], [or_(missing, near_enough)]
+    if rule.category not in _LIVE_CATEGORIES:
+        return None
+    # a float is zero exactly when the decimal is, and keeps its sign: this test is exact
+    exact: list[Any] = [or_(ov.gpu_count.is_(None), _num(ov.gpu_count) <= 0.0)]
+    sure: list[Any] = []
+    loose: list[Any] = []
+    for column, minimum in ((ov.vcpu, rule.vcpu), (ov.ram_gb, rule.ram_gb)):
+        if minimum is not None:
+            exact.append(column.is_not(None))
+            s, lo = _at_least(column, minimum)
+            sure.append(s)
+            loose.append(lo)
+    return (rule.category,), exact, sure, loose
+
+
+def _unpriced(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
+    """The offers valid at ``at`` stored without a EUR figure, converted at their observation date's rate.
+
+    A version stored before any ECB rate of its date was known has no EUR figure: it gets one here, so
+    one missing rate never hides an offer for good.
+    """
+    query = union_all(
+        *(
+            select(*_OFFER_COLUMNS).where(
+                valid, OfferVersion.monthly_eur.is_(None), OfferVersion.category.in_(_LIVE_CATEGORIES)
+            )
+            for valid in _valid(at)
+        )
     )
     offers: list[Any] = []
     for row in session.execute(query):
-        if row.monthly_eur is not None:
-            offers.append(row)
-            continue
         quote = fx.quote(row.currency, row.valid_from.date())
         eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
         if eur is not None:
             offers.append(SimpleNamespace(**{**row._asdict(), "monthly_eur": eur}))
     return offers
+
+
+def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]]) -> list[Any]:
+    """Rows that may be the cheapest of their group, and every row near a threshold; each with the
+    group's first id (``first_id``) among the rows that surely meet the rule."""
+    conditions = _conditions(rule, gpu_models)
+    if conditions is None:
+        return []
+    categories, exact, sure, loose = conditions
+    ov = OfferVersion
+    sign = -1.0 if rule.category == "storage" and rule.storage_tb < 0 else 1.0
+    is_sure = case((and_(*sure), 1), else_=0) if sure else literal(1)
+    columns = (
+        ov.id.label("id"),
+        ov.competitor.label("competitor"),
+        ov.billing.label("billing"),
+        (_num(ov.monthly_eur) * sign).label("price"),
+        is_sure.label("sure"),
+    )
+    current, closed = _valid(at)
+    # current versions: one branch per category, each a seek in ix_offer_live_rule in (competitor,
+    # billing) order; versions closed after ``at`` (none when ``at`` is now): one range of ix_offer_closed
+    branches = [
+        select(*columns).where(current, ov.category == category, _UNINDEXED_PRICE_KNOWN, *exact, *loose)
+        for category in categories
+    ]
+    branches.append(
+        select(*columns).where(closed, ov.category.in_(categories), _UNINDEXED_PRICE_KNOWN, *exact, *loose)
+    )
+    pool = union_all(*branches).subquery("pool")
+    group = (pool.c.competitor, pool.c.billing)
+    sure_price = case((pool.c.sure == 1, pool.c.price))
+    ranked = select(
+        pool.c.id,
+        pool.c.sure,
+        pool.c.price,
+        func.min(sure_price).over(partition_by=group).label("cheapest"),
+        func.min(case((pool.c.sure == 1, pool.c.id))).over(partition_by=group).label("first_id"),
+    ).subquery("ranked")
+    near = ranked.c.price <= ranked.c.cheapest + func.abs(ranked.c.cheapest) * _HAIR
+    query = (
+        select(*_OFFER_COLUMNS, ranked.c.first_id)
+        .join(ranked, ranked.c.id == ov.id)
+        .where(or_(ranked.c.sure == 0, near))
+    )
+    return list(session.execute(query))
+
+
+def _best(
+    session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]], unpriced: list[Any]
+) -> dict[tuple[str, str], tuple[Decimal, Any]]:
+    """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``.
+
+    Ties go to the smaller sku, then to the earlier stored version; groups come in the order of their
+    earliest stored matching version.
+    """
+    best: dict[tuple[str, str], tuple[Decimal, int, Any]] = {}
+    first: dict[tuple[str, str], int] = {}
+    for offer in [*_candidates(session, rule, at, gpu_models), *unpriced]:
+        value = rule.monthly_eur(offer)
+        if value is None:
+            continue
+        key = (offer.competitor, offer.billing)
+        first_id = getattr(offer, "first_id", None)
+        first[key] = min(first.get(key, offer.id), offer.id, first_id if first_id is not None else offer.id)
+        if key not in best or (value, offer.sku, offer.id) < (best[key][0], best[key][2].sku, best[key][1]):
+            best[key] = (value, offer.id, offer)
+    return {key: (best[key][0], best[key][2]) for key in sorted(best, key=first.__getitem__)}
 
 
 def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
@@ -167,7 +325,10 @@ def positioning(
     if not products:
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
-    offers = _offers(session, as_of, fx)
+    unpriced = _unpriced(session, as_of, fx)
+    gpu_models = (
+        _gpu_models(session, as_of) if any(p["spec"].get("category") == "gpu" for p in products) else {}
+    )
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
     rows: list[dict[str, Any]] = []
@@ -175,14 +336,7 @@ def positioning(
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
         own = _eur(fx, kb_cells.get(SELF), as_of.date())
-        best: dict[tuple[str, str], tuple[Decimal, Any]] = {}
-        for offer in offers:
-            value = rule.monthly_eur(offer)
-            if value is None:
-                continue
-            key = (offer.competitor, offer.billing)
-            if key not in best or (value, offer.sku) < (best[key][0], best[key][1].sku):
-                best[key] = (value, offer)
+        best = _best(session, rule, as_of, gpu_models, unpriced)
         live_rows = [
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()

@@ -126,6 +126,31 @@ class OfferVersion(Base):
             "ix_offer_source_current", "source_id", "valid_to"
         ),  # a run loads its source's current versions
         Index("ix_offer_key", "competitor", "sku", "region", "billing", "valid_from"),
+        # positioning (analysis/positioning.py): versions closed after a given time; and the current
+        # versions by category, covering every column the product rules read (no table lookups)
+        Index(
+            "ix_offer_closed",
+            "valid_to",
+            sqlite_where=text("valid_to IS NOT NULL"),
+            postgresql_where=text("valid_to IS NOT NULL"),
+        ),
+        Index(
+            "ix_offer_live_rule",
+            "category",
+            "competitor",
+            "billing",
+            "gpu_model",
+            "monthly_eur",
+            "vcpu",
+            "ram_gb",
+            "gpu_count",
+            "unit",
+            "valid_from",
+            "held",
+            "valid_to",
+            sqlite_where=text("valid_to IS NULL"),
+            postgresql_where=text("valid_to IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[str] = mapped_column(String(120))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:50:37.766972
+Create Date: 2026-11-26 05:32:33.188760
 """
 
 import sqlalchemy as sa
@@ -393,6 +393,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_offer_closed",
+            ["valid_to"],
+            unique=False,
+            sqlite_where=sa.text("valid_to IS NOT NULL"),
+            postgresql_where=sa.text("valid_to IS NOT NULL"),
+        )
         batch_op.create_index("ix_offer_current", ["competitor", "source_id", "valid_to"], unique=False)
         batch_op.create_index(
             "ix_offer_key", ["competitor", "sku", "region", "billing", "valid_from"], unique=False
@@ -407,6 +414,26 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_offer_live_id",
             ["id"],
+            unique=False,
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_offer_live_rule",
+            [
+                "category",
+                "competitor",
+                "billing",
+                "gpu_model",
+                "monthly_eur",
+                "vcpu",
+                "ram_gb",
+                "gpu_count",
+                "unit",
+                "valid_from",
+                "held",
+                "valid_to",
+            ],
             unique=False,
             sqlite_where=sa.text("valid_to IS NULL"),
             postgresql_where=sa.text("valid_to IS NULL"),
@@ -472,6 +499,11 @@ def downgrade() -> None:
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
         batch_op.drop_index("ix_offer_source_current")
         batch_op.drop_index(
+            "ix_offer_live_rule",
+            sqlite_where=sa.text("valid_to IS NULL"),
+            postgresql_where=sa.text("valid_to IS NULL"),
+        )
+        batch_op.drop_index(
             "ix_offer_live_id",
             sqlite_where=sa.text("valid_to IS NULL"),
             postgresql_where=sa.text("valid_to IS NULL"),
@@ -483,6 +515,11 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_offer_key")
         batch_op.drop_index("ix_offer_current")
+        batch_op.drop_index(
+            "ix_offer_closed",
+            sqlite_where=sa.text("valid_to IS NOT NULL"),
+            postgresql_where=sa.text("valid_to IS NOT NULL"),
+        )
 
     op.drop_table("offer_versions")
     with op.batch_alter_table("events", schema=None) as batch_op:
