@@ -111,3 +111,21 @@ def test_feature_marks_its_feed_item_as_roadmap_candidate(
 def test_held_events_do_nothing(store: Store, add_events: Callable[..., list[int]]) -> None:
     add_events(event_row("price_change", pct="80", status="held"))
     assert actions(store) == []
+
+
+def test_comms_draft_quotes_the_incident_not_the_event_title(
+    store: Store, add_events: Callable[..., list[int]]
+) -> None:
+    add_events(
+        event_row(
+            "incident",
+            competitor="ovhcloud",
+            impact="major",
+            incident_id="y",
+            title="Incident (major): [GRA11] Instances unreachable",
+            incident_title="[GRA11] Instances unreachable",
+        )
+    )
+    [draft] = actions(store)
+    assert '"[GRA11] Instances unreachable"' in draft.body["draft"]["en"]
+    assert "Incident (major)" not in draft.body["draft"]["en"]

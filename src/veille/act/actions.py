@@ -44,12 +44,13 @@ def flag_positioning(session: Session, event_ids: Sequence[int], now: datetime, 
 
 def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
     """A communication opportunity in French and English, from the competitor's strategy and key message."""
+    incident = str((event.data or {}).get("incident_title") or event.title)
     impact = str((event.data or {}).get("impact") or "")
     strategy = view.strategy or kbview.DEFAULT_STRATEGY
     message = view.key_message
     impact_fr = IMPACT_FR.get(impact, impact)
     fr = (
-        f"Incident chez {view.name} ({impact_fr or 'impact inconnu'}) : « {event.title} ».\n"
+        f"Incident chez {view.name} ({impact_fr or 'impact inconnu'}) : « {incident} ».\n"
         f"Angle : {strategy.get('fr')}.\n"
         + (f"Message clé : « {message.get('fr')} »\n" if message else "")
         + "Proposition de message : « Une interruption de service peut arriver à tout le monde. "
@@ -57,7 +58,7 @@ def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
         f"{message.get('fr') if message else 'notre support est humain et joignable'}. »"
     )
     en = (
-        f'Incident at {view.name} ({impact or "impact unknown"}): "{event.title}".\n'
+        f'Incident at {view.name} ({impact or "impact unknown"}): "{incident}".\n'
         f"Angle: {strategy.get('en')}.\n"
         + (f'Key message: "{message.get("en")}"\n' if message else "")
         + '"An outage can happen to anyone. If this one reminded you how much a provider who answers '

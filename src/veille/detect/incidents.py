@@ -52,6 +52,7 @@ def _key(row_or_obs: IncidentRow | Incident) -> str:
 def _data(obs: Incident, source_id: str) -> dict[str, Any]:
     return {
         "incident_id": obs.id,
+        "incident_title": obs.title,
         "source_id": source_id,
         "impact": obs.impact,
         "status": obs.status,
