@@ -65,3 +65,21 @@ def test_a_key_twice_in_one_snapshot_counts_once(compact: bool, ws: Any, monkeyp
         (Decimal("0.012"), False),
         (Decimal("0.013"), True),
     ]
+
+
+@pytest.mark.parametrize(
+    "scenario", ["test_history_and_detection", "test_a_shrunk_snapshot_is_held_and_can_be_rejected"]
+)
+def test_a_dict_that_outgrows_its_size_moves_to_the_index_midway(
+    scenario: str, ws: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(prices, "COMPACT_ABOVE", 1)  # the second new key of a run switches to a CurrentIndex
+    getattr(test_history, scenario)(ws)
+
+
+def test_from_dict_keeps_every_state() -> None:
+    current = {11: (5 << 64) | 99, 22: ~((6 << 64) | 98), 33: -1}
+    index = CurrentIndex.from_dict(current)
+    got = {kh: (index.state[s], index.ids[s], index.digests[s]) for kh in current for s in [index.slot(kh)]}
+    assert got[11] == (CURRENT, 5, 99) and got[22] == (SEEN, 6, 98) and got[33][0] == NEW
+    assert len(index) == 3 and index.unseen_ids() == [5]

@@ -52,6 +52,26 @@ class CurrentIndex:
                     slot = self.slot(kh)
             keys[slot], ids[slot], digests[slot], state[slot] = kh, vid, int(digest, 16), CURRENT
 
+    @classmethod
+    def from_dict(cls, current: dict[int, int]) -> CurrentIndex:
+        """The index of a diff begun on a dict (``(id << 64) | digest``; ``~`` that once seen; -1 new)."""
+        index = cls(len(current) + 1)
+        keys, ids, digests, state, mask = index.keys, index.ids, index.digests, index.state, index.mask
+        low = (1 << 64) - 1
+        for kh, value in current.items():
+            slot = kh & mask
+            while state[slot]:
+                slot = (slot + 1) & mask
+            keys[slot] = kh
+            if value == -1:
+                state[slot] = NEW
+                continue
+            mark = SEEN if value < 0 else CURRENT
+            value = ~value if value < 0 else value
+            ids[slot], digests[slot], state[slot] = value >> 64, value & low, mark
+        index.count = len(current)
+        return index
+
     def slot(self, kh: int) -> int:
         """The slot holding ``kh``, or the empty slot where it would go."""
         keys, state, mask = self.keys, self.state, self.mask

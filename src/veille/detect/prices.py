@@ -84,7 +84,8 @@ def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex
 
     Up to COMPACT_ABOVE versions: a dict ``key_hash -> (id << 64) | digest`` (the fastest to probe,
     about 130 bytes an offer); beyond, a ``CurrentIndex`` (flat arrays, about 50 bytes an offer, a
-    little slower), so that the index stays bounded whatever the catalogue. Read through the
+    little slower), so that the index stays bounded whatever the catalogue. A snapshot whose new
+    keys take the dict past COMPACT_ABOVE moves on to a ``CurrentIndex`` midway (``_add_to_dict``). Read through the
     driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of the diff.
     """
     connection = session.connection()
@@ -175,7 +176,8 @@ class OfferSnapshot:
     ) -> None:
         blake2b, from_bytes = hashlib.blake2b, int.from_bytes
         count, fingerprint = self.count, self.fingerprint
-        for o in offers:
+        rest = iter(offers)
+        for o in rest:
             kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
             previous = current.get(kh)
             if previous is not None and previous < 0:
@@ -190,6 +192,12 @@ class OfferSnapshot:
             if previous is None:
                 current[kh] = -1
                 self._added(o, ch, capture_id, url)
+                if len(current) > COMPACT_ABOVE:  # grown past the dict's size: go on in flat arrays
+                    self.count, self.fingerprint = count, fingerprint & _MASK
+                    self.current = CurrentIndex.from_dict(current)
+                    current.clear()
+                    self._add_to_index(self.current, rest, capture_id, url)
+                    return
             elif previous & _MASK == ch:
                 current[kh] = ~previous
             else:
