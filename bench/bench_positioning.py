@@ -1,0 +1,137 @@
+"""The live positioning table (``veille positioning --json``) on a big price history.
+
+Builds (or reuses, ``--keep DIR``) the web benchmark's SQLite workspace: 1,000,000 price-history rows
+(20,000 offers of 17 competitors, 50 versions each) and the bundled knowledge base's reference products.
+Times ``veille.analysis.positioning.positioning`` as it is (the rule in SQL) and the plain way it was
+first written ("before": every valid version loaded into Python, then matched product by product),
+checks both give the same document, and prints the median and worst of each. Target: < 200 ms.
+
+    python -m bench positioning          # or: python bench/bench_positioning.py [--keep DIR] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+TARGET_MS = 200.0
+
+
+@contextmanager
+def plain_python() -> Iterator[None]:
+    """Swap the SQL matching for the first implementation: load every valid version, match in Python."""
+    from sqlalchemy import or_, select
+
+    from veille.analysis import positioning as pos
+    from veille.normalise import money
+    from veille.normalise.fx import FxResolver
+    from veille.store.models import OfferVersion
+
+    loaded: dict[datetime, list[Any]] = {}
+
+    def offers(session: Any, at: datetime) -> list[Any]:
+        if at not in loaded:
+            fx = FxResolver(session)
+            cols = [c for c in OfferVersion.__table__.columns if c.key != "extra"]
+            query = select(*cols).where(
+                OfferVersion.valid_from <= at,
+                or_(OfferVersion.valid_to.is_(None), OfferVersion.valid_to > at),
+                OfferVersion.held.is_(False),
+                OfferVersion.category.in_(pos._LIVE_CATEGORIES),
+            )
+            rows: list[Any] = []
+            for row in session.execute(query.order_by(OfferVersion.id)):
+                if row.monthly_eur is None:
+                    quote = fx.quote(row.currency, row.valid_from.date())
+                    eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
+                    if eur is None:
+                        continue
+                    row = SimpleNamespace(**{**row._asdict(), "monthly_eur": eur})
+                rows.append(row)
+            loaded[at] = rows
+        return loaded[at]
+
+    def best(session: Any, rule: Any, at: datetime, *_: Any) -> dict[tuple[str, str], tuple[Decimal, Any]]:
+        out: dict[tuple[str, str], tuple[Decimal, Any]] = {}
+        for offer in offers(session, at):
+            value = rule.monthly_eur(offer)
+            if value is None:
+                continue
+            key = (offer.competitor, offer.billing)
+            if key not in out or (value, offer.sku) < (out[key][0], out[key][1].sku):
+                out[key] = (value, offer)
+        return out
+
+    saved = pos._best, pos._unpriced, pos._gpu_models
+    pos._best, pos._unpriced, pos._gpu_models = best, lambda *_: [], lambda *_: {}  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pos._best, pos._unpriced, pos._gpu_models = saved
+        loaded.clear()
+
+
+def _time(run: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
+    timings, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, result
+
+
+def measure(home: Path, runs: int) -> None:
+    from veille.analysis import positioning as pos
+    from veille.settings import Settings
+    from veille.workspace import Workspace
+
+    ws = Workspace(Settings(home=home, database_url=None))
+    at = datetime.now(UTC)
+    with ws.store.session() as session:
+        pos.positioning(session, at=at)  # warm up: source registry, caches
+        with plain_python():
+            before, expected = _time(lambda: pos.positioning(session, at=at), max(1, runs // 4))
+        after, got = _time(lambda: pos.positioning(session, at=at), runs)
+    ws.store.dispose()
+    print(
+        f"{len(got['rows'])} rows, {len(got['products'])} products; identical to the plain way: {got == expected}"
+    )
+    for label, timings in (("before (plain Python)", before), ("after (rule in SQL)", after)):
+        print(f"  {label:<22} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms")
+    verdict = "OK" if statistics.median(after) < TARGET_MS else "OVER"
+    print(f"  target < {TARGET_MS:.0f} ms: {verdict}")
+    if got != expected:
+        raise SystemExit("the SQL positioning differs from the plain Python one")
+
+
+def main(argv: list[str] | None = None) -> None:
+    from bench.bench_web import build
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here and keep it")
+    parser.add_argument("--runs", type=int, default=20, help="timed runs after the change (default 20)")
+    args = parser.parse_args(argv if argv is not None else [])
+    home = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-positioning-"))
+    try:
+        if not (home / "veille.db").exists():
+            build(home)
+        measure(home, args.runs)
+    finally:
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main(sys.argv[1:])
