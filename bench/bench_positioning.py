@@ -73,12 +73,12 @@ def plain_python() -> Iterator[None]:
                 out[key] = (value, offer)
         return out
 
-    saved = pos._best, pos._unpriced, pos._gpu_models
-    pos._best, pos._unpriced, pos._gpu_models = best, lambda *_: [], lambda *_: {}  # type: ignore[assignment]
+    saved = pos._best, pos._in_python, pos._gpu_models
+    pos._best, pos._in_python, pos._gpu_models = best, lambda *_: [], lambda *_: {}  # type: ignore[assignment]
     try:
         yield
     finally:
-        pos._best, pos._unpriced, pos._gpu_models = saved
+        pos._best, pos._in_python, pos._gpu_models = saved
         loaded.clear()
 
 

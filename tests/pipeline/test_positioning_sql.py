@@ -163,11 +163,11 @@ def test_cheapest_per_group_matches_the_python_reference(any_store: Store, seed:
     with any_store.session() as session:
         fx = FxResolver(session)
         for at in (AT, AT - timedelta(days=2), AT + timedelta(hours=2)):
-            unpriced = pos._unpriced(session, at, fx)
-            models = pos._gpu_models(session, at)
+            others = pos._in_python(session, at, fx)
+            models = pos._gpu_models(session)
             for rule in RULES:
                 expected = _ids(_reference(session, rule, at, fx))
-                assert _ids(pos._best(session, rule, at, models, unpriced)) == expected, (rule, at)
+                assert _ids(pos._best(session, rule, at, models, others)) == expected, (rule, at)
         assert any(_reference(session, rule, AT, fx) for rule in RULES[:4])  # the data does match some
 
 
@@ -224,7 +224,7 @@ def test_float_look_alikes_are_told_apart_exactly(any_store: Store) -> None:
         session.flush()
         fx = FxResolver(session)
         rule = pos.Rule("vps", vcpu=Decimal(2))
-        got = pos._best(session, rule, AT, {}, pos._unpriced(session, AT, fx))
+        got = pos._best(session, rule, AT, {}, pos._in_python(session, AT, fx))
         assert _ids(got) == _ids(_reference(session, rule, AT, fx))
         offer_id = got[("alpha", "on_demand")][1].id
         assert offer_id == offers[2 if any_store.engine.dialect.name == "sqlite" else 0].id

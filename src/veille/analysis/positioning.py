@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text, union, union_all
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
@@ -147,17 +147,16 @@ def _valid(at: datetime) -> list[Any]:
     return [and_(OfferVersion.valid_to.is_(None), *common), and_(OfferVersion.valid_to > at, *common)]
 
 
-def _gpu_models(session: Session, at: datetime) -> dict[str, list[str]]:
-    """GPU family -> the distinct model names of that family among versions not closed by ``at``.
+def _gpu_models(session: Session) -> dict[str, list[str]]:
+    """GPU family -> the distinct model names of that family among the current versions.
 
-    Every name of an offer valid at ``at`` is there (and maybe a few more, which is harmless); the
-    current versions' names come from ix_offer_live_rule alone.
+    Read from ix_offer_live_rule alone; the SQL match covers only current versions (``_candidates``).
     """
     ov = OfferVersion
-    gpu = [ov.category.in_(_GPU_CATEGORIES), ov.gpu_model.is_not(None)]
-    query = union(
-        select(ov.gpu_model).where(ov.valid_to.is_(None), *gpu),
-        select(ov.gpu_model).where(ov.valid_to > at, *gpu),
+    query = (
+        select(ov.gpu_model)
+        .where(ov.valid_to.is_(None), ov.category.in_(_GPU_CATEGORIES), ov.gpu_model.is_not(None))
+        .distinct()
     )
     families: dict[str, list[str]] = {}
     for (model,) in session.execute(query):
@@ -166,13 +165,22 @@ def _gpu_models(session: Session, at: datetime) -> dict[str, list[str]]:
     return families
 
 
+def _categories(rule: Rule) -> tuple[str, ...]:
+    """The offer categories that can meet ``rule``."""
+    if rule.category == "storage":
+        return _STORAGE_CATEGORIES
+    if rule.category == "gpu":
+        return _GPU_CATEGORIES
+    return (rule.category,) if rule.category in _LIVE_CATEGORIES else ()
+
+
 def _conditions(
     rule: Rule, gpu_models: dict[str, list[str]]
 ) -> tuple[tuple[str, ...], list[Any], list[Any], list[Any]] | None:
     """(categories, exact, sure, loose) SQL conditions of ``rule``; None when no offer can meet it."""
     ov = OfferVersion
     if rule.category == "storage":
-        return _STORAGE_CATEGORIES, [func.substr(ov.unit, 1, 2) == "GB"], [], []
+        return _categories(rule), [func.substr(ov.unit, 1, 2) == "GB"], [], []
     if rule.category == "gpu":
         models = gpu_models.get(rule.gpu_family or "", []) if rule.gpu_family is not None else []
         if not models:
@@ -200,22 +208,25 @@ def _conditions(
     return (rule.category,), exact, sure, loose
 
 
-def _unpriced(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
-    """The offers valid at ``at`` stored without a EUR figure, converted at their observation date's rate.
+def _in_python(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
+    """The versions valid at ``at`` that are matched in Python rather than in SQL, each with its EUR figure.
 
-    A version stored before any ECB rate of its date was known has no EUR figure: it gets one here, so
-    one missing rate never hides an offer for good.
+    The current versions stored without a EUR figure: one stored before any ECB rate of its date was
+    known gets one here, at the rate of its observation date, so one missing rate never hides an offer
+    for good. And the versions closed after ``at`` (none when ``at`` is now; for a date in the past,
+    about one per offer, found once in ix_offer_closed rather than once per product).
     """
+    current, closed = _valid(at)
+    live = OfferVersion.category.in_(_LIVE_CATEGORIES)
     query = union_all(
-        *(
-            select(*_OFFER_COLUMNS).where(
-                valid, OfferVersion.monthly_eur.is_(None), OfferVersion.category.in_(_LIVE_CATEGORIES)
-            )
-            for valid in _valid(at)
-        )
+        select(*_OFFER_COLUMNS).where(current, OfferVersion.monthly_eur.is_(None), live),
+        select(*_OFFER_COLUMNS).where(closed, live),
     )
     offers: list[Any] = []
     for row in session.execute(query):
+        if row.monthly_eur is not None:
+            offers.append(row)
+            continue
         quote = fx.quote(row.currency, row.valid_from.date())
         eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
         if eur is not None:
@@ -224,8 +235,8 @@ def _unpriced(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
 
 
 def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]]) -> list[Any]:
-    """Rows that may be the cheapest of their group, and every row near a threshold; each with the
-    group's first id (``first_id``) among the rows that surely meet the rule."""
+    """Current rows that may be the cheapest of their group, and every one near a threshold; each with
+    the group's first id (``first_id``) among the rows that surely meet the rule."""
     conditions = _conditions(rule, gpu_models)
     if conditions is None:
         return []
@@ -240,16 +251,12 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
         (_num(ov.monthly_eur) * sign).label("price"),
         is_sure.label("sure"),
     )
-    current, closed = _valid(at)
-    # current versions: one branch per category, each a seek in ix_offer_live_rule in (competitor,
-    # billing) order; versions closed after ``at`` (none when ``at`` is now): one range of ix_offer_closed
+    current, _ = _valid(at)
+    # one branch per category, each a seek in ix_offer_live_rule, in (competitor, billing) order
     branches = [
         select(*columns).where(current, ov.category == category, _UNINDEXED_PRICE_KNOWN, *exact, *loose)
         for category in categories
     ]
-    branches.append(
-        select(*columns).where(closed, ov.category.in_(categories), _UNINDEXED_PRICE_KNOWN, *exact, *loose)
-    )
     pool = union_all(*branches).subquery("pool")
     group = (pool.c.competitor, pool.c.billing)
     sure_price = case((pool.c.sure == 1, pool.c.price))
@@ -270,22 +277,24 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
 
 
 def _best(
-    session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]], unpriced: list[Any]
+    session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]], others: list[Any]
 ) -> dict[tuple[str, str], tuple[Decimal, Any]]:
-    """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``.
+    """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``, among the
+    current versions (in SQL) and ``others`` (``_in_python``).
 
     Ties go to the smaller sku, then to the earlier stored version; groups come in the order of their
     earliest stored matching version.
     """
     best: dict[tuple[str, str], tuple[Decimal, int, Any]] = {}
     first: dict[tuple[str, str], int] = {}
-    for offer in [*_candidates(session, rule, at, gpu_models), *unpriced]:
+    wanted = _categories(rule)
+    candidates = [(row, row.first_id) for row in _candidates(session, rule, at, gpu_models)]
+    for offer, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
         value = rule.monthly_eur(offer)
         if value is None:
             continue
         key = (offer.competitor, offer.billing)
-        first_id = getattr(offer, "first_id", None)
-        first[key] = min(first.get(key, offer.id), offer.id, first_id if first_id is not None else offer.id)
+        first[key] = min(first.get(key, offer.id), offer.id, offer.id if first_id is None else first_id)
         if key not in best or (value, offer.sku, offer.id) < (best[key][0], best[key][2].sku, best[key][1]):
             best[key] = (value, offer.id, offer)
     return {key: (best[key][0], best[key][2]) for key in sorted(best, key=first.__getitem__)}
@@ -325,10 +334,8 @@ def positioning(
     if not products:
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
-    unpriced = _unpriced(session, as_of, fx)
-    gpu_models = (
-        _gpu_models(session, as_of) if any(p["spec"].get("category") == "gpu" for p in products) else {}
-    )
+    others = _in_python(session, as_of, fx)
+    gpu_models = _gpu_models(session) if any(p["spec"].get("category") == "gpu" for p in products) else {}
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
     rows: list[dict[str, Any]] = []
@@ -336,7 +343,7 @@ def positioning(
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
         own = _eur(fx, kb_cells.get(SELF), as_of.date())
-        best = _best(session, rule, as_of, gpu_models, unpriced)
+        best = _best(session, rule, as_of, gpu_models, others)
         live_rows = [
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()

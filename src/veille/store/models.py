@@ -131,6 +131,7 @@ class OfferVersion(Base):
         Index(
             "ix_offer_closed",
             "valid_to",
+            "valid_from",
             sqlite_where=text("valid_to IS NOT NULL"),
             postgresql_where=text("valid_to IS NOT NULL"),
         ),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 05:32:33.188760
+Create Date: 2026-11-26 05:38:00.877924
 """
 
 import sqlalchemy as sa
@@ -395,7 +395,7 @@ def upgrade() -> None:
     with op.batch_alter_table("offer_versions", schema=None) as batch_op:
         batch_op.create_index(
             "ix_offer_closed",
-            ["valid_to"],
+            ["valid_to", "valid_from"],
             unique=False,
             sqlite_where=sa.text("valid_to IS NOT NULL"),
             postgresql_where=sa.text("valid_to IS NOT NULL"),
