@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
@@ -95,12 +95,3 @@ def ratings(session: Session, competitor: str | None = None) -> list[RatingRow]:
     if competitor:
         query = query.where(RatingRow.competitor == competitor)
     return list(session.scalars(query.order_by(RatingRow.as_of, RatingRow.id)))
-
-
-def event_counts(session: Session, since: datetime, until: datetime) -> dict[str, int]:
-    rows = session.execute(
-        select(EventRow.kind, func.count())
-        .where(EventRow.detected_at >= since, EventRow.detected_at < until)
-        .group_by(EventRow.kind)
-    )
-    return {kind: count for kind, count in rows}

@@ -15,7 +15,6 @@ unverified, disabled until checked live. The newsroom feeds the changelog module
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote_plus
 
 from veille.analysis.funding import match
 from veille.observations import FeedItem, Observation
@@ -106,9 +105,3 @@ def parse_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
             )
         )
     return out
-
-
-def search_url(query: str, lang: str = "en") -> str:
-    """The browser URL of a Google News search (for documentation and checking a source by hand)."""
-    hl, gl, ceid = _GOOGLE_EDITIONS[lang]
-    return f"{GOOGLE_NEWS}?q={quote_plus(query)}&hl={hl}&gl={gl}&ceid={ceid}"
