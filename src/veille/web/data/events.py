@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from veille.events import IMPORTANCE
 from veille.store.models import Action, Alert, AlertRule, Channel, EventRow
 from veille.web.data import paging
 
-IMPORTANCE = ("low", "medium", "high")
 EVENT = paging.columns(EventRow, "dedup_key", "run_id", "capture_id")
 OPEN_ALERT_STATUSES = ("pending", "sending", "failed")
 

@@ -10,11 +10,10 @@ from typing import cast
 
 from veille import reports as reporting
 from veille.errors import NotFoundError, ValidationError
-from veille.kb.schema import Lang
+from veille.kb.schema import LANGS, Lang
 from veille.reports import FORMATS, KINDS
 from veille.workspace import Workspace
 
-LANGS = ("fr", "en")
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 MEDIA = {
     ".md": "text/markdown; charset=utf-8",
