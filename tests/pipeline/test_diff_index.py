@@ -73,7 +73,7 @@ def test_a_key_twice_in_one_snapshot_counts_once(compact: bool, ws: Any, monkeyp
 def test_a_dict_that_outgrows_its_size_moves_to_the_index_midway(
     scenario: str, ws: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(prices, "COMPACT_ABOVE", 1)  # the second new key of a run switches to a CurrentIndex
+    monkeypatch.setattr(prices, "GROWN_COMPACT_ABOVE", 1)  # a run's second new key switches to a CurrentIndex
     getattr(test_history, scenario)(ws)
 
 

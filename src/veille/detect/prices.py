@@ -50,6 +50,9 @@ CONTENT_FIELDS = SPEC_FIELDS + PRICE_FIELDS
 BATCH = 5000
 _MASK = (1 << 64) - 1
 COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
+# keys past which a dict that grows during a run (new offers) becomes a CurrentIndex: early, because
+# the dict's freed memory stays with the process and the index's growth doubles it for a while
+GROWN_COMPACT_ABOVE = 250_000
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 
 
@@ -84,8 +87,8 @@ def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex
 
     Up to COMPACT_ABOVE versions: a dict ``key_hash -> (id << 64) | digest`` (the fastest to probe,
     about 130 bytes an offer); beyond, a ``CurrentIndex`` (flat arrays, about 50 bytes an offer, a
-    little slower), so that the index stays bounded whatever the catalogue. A snapshot whose new
-    keys take the dict past COMPACT_ABOVE moves on to a ``CurrentIndex`` midway (``_add_to_dict``). Read through the
+    little slower), so that the index stays bounded whatever the catalogue. A snapshot that adds
+    over GROWN_COMPACT_ABOVE new keys to a dict moves on to a ``CurrentIndex`` midway. Read through the
     driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of the diff.
     """
     connection = session.connection()
@@ -145,6 +148,7 @@ class OfferSnapshot:
         self.day = ctx.now.date()
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
+        self.dict_limit = self.previous_count + GROWN_COMPACT_ABOVE  # keys a dict index may grow to
         self.baseline = self.previous_count == 0 and not self.partial
         self.count = 0
         self.duplicates = 0
@@ -192,7 +196,7 @@ class OfferSnapshot:
             if previous is None:
                 current[kh] = -1
                 self._added(o, ch, capture_id, url)
-                if len(current) > COMPACT_ABOVE:  # grown past the dict's size: go on in flat arrays
+                if len(current) > self.dict_limit:  # grown past the dict's size: go on in flat arrays
                     self.count, self.fingerprint = count, fingerprint & _MASK
                     self.current = CurrentIndex.from_dict(current)
                     current.clear()
