@@ -31,6 +31,7 @@ __all__ = [
     "optional_decimal",
     "sequence",
     "text_field",
+    "with_params",
     "with_query",
 ]
 
@@ -186,3 +187,8 @@ def with_query(request: Request, link: str, *, keep: Sequence[str] = ()) -> Requ
         if name not in query and name in request.params:
             query[name] = request.params[name]
     return Request(request.url, request.method, query, dict(request.headers), request.json)
+
+
+def with_params(request: Request, **params: str) -> Request:
+    """``request`` again with ``params`` set (same URL, method and headers): a paginator's next page."""
+    return Request(request.url, request.method, {**request.params, **params}, dict(request.headers))

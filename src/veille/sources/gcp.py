@@ -30,7 +30,7 @@ import orjson
 from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
-from veille.sources._price_json import guarded
+from veille.sources._price_json import guarded, with_params
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 
 PARSER_ID = "gcp.skus"
@@ -310,7 +310,7 @@ def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
         raise _fail("cannot read nextPageToken: the page is not a JSON object") from None
     if not token:
         return None
-    return Request(request.url, request.method, {**request.params, "pageToken": token}, dict(request.headers))
+    return with_params(request, pageToken=token)
 
 
 def api_key(value: str) -> Mapping[str, Mapping[str, str]]:

@@ -44,6 +44,7 @@ from veille.sources._price_json import (
     optional_decimal,
     sequence,
     text_field,
+    with_params,
     with_query,
 )
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
@@ -82,9 +83,7 @@ def paginate_catalog(request: Request, headers: Mapping[str, str], body: bytes) 
     size = int(request.params.get("page_size", str(len(products))))
     if page * size >= total:
         return None
-    return Request(
-        request.url, request.method, {**request.params, "page": str(page + 1)}, dict(request.headers)
-    )
+    return with_params(request, page=str(page + 1))
 
 
 _NEXT_LINK = re.compile(r"<([^>]*)>\s*;\s*rel=\"?next\"?")
@@ -101,9 +100,7 @@ def paginate_servers(request: Request, headers: Mapping[str, str], body: bytes) 
     page = int(request.params.get("page", "1"))
     per_page = int(request.params.get("per_page", str(SERVERS_PER_PAGE)))
     if total.isdigit() and page * per_page < int(total):
-        return Request(
-            request.url, request.method, {**request.params, "page": str(page + 1)}, dict(request.headers)
-        )
+        return with_params(request, page=str(page + 1))
     return None
 
 

@@ -34,6 +34,7 @@ from veille.sources._price_json import (
     optional_decimal,
     sequence,
     text_field,
+    with_params,
 )
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 
@@ -58,7 +59,7 @@ def paginate_cursor(request: Request, headers: Mapping[str, str], body: bytes) -
     cursor = obj(obj(document.get("meta")).get("links")).get("next")
     if not isinstance(cursor, str) or not cursor or cursor == request.params.get("cursor"):
         return None
-    return Request(request.url, request.method, {**request.params, "cursor": cursor}, dict(request.headers))
+    return with_params(request, cursor=cursor)
 
 
 HOURLY = timedelta(hours=1)
