@@ -47,10 +47,10 @@ AUCTION_URL = "https://www.hetzner.com/_resources/app/data/app/live_data_sb.json
 def paginate_meta(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next page from ``meta.pagination.next_page`` (null on the last page)."""
     document = obj(load_json(body, "hetzner.server_types"))
-    number = obj(obj(document.get("meta")).get("pagination")).get("next_page")
-    if not isinstance(number, int) or number <= int(request.params.get("page", "1")):
+    next_page = obj(obj(document.get("meta")).get("pagination")).get("next_page")
+    if not isinstance(next_page, int) or next_page <= int(request.params.get("page", "1")):
         return None
-    return with_params(request, page=str(number))
+    return with_params(request, page=str(next_page))
 
 
 SOURCES = [
