@@ -56,6 +56,9 @@ def list_reviews(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        console.print("nothing held for review")
+        return
     table = Table("id", "run", "source", "detected", "status", "why held")
     for row in rows:
         table.add_row(
@@ -67,8 +70,6 @@ def list_reviews(
             "; ".join(row["reasons"]),
         )
     console.print(table)
-    if not rows:
-        console.print("nothing held for review")
 
 
 def _settle(ctx: typer.Context, ident: str, accept: bool) -> None:

@@ -155,12 +155,17 @@ def parse_files(
     table = Table("type", "id / sku", "name / title", "details")
     for obs in observations:
         data = obs.to_dict()
-        ident = data.get("sku") or data.get("id") or data.get("currency") or ""
+        ident = str(data.get("sku") or data.get("id") or data.get("currency") or "")
+        if data.get("region"):  # one offer per region: say which
+            ident += f" @ {data['region']}"
+        if data.get("billing") not in (None, "on_demand"):
+            ident += f" ({data['billing']})"
         name = data.get("name") or data.get("title") or ""
         details = {
             k: v
             for k, v in data.items()
-            if k not in ("type", "sku", "id", "name", "title", "extra") and v not in (None, "", [])
+            if k not in ("type", "sku", "id", "name", "title", "extra", "region", "billing")
+            and v not in (None, "", [])
         }
         table.add_row(
             str(data["type"]),

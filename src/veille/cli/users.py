@@ -75,5 +75,12 @@ def list_(
     if as_json:
         print_json(rows)
         return
+    if not rows:
+        console.print("no account yet: veille users add NAME --role admin --password-stdin")
+        return
+    from rich.table import Table
+
+    table = Table("name", "role", "last seen")
     for row in rows:
-        console.print(f"{row['name']}\t{row['role']}\t{row['last_seen_at'] or '-'}", highlight=False)
+        table.add_row(row["name"], row["role"], row["last_seen_at"] or "-")
+    console.print(table)
