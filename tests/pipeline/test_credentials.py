@@ -11,7 +11,10 @@ from veille.sources._http import credential_problem
 
 def test_reddit_needs_both_its_client_id_and_secret() -> None:
     spec = get_source("ovhcloud.mentions.reddit")
-    assert credential_problem(spec, Settings()) == "needs VEILLE_REDDIT_CLIENT_SECRET and VEILLE_REDDIT_CLIENT_ID"
+    assert (
+        credential_problem(spec, Settings())
+        == "needs VEILLE_REDDIT_CLIENT_SECRET and VEILLE_REDDIT_CLIENT_ID"
+    )
     only_secret = Settings(reddit_client_secret=SecretStr("s"))
     assert credential_problem(spec, only_secret) == "needs VEILLE_REDDIT_CLIENT_ID"
     both = Settings(reddit_client_secret=SecretStr("s"), reddit_client_id=SecretStr("i"))

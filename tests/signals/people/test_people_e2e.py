@@ -127,7 +127,10 @@ def test_reddit_is_disabled_without_credentials(
     monkeypatch.delenv("VEILLE_REDDIT_CLIENT_SECRET", raising=False)
     ws = _workspace(tmp_path, httpserver, "https://oauth.reddit.com")
     result = _run(ws, "hetzner.mentions.reddit")
-    assert (result.status, result.error) == ("disabled", "needs VEILLE_REDDIT_CLIENT_SECRET and VEILLE_REDDIT_CLIENT_ID")
+    assert (result.status, result.error) == (
+        "disabled",
+        "needs VEILLE_REDDIT_CLIENT_SECRET and VEILLE_REDDIT_CLIENT_ID",
+    )
     assert httpserver.log == []
 
 
