@@ -26,7 +26,7 @@ system-deps:
 	  else echo "warning: missing Debian packages:$$missing (PDF and browser tests will skip)"; fi; \
 	fi
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/veille demo --out $(DEMO_OUT)
 
 test: $(STAMP) system-deps

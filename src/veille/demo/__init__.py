@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from veille.demo import scenario
 from veille.demo.server import DemoServer
 from veille.errors import ConfigError
+from veille.reports.render import pdf_problem
 from veille.settings import Settings
 from veille.sources import get_source
 from veille.store.models import Alert, EventRow
@@ -118,6 +119,9 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
                 )
         clock.current = times[-1] + timedelta(minutes=1)
         scheduler.dispatch_now(include_digests=True)
+        if pdf and (problem := pdf_problem()):
+            say(f"PDF reports skipped: {problem}")
+            pdf = False
         result.reports += _reports(ws, clock.current, out / "reports", pdf=pdf)
         with store.session() as session:
             result.events = Counter(

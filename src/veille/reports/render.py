@@ -77,11 +77,21 @@ def to_html(doc: Document) -> str:
     )
 
 
-def to_pdf(doc: Document) -> bytes:
+def pdf_problem() -> str | None:
+    """Why PDF output cannot work here (WeasyPrint or its system libraries missing), or None."""
     try:
-        from weasyprint import HTML
+        import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: Pango and friends are missing
-        raise ConfigError(f"PDF needs WeasyPrint and its system libraries (make system-deps): {exc}") from exc
+        return f"PDF needs WeasyPrint and its system libraries (make system-deps): {exc}"
+    return None
+
+
+def to_pdf(doc: Document) -> bytes:
+    problem = pdf_problem()
+    if problem:
+        raise ConfigError(problem)
+    from weasyprint import HTML
+
     result = HTML(string=to_html(doc)).write_pdf()
     assert result is not None
     return bytes(result)
