@@ -207,10 +207,14 @@ def remove_rule(session: Session, name: str) -> None:
     session.delete(row)
 
 
-def enabled_rules(session: Session) -> list[AlertRule]:
-    return list(
-        session.scalars(select(AlertRule).where(AlertRule.enabled.is_(True)).order_by(AlertRule.name))
-    )
+_ENABLED_RULES = (
+    select(*AlertRule.__table__.c).where(AlertRule.enabled.is_(True)).order_by(AlertRule.name)
+)  # built once: a watch routes events many times a cycle
+
+
+def enabled_rules(session: Session) -> list[Any]:
+    """The enabled rules, as read-only rows (the ``AlertRule`` columns as attributes), by name."""
+    return list(session.execute(_ENABLED_RULES))
 
 
 def matching(rules: Iterable[AlertRule], event: EventRow) -> list[AlertRule]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from veille.events import EventDraft
@@ -178,14 +178,22 @@ def open_reviews(session: Session, source_id: str) -> list[EventRow]:
     )
 
 
+_PENDING_REVIEW_ID = (
+    select(EventRow.id)
+    .where(
+        EventRow.kind == "price_review",
+        EventRow.source_id == bindparam("source_id"),
+        EventRow.status == "open",
+    )
+    .order_by(EventRow.id.desc())
+    .limit(1)
+)  # built once: every prices run asks
+
+
 def pending_review(session: Session, source_id: str) -> EventRow | None:
     """The open ``price_review`` of ``source_id``, if a snapshot of it is held."""
-    return session.scalars(
-        select(EventRow)
-        .where(EventRow.kind == "price_review", EventRow.source_id == source_id, EventRow.status == "open")
-        .order_by(EventRow.id.desc())
-        .limit(1)
-    ).first()
+    event_id = session.execute(_PENDING_REVIEW_ID, {"source_id": source_id}).scalar()
+    return session.get(EventRow, event_id) if event_id is not None else None
 
 
 def find_review(session: Session, ident: str) -> EventRow | None:
@@ -313,11 +321,15 @@ def _forget_run(session: Session, snap: OfferSnapshot) -> None:
 def _load(session: Session, ids: list[int]) -> dict[int, Any]:
     """The version rows ``ids`` (Core rows with the columns as attributes: no ORM object per row)."""
     rows: dict[int, Any] = {}
-    columns = OfferVersion.__table__.c
     for start in range(0, len(ids), 1000):
-        for row in session.execute(select(*columns).where(columns.id.in_(ids[start : start + 1000]))):
+        for row in session.execute(_VERSIONS, {"ids": ids[start : start + 1000]}):
             rows[row.id] = row
     return rows
+
+
+_VERSIONS = select(*OfferVersion.__table__.c).where(
+    OfferVersion.__table__.c.id.in_(bindparam("ids", expanding=True))
+)  # built once: every batch of changes loads its old rows
 
 
 def _s(value: Any) -> Any:
