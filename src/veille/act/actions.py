@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from veille.act import kbview
@@ -122,15 +122,17 @@ def _drafted_incidents(session: Session, competitor: str | None) -> set[str]:
     return {str(b.get("incident")) for b in rows if isinstance(b, dict) and b.get("incident")}
 
 
+_EXISTING = select(Action.kind, Action.event_id).where(
+    Action.event_id.in_(bindparam("ids", expanding=True))
+)  # built once: every run that stores events asks
+
+
 def create_actions(session: Session, events: Sequence[EventRow], now: datetime) -> int:
     """Turn events into the seed's actions. Returns how many were created (an event never gets two of a kind)."""
     ids = [e.id for e in events if e.id is not None]
     if not ids:
         return 0
-    existing = {
-        (r.kind, r.event_id)
-        for r in session.execute(select(Action.kind, Action.event_id).where(Action.event_id.in_(ids)))
-    }
+    existing = {(r.kind, r.event_id) for r in session.execute(_EXISTING, {"ids": ids})}
     kb: Any = None
     kb_loaded = False
     created = 0

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from veille.act.channels import ChannelConfig, ChannelError, open_sender
@@ -76,6 +76,11 @@ def event_payload(event: EventRow) -> dict[str, Any]:
     }
 
 
+_QUEUED = select(Alert.rule, Alert.event_id, Alert.channel).where(
+    Alert.event_id.in_(bindparam("ids", expanding=True))
+)  # built once: every run that stores events asks
+
+
 def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRule], now: datetime) -> int:
     """Write one alert per (matching rule, event, channel) not already queued. Returns how many."""
     from veille.act.rules import matching
@@ -83,7 +88,7 @@ def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRul
     ids = [e.id for e in events if e.id is not None]
     if not ids or not rules:
         return 0
-    rows = session.execute(select(Alert.rule, Alert.event_id, Alert.channel).where(Alert.event_id.in_(ids)))
+    rows = session.execute(_QUEUED, {"ids": ids})
     existing = {(r.rule, r.event_id, r.channel) for r in rows}
     queued = 0
     for event in events:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from veille.events import EventDraft
@@ -31,11 +31,7 @@ def insert_events(
     keys = list(unique)
     existing: set[str] = set()
     for start in range(0, len(keys), 500):
-        existing.update(
-            session.scalars(
-                select(EventRow.dedup_key).where(EventRow.dedup_key.in_(keys[start : start + 500]))
-            )
-        )
+        existing.update(session.scalars(_KNOWN_KEYS, {"keys": keys[start : start + 500]}))
     rows = [
         EventRow(
             kind=d.kind,
@@ -58,6 +54,11 @@ def insert_events(
     session.add_all(rows)
     session.flush()
     return rows
+
+
+_KNOWN_KEYS = select(EventRow.dedup_key).where(
+    EventRow.dedup_key.in_(bindparam("keys", expanding=True))
+)  # built once: every run checks its drafts
 
 
 def failure_draft(

@@ -21,7 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from veille.detect import gate
 from veille.detect.current import SEEN, CurrentIndex
@@ -344,9 +344,17 @@ class OfferSnapshot:
         """Close the versions ``ids`` at the snapshot's time."""
         for start in range(0, len(ids), 1000):
             chunk = list(ids[start : start + 1000])
-            self.session.execute(
-                update(OfferVersion).where(OfferVersion.id.in_(chunk)).values(valid_to=self.ctx.now)
-            )
+            self.session.execute(_CLOSE, {"ids": chunk, "now": self.ctx.now})
+
+
+_CLOSE = (
+    update(OfferVersion)
+    .where(OfferVersion.id.in_(bindparam("ids", expanding=True)))
+    .values(valid_to=bindparam("now"))
+    # built once; versions are written through the driver, never loaded as ORM objects in a
+    # snapshot's session, so there is nothing in memory to synchronise
+    .execution_options(synchronize_session=False)
+)
 
 
 # --- ingestors ---------------------------------------------------------------------------------------
