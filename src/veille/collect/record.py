@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from veille.events import EventDraft
 from veille.store.models import EventRow, SourceRun
@@ -117,10 +118,32 @@ def finish_run(
     observations: int = 0,
     events: int = 0,
 ) -> None:
-    run = session.get(SourceRun, run_id)
-    if run is not None:
-        run.status, run.error, run.observations, run.events = status, error, observations, events
-        run.finished_at = max(now, run.started_at)
+    """Close the run row: its status, counts and ``finished_at`` (never before ``started_at``)."""
+    run = session.identity_map.get(identity_key(SourceRun, run_id))
+    if run is None:  # not loaded in this session (a watch run): one UPDATE, no SELECT of the row
+        session.execute(
+            _FINISH,
+            {"b_id": run_id, "b_status": status, "b_error": error, "b_obs": observations,
+             "b_events": events, "b_now": now},
+        )  # fmt: skip
+        return
+    run.status, run.error, run.observations, run.events = status, error, observations, events
+    run.finished_at = max(now, run.started_at)
+
+
+_FINISHED_AT = bindparam("b_now", type_=SourceRun.__table__.c.finished_at.type)
+_FINISH = (
+    update(SourceRun)
+    .where(SourceRun.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        error=bindparam("b_error"),
+        observations=bindparam("b_obs"),
+        events=bindparam("b_events"),
+        finished_at=case((SourceRun.started_at > _FINISHED_AT, SourceRun.started_at), else_=_FINISHED_AT),
+    )
+    .execution_options(synchronize_session=False)  # the row is not in the session (checked above)
+)
 
 
 def _jsonable(value: Any) -> Any:
