@@ -82,63 +82,40 @@ def _status_ovh(step: int, t: list[datetime]) -> Response:
     return statuspage("ovhpubcloud01", "OVHcloud", items, t[step])
 
 
+FeedEntry = tuple[str, str, str, datetime, str]  # guid, title, link, published, description
+
+
+def _published_by(step: int, entries: list[tuple[int, FeedEntry]]) -> list[FeedEntry]:
+    """The entries a feed shows in week ``step``: those that appeared by then, newest first."""
+    return sorted((e for first, e in entries if step >= first), key=lambda e: e[3], reverse=True)
+
+
 def _hetzner_changelog(step: int, t: list[datetime]) -> Response:
-    items = [
-        (
-            "hc-2026-10-01",
-            "Ubuntu 26.04 image available",
-            "https://docs.hetzner.cloud/changelog#2026-10-01",
-            t[0] - timedelta(days=30),
-            "The Ubuntu 26.04 LTS image can now be used for new servers.",
-        ),
-    ]
-    if step >= 1:
-        items.insert(
-            0,
-            (
-                "hc-gpu-l40s",
-                "New GPU servers with NVIDIA L40S",
-                "https://docs.hetzner.cloud/changelog#gpu-l40s",
-                t[1] - timedelta(days=2),
-                "Cloud servers with NVIDIA L40S GPUs are available in fsn1 and nbg1.",
-            ),
-        )
-    if step >= 2:
-        items.insert(
-            0,
-            (
-                "hc-price-2026",
-                "Price adjustment for cloud servers",
-                "https://docs.hetzner.cloud/changelog#price",
-                t[2] - timedelta(days=1),
-                "New prices apply to CX servers from next month.",
-            ),
-        )
-    return rss("Hetzner Cloud Changelog", "https://docs.hetzner.cloud/changelog", items)
+    entries = [
+        (0, ("hc-2026-10-01", "Ubuntu 26.04 image available", "https://docs.hetzner.cloud/changelog#2026-10-01",
+             t[0] - timedelta(days=30), "The Ubuntu 26.04 LTS image can now be used for new servers.")),
+        (1, ("hc-gpu-l40s", "New GPU servers with NVIDIA L40S", "https://docs.hetzner.cloud/changelog#gpu-l40s",
+             t[1] - timedelta(days=2), "Cloud servers with NVIDIA L40S GPUs are available in fsn1 and nbg1.")),
+        (2, ("hc-price-2026", "Price adjustment for cloud servers", "https://docs.hetzner.cloud/changelog#price",
+             t[2] - timedelta(days=1), "New prices apply to CX servers from next month.")),
+    ]  # fmt: skip
+    return rss(
+        "Hetzner Cloud Changelog", "https://docs.hetzner.cloud/changelog", _published_by(step, entries)
+    )
 
 
 def _do_release_notes(step: int, t: list[datetime]) -> Response:
-    items = [
-        (
-            "do-rn-1",
-            "Managed Databases: PostgreSQL 18",
-            "https://docs.digitalocean.com/release-notes/#pg18",
-            t[0] - timedelta(days=12),
-            "PostgreSQL 18 clusters can be created.",
-        )
-    ]
-    if step >= 2:
-        items.insert(
-            0,
-            (
-                "do-rn-2",
-                "Kubernetes 1.34 available on DOKS",
-                "https://docs.digitalocean.com/release-notes/#doks-134",
-                t[2] - timedelta(days=3),
-                "DigitalOcean Kubernetes supports 1.34.",
-            ),
-        )
-    return rss("DigitalOcean Release Notes", "https://docs.digitalocean.com/release-notes/", items)
+    entries = [
+        (0, ("do-rn-1", "Managed Databases: PostgreSQL 18", "https://docs.digitalocean.com/release-notes/#pg18",
+             t[0] - timedelta(days=12), "PostgreSQL 18 clusters can be created.")),
+        (2, ("do-rn-2", "Kubernetes 1.34 available on DOKS", "https://docs.digitalocean.com/release-notes/#doks-134",
+             t[2] - timedelta(days=3), "DigitalOcean Kubernetes supports 1.34.")),
+    ]  # fmt: skip
+    return rss(
+        "DigitalOcean Release Notes",
+        "https://docs.digitalocean.com/release-notes/",
+        _published_by(step, entries),
+    )
 
 
 def _hn(step: int, t: list[datetime]) -> Response:
@@ -255,27 +232,16 @@ def _greenhouse(step: int, t: list[datetime]) -> Response:
 
 
 def _news(step: int, t: list[datetime]) -> Response:
-    items = [
-        (
-            "news-ik-1",
-            "Infomaniak ouvre un nouveau centre de données à Genève",
-            "https://news.example.org/infomaniak-dc",
-            t[0] - timedelta(days=9),
-            "Le nouveau centre de données récupère la chaleur pour chauffer des logements.",
-        )
-    ]
-    if step >= 2:
-        items.insert(
-            0,
-            (
-                "news-ik-2",
-                "Infomaniak lève 50 millions d'euros pour accélérer son cloud souverain",
-                "https://news.example.org/infomaniak-levee",
-                t[2] - timedelta(days=1),
-                "Le suisse Infomaniak annonce une levée de fonds de 50 M€ auprès d'investisseurs européens.",
-            ),
-        )
-    return rss("Infomaniak - Google Actualités", "https://news.google.com", items, "fr")
+    entries = [
+        (0, ("news-ik-1", "Infomaniak ouvre un nouveau centre de données à Genève", "https://news.example.org/infomaniak-dc",
+             t[0] - timedelta(days=9), "Le nouveau centre de données récupère la chaleur pour chauffer des logements.")),
+        (2, ("news-ik-2", "Infomaniak lève 50 millions d'euros pour accélérer son cloud souverain",
+             "https://news.example.org/infomaniak-levee", t[2] - timedelta(days=1),
+             "Le suisse Infomaniak annonce une levée de fonds de 50 M€ auprès d'investisseurs européens.")),
+    ]  # fmt: skip
+    return rss(
+        "Infomaniak - Google Actualités", "https://news.google.com", _published_by(step, entries), "fr"
+    )
 
 
 def state(step: int, t: list[datetime]) -> list[Capture]:
