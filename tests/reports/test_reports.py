@@ -93,8 +93,10 @@ def fed_home(cli, tmp_path: Path) -> Path:
 def test_analysis_carries_live_prices_and_what_changed(cli, fed_home: Path, tmp_path: Path) -> None:
     code, first, err = cli("--home", fed_home, "report", "analysis", "--lang", "fr")
     assert code == 0, err
-    assert "## 6. Matrice comparative" in first or "Matrice comparative" in first
-    assert "4,15" in first  # the live Hetzner VPS Entry figure replaced the seed's 4€
+    assert "## 6. Matrice comparative" in first
+    assert (
+        "| VPS Entry (2vCPU/4GB) | 49€ | 6€ | 15€ | 4,15€ | 24$ |" in first
+    )  # live Hetzner figure, seed's 4€ gone
     assert "Première édition" in first
     code, second, _ = cli("--home", fed_home, "report", "analysis", "--lang", "fr")
     assert "Ce qui a changé depuis la dernière édition" in second and "Première édition" not in second
@@ -115,7 +117,8 @@ def test_every_kind_in_both_languages_and_formats(cli, fed_home: Path, tmp_path:
         "--home", fed_home, "report", "battlecard", "--competitor", "Hetzner", "--lang", "en"
     )
     assert code == 0
-    assert "The pro infrastructure without being a sysadmin" in battle or "sysadmin" in battle
+    assert '**Key message:** "Professional infrastructure without being a sysadmin"' in battle
+    assert "**Strategy:** UX, service, managed services" in battle
     assert "Hetzner" in battle and "4.15" in battle
     assert "&lt;script&gt;" in (tmp_path / "digest-en.html").read_text()  # shown, escaped
 
