@@ -41,7 +41,9 @@ def test_every_kind_of_event(cli, demo_home: Path) -> None:
     hetzner = [e for e in events if e["kind"] == "price_change" and e["competitor"] == "hetzner"]
     assert hetzner and all(e["data"]["pct_change"] == "9.5" for e in hetzner)
     failure = [e for e in events if e["kind"] == "source_failure"]
-    assert [e["data"].get("source_id") or e["title"] for e in failure] and "vultr" in failure[0]["title"]
+    assert [(e["data"]["source_id"], e["data"]["error_class"]) for e in failure] == [
+        ("vultr.plans", "ParseError")
+    ]
 
 
 def test_alerts_are_sent_once(demo_home: Path) -> None:
