@@ -38,6 +38,7 @@ from protego import Protego
 from veille.errors import CredentialMissing, FetchError
 from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
+from veille.sources._wire import OriginPool
 
 Sleep = Callable[[float], Awaitable[None]]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -433,28 +434,33 @@ class HostPools(httpx.AsyncBaseTransport):
     httpcore's pool scans every pooled connection (and asks each socket whether it is readable) for
     every request it assigns: with one pool for a whole watch (60 connections, 300 requests) that was
     most of the fetching loop's time. A pool per origin holds ``keepalive`` connections, as many as the
-    fetcher lets run at once on one host, so each scan is over one or two connections. The number of
-    connections is not capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's.
-    The TLS context (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin.
+    fetcher lets run at once on one host. Each is a ``veille.sources._wire.OriginPool`` (HTTP/1.1 over
+    asyncio streams: about a third of httpcore's CPU per request). The number of connections is not
+    capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's. The TLS context
+    (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin.
     """
 
     def __init__(self, keepalive: int, *, keepalive_expiry: float = 5.0) -> None:
-        self.limits = httpx.Limits(
-            max_connections=None,
-            max_keepalive_connections=max(1, keepalive),
-            keepalive_expiry=keepalive_expiry,
-        )
-        self._pools: dict[tuple[str, str, int | None], httpx.AsyncHTTPTransport] = {}
+        self.keepalive, self.keepalive_expiry = max(1, keepalive), keepalive_expiry
+        self._pools: dict[tuple[str, str, int | None], OriginPool] = {}
         self._tls: Any = None
 
-    def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+    def _pool(self, url: httpx.URL) -> OriginPool:
         key = (url.scheme, url.host, url.port)
         pool = self._pools.get(key)
         if pool is None:
+            if url.scheme not in ("http", "https"):
+                raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
             if url.scheme == "https" and self._tls is None:
                 self._tls = httpx.create_ssl_context()
-            verify = self._tls if url.scheme == "https" else False  # plain HTTP never uses it
-            pool = self._pools[key] = httpx.AsyncHTTPTransport(verify=verify, limits=self.limits)
+            pool = self._pools[key] = OriginPool(
+                url.scheme,
+                url.host,
+                url.port,
+                keepalive=self.keepalive,
+                expiry=self.keepalive_expiry,
+                ssl_context=self._tls if url.scheme == "https" else None,
+            )
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
