@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         default=None, description="Signs dashboard sessions; generated if unset."
     )
+    web_cache_mb: int = Field(
+        default=64,
+        description="Memory for rendered dashboard and API responses, per server process (MiB); 0 turns it off.",
+    )
 
     # Credentials of sources that need one.
     hetzner_token: SecretStr | None = None

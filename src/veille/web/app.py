@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from veille import __version__
+from veille.store.changes import DataVersion
 from veille.web import errors
+from veille.web.cache import ResponseCache
 from veille.web.security import LoginLimiter, SecurityHeaders, Sessions, secret_key
 from veille.workspace import Workspace
 
@@ -48,6 +50,9 @@ def create_app(workspace: Workspace) -> FastAPI:
     configured = workspace.settings.secret_key.get_secret_value() if workspace.settings.secret_key else None
     app.state.sessions = Sessions(secret_key(store, configured))
     app.state.limiter = LoginLimiter()
+    app.state.responses = ResponseCache(
+        DataVersion(store.engine), workspace.settings.web_cache_mb * 1024 * 1024
+    )
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

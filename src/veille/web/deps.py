@@ -59,7 +59,8 @@ class PrincipalCache:
             self._items[key] = (time.monotonic() + self.ttl, principal)
 
 
-def _cache(request: Request) -> PrincipalCache:
+def principals(request: Request) -> PrincipalCache:
+    """The app's cache of verified callers."""
     cache = getattr(request.app.state, "principals", None)
     if cache is None:
         cache = request.app.state.principals = PrincipalCache()
@@ -71,7 +72,7 @@ def page_user(request: Request) -> Principal:
     data = request.app.state.sessions.load(request)
     if data is None:
         raise LoginRequired()
-    cache = _cache(request)
+    cache = principals(request)
     user = cache.get(("user", data.user_id))
     if user is None:
         with db(request) as session:
@@ -127,7 +128,7 @@ def api_user(
     """The owner of the bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
-    cache = _cache(request)
+    cache = principals(request)
     key = ("token", hashlib.sha256(credentials.credentials.encode()).digest())
     user = cache.get(key)
     if user is None:

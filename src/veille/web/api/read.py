@@ -11,11 +11,12 @@ from veille.errors import NotFoundError
 from veille.web import kbview
 from veille.web.api import convert
 from veille.web.api import models as m
+from veille.web.cache import CachedRoute
 from veille.web.data import events, offers, signals
 from veille.web.data import positioning as pos
 from veille.web.deps import ApiViewer, db
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="The `next_cursor` of the previous page.")]
 Id = Annotated[str, Query(max_length=200)]

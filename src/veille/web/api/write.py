@@ -14,11 +14,12 @@ from veille.store.models import AlertRule
 from veille.web import kbview
 from veille.web.api import convert
 from veille.web.api import models as m
+from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, reports, signals, sources
 from veille.web.data.paging import RowId
 from veille.web.deps import ApiAdmin, ApiEditor, ApiViewer, db
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from veille.errors import NotFoundError, ValidationError
 from veille.store.models import AlertRule
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import events
 from veille.web.data.paging import RowId
 from veille.web.deps import PageEditor, PageViewer, db
@@ -18,7 +19,7 @@ from veille.web.i18n import request_locale
 from veille.web.pages._util import back
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 EVENT_KINDS = [
     "price_change",
     "offer_added",

@@ -10,12 +10,13 @@ from starlette.responses import JSONResponse, Response
 from veille.errors import NotFoundError
 from veille.kb.ids import is_competitor_id
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, offers, signals
 from veille.web.deps import PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 LIVE_ROWS = 40  # the cheapest current offers shown (filter by category for more)
 CHART_LINES = 4
 

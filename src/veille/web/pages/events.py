@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import events
 from veille.web.deps import PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages.alerts import EVENT_KINDS
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 
 
 @router.get("/events")

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from veille.errors import ValidationError
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import notes, signals
 from veille.web.data.paging import RowId
 from veille.web.deps import PageEditor, PageViewer, db
@@ -17,7 +18,7 @@ from veille.web.i18n import request_locale
 from veille.web.pages._util import back, decimal_or_none
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 
 
 def _required(value: str, field: str) -> Decimal:

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages._util import back, is_htmx
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 
 
 def _columns(kb: dict[str, Any]) -> list[dict[str, str]]:

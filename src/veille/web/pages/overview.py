@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import events, sources
 from veille.web.deps import PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 DEFAULT_WINDOW = timedelta(days=7)
 
 

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import offers
 from veille.web.data import positioning as pos
 from veille.web.deps import PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 SERVICE_CRITERIA = ("support", "ux", "flexibility", "performance")
 MAX_LINES = 8
 

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import FileResponse, Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import reports
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages._util import back
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 
 
 @router.get("/reports")

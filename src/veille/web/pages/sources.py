@@ -8,13 +8,14 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from veille.web import kbview
+from veille.web.cache import CachedRoute
 from veille.web.data import sources
 from veille.web.deps import PageAdmin, PageViewer, db
 from veille.web.i18n import request_locale
 from veille.web.pages._util import back
 from veille.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=CachedRoute)
 
 
 PAGE_SIZE = 50

@@ -1,0 +1,134 @@
+"""Rendered responses are reused only while nothing was written, and never across callers."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from tests.web.conftest import Site, csrf_of, login
+
+from veille.store.changes import DataVersion
+from veille.store.db import Store
+from veille.store.models import Note
+from veille.web.app import create_app
+from veille.web.cache import ResponseCache
+
+
+def _cache(site: Site) -> ResponseCache:
+    cache = site.app.state.responses
+    assert isinstance(cache, ResponseCache)
+    return cache
+
+
+def _note(title: str) -> Note:
+    return Note(
+        kind="quarterly_review",
+        competitor="hetzner",
+        title=title,
+        body="body",
+        author="test",
+        created_at=datetime.now(UTC),
+        data={},
+    )
+
+
+def test_data_version_moves_on_commits_only(any_store: Store) -> None:
+    version = DataVersion(any_store.engine)
+    first = version.token()
+    assert first is not None
+    with any_store.session() as session:  # a read changes nothing
+        session.execute(text("SELECT count(*) FROM notes")).scalar()
+    assert version.token() == first
+    with any_store.session() as session:
+        session.add(_note("written"))
+    second = version.token()
+    assert second != first
+    assert version.token() == second
+    version.close()
+
+
+def test_data_version_sees_another_connection(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(f"sqlite:///{tmp_path / 'v.db'}", create=True)
+    version = DataVersion(store.engine)
+    before = version.token()
+    other = sqlite3.connect(tmp_path / "v.db")  # as another process (the watch loop) would write
+    other.execute("UPDATE alembic_version SET version_num = version_num")
+    other.commit()
+    other.close()
+    assert version.token() != before
+    version.close()
+    store.dispose()
+
+
+def test_in_memory_databases_are_never_cached() -> None:
+    store = Store("sqlite://")
+    assert DataVersion(store.engine).token() is None
+    store.dispose()
+
+
+def test_a_page_is_reused_until_a_write(site: Site, client: TestClient) -> None:
+    login(client, "viewer")
+    cache = _cache(site)
+    first = client.get("/notes")
+    hits = cache.hits
+    again = client.get("/notes")
+    assert again.text == first.text and cache.hits == hits + 1
+    assert again.headers["content-type"].startswith("text/html")
+    assert again.headers["cache-control"] == "no-store"
+    with site.workspace.store.session() as session:  # the watch loop or a CLI command writes
+        session.add(_note("Fresh quarterly note"))
+    after = client.get("/notes")
+    assert "Fresh quarterly note" in after.text and "Fresh quarterly note" not in first.text
+    assert cache.hits == hits + 1
+
+
+def test_api_answers_are_reused_until_a_write(site: Site, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {site.tokens['viewer']}"}
+    cache = _cache(site)
+    client.get("/api/v1/notes", headers=headers)  # verifies the token (and records its use): not kept
+    first = client.get("/api/v1/notes", headers=headers)
+    hits = cache.hits
+    assert client.get("/api/v1/notes", headers=headers).json() == first.json()
+    assert cache.hits == hits + 1
+    with site.workspace.store.session() as session:
+        session.add(_note("API note"))
+    titles = [n["title"] for n in client.get("/api/v1/notes", headers=headers).json()["items"]]
+    assert "API note" in titles
+
+
+def test_callers_never_share_a_response(site: Site) -> None:
+    with (
+        TestClient(site.app, base_url="http://127.0.0.1") as viewer,
+        TestClient(site.app, base_url="http://127.0.0.1") as editor,
+    ):
+        viewer_csrf = login(viewer, "viewer")
+        editor_csrf = login(editor, "editor")
+        assert viewer_csrf != editor_csrf
+        for _ in range(2):
+            assert csrf_of(viewer.get("/notes").text) == viewer_csrf
+            assert csrf_of(editor.get("/notes").text) == editor_csrf
+        viewer.cookies.clear()  # signed out: the kept page is not served
+        assert viewer.get("/notes", follow_redirects=False).status_code == 303
+        anonymous_api = viewer.get("/api/v1/notes")
+        assert anonymous_api.status_code == 401
+
+
+def test_languages_are_kept_apart(site: Site, client: TestClient) -> None:
+    login(client, "viewer")
+    for _ in range(2):
+        french = client.get("/notes", headers={"Accept-Language": "fr"}).text
+        english = client.get("/notes", headers={"Accept-Language": "en"}).text
+        assert 'lang="fr"' in french and 'lang="en"' in english
+    assert _cache(site).hits >= 2
+
+
+def test_a_zero_budget_turns_it_off(site: Site) -> None:
+    site.workspace.settings.web_cache_mb = 0
+    app = create_app(site.workspace)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        login(client, "viewer")
+        client.get("/notes")
+        client.get("/notes")
+    assert app.state.responses.hits == 0 and app.state.responses.misses == 0
