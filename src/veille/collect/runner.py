@@ -14,11 +14,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import bindparam, case, select, update
 
 from veille.act import route_events
 from veille.capture import record as record_capture
@@ -30,7 +31,7 @@ from veille.ingest import IngestContext, ingest
 from veille.observations import Observation, Offer
 from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
 from veille.sources._registry import ParseContext, SourceSpec, get_parser
-from veille.store.models import SourceRun
+from veille.store.models import SourceRun, SourceState
 from veille.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -192,10 +193,10 @@ def commit_run(
     """The run's single transaction: captures, ingest, events, routing, state."""
     settings = workspace.settings
     with workspace.store.session() as session:
-        st = lease.state(session, spec.id)
+        validators, cadence = _read_state(session, spec.id)
+        every = timedelta(seconds=cadence) if cadence is not None else spec.cadence
         if fetched.not_modified:
-            _ok_state(st, spec, now, "unchanged")
-            lease.release(session, spec.id, token)
+            _write_state(session, spec.id, token, now, "unchanged", now + every, None)
             finish_run(session, run_id, status="unchanged", now=now)
             return RunResult(spec.id, "unchanged", run_id)
         captures = [_capture(session, workspace, spec, run_id, page) for page in fetched.pages]
@@ -219,13 +220,65 @@ def commit_run(
         )
         route_events(session, [r for r in rows if r.status == "open"], now)
         status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
-        st.validators = {**(st.validators or {}), **fetched.validators}
-        _ok_state(st, spec, now, status)
-        lease.release(session, spec.id, token)
+        merged = {**(validators or {}), **fetched.validators}
+        _write_state(session, spec.id, token, now, status, now + every, merged)
         finish_run(session, run_id, status=status, now=now, observations=count, events=len(rows))
         return RunResult(
             spec.id, status, run_id, count, len(rows), len(fetched.pages), sum(p.size for p in fetched.pages)
         )
+
+
+def _read_state(session: Any, source_id: str) -> tuple[dict[str, Any] | None, int | None]:
+    """The source's (validators, cadence override), its state row created if missing."""
+    row = session.connection().execute(_STATE_READ, {"sid": source_id}).first()
+    if row is None:
+        st = lease.state(session, source_id)
+        return st.validators, st.cadence_seconds
+    return row[0], row[1]
+
+
+def _write_state(
+    session: Any,
+    source_id: str,
+    token: str,
+    now: datetime,
+    status: str,
+    next_run: datetime,
+    validators: dict[str, Any] | None,
+) -> None:
+    """A successful run's state and, if ``token`` still holds it, the lease given back: one UPDATE."""
+    session.flush()  # a state row created by ``_read_state`` is written before it is updated
+    params = {"sid": source_id, "tok": token, "now": now, "status": status, "next": next_run}
+    if validators is None:
+        session.connection().execute(_STATE_WRITE, params)
+    else:
+        session.connection().execute(_STATE_WRITE_VALIDATORS, {**params, "validators": validators})
+
+
+_STATE_READ = select(SourceState.validators, SourceState.cadence_seconds).where(
+    SourceState.source_id == bindparam("sid")
+)
+_HELD = SourceState.running_token == bindparam("tok")
+_STATE_VALUES: dict[str, Any] = {
+    "last_run_at": bindparam("now"),
+    "last_status": bindparam("status"),
+    "last_error": None,
+    "consecutive_failures": 0,
+    "next_run_at": bindparam("next"),
+    # the lease is given back only by its holder (a lease taken over after it expired is not this run's)
+    "running_since": case((_HELD, None), else_=SourceState.running_since),
+    "running_token": case((_HELD, None), else_=SourceState.running_token),
+}
+_STATE_WRITE = (
+    update(SourceState).where(SourceState.source_id == bindparam("sid")).values(**_STATE_VALUES)
+)  # built once, like the statements below: every run ends with it
+_STATE_WRITE_VALIDATORS = (
+    update(SourceState)
+    .where(SourceState.source_id == bindparam("sid"))
+    .values(
+        **_STATE_VALUES, validators=bindparam("validators", type_=SourceState.__table__.c.validators.type)
+    )
+)
 
 
 def parse_and_ingest(
@@ -306,15 +359,6 @@ def record_failure(
         route_events(session, rows, now)
         finish_run(session, run_id, status="failed", now=now, error=message, events=len(rows))
     return RunResult(spec.id, "failed", run_id, events=len(rows), error=message)
-
-
-def _ok_state(st: Any, spec: SourceSpec, now: datetime, status: str) -> None:
-    st.last_run_at, st.last_status, st.last_error = now, status, None
-    st.consecutive_failures = 0
-    cadence = spec.cadence.total_seconds() if st.cadence_seconds is None else st.cadence_seconds
-    from datetime import timedelta
-
-    st.next_run_at = now + timedelta(seconds=cadence)
 
 
 def _capture(session: Any, workspace: Workspace, spec: SourceSpec, run_id: int, page: Page) -> Any:

@@ -156,6 +156,7 @@ class Fetcher:
         # set by the owner of ``client`` when its transport is a ``HostPools`` and no proxy applies:
         # single-request GETs then go straight to it (see ``_send``)
         self.direct: HostPools | None = None
+        self._defaults: tuple[httpx.Headers, httpx.Headers] | None = None  # the client's headers, copied once
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -245,7 +246,7 @@ class Fetcher:
         direct: bool = False,
     ) -> Page | None:
         """Fetch one request with retries; None when the server says 304 Not Modified."""
-        real = httpx.URL(request.url)
+        real = parsed_url(request.url)
         host = real.host
         if html:
             await self._check_robots(real)
@@ -316,10 +317,12 @@ class Fetcher:
             async with self.client.stream(request.method, target, headers=headers, json=request.json) as r:
                 yield r
             return
-        merged = httpx.Headers(self.client.headers)
+        if self._defaults is None or self._defaults[0] is not self.client.headers:
+            self._defaults = (self.client.headers, httpx.Headers(self.client.headers))
+        merged = self._defaults[1].copy()
         merged.update(headers)
         sent = httpx.Request(
-            "GET", target, headers=merged, extensions={"timeout": self.client.timeout.as_dict()}
+            "GET", parsed_url(target), headers=merged, extensions={"timeout": self.client.timeout.as_dict()}
         )
         response = await self.direct.handle_async_request(sent)
         response.request = sent
@@ -490,6 +493,20 @@ class _HostSlot:
 
     async def __aexit__(self, *exc: Any) -> None:
         self.semaphore.release()
+
+
+_PARSED: dict[str, httpx.URL] = {}
+_PARSED_MAX = 4096
+
+
+def parsed_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, remembered: a watch asks for the same URLs every cycle (a parse is ~10 us)."""
+    found = _PARSED.get(url)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[url] = httpx.URL(url)
+    return found
 
 
 def _plain_url(request: Request) -> str:

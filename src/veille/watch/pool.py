@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
+from veille.sources._http import parsed_url
 from veille.sources._registry import SourceSpec
 from veille.watch import batch
 
@@ -16,7 +15,7 @@ if TYPE_CHECKING:
 
 def host_of(spec: SourceSpec) -> str:
     """The host politeness is counted on (the real one, as the fetcher counts it)."""
-    return httpx.URL(spec.url).host or spec.url
+    return parsed_url(spec.url).host or spec.url
 
 
 class Pool:
