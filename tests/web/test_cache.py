@@ -132,3 +132,13 @@ def test_a_zero_budget_turns_it_off(site: Site) -> None:
         client.get("/notes")
         client.get("/notes")
     assert app.state.responses.hits == 0 and app.state.responses.misses == 0
+
+
+def test_warm_up_loads_the_registry_and_templates() -> None:
+    from veille.sources import _registry
+    from veille.web.app import warm_up
+    from veille.web.templating import environment
+
+    warm_up()
+    assert _registry._LOADED
+    assert environment("en").cache is not None and len(environment("en").cache) >= 10

@@ -44,7 +44,7 @@ def serve(
         "server_header": False,
     }
     if workers == 1:
-        uvicorn.run(create_app(ws), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(ws, warm=True), **options)  # type: ignore[arg-type]
         return
     # Several processes: each builds the app from the environment, so pass the workspace on.
     os.environ["VEILLE_HOME"] = str(ws.home.resolve())

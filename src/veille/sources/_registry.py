@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -120,6 +121,7 @@ def bearer(token: str) -> Mapping[str, Mapping[str, str]]:
 _PARSERS: dict[str, ParserInfo] = {}
 _SOURCES: dict[str, SourceSpec] = {}
 _LOADED = False
+_LOADING = threading.RLock()
 
 
 def parser(parser_id: str, *, reads: str, streaming: bool = False) -> Callable[[ParseFn], ParseFn]:
@@ -139,16 +141,19 @@ def load() -> None:
     global _LOADED
     if _LOADED:
         return
-    package = importlib.import_module("veille.sources")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"veille.sources.{info.name}")
-        for spec in getattr(module, "SOURCES", ()):
-            if spec.id in _SOURCES:
-                raise ValueError(f"source {spec.id!r} declared twice")
-            _SOURCES[spec.id] = spec
-    _LOADED = True
+    with _LOADING:  # the dashboard warms the registry in a thread while requests may already need it
+        if _LOADED:
+            return
+        package = importlib.import_module("veille.sources")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if info.name.startswith("_"):
+                continue
+            module = importlib.import_module(f"veille.sources.{info.name}")
+            for spec in getattr(module, "SOURCES", ()):
+                if spec.id in _SOURCES:
+                    raise ValueError(f"source {spec.id!r} declared twice")
+                _SOURCES[spec.id] = spec
+        _LOADED = True
 
 
 def parsers() -> Sequence[ParserInfo]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -26,11 +30,35 @@ Lists are paginated: pass the `next_cursor` of a page as `cursor` to get the nex
 
 def create_app_from_env() -> FastAPI:
     """The app of the workspace named by the environment (``VEILLE_HOME``...): uvicorn's factory for workers."""
-    return create_app(Workspace())
+    return create_app(Workspace(), warm=True)
 
 
-def create_app(workspace: Workspace) -> FastAPI:
-    """The dashboard and API of ``workspace`` (which must be initialised)."""
+def warm_up() -> None:
+    """Load, once per process, what the first page would otherwise wait for (about a second in all):
+    the source registry (every parser module), the bundled ECB rates and the compiled templates."""
+    from veille.normalise.fx import bundled_quote
+    from veille.sources._registry import sources
+    from veille.web.i18n import LOCALES
+    from veille.web.templating import TEMPLATES, environment
+
+    sources()
+    bundled_quote("USD", date.today())
+    for locale in LOCALES:
+        for template in TEMPLATES.glob("*.html"):
+            environment(locale).get_template(template.name)
+
+
+@asynccontextmanager
+async def _warming(app: FastAPI) -> AsyncIterator[None]:
+    threading.Thread(target=warm_up, name="veille-warm-up", daemon=True).start()
+    yield
+
+
+def create_app(workspace: Workspace, *, warm: bool = False) -> FastAPI:
+    """The dashboard and API of ``workspace`` (which must be initialised).
+
+    ``warm``: when the server starts, load in the background what the first requests would wait for.
+    """
     from veille.web.api import router as api_router
     from veille.web.pages import router as pages_router
 
@@ -42,6 +70,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
+        lifespan=_warming if warm else None,
     )
     store = workspace.store
     app.state.workspace = workspace
