@@ -129,3 +129,27 @@ def test_comms_draft_quotes_the_incident_not_the_event_title(
     [draft] = actions(store)
     assert '"[GRA11] Instances unreachable"' in draft.body["draft"]["en"]
     assert "Incident (major)" not in draft.body["draft"]["en"]
+
+
+def test_later_runs_add_to_the_positioning_flag_and_keep_one_action_per_event(
+    store: Store, add_events: Callable[..., list[int]]
+) -> None:
+    first = add_events(event_row("price_change", pct="-8"))
+    second = add_events(event_row("price_change", pct="5"), event_row("funding", competitor="lambda"))
+    with store.session() as session:
+        flag = session.get(Setting, REFRESH_FLAG)
+        assert flag is not None and flag.value["events"] == [*first, *second]
+        assert flag.value["reason"] == "funding"
+    assert [(a.event_id, a.kind, a.status) for a in actions(store)] == [
+        (first[0], "price_review", "open"),
+        (second[0], "price_review", "open"),
+        (second[1], "positioning_review", "open"),
+    ]
+    # routing the same events again creates nothing new
+    from veille.act import route_events
+    from veille.store.models import EventRow
+
+    with store.session() as session:
+        rows = list(session.scalars(select(EventRow).where(EventRow.id.in_(second))))
+        route_events(session, rows, NOW)
+    assert len(actions(store)) == 3

@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from veille.act import kbview
 from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
@@ -32,14 +33,28 @@ ACTION_KINDS = ("price_review", "roadmap_candidate", "comms_draft", "strategy_no
 
 def flag_positioning(session: Session, event_ids: Sequence[int], now: datetime, reason: str) -> None:
     """Record that the live positioning should be recomputed and looked at (``settings_kv``)."""
-    row = session.get(Setting, REFRESH_FLAG)
-    value: dict[str, Any] = dict(row.value) if row is not None else {"events": []}
+    row = session.identity_map.get(identity_key(Setting, REFRESH_FLAG))
+    if row is not None:  # loaded in this session: change it there
+        row.value = _flagged(row.value, event_ids, now, reason)
+        return
+    # not loaded (a watch run): one SELECT and one INSERT or UPDATE on the transaction's connection
+    connection = session.connection()
+    current = connection.execute(_FLAG_READ).scalar()
+    value = _flagged(current, event_ids, now, reason)
+    connection.execute(_FLAG_INSERT if current is None else _FLAG_UPDATE, {"value": value})
+
+
+def _flagged(current: Any, event_ids: Sequence[int], now: datetime, reason: str) -> dict[str, Any]:
+    value: dict[str, Any] = dict(current) if current is not None else {"events": []}
     events = [*[e for e in value.get("events", []) if e not in event_ids], *event_ids][-50:]
     value.update({"requested_at": now.isoformat(), "reason": reason, "events": events})
-    if row is None:
-        session.add(Setting(key=REFRESH_FLAG, value=value))
-    else:
-        row.value = value
+    return value
+
+
+_FLAG_READ = select(Setting.value).where(Setting.key == REFRESH_FLAG)
+_FLAG_VALUE = bindparam("value", type_=Setting.__table__.c.value.type)
+_FLAG_INSERT = insert(Setting).values(key=REFRESH_FLAG, value=_FLAG_VALUE)
+_FLAG_UPDATE = update(Setting).where(Setting.key == REFRESH_FLAG).values(value=_FLAG_VALUE)
 
 
 def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
@@ -79,28 +94,30 @@ def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
 
 
 def _add(
-    session: Session,
+    pending: list[dict[str, Any]],
     existing: set[tuple[str, int]],
     kind: str,
     event: EventRow,
     now: datetime,
     title: str,
     body: dict[str, Any],
-) -> Action | None:
+) -> bool:
+    """Queue an action row (written by ``create_actions`` in one INSERT); False if the event has one."""
     if (kind, event.id) in existing:
-        return None
+        return False
     existing.add((kind, event.id))
-    action = Action(
-        kind=kind,
-        event_id=event.id,
-        competitor=event.competitor,
-        created_at=now,
-        status="open",
-        title=title,
-        body=body,
+    pending.append(
+        {
+            "kind": kind,
+            "event_id": event.id,
+            "competitor": event.competitor,
+            "created_at": now,
+            "status": "open",
+            "title": title,
+            "body": body,
+        }
     )
-    session.add(action)
-    return action
+    return True
 
 
 def _mark_roadmap_item(session: Session, event: EventRow) -> None:
@@ -127,12 +144,19 @@ _EXISTING = select(Action.kind, Action.event_id).where(
 )  # built once: every run that stores events asks
 
 
+_INSERT_ACTION = insert(Action)  # Core, on the connection (no ORM object is made)
+
+
 def create_actions(session: Session, events: Sequence[EventRow], now: datetime) -> int:
     """Turn events into the seed's actions. Returns how many were created (an event never gets two of a kind)."""
     ids = [e.id for e in events if e.id is not None]
     if not ids:
         return 0
-    existing = {(r.kind, r.event_id) for r in session.execute(_EXISTING, {"ids": ids})}
+    # route_events flushed the session; the actions are written with one INSERT on the transaction's
+    # connection, not as ORM objects (their unit of work was most of the cost of routing an event)
+    connection = session.connection()
+    existing = {(r.kind, r.event_id) for r in connection.execute(_EXISTING, {"ids": ids})}
+    pending: list[dict[str, Any]] = []
     kb: Any = None
     kb_loaded = False
     created = 0
@@ -142,11 +166,11 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
         if event.status in ("held", "dismissed"):
             continue
         data = event.data or {}
-        action: Action | None = None
+        added = False
         if event.kind == "price_change":
             flagged.append((event.id, "price_change"))
-            action = _add(
-                session,
+            added = _add(
+                pending,
                 existing,
                 "price_review",
                 event,
@@ -156,11 +180,11 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
             )
         elif event.kind == "funding":
             flagged.append((event.id, "funding"))
-            action = _add(session, existing, "positioning_review", event, now, event.title, {"data": data})
+            added = _add(pending, existing, "positioning_review", event, now, event.title, {"data": data})
         elif event.kind == "feature":
             _mark_roadmap_item(session, event)
-            action = _add(
-                session,
+            added = _add(
+                pending,
                 existing,
                 "roadmap_candidate",
                 event,
@@ -184,12 +208,12 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
                 kb, kb_loaded = kbview.current_kb(session), True
             view = kbview.competitor(session, event.competitor, kb)
             assert view is not None
-            action = _add(session, existing, "comms_draft", event, now, event.title, comms_draft(view, event))
+            added = _add(pending, existing, "comms_draft", event, now, event.title, comms_draft(view, event))
         elif event.kind == "hiring" and event.competitor:
-            action = _add(
-                session, existing, "strategy_note", event, now, event.title, {"data": data, "url": event.url}
+            added = _add(
+                pending, existing, "strategy_note", event, now, event.title, {"data": data, "url": event.url}
             )
-            if action is not None:
+            if added:
                 session.add(
                     Note(
                         kind="strategy",
@@ -203,8 +227,10 @@ def create_actions(session: Session, events: Sequence[EventRow], now: datetime) 
                         data={"event_id": event.id, "from": "hiring"},
                     )
                 )
-        if action is not None:
+        if added:
             created += 1
+    if pending:
+        connection.execute(_INSERT_ACTION, pending)
     if flagged:
         flag_positioning(session, [i for i, _ in flagged], now, flagged[-1][1])
     return created

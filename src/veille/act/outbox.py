@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from veille.act.channels import ChannelConfig, ChannelError, open_sender
@@ -88,9 +88,11 @@ def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRul
     ids = [e.id for e in events if e.id is not None]
     if not ids or not rules:
         return 0
-    rows = session.execute(_QUEUED, {"ids": ids})
-    existing = {(r.rule, r.event_id, r.channel) for r in rows}
-    queued = 0
+    # route_events flushed the session and adds no ORM alert: the lookup and the inserts go straight
+    # to the transaction's connection (the ORM's unit of work cost about a millisecond per run)
+    connection = session.connection()
+    existing = {(r.rule, r.event_id, r.channel) for r in connection.execute(_QUEUED, {"ids": ids})}
+    rows: list[dict[str, Any]] = []
     for event in events:
         for rule in matching(rules, event):
             for channel in rule.channels:
@@ -106,20 +108,26 @@ def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRul
                     label, due = digest_period(rule.mode, event.detected_at or now)
                     payload["digest"] = label
                     status = "digest"
-                session.add(
-                    Alert(
-                        rule=rule.name,
-                        event_id=event.id,
-                        channel=channel,
-                        created_at=now,
-                        status=status,
-                        attempts=0,
-                        next_attempt_at=due,
-                        payload=payload,
-                    )
+                rows.append(
+                    {
+                        "rule": rule.name,
+                        "event_id": event.id,
+                        "channel": channel,
+                        "created_at": now,
+                        "status": status,
+                        "attempts": 0,
+                        "next_attempt_at": due,
+                        "sent_at": None,
+                        "last_error": None,
+                        "payload": payload,
+                    }
                 )
-                queued += 1
-    return queued
+    if rows:
+        connection.execute(_INSERT_ALERT, rows)
+    return len(rows)
+
+
+_INSERT_ALERT = insert(Alert)  # Core, on the connection (no ORM object is made)
 
 
 @dataclass

@@ -214,7 +214,7 @@ _ENABLED_RULES = (
 
 def enabled_rules(session: Session) -> list[Any]:
     """The enabled rules, as read-only rows (the ``AlertRule`` columns as attributes), by name."""
-    return list(session.execute(_ENABLED_RULES))
+    return list(session.connection().execute(_ENABLED_RULES))  # Core rows: no ORM layer needed
 
 
 def matching(rules: Iterable[AlertRule], event: EventRow) -> list[AlertRule]:
