@@ -7,6 +7,8 @@ DEMO_OUT ?= veille-demo
 
 # Debian packages: WeasyPrint's libraries (PDF reports), Chromium (browser tests), pdftoppm.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils
+# ... and for `make bench`: wrk drives the web benchmark's load.
+BENCH_APT_PACKAGES := wrk
 
 .PHONY: demo test lint format bench system-deps clean migration
 
@@ -42,6 +44,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests bench
 
 bench: $(STAMP)
+	$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(APT_PACKAGES) $(BENCH_APT_PACKAGES)"
 	$(BIN)/python -m bench
 
 clean:

@@ -1,7 +1,8 @@
-"""Run every benchmark module of this package (``bench_*.py``): ``python -m bench [NAME...]``.
+"""Run every benchmark module of this package (``bench_*.py``): ``python -m bench [NAME...] [OPTIONS]``.
 
 Each module exposes ``main() -> None`` and prints its own figures. Names on the command line
-(``ingest``, ``bench_ingest``) pick modules; without any, all run in name order.
+(``ingest``, ``bench_ingest``) pick modules; without any, all run in name order. Options after one
+name go to that benchmark (``python -m bench web --seconds 5``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def discover() -> list[str]:
     )
 
 
-def run(names: list[str]) -> int:
+def run(args: list[str]) -> int:
+    split = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    names, options = args[:split], args[split:]
     wanted = {n if n.startswith("bench_") else f"bench_{n}" for n in names}
     modules = [m for m in discover() if not wanted or m in wanted]
     if wanted - set(modules):
@@ -27,10 +30,14 @@ def run(names: list[str]) -> int:
             f"unknown benchmark(s): {', '.join(sorted(wanted - set(modules)))}; known: {', '.join(discover())}"
         )
         return 2
+    if options and len(modules) != 1:
+        print("options go to one benchmark: python -m bench NAME [OPTIONS]")
+        return 2
     for name in modules:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
-        importlib.import_module(f"bench.{name}").main()
+        module = importlib.import_module(f"bench.{name}")
+        module.main(options) if options else module.main()
         print(f"== {name}: {time.perf_counter() - started:.1f} s in all\n", flush=True)
     return 0
 
