@@ -148,8 +148,9 @@ class _Claimed:
     config: ChannelConfig | None
 
 
-def _line(alert: Alert) -> dict[str, Any]:
-    """The JSON object a channel receives: the alert's identity, then the event's fields."""
+def _line(alert: Any) -> dict[str, Any]:
+    """The JSON object a channel receives: the alert's identity, then the event's fields (``alert``: an
+    ``Alert`` or a row with its columns)."""
     payload = dict(alert.payload)
     data = payload.pop("data", {})
     line: dict[str, Any] = {
@@ -164,38 +165,49 @@ def _line(alert: Alert) -> dict[str, Any]:
 
 
 def _claim(store: Store, now: datetime, include_digests: bool, limit: int) -> list[_Claimed]:
+    """Take the due alerts (at most ``limit``): one UPDATE whose ``RETURNING`` says which ones are ours.
+
+    The UPDATE repeats the selection's conditions, so an alert another dispatcher claimed or sent since
+    it was read (no longer due, or no longer in a claimable status) is not taken twice.
+    """
     due = Alert.next_attempt_at <= now
     if include_digests:
         due = or_(due, Alert.status == "digest")
+    claimable = (Alert.status.in_(("pending", "digest", "sending")), due)
     with store.session() as session:
+        connection = session.connection()
         candidates = list(
-            session.scalars(
-                select(Alert)
-                .where(Alert.status.in_(("pending", "digest", "sending")), due)
+            connection.execute(
+                select(Alert.id, Alert.rule, Alert.event_id, Alert.channel, Alert.payload)
+                .where(*claimable)
                 .order_by(Alert.id)
                 .limit(limit)
             )
         )
-        channels = {c.name: ChannelConfig(c.name, c.kind, c.target) for c in session.scalars(select(Channel))}
-        claimed = []
-        for alert in candidates:
-            result = session.execute(
-                update(Alert)
-                .where(Alert.id == alert.id, Alert.status == alert.status, Alert.attempts == alert.attempts)
-                .values(status="sending", attempts=Alert.attempts + 1, next_attempt_at=now + SENDING_LEASE)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(
-                    _Claimed(
-                        alert.id,
-                        alert.channel,
-                        alert.payload.get("digest"),
-                        _line(alert),
-                        channels.get(alert.channel),
+        if not candidates:
+            return []
+        channels = {c.name: ChannelConfig(c.name, c.kind, c.target) for c in connection.execute(_CHANNELS)}
+        mine: set[int] = set()
+        ids = [a.id for a in candidates]
+        for start in range(0, len(ids), 500):
+            mine.update(
+                connection.execute(
+                    update(Alert)
+                    .where(Alert.id.in_(ids[start : start + 500]), *claimable)
+                    .values(
+                        status="sending", attempts=Alert.attempts + 1, next_attempt_at=now + SENDING_LEASE
                     )
-                )
-    return claimed
+                    .returning(Alert.id)
+                ).scalars()
+            )
+    return [
+        _Claimed(a.id, a.channel, a.payload.get("digest"), _line(a), channels.get(a.channel))
+        for a in candidates
+        if a.id in mine
+    ]
+
+
+_CHANNELS = select(Channel.name, Channel.kind, Channel.target)
 
 
 def _settle(store: Store, ids: list[int], now: datetime, error: ChannelError | None) -> None:
