@@ -144,26 +144,29 @@ def write_unchanged(workspace: Workspace, items: Sequence[tuple[Claim, datetime]
     ]
     runs = [{"rid": c.run_id, "now": now} for c, now in items]
     with workspace.store.session() as session:
-        session.connection().execute(
-            update(SourceState)
-            .where(SourceState.source_id == bindparam("sid"), SourceState.running_token == bindparam("tok"))
-            .values(
-                last_run_at=bindparam("now"),
-                last_status=bindparam("status"),
-                last_error=None,
-                consecutive_failures=0,
-                next_run_at=bindparam("next"),
-                running_since=None,
-                running_token=None,
-            ),
-            states,
-        )
-        session.connection().execute(
-            update(SourceRun)
-            .where(SourceRun.id == bindparam("rid"))
-            .values(status="unchanged", finished_at=bindparam("now")),
-            runs,
-        )
+        connection = session.connection()
+        connection.execute(_UNCHANGED_STATE, states)
+        connection.execute(_UNCHANGED_RUN, runs)
+
+
+_UNCHANGED_STATE = (
+    update(SourceState)
+    .where(SourceState.source_id == bindparam("sid"), SourceState.running_token == bindparam("tok"))
+    .values(
+        last_run_at=bindparam("now"),
+        last_status=bindparam("status"),
+        last_error=None,
+        consecutive_failures=0,
+        next_run_at=bindparam("next"),
+        running_since=None,
+        running_token=None,
+    )
+)  # built once, like the next one: a watch writes a batch of 304 answers many times a cycle
+_UNCHANGED_RUN = (
+    update(SourceRun)
+    .where(SourceRun.id == bindparam("rid"))
+    .values(status="unchanged", finished_at=bindparam("now"))
+)
 
 
 def store_bodies(workspace: Workspace, fetched: Any) -> None:
