@@ -79,6 +79,9 @@ def due_at(state: SourceState | None, every: timedelta) -> datetime | None:
     return state.last_run_at + every
 
 
+_DUE_COLUMNS = select(
+    SourceState.source_id, SourceState.enabled, SourceState.last_run_at, SourceState.consecutive_failures
+)
 Runner = Callable[..., Awaitable[Any]]  # (workspace, spec, *, client, now, write_lock) -> RunResult
 Progress = Callable[[str, SourceSpec, Any], None]  # ("start" | "done", spec, result or None)
 
@@ -139,7 +142,8 @@ class Scheduler:
 
         settings = self.workspace.settings
         with self.store.session() as session:
-            states = {s.source_id: s for s in session.scalars(select(SourceState))}
+            # plain rows of the columns ``why_disabled`` and ``due_at`` read: every pass reads them all
+            states: dict[str, Any] = {s.source_id: s for s in session.connection().execute(_DUE_COLUMNS)}
             overrides = plan.load_overrides(session)
         out = []
         for spec in self.specs():
