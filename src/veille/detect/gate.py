@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from veille.detect.version_rows import version_dict
 from veille.events import EventDraft
 from veille.normalise import money
 from veille.store.models import EventRow, OfferVersion
@@ -58,10 +59,11 @@ class Review:
             self.drafts.append(draft)
 
 
-def note_added(snap: OfferSnapshot, version: dict[str, Any]) -> None:
-    """A new offer: an ``offer_added`` event."""
+def note_added(snap: OfferSnapshot, values: Sequence[Any]) -> None:
+    """A new offer (its version's values in ``_COLUMNS`` order): an ``offer_added`` event."""
     if snap.review.full("offer_added"):  # past the cap only the count matters: no draft to build
         return
+    version = version_dict(values)
     snap.review.emit(_offer_event(snap, "offer_added", version, "medium", "new offer", {}))
 
 
@@ -70,7 +72,7 @@ def note_changes(snap: OfferSnapshot, changes: Sequence[Any]) -> None:
     from veille.detect.prices import PRICE_FIELDS, SPEC_FIELDS
 
     review = snap.review
-    old_rows = _load(snap.session, [c.old_id for c in changes])
+    old_rows = _load(snap.session, [c.old_id for c in changes], _CHANGED)
     for change in changes:
         old, new = old_rows[change.old_id], change.version
         if _differs(old, new, PRICE_FIELDS):
@@ -81,9 +83,10 @@ def note_changes(snap: OfferSnapshot, changes: Sequence[Any]) -> None:
                 review.jumps.append(f"{new['sku']} x{ratio.quantize(Decimal('0.01'))}")
             if not review.full("price_change"):
                 review.emit(_price_event(snap, old, change))
+        if not _differs(old, new, SPEC_FIELDS):
+            continue
         if review.counts.get("spec_change", 0) >= MAX_EVENTS_PER_KIND:
-            if any(_differs(old, new, (f,)) for f in SPEC_FIELDS):
-                review.counts["spec_change"] += 1
+            review.counts["spec_change"] += 1
             continue
         spec = {f: [_s(getattr(old, f)), _s(new[f])] for f in SPEC_FIELDS if _differs(old, new, (f,))}
         if spec:
@@ -318,18 +321,22 @@ def _forget_run(session: Session, snap: OfferSnapshot) -> None:
     session.execute(delete(OfferVersion).where(OfferVersion.source_id == snap.source_id, _run_filter(snap)))
 
 
-def _load(session: Session, ids: list[int]) -> dict[int, Any]:
+def _load(session: Session, ids: list[int], query: Any = None) -> dict[int, Any]:
     """The version rows ``ids`` (Core rows with the columns as attributes: no ORM object per row)."""
     rows: dict[int, Any] = {}
     for start in range(0, len(ids), 1000):
-        for row in session.execute(_VERSIONS, {"ids": ids[start : start + 1000]}):
+        for row in session.execute(_VERSIONS if query is None else query, {"ids": ids[start : start + 1000]}):
             rows[row.id] = row
     return rows
 
 
 _VERSIONS = select(*OfferVersion.__table__.c).where(
     OfferVersion.__table__.c.id.in_(bindparam("ids", expanding=True))
-)  # built once: every batch of changes loads its old rows
+)  # built once: the removed versions' rows (their events' evidence)
+# the columns a change is compared on and its price event reads (no times or JSON to convert)
+_CHANGED = select(
+    *(c for c in OfferVersion.__table__.c if c.key not in ("valid_from", "valid_to", "extra", "manual_url"))
+).where(OfferVersion.__table__.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def _s(value: Any) -> Any:
@@ -337,9 +344,16 @@ def _s(value: Any) -> Any:
 
 
 def _differs(old: OfferVersion, new: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    """Whether any of ``fields`` differs once canonical (``_canon``: None as "", Decimals normalised)."""
     from veille.detect.prices import _canon
 
-    return any(_canon(getattr(old, f)) != _canon(new[f]) for f in fields)
+    for f in fields:
+        a, b = getattr(old, f), new[f]
+        if a is b or (type(a) is type(b) and a == b):
+            continue  # equal values of one type are equal once canonical (the usual case, cheaply)
+        if _canon(a) != _canon(b):
+            return True
+    return False
 
 
 def _monthly(row: OfferVersion) -> Decimal | None:

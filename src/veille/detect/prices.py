@@ -25,7 +25,12 @@ from sqlalchemy import bindparam, select, update
 
 from veille.detect import gate
 from veille.detect.current import SEEN, CurrentIndex
-from veille.detect.version_rows import _COLUMNS, insert_versions  # noqa: F401 - _COLUMNS: where it used to be
+from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used to be
+    _COLUMNS,
+    insert_versions,
+    row_encoder,
+    version_dict,
+)
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
@@ -94,15 +99,16 @@ def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
-    where = f" FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL AND held = {mark}"
+    where = f" FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL"
     params = (source_id, 0 if sqlite else False)
     driver = connection.connection.driver_connection
     counter = driver.cursor()
-    try:
-        counter.execute("SELECT COUNT(*)" + where, params)
+    try:  # an upper bound (held versions included) read from the index alone, to size the index
+        counter.execute("SELECT COUNT(*)" + where, params[:1])
         expected = counter.fetchone()[0]
     finally:
         counter.close()
+    where += f" AND held = {mark}"
     current: dict[int, int] | CurrentIndex = CurrentIndex(expected) if expected > COMPACT_ABOVE else {}
     if not expected:
         return current
@@ -112,8 +118,10 @@ def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex
         cursor.execute("SELECT id, competitor, sku, region, billing, content_hash" + where, params)
         while rows := cursor.fetchmany(20_000):
             if isinstance(current, dict):
-                for vid, competitor, sku, region, billing, digest in rows:
-                    current[hash((competitor, sku, region, billing))] = (vid << 64) | int(digest, 16)
+                current.update(
+                    {hash((competitor, sku, region, billing)): (vid << 64) | int(digest, 16)
+                     for vid, competitor, sku, region, billing, digest in rows}
+                )  # fmt: skip
             else:
                 current.load(
                     [(hash((competitor, sku, region, billing)), vid, digest)
@@ -157,7 +165,10 @@ class OfferSnapshot:
         self.close_ids: list[int] = []  # versions replaced by this snapshot
         self.review = gate.Review()  # what the gate has seen so far, and the events drafted
         self._changes: list[Change] = []  # changes of the batch not yet compared with their old rows
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[Any] = []  # versions to insert, as rows of the driver (``row_encoder``)
+        self._encode = row_encoder(self.session.get_bind().dialect.name)
+        self.run_id = ctx.run_id
+        self.now = ctx.now
         self.written = 0
 
     # --- feeding -------------------------------------------------------------------------------------
@@ -250,70 +261,53 @@ class OfferSnapshot:
         self.count, self.fingerprint = count, fingerprint & _MASK
 
     def _added(self, offer: Offer, digest: int, capture_id: int | None, url: str | None) -> None:
-        version = self._version(offer, f"{digest:016x}", capture_id, url)
+        values = self._values(offer, f"{digest:016x}", capture_id, url)
         if not self.baseline:
-            gate.note_added(self, version)
-        self._queue(version)
+            gate.note_added(self, values)
+        self._buffer.append(self._encode(values))
+        if len(self._buffer) >= BATCH:
+            self.flush()
 
     def _changed(
         self, old_id: int, offer: Offer, digest: int, capture_id: int | None, url: str | None
     ) -> None:
-        version = self._version(offer, f"{digest:016x}", capture_id, url)
+        values = self._values(offer, f"{digest:016x}", capture_id, url)
         self.changed += 1
         self.close_ids.append(old_id)
-        self._changes.append(Change(old_id, offer, version))
-        self._queue(version)
+        self._changes.append(Change(old_id, offer, version_dict(values)))
+        self._buffer.append(self._encode(values))
+        if len(self._buffer) >= BATCH:
+            self.flush()
 
     def add(self, offer: Offer, *, capture_id: int | None = None, url: str | None = None) -> None:
         """Diff one offer."""
         self.add_all((offer,), capture_id=capture_id, url=url)
 
-    def _version(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> dict[str, Any]:
-        amount = money.monthly(offer)
-        quote = self.fx.quote(offer.currency, self.day) if amount is not None else None
-        extra = dict(offer.extra)
+    def _values(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> tuple[Any, ...]:
+        """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row)."""
+        o = offer
+        amount = o.price_monthly  # money.monthly(), inlined
+        if amount is None and o.price_hourly is not None:
+            amount = o.price_hourly * money.HOURS_PER_MONTH
+        quote = self.fx.quote(o.currency, self.day) if amount is not None else None
+        extra = dict(o.extra)
         if url:
             extra.setdefault("url", url)
-        if offer.available is not None:
-            extra["available"] = offer.available
-        if quote is not None and quote.source != "identity":
-            extra["fx_source"] = quote.source
-        return {
-            "source_id": self.source_id,
-            "competitor": offer.competitor,
-            "sku": offer.sku,
-            "region": offer.region or "",
-            "billing": offer.billing,
-            "valid_from": self.ctx.now,
-            "valid_to": None,
-            "name": offer.name,
-            "category": offer.category,
-            "vcpu": offer.vcpu,
-            "ram_gb": offer.ram_gb,
-            "disk_gb": offer.disk_gb,
-            "gpu_model": offer.gpu_model,
-            "gpu_count": offer.gpu_count,
-            "gpu_memory_gb": offer.gpu_memory_gb,
-            "arch": offer.arch,
-            "unit": offer.unit,
-            "currency": offer.currency,
-            "price_hourly": offer.price_hourly,
-            "price_monthly": offer.price_monthly,
-            "monthly_eur": money.to_eur(amount, quote.rate) if quote else None,
-            "fx_rate": quote.rate if quote else None,
-            "fx_date": quote.day if quote else None,
-            "capture_id": capture_id,
-            "run_id": self.ctx.run_id,
-            "held": False,
-            "manual_url": extra.get("manual_url"),
-            "extra": extra,
-            "content_hash": chash,
-        }
-
-    def _queue(self, version: dict[str, Any]) -> None:
-        self._buffer.append(version)
-        if len(self._buffer) >= BATCH:
-            self.flush()
+        if o.available is not None:
+            extra["available"] = o.available
+        if quote is None:
+            eur = rate = fx_date = None
+        else:
+            rate, fx_date = quote.rate, quote.day
+            eur = money.to_eur(amount, rate)
+            if quote.source != "identity":
+                extra["fx_source"] = quote.source
+        return (  # in the order of _COLUMNS: _PLAIN, _DECIMALS, valid_from, valid_to, held, extra
+            self.source_id, o.competitor, o.sku, o.region or "", o.billing, o.name, o.category, o.gpu_model,
+            o.arch, o.unit, o.currency, fx_date, capture_id, self.run_id, extra.get("manual_url"), chash,
+            o.vcpu, o.ram_gb, o.disk_gb, o.gpu_count, o.gpu_memory_gb, o.price_hourly, o.price_monthly, eur,
+            rate, self.now, None, False, extra,
+        )  # fmt: skip
 
     def flush(self) -> None:
         """Insert the queued versions and let the gate compare the batch's changes with their old rows."""
