@@ -106,7 +106,6 @@ class OfferVersion(Base):
 
     __tablename__ = "offer_versions"
     __table_args__ = (
-        Index("ix_offer_current", "competitor", "source_id", "valid_to"),
         # the web's current offers: partial indexes over the (few) rows still valid
         Index(
             "ix_offer_live",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 05:38:00.877924
+Create Date: 2026-11-26 06:42:50.023944
 """
 
 import sqlalchemy as sa
@@ -400,7 +400,6 @@ def upgrade() -> None:
             sqlite_where=sa.text("valid_to IS NOT NULL"),
             postgresql_where=sa.text("valid_to IS NOT NULL"),
         )
-        batch_op.create_index("ix_offer_current", ["competitor", "source_id", "valid_to"], unique=False)
         batch_op.create_index(
             "ix_offer_key", ["competitor", "sku", "region", "billing", "valid_from"], unique=False
         )
@@ -514,7 +513,6 @@ def downgrade() -> None:
             postgresql_where=sa.text("valid_to IS NULL"),
         )
         batch_op.drop_index("ix_offer_key")
-        batch_op.drop_index("ix_offer_current")
         batch_op.drop_index(
             "ix_offer_closed",
             sqlite_where=sa.text("valid_to IS NOT NULL"),
