@@ -142,3 +142,25 @@ def test_warm_up_loads_the_registry_and_templates() -> None:
     warm_up()
     assert _registry._LOADED
     assert environment("en").cache is not None and len(environment("en").cache) >= 10
+
+
+def test_the_cache_serves_and_forgets_on_each_backend(any_store: Store) -> None:
+    import asyncio
+
+    from starlette.responses import Response
+
+    cache = ResponseCache(DataVersion(any_store.engine), 1 << 20)
+    renders: list[int] = []
+
+    async def render() -> Response:
+        renders.append(1)
+        return Response(f"page {len(renders)}".encode(), media_type="text/html")
+
+    async def ask() -> bytes:
+        return bytes((await cache.serve(("/page",), render)).body)
+
+    assert asyncio.run(ask()) == b"page 1"
+    assert asyncio.run(ask()) == b"page 1" and len(renders) == 1
+    with any_store.session() as session:
+        session.add(_note("written"))
+    assert asyncio.run(ask()) == b"page 2"

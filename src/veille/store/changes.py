@@ -32,6 +32,7 @@ class DataVersion:
         self._kind = engine.dialect.name
         if self._kind == "sqlite" and (not database or database == ":memory:"):
             self._kind = "unknown"  # each connection would be its own database
+        self.remote = self._kind == "postgresql"  # token() waits for a round trip to the server
 
     def token(self) -> Any:
         """The current token: equal to an earlier one only if nothing was committed in between."""

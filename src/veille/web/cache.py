@@ -26,6 +26,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from veille.store.changes import DataVersion
@@ -81,7 +82,8 @@ class ResponseCache:
 
     async def serve(self, key: Key, render: Callable[[], Awaitable[Response]]) -> Response:
         """The kept response for ``key`` if still valid, otherwise ``render()`` (kept if it can be)."""
-        token = self.version.token()
+        version = self.version
+        token = await run_in_threadpool(version.token) if version.remote else version.token()
         if token is None:
             return await render()
         hit = self._get(key, token)
