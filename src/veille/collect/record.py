@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from veille.events import EventDraft
@@ -25,7 +25,7 @@ def insert_events(
     run_id: int | None,
     capture_id: int | None = None,
 ) -> list[EventRow]:
-    """Store the drafts whose ``dedup_key`` is new; returns the new rows (flushed, with ids)."""
+    """Store the drafts whose ``dedup_key`` is new; returns the new rows (written, with ids, in the session)."""
     unique: dict[str, EventDraft] = {}
     for draft in drafts:
         unique.setdefault(draft.dedup_key, draft)
@@ -33,28 +33,42 @@ def insert_events(
     existing: set[str] = set()
     for start in range(0, len(keys), 500):
         existing.update(session.scalars(_KNOWN_KEYS, {"keys": keys[start : start + 500]}))
-    rows = [
-        EventRow(
-            kind=d.kind,
-            competitor=d.competitor,
-            title=d.title[:2000],
-            importance=d.importance,
-            occurred_at=d.occurred_at,
-            detected_at=now,
-            url=d.url,
-            dedup_key=d.dedup_key,
-            data=_jsonable(d.data),
-            source_id=source_id,
-            run_id=run_id,
-            capture_id=d.data.get("capture_id") if isinstance(d.data.get("capture_id"), int) else capture_id,
-            status=d.status,
-        )
+    values = [
+        {
+            "kind": d.kind,
+            "competitor": d.competitor,
+            "title": d.title[:2000],
+            "importance": d.importance,
+            "occurred_at": d.occurred_at,
+            "detected_at": now,
+            "url": d.url,
+            "dedup_key": d.dedup_key,
+            "data": _jsonable(d.data),
+            "source_id": source_id,
+            "run_id": run_id,
+            "capture_id": d.data.get("capture_id")
+            if isinstance(d.data.get("capture_id"), int)
+            else capture_id,
+            "status": d.status,
+        }
         for key, d in unique.items()
         if key not in existing
     ]
+    if not values:
+        return []
+    # one Core INSERT ... RETURNING, then the rows join the session as persistent objects (what the
+    # ORM's unit of work would have left, without its per-object cost)
+    ids = session.connection().execute(_INSERT_EVENTS, values).scalars().all()
+    rows = []
+    for row_id, value in zip(ids, values, strict=True):
+        row = EventRow(id=row_id, **value)
+        make_transient_to_detached(row)
+        rows.append(row)
     session.add_all(rows)
-    session.flush()
     return rows
+
+
+_INSERT_EVENTS = insert(EventRow).returning(EventRow.id, sort_by_parameter_order=True)
 
 
 _KNOWN_KEYS = select(EventRow.dedup_key).where(
