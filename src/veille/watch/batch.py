@@ -68,23 +68,26 @@ def claim(
             else:
                 session.execute(insert(SourceState).prefix_with("OR IGNORE"), missing)
         token = uuid.uuid4().hex  # one holder token for the sources claimed together
-        for start in range(0, len(ids), 500):
-            session.execute(
-                update(SourceState)
-                .where(
-                    SourceState.source_id.in_(ids[start : start + 500]),
-                    or_(SourceState.running_token.is_(None), SourceState.running_since < wall - LEASE_TTL),
-                )
-                .values(running_since=wall, running_token=token)
-                .execution_options(synchronize_session=False)
+        connection = session.connection()
+        validators: dict[str, Any] = {}
+        for start in range(0, len(ids), 500):  # the leases taken, with the validators of their sources
+            validators.update(
+                connection.execute(
+                    update(SourceState)
+                    .where(
+                        SourceState.source_id.in_(ids[start : start + 500]),
+                        or_(
+                            SourceState.running_token.is_(None), SourceState.running_since < wall - LEASE_TTL
+                        ),
+                    )
+                    .values(running_since=wall, running_token=token)
+                    .returning(SourceState.source_id, SourceState.validators)
+                ).all()
             )
-        mine = set(session.scalars(select(SourceState.source_id).where(SourceState.running_token == token)))
-        tokens = {i: token for i in ids if i in mine}
-        busy = [i for i in ids if i not in mine]
-        if tokens:
-            runs = {
-                r.source_id: r.id
-                for r in session.execute(
+        busy = [i for i in ids if i not in validators]
+        if validators:
+            runs = dict(
+                connection.execute(
                     insert(SourceRun).returning(SourceRun.source_id, SourceRun.id),
                     [
                         {
@@ -94,24 +97,14 @@ def claim(
                             "observations": 0,
                             "events": 0,
                         }
-                        for i in tokens
+                        for i in ids
+                        if i in validators
                     ],
-                )
-            }
-            validators: dict[str, Any] = dict(
-                session.execute(
-                    select(SourceState.source_id, SourceState.validators).where(
-                        SourceState.source_id.in_(list(tokens))
-                    )
                 ).all()
             )
             for spec, every in specs:
-                if spec.id in tokens:
-                    claimed.append(
-                        Claim(
-                            spec, tokens[spec.id], runs[spec.id], dict(validators.get(spec.id) or {}), every
-                        )
-                    )
+                if spec.id in validators:
+                    claimed.append(Claim(spec, token, runs[spec.id], dict(validators[spec.id] or {}), every))
     return claimed, busy
 
 
