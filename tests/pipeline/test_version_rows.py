@@ -1,0 +1,79 @@
+"""The bulk insert of offer versions stores exactly what the ORM reads back, on SQLite and PostgreSQL.
+
+Batches of 100 rows or more are written on SQLite with the columns of one value as SQL literals: quotes,
+nulls, integers and the exponents of decimals must come back as they were given.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from veille.detect.prices import OfferSnapshot, content_digest
+from veille.ingest import IngestContext
+from veille.observations import Offer
+from veille.settings import Settings
+from veille.sources._registry import SourceSpec
+from veille.store.db import Store
+from veille.store.models import OfferVersion, SourceRun
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+SPEC = SourceSpec(
+    id="toy.o'quote", competitor="o'reilly", kind="prices", parser="toy", url="https://x.test/",
+    cadence=timedelta(days=1),
+)  # fmt: skip
+
+
+def offers(count: int) -> list[Offer]:
+    return [
+        Offer(
+            competitor="o'reilly",
+            sku=f"box-{i}",
+            name="L'offre « été »",  # the same in every row: a literal with a quote and non-ASCII text
+            category="vps",
+            currency="EUR",
+            price_hourly=Decimal("1.50") if i % 2 else Decimal("0.0100"),
+            price_monthly=None,
+            vcpu=Decimal(2),
+            ram_gb=Decimal("0.5"),
+            region="fr-par" if i % 3 else None,
+            extra={"note": "c'est ça", "i": i},
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [3, 150])
+def test_versions_read_back_as_written(any_store: Store, tmp_path: object, count: int) -> None:
+    settings = Settings(home=tmp_path, database_url=any_store.url)  # type: ignore[arg-type]
+    given = offers(count)
+    with any_store.session() as s:
+        run = SourceRun(source_id=SPEC.id, started_at=NOW, status="running", observations=0, events=0)
+        s.add(run)
+        s.flush()
+        snapshot = OfferSnapshot(IngestContext(s, SPEC, run.id, NOW, settings, [], SPEC.url))
+        snapshot.add_all(given)
+        snapshot.finish()
+        run_id = run.id
+    with any_store.session() as s:
+        rows = {v.sku: v for v in s.scalars(select(OfferVersion))}
+    assert len(rows) == count
+    for offer in given:
+        v = rows[offer.sku]
+        assert (v.source_id, v.competitor, v.name, v.category, v.currency, v.unit, v.billing) == (
+            "toy.o'quote", "o'reilly", "L'offre « été »", "vps", "EUR", "hour", "on_demand"
+        )  # fmt: skip
+        assert v.region == (offer.region or "")
+        assert v.price_hourly == offer.price_hourly
+        if any_store.url.startswith("sqlite"):  # text there: "1.50" and "0.0100" keep their exponent
+            assert str(v.price_hourly) == str(offer.price_hourly)
+        assert v.price_monthly is None and v.disk_gb is None and v.gpu_model is None
+        assert (v.vcpu, v.ram_gb) == (Decimal(2), Decimal("0.5"))
+        assert v.monthly_eur == Decimal(730) * Decimal(offer.price_hourly or 0)
+        assert (v.fx_rate, v.fx_date) == (Decimal(1), "2026-11-26")
+        assert (v.valid_from, v.valid_to, v.held, v.run_id, v.capture_id) == (NOW, None, False, run_id, None)
+        assert v.extra == {"note": "c'est ça", "i": offer.extra["i"]}
+        assert v.content_hash == f"{content_digest(offer):016x}"
