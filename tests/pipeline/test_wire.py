@@ -373,3 +373,26 @@ def test_https_origin_with_its_tls_context(tmp_path: Any) -> None:
         server.close()
 
     run(go())
+
+
+def test_direct_get_sends_the_clients_defaults_overridden_and_refuses_line_breaks() -> None:
+    async def go() -> None:
+        async with Site(ok(b"x")) as site:
+            pools = HostPools(2)
+            client = httpx.AsyncClient(transport=pools, headers={"User-Agent": "default/1", "X-Team": "a"})
+            fetcher = Fetcher(Settings(http_retries=0), client=client)
+            fetcher.direct = pools
+            raw = fetcher._direct_headers({"user-agent": "veille/9", "If-None-Match": '"v1"'})
+            response = await pools.get(httpx.URL(site.base + "/q?a=1"), raw, {"read": 5.0})
+            assert await response.aread() == b"x"
+            head = site.heads[0].decode()
+            assert head.startswith("GET /q?a=1 HTTP/1.1\r\nHost: 127.0.0.1:")
+            assert "user-agent: veille/9" in head and "default/1" not in head and "Accept: */*" in head
+            assert 'If-None-Match: "v1"' in head and "X-Team: a" in head
+            for bad in ({"X-Evil": "a\r\nInjected: 1"}, {"X-Evil": "a\nb"}, {"X-Evil": "a\rb"}):
+                with pytest.raises(httpx.LocalProtocolError):
+                    await pools.get(httpx.URL(site.base + "/"), fetcher._direct_headers(bad), {})
+            assert len(site.heads) == 1
+            await client.aclose()
+
+    run(go())

@@ -39,6 +39,7 @@ from veille.errors import CredentialMissing, FetchError
 from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
 from veille.sources._wire import OriginPool
+from veille.sources._wire import complete as wire_complete
 
 Sleep = Callable[[float], Awaitable[None]]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -156,7 +157,9 @@ class Fetcher:
         # set by the owner of ``client`` when its transport is a ``HostPools`` and no proxy applies:
         # single-request GETs then go straight to it (see ``_send``)
         self.direct: HostPools | None = None
-        self._defaults: tuple[httpx.Headers, httpx.Headers] | None = None  # the client's headers, copied once
+        # the client's default headers and timeouts, as the direct path sends them (made once)
+        self._defaults: tuple[httpx.Headers, dict[str, tuple[bytes, bytes]]] | None = None
+        self._timeout_dict: tuple[httpx.Timeout, dict[str, float | None]] | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -274,7 +277,8 @@ class Fetcher:
                     if status == 304:
                         # read the (empty) rest of the answer: a connection closed before its end of
                         # message is not kept alive, and every unchanged page would cost a new one
-                        await response.aread()
+                        if not wire_complete(response):
+                            await response.aread()
                         return None
                     if status in RETRY_STATUSES:
                         last_problem = f"HTTP {status} {response.reason_phrase}".strip()
@@ -317,15 +321,7 @@ class Fetcher:
             async with self.client.stream(request.method, target, headers=headers, json=request.json) as r:
                 yield r
             return
-        if self._defaults is None or self._defaults[0] is not self.client.headers:
-            self._defaults = (self.client.headers, httpx.Headers(self.client.headers))
-        merged = self._defaults[1].copy()
-        merged.update(headers)
-        sent = httpx.Request(
-            "GET", parsed_url(target), headers=merged, extensions={"timeout": self.client.timeout.as_dict()}
-        )
-        response = await self.direct.handle_async_request(sent)
-        response.request = sent
+        response = await self.direct.get(parsed_url(target), self._direct_headers(headers), self._timeouts())
         try:
             if response.has_redirect_location:
                 await response.aclose()
@@ -335,6 +331,28 @@ class Fetcher:
             yield response
         finally:
             await response.aclose()
+
+    def _direct_headers(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+        """The client's default headers with ``headers`` over them (names compared case-insensitively)."""
+        if self._defaults is None or self._defaults[0] is not self.client.headers:
+            self._defaults = (
+                self.client.headers,
+                {
+                    k.decode("latin-1").lower(): (k, v)
+                    for k, v in self.client.headers.raw
+                    if k.lower() != b"host"
+                },
+            )
+        merged = dict(self._defaults[1])
+        for name, value in headers.items():
+            if name.lower() != "host":
+                merged[name.lower()] = (_header_bytes(name), _header_bytes(value))
+        return list(merged.values())
+
+    def _timeouts(self) -> dict[str, float | None]:
+        if self._timeout_dict is None or self._timeout_dict[0] is not self.client.timeout:
+            self._timeout_dict = (self.client.timeout, self.client.timeout.as_dict())
+        return self._timeout_dict[1]
 
     async def _read(self, request: Request, response: httpx.Response, cap: int, streaming: bool) -> Page:
         url = _plain_url(request)
@@ -469,6 +487,12 @@ class HostPools(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
 
+    async def get(
+        self, url: httpx.URL, headers: list[tuple[bytes, bytes]], timeouts: Mapping[str, Any]
+    ) -> httpx.Response:
+        """A bodiless GET straight to its origin's pool (``OriginPool.get``)."""
+        return await self._pool(url).get(url, headers, timeouts)
+
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
@@ -493,6 +517,13 @@ class _HostSlot:
 
     async def __aexit__(self, *exc: Any) -> None:
         self.semaphore.release()
+
+
+def _header_bytes(text: str) -> bytes:
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 _PARSED: dict[str, httpx.URL] = {}

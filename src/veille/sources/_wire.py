@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -78,7 +78,7 @@ class OriginPool(httpx.AsyncBaseTransport):
             conn.close()
         return None
 
-    async def _connect(self, request: httpx.Request, timeout: float | None) -> _Conn:
+    async def _connect(self, request: httpx.Request | None, timeout: float | None) -> _Conn:
         try:
             async with asyncio.timeout(timeout):
                 if self.tls is not None:
@@ -114,19 +114,45 @@ class OriginPool(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts = request.extensions.get("timeout") or {}
         body = await request.aread()
-        head = _head(request)
+        return await self._roundtrip(request.method, _head(request), body, timeouts, request)
+
+    async def get(
+        self, url: httpx.URL, headers: Sequence[tuple[bytes, bytes]], timeouts: Mapping[str, Any]
+    ) -> httpx.Response:
+        """A GET without a body and without building an ``httpx.Request`` (the watch's single GETs).
+
+        ``headers`` are sent as given, after ``Host``; the response's ``request`` is not set.
+        """
+        lines = [b"GET ", url.raw_path, b" HTTP/1.1\r\nHost: ", url.netloc, b"\r\n"]
+        for name, value in headers:
+            lines += (name, b": ", value, b"\r\n")
+        lines.append(b"\r\n")
+        head = b"".join(lines)
+        breaks = len(headers) + 3  # the request line, Host, each header, the blank line
+        if head.count(b"\n") != breaks or head.count(b"\r") != breaks or b"\0" in head:
+            raise httpx.LocalProtocolError("a header name or value holds a line break or NUL")
+        return await self._roundtrip("GET", head, b"", timeouts, None)
+
+    async def _roundtrip(
+        self,
+        method: str,
+        head: bytes,
+        body: bytes,
+        timeouts: Mapping[str, Any],
+        request: httpx.Request | None,
+    ) -> httpx.Response:
         conn = self._reuse()
         if conn is not None:
             try:
-                return await self._exchange(request, conn, head, body, timeouts, reused=True)
+                return await self._exchange(method, request, conn, head, body, timeouts, reused=True)
             except _Stale as exc:
-                if request.method not in _IDEMPOTENT:
+                if method not in _IDEMPOTENT:
                     raise httpx.RemoteProtocolError(
                         "server disconnected without sending a response", request=request
                     ) from exc
         conn = await self._connect(request, timeouts.get("connect"))
         try:
-            return await self._exchange(request, conn, head, body, timeouts, reused=False)
+            return await self._exchange(method, request, conn, head, body, timeouts, reused=False)
         except _Stale as exc:
             raise httpx.RemoteProtocolError(
                 "server disconnected without sending a response", request=request
@@ -134,11 +160,12 @@ class OriginPool(httpx.AsyncBaseTransport):
 
     async def _exchange(
         self,
-        request: httpx.Request,
+        method: str,
+        request: httpx.Request | None,
         conn: _Conn,
         head: bytes,
         body: bytes,
-        timeouts: dict[str, Any],
+        timeouts: Mapping[str, Any],
         *,
         reused: bool,
     ) -> httpx.Response:
@@ -160,7 +187,7 @@ class OriginPool(httpx.AsyncBaseTransport):
                 if not 100 <= status < 200 or status == 101:
                     break
                 reused = False  # an answer has begun: no new attempt from here
-            framing, length = _framing(request, status, headers)
+            framing, length = _framing(method, request, status, headers)
         except BaseException:
             conn.close()
             raise
@@ -174,6 +201,12 @@ class OriginPool(httpx.AsyncBaseTransport):
         )
 
 
+def complete(response: httpx.Response) -> bool:
+    """Whether ``response`` came from this pool with its body already fully read (or none to read)."""
+    stream = response.stream
+    return isinstance(stream, _Body) and stream.done
+
+
 def _head(request: httpx.Request) -> bytes:
     lines = [request.method.encode("ascii"), b" ", request.url.raw_path, b" HTTP/1.1\r\n"]
     for name, value in request.headers.raw:
@@ -183,7 +216,7 @@ def _head(request: httpx.Request) -> bytes:
 
 
 async def _read_head(
-    reader: asyncio.StreamReader, timeout: float | None, request: httpx.Request, reused: bool
+    reader: asyncio.StreamReader, timeout: float | None, request: httpx.Request | None, reused: bool
 ) -> tuple[int, bytes, bytes, list[tuple[bytes, bytes]]]:
     try:
         async with asyncio.timeout(timeout):
@@ -233,9 +266,11 @@ def _closes(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(t.strip().lower() == b"close" for v in _values(headers, b"connection") for t in v.split(b","))
 
 
-def _framing(request: httpx.Request, status: int, headers: list[tuple[bytes, bytes]]) -> tuple[str, int]:
+def _framing(
+    method: str, request: httpx.Request | None, status: int, headers: list[tuple[bytes, bytes]]
+) -> tuple[str, int]:
     """How the body ends: ("none" | "length" | "chunked" | "close", its length for "length")."""
-    if request.method == "HEAD" or status in _NO_BODY or status < 200:
+    if method == "HEAD" or status in _NO_BODY or status < 200:
         return "none", 0
     codings = [t.strip().lower() for v in _values(headers, b"transfer-encoding") for t in v.split(b",")]
     if codings:
@@ -261,7 +296,7 @@ class _Body(httpx.AsyncByteStream):
         length: int,
         timeout: float | None,
         keep: bool,
-        request: httpx.Request,
+        request: httpx.Request | None,
     ) -> None:
         self.pool, self.conn, self.framing, self.length = pool, conn, framing, length
         self.timeout, self.keep, self.request = timeout, keep, request
