@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from veille.detect.prices import OfferSnapshot, content_digest
 from veille.ingest import IngestContext
@@ -38,7 +38,8 @@ def offers(count: int) -> list[Offer]:
             price_hourly=Decimal("1.50") if i % 2 else Decimal("0.0100"),
             price_monthly=None,
             vcpu=Decimal(2),
-            ram_gb=Decimal("0.5"),
+            ram_gb=Decimal("0.5") if i % 2 else Decimal("1E+1"),  # no exponent in the stored text
+            disk_gb=Decimal("1E-7") if i % 2 else None,
             region="fr-par" if i % 3 else None,
             extra={"note": "c'est ça", "i": i},
         )
@@ -60,6 +61,9 @@ def test_versions_read_back_as_written(any_store: Store, tmp_path: object, count
         run_id = run.id
     with any_store.session() as s:
         rows = {v.sku: v for v in s.scalars(select(OfferVersion))}
+        if any_store.url.startswith("sqlite"):  # decimals are text there, never in exponent notation
+            texts = {tuple(r) for r in s.execute(text("SELECT ram_gb, disk_gb FROM offer_versions"))}
+            assert texts == {("0.5", "0.0000001"), ("10", None)}
     assert len(rows) == count
     for offer in given:
         v = rows[offer.sku]
@@ -70,8 +74,8 @@ def test_versions_read_back_as_written(any_store: Store, tmp_path: object, count
         assert v.price_hourly == offer.price_hourly
         if any_store.url.startswith("sqlite"):  # text there: "1.50" and "0.0100" keep their exponent
             assert str(v.price_hourly) == str(offer.price_hourly)
-        assert v.price_monthly is None and v.disk_gb is None and v.gpu_model is None
-        assert (v.vcpu, v.ram_gb) == (Decimal(2), Decimal("0.5"))
+        assert v.price_monthly is None and v.gpu_model is None
+        assert (v.vcpu, v.ram_gb, v.disk_gb) == (Decimal(2), offer.ram_gb, offer.disk_gb)
         assert v.monthly_eur == Decimal(730) * Decimal(offer.price_hourly or 0)
         assert (v.fx_rate, v.fx_date) == (Decimal(1), "2026-11-26")
         assert (v.valid_from, v.valid_to, v.held, v.run_id, v.capture_id) == (NOW, None, False, run_id, None)
