@@ -281,3 +281,25 @@ def test_a_failing_pass_is_retried_not_fatal(ws: Workspace, httpserver: HTTPServ
     run(sched.run(max_cycles=4, handle_signals=False))
     assert errors == ["RuntimeError: database is locked; retrying in 1 s"]
     assert sched.totals.runs["watch.s1"]["ok"] == 1
+
+
+def test_next_run_follows_the_plan_cadence_for_changed_and_unchanged_pages(
+    ws: Workspace, httpserver: HTTPServer
+) -> None:
+    """The claimed runs write their own next time: the plan's cadence (here a competitor override)."""
+    httpserver.expect_request("/p/1").respond_with_data(price_list(cx22="0.0060"), headers={"ETag": '"a"'})
+    clock = ManualClock(T0)
+    sched = Scheduler(ws, clock=clock, specs=[spec(1)])
+    with ws.store.session() as session:
+        plan.set_override(session, scope="competitor", key="hetzner", every=timedelta(minutes=10))
+    assert [r.status for r in run(sched.run_cycle()).results] == ["ok"]
+    with ws.store.session() as session:
+        state = session.get(SourceState, "watch.s1")
+        assert state is not None and state.next_run_at == T0 + timedelta(minutes=10)
+    httpserver.clear()
+    httpserver.expect_request("/p/1", headers={"If-None-Match": '"a"'}).respond_with_data("", status=304)
+    clock.advance(timedelta(minutes=10))
+    assert [r.status for r in run(sched.run_cycle()).results] == ["unchanged"]
+    with ws.store.session() as session:
+        state = session.get(SourceState, "watch.s1")
+        assert state is not None and state.next_run_at == T0 + timedelta(minutes=20)

@@ -188,13 +188,24 @@ def _release(store: Any, source_id: str, token: str) -> None:
 
 
 def commit_run(
-    workspace: Workspace, spec: SourceSpec, run_id: int, token: str, fetched: FetchResult, now: datetime
+    workspace: Workspace,
+    spec: SourceSpec,
+    run_id: int,
+    token: str,
+    fetched: FetchResult,
+    now: datetime,
+    every: timedelta | None = None,
 ) -> RunResult:
-    """The run's single transaction: captures, ingest, events, routing, state."""
+    """The run's single transaction: captures, ingest, events, routing, state.
+
+    The next run is due ``every`` after ``now`` (the watch passes the plan's cadence); without it, the
+    source's own cadence (or its override).
+    """
     settings = workspace.settings
     with workspace.store.session() as session:
         validators, cadence = _read_state(session, spec.id)
-        every = timedelta(seconds=cadence) if cadence is not None else spec.cadence
+        if every is None:
+            every = timedelta(seconds=cadence) if cadence is not None else spec.cadence
         if fetched.not_modified:
             _write_state(session, spec.id, token, now, "unchanged", now + every, None)
             finish_run(session, run_id, status="unchanged", now=now)

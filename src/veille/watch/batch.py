@@ -256,7 +256,7 @@ async def run_claimed(
             await asyncio.to_thread(store_bodies, workspace, fetched)
             async with write_lock:
                 result = await asyncio.to_thread(
-                    commit_run, workspace, c.spec, c.run_id, c.token, fetched, now
+                    commit_run, workspace, c.spec, c.run_id, c.token, fetched, now, c.every
                 )
             released = True
     except Exception as exc:  # every failure is the source's own, recorded here

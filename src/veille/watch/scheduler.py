@@ -307,12 +307,11 @@ class Scheduler:
                 self._not_before[r.source_id] = now + NOT_RUN_PAUSE
             else:
                 self._not_before.pop(r.source_id, None)
-        # 304 answers were written with their plan cadence already (``batch.write_unchanged``)
-        ids = [
-            r.source_id
-            for r in results
-            if r.status in FINISHED and not (r.status == "unchanged" and self._runner is None)
-        ]
+        if self._runner is None:
+            # the claimed runs wrote their next time already: the plan's cadence after a success
+            # (``batch.write_unchanged``, ``commit_run``), the back-off after a failure (``record_failure``)
+            return
+        ids = [r.source_id for r in results if r.status in FINISHED]
         if not ids:
             return
         with self.store.session() as session:
