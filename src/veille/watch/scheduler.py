@@ -247,11 +247,17 @@ class Scheduler:
         for spec in due:
             self._launched[spec.id] = wall
         recovery.register(self.store, self._key, self.clock.now(), self._launched)
-        claims: dict[str, batch.Claim] = {}
-        if self._runner is None:  # the default: claim every lease and open every run in one transaction
-            with self.store.session() as session:
-                overrides = plan.load_overrides(session)
-            pairs = [(spec, plan.cadence(spec, overrides).every) for spec in due]
+        if self._runner is not None:
+            return self._start(pool, due, {})
+        # the default: claim the leases and open the runs in one transaction per part; the sources that
+        # can start at once are claimed first, so their requests go out while the rest is claimed
+        with self.store.session() as session:
+            overrides = plan.load_overrides(session)
+        tasks: list[asyncio.Task[Any]] = []
+        for part in self._first_wave(due):
+            if not part:
+                continue
+            pairs = [(spec, plan.cadence(spec, overrides).every) for spec in part]
             async with pool.write_lock:
                 claimed, busy = await asyncio.to_thread(batch.claim, self.workspace, pairs, self.clock.now())
             claims = {c.spec.id: c for c in claimed}
@@ -260,9 +266,31 @@ class Scheduler:
                 self._immediate.append(
                     RunResult(source_id, "busy", error="already running (another process holds its lease)")
                 )
-            due = [spec for spec in due if spec.id in claims]
-        tasks = []
+            tasks += self._start(pool, [spec for spec in part if spec.id in claims], claims)
+        return tasks
+
+    def _first_wave(self, due: Sequence[SourceSpec]) -> tuple[list[SourceSpec], list[SourceSpec]]:
+        """``due`` split in two, each in order: what can start at once (``per_host`` per host, at most
+        ``concurrency`` in all), and the rest."""
+        from veille.watch.pool import host_of
+
+        first: list[SourceSpec] = []
+        rest: list[SourceSpec] = []
+        per_host: dict[str, int] = {}
         for spec in due:
+            host = host_of(spec)
+            if len(first) < self.concurrency and per_host.get(host, 0) < self.per_host:
+                per_host[host] = per_host.get(host, 0) + 1
+                first.append(spec)
+            else:
+                rest.append(spec)
+        return first, rest
+
+    def _start(
+        self, pool: Pool, specs: Sequence[SourceSpec], claims: dict[str, batch.Claim]
+    ) -> list[asyncio.Task[Any]]:
+        tasks = []
+        for spec in specs:
             task = asyncio.create_task(pool.run(spec, claims.get(spec.id)), name=spec.id)
             task.add_done_callback(self._on_done)
             self._inflight[spec.id] = task
