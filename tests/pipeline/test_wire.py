@@ -396,3 +396,22 @@ def test_direct_get_sends_the_clients_defaults_overridden_and_refuses_line_break
             await client.aclose()
 
     run(go())
+
+
+def test_bytes_past_the_announced_end_are_not_read_as_the_next_answer() -> None:
+    answers = iter(
+        [
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfake!",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal",
+        ]
+    )
+
+    async def go() -> None:
+        async with Site(lambda head: next(answers)) as site:
+            pools = HostPools(2)
+            assert (await get(pools, site.base + "/"))[1] == b"ok"
+            assert (await get(pools, site.base + "/"))[1] == b"real"
+            assert site.connections == 2
+            await pools.aclose()
+
+    run(go())

@@ -37,7 +37,13 @@ class _Conn:
         self.reader, self.writer, self.since = reader, writer, 0.0
 
     def usable(self, now: float, expiry: float) -> bool:
-        return now - self.since < expiry and not self.writer.is_closing() and not self.reader.at_eof()
+        """Not expired, not closed by the server, and nothing unasked for received meanwhile."""
+        return (
+            now - self.since < expiry
+            and not self.writer.is_closing()
+            and not self.reader.at_eof()
+            and not getattr(self.reader, "_buffer", None)
+        )
 
     def close(self) -> None:
         self.writer.close()
@@ -96,8 +102,17 @@ class OriginPool(httpx.AsyncBaseTransport):
         return _Conn(reader, writer)
 
     def release(self, conn: _Conn) -> None:
-        """Keep ``conn`` for the next request (its answer was read to the end)."""
-        if self.closed or len(self.idle) >= self.keepalive or conn.writer.is_closing():
+        """Keep ``conn`` for the next request (its answer was read to the end).
+
+        A connection with bytes past the end of that answer (a server that sent more than it announced)
+        is closed: they would be read as the next answer.
+        """
+        if (
+            self.closed
+            or len(self.idle) >= self.keepalive
+            or conn.writer.is_closing()
+            or getattr(conn.reader, "_buffer", None)  # asyncio.StreamReader's unread bytes
+        ):
             conn.close()
             return
         conn.since = asyncio.get_running_loop().time()
