@@ -134,8 +134,8 @@ def finish_run(
 ) -> None:
     """Close the run row: its status, counts and ``finished_at`` (never before ``started_at``)."""
     run = session.identity_map.get(identity_key(SourceRun, run_id))
-    if run is None:  # not loaded in this session (a watch run): one UPDATE, no SELECT of the row
-        session.execute(
+    if run is None:  # not loaded in this session (a watch run): one UPDATE on the connection, no SELECT
+        session.connection().execute(
             _FINISH,
             {"b_id": run_id, "b_status": status, "b_error": error, "b_obs": observations,
              "b_events": events, "b_now": now},
