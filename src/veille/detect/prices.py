@@ -59,6 +59,7 @@ COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a C
 # the dict's freed memory stays with the process and the index's growth doubles it for a while
 GROWN_COMPACT_ABOVE = 250_000
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
+_BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
 
 
 def _canon(value: Any) -> str:
@@ -189,7 +190,7 @@ class OfferSnapshot:
     def _add_to_dict(
         self, current: dict[int, int], offers: Iterable[Offer], capture_id: int | None, url: str | None
     ) -> None:
-        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+        fresh, from_bytes = _BLAKE2B_8.copy, int.from_bytes
         count, fingerprint = self.count, self.fingerprint
         rest = iter(offers)
         for o in rest:
@@ -201,7 +202,9 @@ class OfferSnapshot:
             raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
                                    o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
                                    o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
-            ch = from_bytes(blake2b(raw.encode(), digest_size=8).digest(), "big")  # as content_digest()
+            h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
+            h.update(raw.encode())
+            ch = from_bytes(h.digest(), "big")  # as content_digest()
             count += 1
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if previous is None:
@@ -224,7 +227,7 @@ class OfferSnapshot:
         self, index: CurrentIndex, offers: Iterable[Offer], capture_id: int | None, url: str | None
     ) -> None:
         keys, ids, digests, state, mask = index.keys, index.ids, index.digests, index.state, index.mask
-        blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+        fresh, from_bytes = _BLAKE2B_8.copy, int.from_bytes
         count, fingerprint = self.count, self.fingerprint
         for o in offers:
             kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
@@ -239,7 +242,9 @@ class OfferSnapshot:
             raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
                                    o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
                                    o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
-            ch = from_bytes(blake2b(raw.encode(), digest_size=8).digest(), "big")  # as content_digest()
+            h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
+            h.update(raw.encode())
+            ch = from_bytes(h.digest(), "big")  # as content_digest()
             count += 1
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if not mark:
