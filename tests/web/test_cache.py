@@ -146,6 +146,7 @@ def test_warm_up_loads_the_registry_and_templates() -> None:
 
 def test_the_cache_serves_and_forgets_on_each_backend(any_store: Store) -> None:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from starlette.responses import Response
 
@@ -159,8 +160,13 @@ def test_the_cache_serves_and_forgets_on_each_backend(any_store: Store) -> None:
     async def ask() -> bytes:
         return bytes((await cache.serve(("/page",), render)).body)
 
-    assert asyncio.run(ask()) == b"page 1"
-    assert asyncio.run(ask()) == b"page 1" and len(renders) == 1
-    with any_store.session() as session:
-        session.add(_note("written"))
-    assert asyncio.run(ask()) == b"page 2"
+    async def scenario() -> list[bytes]:
+        seen = [await ask(), await ask()]
+        with any_store.session() as session:
+            session.add(_note("written"))
+        return [*seen, await ask()]
+
+    # a loop of its own, in a thread: the browser tests may leave one running in this thread
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, scenario()).result() == [b"page 1", b"page 1", b"page 2"]
+    assert len(renders) == 2
