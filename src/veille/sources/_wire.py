@@ -348,7 +348,10 @@ class _Body(httpx.AsyncByteStream):
         while True:
             line = await self._call(reader.readuntil(b"\r\n"))
             try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
+                digits = line.split(b";", 1)[0].strip()
+                if not digits or digits.strip(b"0123456789abcdefABCDEF"):  # int() also takes "-", "_", "0x"
+                    raise ValueError(digits)
+                size = int(digits, 16)
             except ValueError:
                 raise httpx.RemoteProtocolError(
                     f"bad chunk size {line[:40]!r}", request=self.request
