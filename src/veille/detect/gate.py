@@ -349,8 +349,12 @@ def _differs(old: OfferVersion, new: dict[str, Any], fields: tuple[str, ...]) ->
 
     for f in fields:
         a, b = getattr(old, f), new[f]
-        if a is b or (type(a) is type(b) and a == b):
-            continue  # equal values of one type are equal once canonical (the usual case, cheaply)
+        if (
+            a is b
+            or (type(a) is str and type(b) is str and a == b)
+            or (type(a) is Decimal and type(b) is Decimal and not a.compare_total(b))
+        ):
+            continue  # the same text, or decimals written alike (-0, NaN too): the usual case, cheaply
         if _canon(a) != _canon(b):
             return True
     return False
