@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -403,6 +404,31 @@ async def measure(
     return results
 
 
+class Writer(threading.Thread):
+    """Commits one small write every ``1 / per_second`` s while the load runs, as a running watch does.
+
+    Every commit makes the server's kept answers stale (they are reused only until the next write).
+    """
+
+    def __init__(self, database: Path, per_second: float) -> None:
+        super().__init__(name="bench-writer", daemon=True)
+        self.database, self.interval = database, 1 / per_second
+        self.halt = threading.Event()
+        self.writes = 0
+
+    def run(self) -> None:
+        conn = sqlite3.connect(self.database, timeout=30)
+        while not self.halt.wait(self.interval):
+            self.writes += 1
+            with conn:
+                conn.execute(
+                    "INSERT INTO settings_kv (key, value) VALUES ('bench.tick', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(self.writes),),
+                )
+        conn.close()
+
+
 def _stop(server: subprocess.Popen[bytes]) -> None:
     """Stop the server and its worker processes (its own process group)."""
     import signal
@@ -465,6 +491,9 @@ def main(argv: list[str] | None = None) -> None:
         help="server worker processes (default: one per CPU)",
     )
     parser.add_argument("--cache-mb", type=int, default=64, help="VEILLE_WEB_CACHE_MB of the server (0: off)")
+    parser.add_argument(
+        "--writes-per-second", type=float, default=0, help="commit a small write this often during the load"
+    )
     parser.add_argument("--only", nargs="*", help="measure only the routes containing one of these strings")
     args = parser.parse_args(argv if argv is not None else [])
     if shutil.which("wrk") is None:
@@ -477,11 +506,19 @@ def main(argv: list[str] | None = None) -> None:
         token = _api_token(home)
         port = _free_port()
         server = serve(home, port, args.workers, args.cache_mb)
+        writer = Writer(home / "veille.db", args.writes_per_second) if args.writes_per_second > 0 else None
         try:
+            if writer:
+                writer.start()
             results = asyncio.run(measure(f"http://127.0.0.1:{port}", token, SECONDS, args.only))
         finally:
+            if writer:
+                writer.halt.set()
+                writer.join()
             _stop(server)
         print(f"server: veille serve --workers {args.workers}, VEILLE_WEB_CACHE_MB={args.cache_mb}")
+        if writer:
+            print(f"writes: {writer.writes} commits during the run, {args.writes_per_second:g} a second")
         report(results)
     finally:
         if not args.keep:
