@@ -13,10 +13,12 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from veille.store.models import Capture
@@ -81,26 +83,31 @@ def record(
     run_id: int | None,
     url: str,
     status: int,
-    headers: dict[str, str],
+    headers: Mapping[str, str],
     fetched_at: datetime,
     body: bytes | Path,
     sha256: str | None = None,
-) -> Capture:
-    """Store the body and add its ``captures`` row to ``session`` (flushed, so it has an id)."""
+) -> int:
+    """Store the body and insert its ``captures`` row in the session's transaction; returns the row's id.
+
+    The row goes straight to the connection (Core INSERT ... RETURNING): nothing reads it back as an
+    ORM object, and the unit of work cost more than the rest of recording a capture.
+    """
     digest, size = store_body(captures_dir, body, sha256)
-    row = Capture(
-        source_id=source_id,
-        run_id=run_id,
-        url=url,
-        status=status,
-        headers={k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS},
-        fetched_at=fetched_at,
-        sha256=digest,
-        size=size,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    row = {
+        "source_id": source_id,
+        "run_id": run_id,
+        "url": url,
+        "status": status,
+        "headers": {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS},
+        "fetched_at": fetched_at,
+        "sha256": digest,
+        "size": size,
+    }
+    return int(session.connection().execute(_INSERT, row).scalar_one())
+
+
+_INSERT = insert(Capture).returning(Capture.id)
 
 
 def open_body(captures_dir: Path, sha256: str) -> IO[bytes]:

@@ -15,14 +15,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from veille.act import route_events
-from veille.capture import KEPT_HEADERS, store_body
+from veille.capture import record as record_capture
 from veille.collect import lease
 from veille.collect.record import failure_draft, finish_run, insert_events, retry_delay
 from veille.detect.prices import OfferSnapshot
@@ -31,7 +30,7 @@ from veille.ingest import IngestContext, ingest
 from veille.observations import Observation, Offer
 from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
 from veille.sources._registry import ParseContext, SourceSpec, get_parser
-from veille.store.models import Capture, SourceRun, SourceState
+from veille.store.models import SourceRun, SourceState
 from veille.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -373,27 +372,19 @@ def record_failure(
 
 
 def _capture(session: Any, workspace: Workspace, spec: SourceSpec, run_id: int, page: Page) -> int:
-    """Store the page's body (content-addressed) and insert its ``captures`` row; returns the row's id.
-
-    The row goes straight to the transaction's connection (Core INSERT ... RETURNING): nothing reads it
-    back as an ORM object, and the unit of work cost more than the rest of recording a capture.
-    """
-    body: bytes | Path = page.path if page.path is not None else page.read()
-    digest, size = store_body(workspace.settings.captures_dir, body, page.sha256)
-    row = {
-        "source_id": spec.id,
-        "run_id": run_id,
-        "url": page.url,
-        "status": page.status,
-        "headers": {k.lower(): v for k, v in page.headers.items() if k.lower() in KEPT_HEADERS},
-        "fetched_at": page.fetched_at,
-        "sha256": digest,
-        "size": size,
-    }
-    return int(session.connection().execute(_INSERT_CAPTURE, row).scalar_one())
-
-
-_INSERT_CAPTURE = insert(Capture).returning(Capture.id)
+    """Store the page's body (content-addressed) and insert its ``captures`` row; returns the row's id."""
+    return record_capture(
+        session,
+        workspace.settings.captures_dir,
+        source_id=spec.id,
+        run_id=run_id,
+        url=page.url,
+        status=page.status,
+        headers=page.headers,
+        fetched_at=page.fetched_at,
+        body=page.path if page.path is not None else page.read(),
+        sha256=page.sha256,
+    )
 
 
 def _fetcher(workspace: Workspace, client: Fetcher | httpx.AsyncClient | None) -> tuple[Fetcher, bool]:
