@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from tests.web.conftest import PASSWORD, Site, csrf_of, login
 
+from veille.web.app import create_app
 from veille.web.security import CSP
 
 
@@ -40,6 +41,30 @@ def test_login_sets_a_safe_session_cookie_and_logout_ends_it(client: TestClient)
     response = client.post("/logout", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_signed_out_session_cannot_be_replayed(site: Site) -> None:
+    """Logging out ends that session on the server too; the user's other sessions go on."""
+    with (
+        TestClient(site.app, base_url="http://127.0.0.1") as laptop,
+        TestClient(site.app, base_url="http://127.0.0.1") as phone,
+    ):
+        csrf = login(laptop, "viewer")
+        login(phone, "viewer")
+        stolen = laptop.cookies["veille_session"]
+        for _ in range(2):  # the second answer may be a kept one: it must go too
+            assert laptop.get("/notes").status_code == 200
+        laptop.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        with TestClient(site.app, base_url="http://127.0.0.1") as thief:
+            thief.cookies.set("veille_session", stolen)
+            assert thief.get("/notes", follow_redirects=False).status_code == 303
+            assert thief.get("/", follow_redirects=False).headers["location"].startswith("/login")
+        assert phone.get("/notes").status_code == 200
+    # another process of the same workspace (a second server worker) refuses it as well
+    other = create_app(site.workspace)
+    with TestClient(other, base_url="http://127.0.0.1") as thief:
+        thief.cookies.set("veille_session", stolen)
+        assert thief.get("/notes", follow_redirects=False).status_code == 303
 
 
 def test_cookies_are_secure_behind_tls(site: Site) -> None:

@@ -15,7 +15,7 @@ from veille import __version__
 from veille.store.changes import DataVersion
 from veille.web import errors
 from veille.web.cache import ResponseCache
-from veille.web.security import LoginLimiter, SecurityHeaders, Sessions, secret_key
+from veille.web.security import LoginLimiter, SecurityHeaders, Sessions, SignedOut, secret_key
 from veille.workspace import Workspace
 
 STATIC = Path(__file__).with_name("static")
@@ -77,11 +77,10 @@ def create_app(workspace: Workspace, *, warm: bool = False) -> FastAPI:
     app.state.settings = workspace.settings
     app.state.store = store
     configured = workspace.settings.secret_key.get_secret_value() if workspace.settings.secret_key else None
-    app.state.sessions = Sessions(secret_key(store, configured))
+    version = DataVersion(store.engine)
+    app.state.sessions = Sessions(secret_key(store, configured), SignedOut(store, version))
     app.state.limiter = LoginLimiter()
-    app.state.responses = ResponseCache(
-        DataVersion(store.engine), workspace.settings.web_cache_mb * 1024 * 1024
-    )
+    app.state.responses = ResponseCache(version, workspace.settings.web_cache_mb * 1024 * 1024)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from veille.store.changes import DataVersion
 from veille.store.db import Store
 from veille.store.models import Setting
 
@@ -103,12 +106,54 @@ class SessionData:
     since: str | None = None  # ISO time of the user's previous visit, for the overview
 
 
+class SignedOut:
+    """Sessions signed out before their cookie expired: refused by every process until it would have.
+
+    Kept in ``settings_kv`` (a digest of each session's CSRF token and when its cookie expires) and
+    read again by each process only after a write to the database (``DataVersion``).
+    """
+
+    KEY = "web.signed_out"
+
+    def __init__(self, store: Store, version: DataVersion) -> None:
+        self.store, self.version = store, version
+        self._seen: Any = object()
+        self._digests: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+
+    def add(self, session: Session, csrf: str, now: datetime | None = None) -> None:
+        """Sign out the session whose CSRF token is ``csrf`` (in ``session``'s transaction)."""
+        now = now or datetime.now(UTC)
+        row = session.get(Setting, self.KEY)
+        if row is None:
+            row = Setting(key=self.KEY, value={})
+            session.add(row)
+        alive = {d: until for d, until in (row.value or {}).items() if until > now.isoformat()}
+        alive[_digest(csrf)] = (now + timedelta(seconds=SESSION_MAX_AGE)).isoformat()
+        row.value = alive
+
+    def __contains__(self, csrf: str) -> bool:
+        token = self.version.token()
+        with self._lock:
+            if token is None or token != self._seen:
+                with self.store.session() as session:
+                    row = session.get(Setting, self.KEY)
+                    self._digests = frozenset((row.value or {}) if row is not None else ())
+                self._seen = token
+            return _digest(csrf) in self._digests
+
+
+def _digest(csrf: str) -> str:
+    return hashlib.sha256(csrf.encode()).hexdigest()[:32]
+
+
 class Sessions:
     """Signed, timed cookies for sessions and the pre-login CSRF token."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, signed_out: SignedOut | None = None) -> None:
         self._session = URLSafeTimedSerializer(secret, salt="veille.session")
         self._pre = URLSafeTimedSerializer(secret, salt="veille.prelogin")
+        self.signed_out = signed_out
 
     def dump(self, data: SessionData) -> str:
         return self._session.dumps({"u": data.user_id, "c": data.csrf, "s": data.since})
@@ -119,9 +164,12 @@ class Sessions:
             return None
         try:
             payload: Any = self._session.loads(raw, max_age=SESSION_MAX_AGE)
-            return SessionData(int(payload["u"]), str(payload["c"]), payload.get("s"))
+            data = SessionData(int(payload["u"]), str(payload["c"]), payload.get("s"))
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
+        if self.signed_out is not None and data.csrf in self.signed_out:
+            return None
+        return data
 
     def prelogin_token(self, request: Request) -> tuple[str, str | None]:
         """The anonymous visitor's CSRF token, and a new cookie value to set if there was none."""

@@ -65,6 +65,11 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request, user: PageViewer) -> Response:
+    """Sign out: the cookie is dropped and its session refused from now on, should it be replayed."""
+    signed_out = request.app.state.sessions.signed_out
+    if signed_out is not None:
+        with db(request) as session:
+            signed_out.add(session, request.state.csrf)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
