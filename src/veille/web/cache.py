@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from veille.store.changes import DataVersion
+from veille.web.deps import principals
 from veille.web.i18n import request_locale
 
 MAX_AGE = 60.0  # seconds: relative times ("5 min ago") and staleness flags drift at most this much
@@ -142,8 +143,6 @@ class ResponseCache:
 
 def _caller(request: Request) -> object | None:
     """Who asks, if the app already verified them recently: a session or a token digest."""
-    from veille.web.deps import principals
-
     cache = principals(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
