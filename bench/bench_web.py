@@ -32,6 +32,8 @@ from pathlib import Path
 import httpx
 import orjson
 
+from veille.kb.ids import COMPETITOR_IDS
+
 OFFERS = 20_000
 VERSIONS = 50  # 20,000 x 50 = 1,000,000 price-history rows
 EVENTS = 100_000
@@ -39,25 +41,7 @@ CONCURRENCY = 20
 SECONDS = 3  # of load per route (whole seconds: wrk takes no fractions)
 WRK_THREADS = 2
 TARGET_MS = 100.0
-COMPETITORS = [
-    "vmcloud",
-    "ovhcloud",
-    "scaleway",
-    "hetzner",
-    "infomaniak",
-    "digitalocean",
-    "hostinger",
-    "contabo",
-    "vultr",
-    "lambda",
-    "coreweave",
-    "vastai",
-    "runpod",
-    "paperspace",
-    "aws",
-    "gcp",
-    "azure",
-]
+COMPETITORS = list(COMPETITOR_IDS)
 KINDS = (
     "price_change",
     "offer_added",

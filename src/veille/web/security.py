@@ -159,6 +159,14 @@ class Sessions:
         return self._session.dumps({"u": data.user_id, "c": data.csrf, "s": data.since})
 
     def load(self, request: Request) -> SessionData | None:
+        """The request's valid session, or None (verified once per request, kept on ``request.state``)."""
+        try:
+            return request.state.session_data
+        except AttributeError:
+            data = request.state.session_data = self._verify(request)
+            return data
+
+    def _verify(self, request: Request) -> SessionData | None:
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
