@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -25,6 +26,7 @@ _PLAIN = ("source_id", "competitor", "sku", "region", "billing", "name", "catego
 _DECIMALS = ("vcpu", "ram_gb", "disk_gb", "gpu_count", "gpu_memory_gb", "price_hourly", "price_monthly",
              "monthly_eur", "fx_rate")  # fmt: skip
 _COLUMNS = (*_PLAIN, *_DECIMALS, "valid_from", "valid_to", "held", "extra")
+_END_PLAIN, _END_DECIMALS = len(_PLAIN), len(_PLAIN) + len(_DECIMALS)  # where each group ends in a row
 Encoder = Callable[[tuple[Any, ...]], Any]
 
 
@@ -45,7 +47,7 @@ def row_encoder(dialect: str) -> Encoder:
         from psycopg.types.json import Json
 
         def postgresql_row(v: tuple[Any, ...]) -> tuple[Any, ...]:
-            return (*v[:27], bool(v[27]), Json(v[28], dumps=_json))
+            return (*v[:-2], bool(v[-2]), Json(v[-1], dumps=_json))  # held, extra last
 
         return postgresql_row
     return version_dict
@@ -62,20 +64,10 @@ def _sqlite_row() -> Encoder:
         return text
 
     def sqlite_row(v: tuple[Any, ...]) -> tuple[Any, ...]:
-        # decimals as format(d, "f"), computed as str(d) when that has no exponent (the same text, at
-        # half the cost): each test binds s before its branch reads it
-        (vcpu, ram, disk, gpu_count, gmem, hourly, monthly, eur, rate, valid_from, valid_to, held,
-         extra) = v[16:]  # fmt: skip
-        return v[:16] + (  # noqa: RUF005 - cheaper than unpacking, once per row
-            None if vcpu is None else s if "E" not in (s := str(vcpu)) else format(vcpu, "f"),
-            None if ram is None else s if "E" not in (s := str(ram)) else format(ram, "f"),
-            None if disk is None else s if "E" not in (s := str(disk)) else format(disk, "f"),
-            None if gpu_count is None else s if "E" not in (s := str(gpu_count)) else format(gpu_count, "f"),
-            None if gmem is None else s if "E" not in (s := str(gmem)) else format(gmem, "f"),
-            None if hourly is None else s if "E" not in (s := str(hourly)) else format(hourly, "f"),
-            None if monthly is None else s if "E" not in (s := str(monthly)) else format(monthly, "f"),
-            None if eur is None else s if "E" not in (s := str(eur)) else format(eur, "f"),
-            None if rate is None else s if "E" not in (s := str(rate)) else format(rate, "f"),
+        valid_from, valid_to, held, extra = v[_END_DECIMALS:]
+        return (
+            *v[:_END_PLAIN],
+            *map(_decimal_text, v[_END_PLAIN:_END_DECIMALS]),
             stamp(valid_from),
             None if valid_to is None else stamp(valid_to),
             1 if held else 0,
@@ -83,6 +75,14 @@ def _sqlite_row() -> Encoder:
         )
 
     return sqlite_row
+
+
+def _decimal_text(value: Decimal | None) -> str | None:
+    """``format(value, "f")``, taken from ``str(value)`` when that has no exponent (the same text, cheaper)."""
+    if value is None:
+        return None
+    text = str(value)
+    return text if "E" not in text else format(value, "f")
 
 
 def insert_versions(session: Any, rows: Sequence[Any]) -> None:
