@@ -168,8 +168,6 @@ class OfferSnapshot:
         self._changes: list[Change] = []  # changes of the batch not yet compared with their old rows
         self._buffer: list[Any] = []  # versions to insert, as rows of the driver (``row_encoder``)
         self._encode = row_encoder(self.session.get_bind().dialect.name)
-        self.run_id = ctx.run_id
-        self.now = ctx.now
         self.written = 0
 
     # --- feeding -------------------------------------------------------------------------------------
@@ -269,9 +267,7 @@ class OfferSnapshot:
         values = self._values(offer, f"{digest:016x}", capture_id, url)
         if not self.baseline:
             gate.note_added(self, values)
-        self._buffer.append(self._encode(values))
-        if len(self._buffer) >= BATCH:
-            self.flush()
+        self._queue(values)
 
     def _changed(
         self, old_id: int, offer: Offer, digest: int, capture_id: int | None, url: str | None
@@ -280,6 +276,9 @@ class OfferSnapshot:
         self.changed += 1
         self.close_ids.append(old_id)
         self._changes.append(Change(old_id, offer, version_dict(values)))
+        self._queue(values)
+
+    def _queue(self, values: tuple[Any, ...]) -> None:
         self._buffer.append(self._encode(values))
         if len(self._buffer) >= BATCH:
             self.flush()
@@ -291,9 +290,7 @@ class OfferSnapshot:
     def _values(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> tuple[Any, ...]:
         """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row)."""
         o = offer
-        amount = o.price_monthly  # money.monthly(), inlined
-        if amount is None and o.price_hourly is not None:
-            amount = o.price_hourly * money.HOURS_PER_MONTH
+        amount = money.monthly(o)
         quote = self.fx.quote(o.currency, self.day) if amount is not None else None
         extra = dict(o.extra)
         if url:
@@ -309,9 +306,9 @@ class OfferSnapshot:
                 extra["fx_source"] = quote.source
         return (  # in the order of _COLUMNS: _PLAIN, _DECIMALS, valid_from, valid_to, held, extra
             self.source_id, o.competitor, o.sku, o.region or "", o.billing, o.name, o.category, o.gpu_model,
-            o.arch, o.unit, o.currency, fx_date, capture_id, self.run_id, extra.get("manual_url"), chash,
+            o.arch, o.unit, o.currency, fx_date, capture_id, self.ctx.run_id, extra.get("manual_url"), chash,
             o.vcpu, o.ram_gb, o.disk_gb, o.gpu_count, o.gpu_memory_gb, o.price_hourly, o.price_monthly, eur,
-            rate, self.now, None, False, extra,
+            rate, self.ctx.now, None, False, extra,
         )  # fmt: skip
 
     def flush(self) -> None:
