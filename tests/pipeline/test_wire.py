@@ -219,13 +219,20 @@ def test_a_request_the_server_drops_on_a_reused_connection_is_sent_again_if_idem
     run(go())
 
 
-def test_truncated_body_is_a_protocol_error_and_the_connection_dropped() -> None:
-    answers = iter([b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", None])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", "before the end of the body"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\nabc", "inside a chunk"),
+    ],
+)
+def test_truncated_body_is_a_protocol_error_and_the_connection_dropped(raw: bytes, message: str) -> None:
+    answers = iter([raw, None])
 
     async def go() -> None:
         async with Site(lambda head: next(answers), close_after=1) as site:
             pools = HostPools(2)
-            with pytest.raises(httpx.RemoteProtocolError):
+            with pytest.raises(httpx.RemoteProtocolError, match=message):
                 await get(pools, site.base + "/")
             assert pools._pools[("http", "127.0.0.1", int(site.base.rsplit(":", 1)[1]))].idle == []
             await pools.aclose()

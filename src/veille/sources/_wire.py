@@ -323,14 +323,7 @@ class _Body(httpx.AsyncByteStream):
             return
         try:
             if self.framing == "length":
-                remaining = self.length
-                while remaining:
-                    chunk = await self._read(min(remaining, _READ))
-                    if not chunk:
-                        raise httpx.RemoteProtocolError(
-                            "server closed the connection before the end of the body", request=self.request
-                        )
-                    remaining -= len(chunk)
+                async for chunk in self._exactly(self.length, "before the end of the body"):
                     yield chunk
             elif self.framing == "chunked":
                 async for chunk in self._chunks():
@@ -360,16 +353,19 @@ class _Body(httpx.AsyncByteStream):
                 while await self._call(reader.readuntil(b"\r\n")) != b"\r\n":  # trailers, ignored
                     pass
                 return
-            while size:
-                chunk = await self._read(min(size, _READ))
-                if not chunk:
-                    raise httpx.RemoteProtocolError(
-                        "server closed the connection inside a chunk", request=self.request
-                    )
-                size -= len(chunk)
+            async for chunk in self._exactly(size, "inside a chunk"):
                 yield chunk
             if await self._call(reader.readexactly(2)) != b"\r\n":
                 raise httpx.RemoteProtocolError("chunk not followed by CRLF", request=self.request)
+
+    async def _exactly(self, size: int, where: str) -> AsyncIterator[bytes]:
+        """The next ``size`` bytes of the body as they arrive; the server closing first is an error."""
+        while size:
+            chunk = await self._read(min(size, _READ))
+            if not chunk:
+                raise httpx.RemoteProtocolError(f"server closed the connection {where}", request=self.request)
+            size -= len(chunk)
+            yield chunk
 
     async def _read(self, n: int) -> bytes:
         return await self._call(self.conn.reader.read(n))
