@@ -135,13 +135,29 @@ def test_a_zero_budget_turns_it_off(site: Site) -> None:
 
 
 def test_warm_up_loads_the_registry_and_templates() -> None:
-    from veille.sources import _registry
-    from veille.web.app import warm_up
-    from veille.web.templating import environment
+    """In a fresh interpreter (this one has loaded everything already): nothing before, all after."""
+    import subprocess
+    import sys
 
-    warm_up()
-    assert _registry._LOADED
-    assert environment("en").cache is not None and len(environment("en").cache) >= 10
+    from veille.web.templating import TEMPLATES
+
+    script = (
+        "from veille.sources import _registry\n"
+        "from veille.normalise import fx\n"
+        "from veille.web.app import warm_up\n"
+        "from veille.web.templating import environment\n"
+        "def state():\n"
+        "    return (_registry._LOADED, fx._converter.cache_info().currsize,\n"
+        "            len(environment('en').cache or ()), len(environment('fr').cache or ()))\n"
+        "print(state())\n"
+        "warm_up()\n"
+        "print(state())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    before, after = out.splitlines()
+    templates = len(list(TEMPLATES.glob("*.html")))
+    assert before == "(False, 0, 0, 0)"
+    assert after == f"(True, 1, {templates}, {templates})"
 
 
 def test_the_cache_serves_and_forgets_on_each_backend(any_store: Store) -> None:
