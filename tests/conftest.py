@@ -144,3 +144,21 @@ def cli(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPa
         return code, out.decode(), err.decode()
 
     return run
+
+
+@pytest.fixture
+def freeze_clock(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``freeze_clock(module, when)``: ``module.datetime.now()`` returns ``when``, so a command's periods and
+    cut-offs stay where the test's fixed-date data is, whatever the real date."""
+    from datetime import datetime
+    from types import ModuleType
+
+    def freeze(module: ModuleType, when: datetime) -> None:
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):  # type: ignore[no-untyped-def]
+                return when.astimezone(tz)
+
+        monkeypatch.setattr(module, "datetime", Frozen)
+
+    return freeze

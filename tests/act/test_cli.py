@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from veille.act import route_events
 from veille.workspace import Workspace
 
-from .conftest import event_row
+from .conftest import NOW, event_row
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -30,7 +30,7 @@ def add(home: Path, *events: Any) -> None:
     with ws.store.session() as session:
         session.add_all(events)
         session.flush()
-        route_events(session, list(events), datetime.now(UTC))
+        route_events(session, list(events), NOW)
 
 
 def test_rules_list_shows_the_seed_defaults(home: Path, cli: Cli) -> None:
@@ -79,7 +79,10 @@ def test_add_and_remove_rules_and_channels(home: Path, cli: Cli) -> None:
     assert code == 1 and "unknown event kind" in err
 
 
-def test_alerts_list_and_send(home: Path, cli: Cli) -> None:
+def test_alerts_list_and_send(home: Path, cli: Cli, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    import veille.cli.alerts
+
+    freeze_clock(veille.cli.alerts, NOW)  # the monthly digest is not due yet, whatever the real date
     add(home, event_row("funding", title="Raised 40M"), event_row("hiring", title="GPU team"))
     rows = orjson.loads(cli("--home", home, "alerts", "list", "--json")[1])
     assert {(r["rule"], r["status"]) for r in rows} == {("funding", "pending"), ("hiring", "digest")}

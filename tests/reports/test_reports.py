@@ -107,8 +107,9 @@ def test_every_kind_in_both_languages_and_formats(cli, fed_home: Path, tmp_path:
         for lang in ("fr", "en"):
             out = tmp_path / f"{kind}-{lang}.html"
             code, _, err = cli(
-                "--home", fed_home, "report", kind, "--lang", lang, "--format", "html", "-o", out
-            )
+                "--home", fed_home, "report", kind, "--lang", lang, "--format", "html", "-o", out,
+                "--at", "2026-11-26",
+            )  # fmt: skip
             assert code == 0, err
             html = out.read_text(encoding="utf-8")
             assert f"<html lang='{lang}'>" in html and "<svg" in html

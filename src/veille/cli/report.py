@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from veille.cli._common import err_console, workspace
+from veille.cli.events import parse_when
 from veille.cli.main import app
 
 
@@ -47,16 +48,26 @@ def report(
     competitor: Annotated[
         str | None, typer.Option("--competitor", help="Competitor id (battlecards).")
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="As of this date (e.g. 2026-10-31): the period ends there. An analysis produced so is not "
+            "recorded as an edition.",
+        ),
+    ] = None,
 ) -> None:
     """Produce a report with live figures, in French or English."""
     from veille import reports
     from veille.kb.ids import resolve_competitor
 
     ws = workspace(ctx)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) if at is None else parse_when(at)
     competitor_id = resolve_competitor(competitor) if competitor else None
     with ws.store.session() as session:
-        result = reports.produce(session, kind.value, lang.value, fmt.value, now, competitor_id)
+        result = reports.produce(
+            session, kind.value, lang.value, fmt.value, now, competitor_id, edition=at is None
+        )
     if output is None and fmt is not Format.pdf:
         sys.stdout.buffer.write(result.content)
         sys.stdout.flush()

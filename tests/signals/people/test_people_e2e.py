@@ -50,23 +50,29 @@ def _count(ws: Workspace, model: Any) -> int:
 
 
 def test_hn_walks_date_windows(tmp_path: Path, httpserver: HTTPServer) -> None:
+    # The lookback runs back from the server's own Date header (the real clock): the hits are moved by as
+    # much as the clock has moved since the fixtures were captured at NOW, and the run happens now.
+    now = datetime.now(UTC).replace(microsecond=0)
+    shift = int((now - NOW).total_seconds())
     seen: list[dict[str, str]] = []
 
     def answer(request: Request) -> Response:
         seen.append(dict(request.args))
         page = "page2" if "numericFilters" in request.args else "page1"
-        body = fixture(f"hn/search_by_date_scaleway_{page}.json")
-        return Response(body, content_type="application/json")
+        doc = json.loads(fixture(f"hn/search_by_date_scaleway_{page}.json"))
+        for hit in doc["hits"]:
+            hit["created_at_i"] += shift
+        return Response(json.dumps(doc), content_type="application/json")
 
     httpserver.expect_request("/api/v1/search_by_date", method="GET").respond_with_handler(answer)
     ws = _workspace(tmp_path, httpserver, "https://hn.algolia.com")
-    result = _run(ws, "scaleway.mentions.hn")
+    [result] = run_sources(ws, [get_source("scaleway.mentions.hn")], now=now).results
     assert (result.status, result.observations, result.events) == ("ok", 3, 3), result.error
     assert seen[0] == {"query": "Scaleway", "tags": "(story,comment)", "hitsPerPage": "100"}
     assert set(seen[1]) == {"query", "tags", "hitsPerPage", "numericFilters"}
     low, high = re.fullmatch(r"created_at_i>(\d+),created_at_i<(\d+)", seen[1]["numericFilters"]).groups()  # type: ignore[union-attr]
-    assert int(high) == 1795593824  # the oldest hit of page 1
-    assert int(low) < 1795452000 < int(high)  # the lookback reaches page 2's hit
+    assert int(high) == 1795593824 + shift  # the oldest hit of page 1
+    assert int(low) < 1795452000 + shift < int(high)  # the lookback reaches page 2's hit
     assert len(seen) == 2  # page 2 says nbPages 1: the walk stops
     request, _ = httpserver.log[0]
     assert request.headers["User-Agent"].startswith("veille/")

@@ -77,7 +77,10 @@ def test_purged_mentions_stay_purged_when_seen_again(any_store: Store) -> None:
         assert (old.author, old.text) == (None, "")
 
 
-def test_purge_command(cli, workspace) -> None:  # type: ignore[no-untyped-def]
+def test_purge_command(cli, workspace, freeze_clock) -> None:  # type: ignore[no-untyped-def]
+    import veille.cli.signals
+
+    freeze_clock(veille.cli.signals, NOW)
     _seed(workspace.store)
     home = str(workspace.home)
     code, out, err = cli("--home", home, "purge", "--json")
