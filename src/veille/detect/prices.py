@@ -28,13 +28,12 @@ from veille.detect.current import SEEN, CurrentIndex
 from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used to be
     _COLUMNS,
     insert_versions,
-    row_encoder,
     version_dict,
 )
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
+from veille.normalise.fx import FxQuote, FxResolver
 from veille.observations import Availability, FxRate, Observation, Offer
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
@@ -60,6 +59,7 @@ COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a C
 GROWN_COMPACT_ABOVE = 250_000
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
+_NO_QUOTE: Any = object()  # not looked up yet (None: no rate)
 
 
 def _canon(value: Any) -> str:
@@ -155,6 +155,7 @@ class OfferSnapshot:
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
         self.day = ctx.now.date()
+        self._quotes: dict[str, FxQuote | None] = {}  # the day's quote per currency, looked up once
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         self.dict_limit = self.previous_count + GROWN_COMPACT_ABOVE  # keys a dict index may grow to
@@ -166,8 +167,7 @@ class OfferSnapshot:
         self.close_ids: list[int] = []  # versions replaced by this snapshot
         self.review = gate.Review()  # what the gate has seen so far, and the events drafted
         self._changes: list[Change] = []  # changes of the batch not yet compared with their old rows
-        self._buffer: list[Any] = []  # versions to insert, as rows of the driver (``row_encoder``)
-        self._encode = row_encoder(self.session.get_bind().dialect.name)
+        self._buffer: list[tuple[Any, ...]] = []  # versions to insert, values in ``_COLUMNS`` order
         self.written = 0
 
     # --- feeding -------------------------------------------------------------------------------------
@@ -279,7 +279,7 @@ class OfferSnapshot:
         self._queue(values)
 
     def _queue(self, values: tuple[Any, ...]) -> None:
-        self._buffer.append(self._encode(values))
+        self._buffer.append(values)
         if len(self._buffer) >= BATCH:
             self.flush()
 
@@ -291,7 +291,11 @@ class OfferSnapshot:
         """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row)."""
         o = offer
         amount = money.monthly(o)
-        quote = self.fx.quote(o.currency, self.day) if amount is not None else None
+        quote = None
+        if amount is not None:
+            quote = self._quotes.get(o.currency, _NO_QUOTE)
+            if quote is _NO_QUOTE:
+                quote = self._quotes[o.currency] = self.fx.quote(o.currency, self.day)
         extra = dict(o.extra)
         if url:
             extra.setdefault("url", url)

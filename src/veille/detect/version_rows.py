@@ -2,16 +2,16 @@
 
 SQLAlchemy's per-row work (ORM or Core parameter processing) cost more than the rest of the diff on
 catalogues of a million offers, so a version is built as a plain tuple of its values in ``_COLUMNS``
-order, turned at once into the driver's parameters by ``row_encoder`` (in the storage formats of the
-column types: ``ExactDecimal``, ``UTCDateTime``, JSON, Boolean on SQLite), and inserted here. Tuples of
-strings and numbers are not followed by the garbage collector, unlike dicts of a million rows.
+order and inserted here, turned batch by batch into the driver's parameters (on SQLite the storage
+formats of the column types: ``ExactDecimal``, ``UTCDateTime``, JSON, Boolean; column by column, so a
+column of one value is encoded once). Tuples of strings and numbers are not followed by the garbage
+collector, unlike dicts of a million rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ from sqlalchemy import insert
 
 from veille.store.models import OfferVersion
 
-__all__ = ["_COLUMNS", "insert_versions", "row_encoder", "version_dict"]
+__all__ = ["_COLUMNS", "insert_versions", "version_dict"]
 
 _PLAIN = ("source_id", "competitor", "sku", "region", "billing", "name", "category", "gpu_model", "arch", "unit",
           "currency", "fx_date", "capture_id", "run_id", "manual_url", "content_hash")  # fmt: skip
@@ -27,7 +27,6 @@ _DECIMALS = ("vcpu", "ram_gb", "disk_gb", "gpu_count", "gpu_memory_gb", "price_h
              "monthly_eur", "fx_rate")  # fmt: skip
 _COLUMNS = (*_PLAIN, *_DECIMALS, "valid_from", "valid_to", "held", "extra")
 _END_PLAIN, _END_DECIMALS = len(_PLAIN), len(_PLAIN) + len(_DECIMALS)  # where each group ends in a row
-Encoder = Callable[[tuple[Any, ...]], Any]
 
 
 def _json(value: Any) -> str:
@@ -39,91 +38,75 @@ def version_dict(values: Sequence[Any]) -> dict[str, Any]:
     return dict(zip(_COLUMNS, values, strict=True))
 
 
-def row_encoder(dialect: str) -> Encoder:
-    """The function turning a version's values (``_COLUMNS`` order) into ``insert_versions``' rows."""
-    if dialect == "sqlite":
-        return _sqlite_row()
-    if dialect == "postgresql":
-        from psycopg.types.json import Json
-
-        def postgresql_row(v: tuple[Any, ...]) -> tuple[Any, ...]:
-            return (*v[:-2], bool(v[-2]), Json(v[-1], dumps=_json))  # held, extra last
-
-        return postgresql_row
-    return version_dict
-
-
-def _sqlite_row() -> Encoder:
-    """SQLite's storage formats: decimals as plain text, UTC times as text, booleans as 0/1, JSON text."""
-    stamps: dict[datetime, str] = {}
-
-    def stamp(value: datetime) -> str:
-        text = stamps.get(value)
-        if text is None:
-            text = stamps[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return text
-
-    def sqlite_row(v: tuple[Any, ...]) -> tuple[Any, ...]:
-        valid_from, valid_to, held, extra = v[_END_DECIMALS:]
-        return (
-            *v[:_END_PLAIN],
-            *map(_decimal_text, v[_END_PLAIN:_END_DECIMALS]),
-            stamp(valid_from),
-            None if valid_to is None else stamp(valid_to),
-            1 if held else 0,
-            orjson.dumps(extra, default=str).decode(),
-        )
-
-    return sqlite_row
-
-
-def _decimal_text(value: Decimal | None) -> str | None:
-    """``format(value, "f")``, taken from ``str(value)`` when that has no exponent (the same text, cheaper)."""
-    if value is None:
-        return None
-    text = str(value)
-    return text if "E" not in text else format(value, "f")
-
-
-def insert_versions(session: Any, rows: Sequence[Any]) -> None:
-    """Insert rows made by ``row_encoder`` for the session's dialect with one driver-level executemany."""
+def insert_versions(session: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert versions (value tuples in ``_COLUMNS`` order) with one driver-level executemany."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        connection.execute(insert(OfferVersion), list(rows))
-        return
     if dialect == "sqlite":
-        sql, rows = _sqlite_batch(rows)
+        connection.exec_driver_sql(*_sqlite_batch(rows))
+    elif dialect == "postgresql":
+        from psycopg.types.json import Json
+
+        connection.exec_driver_sql(
+            _POSTGRESQL_INSERT, [(*v[:-2], bool(v[-2]), Json(v[-1], dumps=_json)) for v in rows]
+        )  # held, extra last
     else:
-        sql = _POSTGRESQL_INSERT
-    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+        connection.execute(insert(OfferVersion), [version_dict(v) for v in rows])
 
 
 def _sqlite_batch(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
-    """The statement and parameters of a batch, the columns of one value throughout written as literals.
+    """The statement and parameters of a batch in SQLite's storage formats, encoded column by column.
 
-    Binding a parameter costs the sqlite3 module about 0.1 us: most columns of a batch (the source,
-    the run, the time, the currency, every null) hold one value for all its rows, and are written
-    once in the statement instead of bound on every row.
+    Decimals become plain text, UTC times text, booleans 0/1, ``extra`` JSON text. A column holding one
+    value throughout (the source, the run, the time, the currency, every null...) is encoded once and
+    written in the statement as a literal instead of bound on every row: the sqlite3 module spends
+    about 0.1 us a bound value.
     """
     size = len(rows)
-    if size < 100:  # a statement per small batch would cost more than it saves
-        return _SQLITE_INSERT, list(rows)
+    columns = [
+        _encode_column(position, column, size) for position, column in enumerate(zip(*rows, strict=True))
+    ]
     values: list[str] = []
-    varying: list[tuple[Any, ...]] = []
-    for column in zip(*rows, strict=True):
-        first = column[0]  # rows hold None, int and str only: equal means same value, same type
-        literal = _literal(first) if column.count(first) == size else None
+    varying: list[Sequence[Any]] = []
+    for encoded in columns:
+        first = encoded[0]  # encoded columns hold None, int and str only: equal means the same value
+        literal = _literal(first) if size >= 100 and encoded.count(first) == size else None
         if literal is None:
             values.append("?")
-            varying.append(column)
+            varying.append(encoded)
         else:
             values.append(literal)
-    if not varying:  # rows all alike (never so for distinct offers): nothing gained
-        return _SQLITE_INSERT, list(rows)
+    if not varying:  # rows all alike (never so for distinct offers): bind them all
+        return _SQLITE_INSERT, list(zip(*columns, strict=True))
     return _INSERT + f"({', '.join(values)})", list(zip(*varying, strict=True))
+
+
+def _encode_column(position: int, column: tuple[Any, ...], size: int) -> Sequence[Any]:
+    """One column of a batch in SQLite's storage format (see ``_sqlite_batch``)."""
+    if position < _END_PLAIN or column.count(None) == size:
+        return column
+    if position < _END_DECIMALS:
+        texts = (
+            [None if value is None else str(value) for value in column]
+            if None in column
+            else [*map(str, column)]
+        )
+        if "E" in "".join(filter(None, texts)):  # str() chose an exponent somewhere: plain text throughout
+            return [None if value is None else format(value, "f") for value in column]
+        return texts
+    name = _COLUMNS[position]
+    if name in ("valid_from", "valid_to"):
+        stamps = {value: _stamp(value) for value in set(column) if value is not None}
+        return [stamps.get(value) for value in column]  # None stays None
+    if name == "held":
+        return [1 if value else 0 for value in column]
+    return [orjson.dumps(value, default=str).decode() for value in column]  # extra
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 _INSERT = f"INSERT INTO offer_versions ({', '.join(_COLUMNS)}) VALUES "
