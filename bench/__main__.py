@@ -8,10 +8,45 @@ name go to that benchmark (``python -m bench web --seconds 5``).
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+
+def reference_ns(iterations: int = 2_000_000) -> float:
+    """ns per iteration of a fixed pure-Python loop, best of three: how fast this machine runs Python now.
+
+    Shared build machines change speed from one hour to the next (the same watch cycle measured 0.35 s
+    and 0.48 s an hour apart here): printed around each benchmark with ``reference_file_us``, it lets
+    figures taken at different times be compared.
+    """
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(iterations):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best / iterations * 1e9
+
+
+def reference_file_us(files: int = 200) -> float:
+    """us to write a 1 kB file and rename it into place (what a capture costs): the machine's I/O now."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        for n in range(files):
+            path = os.path.join(folder, f"{n}.tmp")
+            with open(path, "wb") as out:
+                out.write(b"x" * 1000)
+            os.replace(path, path[:-4])
+        return (time.perf_counter() - started) / files * 1e6
+
+
+def machine_speed() -> str:
+    """The two references, for the lines around each benchmark."""
+    return f"reference loop {reference_ns():.0f} ns, file write {reference_file_us():.0f} us; lower is faster"
 
 
 def discover() -> list[str]:
@@ -34,11 +69,14 @@ def run(args: list[str]) -> int:
         print("options go to one benchmark: python -m bench NAME [OPTIONS]")
         return 2
     for name in modules:
-        print(f"== {name}", flush=True)
+        print(f"== {name} (machine now: {machine_speed()})", flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         module.main(options) if options else module.main()
-        print(f"== {name}: {time.perf_counter() - started:.1f} s in all\n", flush=True)
+        print(
+            f"== {name}: {time.perf_counter() - started:.1f} s in all (machine now: {machine_speed()})\n",
+            flush=True,
+        )
     return 0
 
 
