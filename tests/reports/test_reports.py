@@ -102,6 +102,16 @@ def test_analysis_carries_live_prices_and_what_changed(cli, fed_home: Path, tmp_
     assert "Ce qui a changé depuis la dernière édition" in second and "Première édition" not in second
 
 
+def test_an_analysis_as_of_a_date_is_not_an_edition(cli, fed_home: Path) -> None:
+    code, back, err = cli("--home", fed_home, "report", "analysis", "--lang", "fr", "--at", "2026-11-05")
+    assert code == 0, err
+    assert "| VPS Entry (2vCPU/4GB) | 49€ | 6€ | 15€ | 3,79€ | 24$ |" in back  # the price of that day
+    code, now, _ = cli("--home", fed_home, "report", "analysis", "--lang", "fr")
+    assert "Première édition" in now and "| 4,15€ |" in now  # the dated one left no edition behind
+    code, _, err = cli("--home", fed_home, "report", "digest", "--at", "yesterday")
+    assert code == 1 and "not a date" in err
+
+
 def test_every_kind_in_both_languages_and_formats(cli, fed_home: Path, tmp_path: Path) -> None:
     for kind in ("analysis", "digest", "review"):
         for lang in ("fr", "en"):
