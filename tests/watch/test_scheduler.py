@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 from veille import plan
 from veille.collect import RunResult
 from veille.sources._registry import SourceSpec
-from veille.store.models import Action, Alert, EventRow, Setting, SourceRun, SourceState
+from veille.store.models import Action, Alert, AlertRule, EventRow, Setting, SourceRun, SourceState
 from veille.watch import ManualClock, Scheduler, retry_delay
 from veille.workspace import Workspace
 
@@ -303,3 +303,28 @@ def test_next_run_follows_the_plan_cadence_for_changed_and_unchanged_pages(
     with ws.store.session() as session:
         state = session.get(SourceState, "watch.s1")
         assert state is not None and state.next_run_at == T0 + timedelta(minutes=20)
+
+
+def test_a_pass_routes_with_the_rules_enabled_when_it_claimed_its_sources(
+    ws: Workspace, httpserver: HTTPServer
+) -> None:
+    """The claim reads the enabled rules once for the runs it opens: a rule disabled before a pass alerts
+    nobody in it, and the run still stores its event and its next conditional GET."""
+    httpserver.expect_ordered_request("/p/1").respond_with_data(
+        price_list(cx22="0.0060"), headers={"ETag": '"a"'}
+    )
+    httpserver.expect_ordered_request("/p/1", headers={"If-None-Match": '"a"'}).respond_with_data(
+        price_list(cx22="0.0066"), headers={"ETag": '"b"'}
+    )
+    clock = ManualClock(T0)
+    sched = Scheduler(ws, clock=clock, specs=[spec(1)])
+    run(sched.run_cycle())
+    with ws.store.session() as session:
+        session.scalars(select(AlertRule).where(AlertRule.name == "prices")).one().enabled = False
+    clock.advance(timedelta(hours=1))
+    assert [r.status for r in run(sched.run_cycle()).results] == ["ok"]
+    with ws.store.session() as session:
+        assert session.scalar(select(func.count()).where(EventRow.kind == "price_change")) == 1
+        assert [a.rule for a in session.scalars(select(Alert))] == []
+        state = session.get(SourceState, "watch.s1")
+        assert state is not None and state.validators is not None and '"b"' in str(state.validators)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from veille.store.models import EventRow
 
 
-def route_events(session: Session, events: Sequence[EventRow], now: datetime) -> int:
+def route_events(
+    session: Session, events: Sequence[EventRow], now: datetime, rules: Sequence[Any] | None = None
+) -> int:
     """Turn newly stored events into outbox alerts and actions, in the caller's transaction.
 
     Alerts are rows before they are messages (``veille.act.outbox``): they commit with the events or
-    not at all, and the dispatcher sends them afterwards. The rules are the workspace's (``veille init``
-    creates the defaults). Returns the number of alerts queued.
+    not at all, and the dispatcher sends them afterwards. The rules are the workspace's enabled ones
+    (``veille init`` creates the defaults), read here unless the caller passes them (the watch reads
+    them once per pass). Returns the number of alerts queued.
     """
     from veille.act.actions import create_actions
     from veille.act.outbox import queue
@@ -25,6 +29,6 @@ def route_events(session: Session, events: Sequence[EventRow], now: datetime) ->
         return 0
     session.flush()  # the events need their ids
     with session.no_autoflush:  # what is added here is written once, with the run's commit
-        queued = queue(session, events, enabled_rules(session), now)
+        queued = queue(session, events, enabled_rules(session) if rules is None else rules, now)
         create_actions(session, events, now)
     return queued

@@ -194,17 +194,22 @@ def commit_run(
     fetched: FetchResult,
     now: datetime,
     every: timedelta | None = None,
+    *,
+    validators: dict[str, Any] | None = None,
+    rules: Sequence[Any] | None = None,
 ) -> RunResult:
     """The run's single transaction: captures, ingest, events, routing, state.
 
     The next run is due ``every`` after ``now`` (the watch passes the plan's cadence); without it, the
-    source's own cadence (or its override).
+    source's own cadence (or its override). The watch also passes what it read when it claimed the
+    run: the source's ``validators`` (read again here otherwise) and the enabled alert ``rules``.
     """
     settings = workspace.settings
     with workspace.store.session() as session:
-        validators, cadence = _read_state(session, spec.id)
-        if every is None:
-            every = timedelta(seconds=cadence) if cadence is not None else spec.cadence
+        if every is None or validators is None:
+            validators, cadence = _read_state(session, spec.id)
+            if every is None:
+                every = timedelta(seconds=cadence) if cadence is not None else spec.cadence
         if fetched.not_modified:
             _write_state(session, spec.id, token, now, "unchanged", now + every, None)
             finish_run(session, run_id, status="unchanged", now=now)
@@ -228,7 +233,7 @@ def commit_run(
             run_id=run_id,
             capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
         )
-        route_events(session, [r for r in rows if r.status == "open"], now)
+        route_events(session, [r for r in rows if r.status == "open"], now, rules)
         status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
         merged = {**(validators or {}), **fetched.validators}
         _write_state(session, spec.id, token, now, status, now + every, merged)

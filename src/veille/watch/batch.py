@@ -7,7 +7,9 @@ Here the same steps are grouped, every database call runs in a worker thread und
 
 1. **claim** (one transaction for all the sources started together): create missing state rows,
    take each lease with the same conditional UPDATE as ``veille.collect.lease``, open a
-   ``source_runs`` row per source, read the conditional-GET validators;
+   ``source_runs`` row per source, read the conditional-GET validators and the enabled alert rules
+   (the stored runs use both instead of reading them again: a rule edited during a pass applies
+   from the sources claimed next);
 2. **fetch** each source with the shared fetcher (per-host and global bounds are the caller's);
 3. **store**: a changed source goes through ``veille.collect.runner.commit_run`` (its own single
    transaction: captures, parse, history, events, alerts, state, lease); a failure through
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -43,12 +46,14 @@ class Claim:
     run_id: int
     validators: dict[str, Any]
     every: timedelta
+    rules: Sequence[Any]  # the enabled alert rules, read once for the sources claimed together
 
 
 def claim(
     workspace: Workspace, specs: Sequence[tuple[SourceSpec, timedelta]], now: datetime
 ) -> tuple[list[Claim], list[str]]:
     """Take the leases of ``specs`` and open their runs in one transaction. Returns (claimed, busy ids)."""
+    from veille.act.rules import enabled_rules
     from veille.collect.lease import LEASE_TTL
 
     wall = datetime.now(UTC)
@@ -102,9 +107,12 @@ def claim(
                     ],
                 ).all()
             )
+            rules = enabled_rules(session)
             for spec, every in specs:
                 if spec.id in validators:
-                    claimed.append(Claim(spec, token, runs[spec.id], dict(validators[spec.id] or {}), every))
+                    claimed.append(
+                        Claim(spec, token, runs[spec.id], dict(validators[spec.id] or {}), every, rules)
+                    )
     return claimed, busy
 
 
@@ -256,8 +264,9 @@ async def run_claimed(
             await asyncio.to_thread(store_bodies, workspace, fetched)
             async with write_lock:
                 result = await asyncio.to_thread(
-                    commit_run, workspace, c.spec, c.run_id, c.token, fetched, now, c.every
-                )
+                    functools.partial(commit_run, validators=c.validators, rules=c.rules),
+                    workspace, c.spec, c.run_id, c.token, fetched, now, c.every,
+                )  # fmt: skip
             released = True
     except Exception as exc:  # every failure is the source's own, recorded here
         async with write_lock:
