@@ -12,14 +12,20 @@ from veille.store.models import EventRow
 
 
 def route_events(
-    session: Session, events: Sequence[EventRow], now: datetime, rules: Sequence[Any] | None = None
+    session: Session,
+    events: Sequence[EventRow],
+    now: datetime,
+    rules: Sequence[Any] | None = None,
+    *,
+    fresh: bool = False,
 ) -> int:
     """Turn newly stored events into outbox alerts and actions, in the caller's transaction.
 
     Alerts are rows before they are messages (``veille.act.outbox``): they commit with the events or
     not at all, and the dispatcher sends them afterwards. The rules are the workspace's enabled ones
     (``veille init`` creates the defaults), read here unless the caller passes them (the watch reads
-    them once per pass). Returns the number of alerts queued.
+    them once per pass). ``fresh``: the events were inserted in this transaction (no alert or action
+    can exist for them yet: nothing to look up). Returns the number of alerts queued.
     """
     from veille.act.actions import create_actions
     from veille.act.outbox import queue
@@ -29,6 +35,6 @@ def route_events(
         return 0
     session.flush()  # the events need their ids
     with session.no_autoflush:  # what is added here is written once, with the run's commit
-        queued = queue(session, events, enabled_rules(session) if rules is None else rules, now)
-        create_actions(session, events, now)
+        queued = queue(session, events, enabled_rules(session) if rules is None else rules, now, fresh=fresh)
+        create_actions(session, events, now, fresh=fresh)
     return queued

@@ -147,15 +147,22 @@ _EXISTING = select(Action.kind, Action.event_id).where(
 _INSERT_ACTION = insert(Action)  # Core, on the connection (no ORM object is made)
 
 
-def create_actions(session: Session, events: Sequence[EventRow], now: datetime) -> int:
-    """Turn events into the seed's actions. Returns how many were created (an event never gets two of a kind)."""
+def create_actions(
+    session: Session, events: Sequence[EventRow], now: datetime, *, fresh: bool = False
+) -> int:
+    """Turn events into the seed's actions. Returns how many were created (an event never gets two of a kind).
+
+    ``fresh``: the events were inserted in this transaction, so none has an action to look up yet.
+    """
     ids = [e.id for e in events if e.id is not None]
     if not ids:
         return 0
     # route_events flushed the session; the actions are written with one INSERT on the transaction's
     # connection, not as ORM objects (their unit of work was most of the cost of routing an event)
     connection = session.connection()
-    existing = {(r.kind, r.event_id) for r in connection.execute(_EXISTING, {"ids": ids})}
+    existing: set[tuple[str, int]] = (
+        set() if fresh else {(r.kind, r.event_id) for r in connection.execute(_EXISTING, {"ids": ids})}
+    )
     pending: list[dict[str, Any]] = []
     kb: Any = None
     kb_loaded = False

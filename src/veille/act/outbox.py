@@ -81,8 +81,18 @@ _QUEUED = select(Alert.rule, Alert.event_id, Alert.channel).where(
 )  # built once: every run that stores events asks
 
 
-def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRule], now: datetime) -> int:
-    """Write one alert per (matching rule, event, channel) not already queued. Returns how many."""
+def queue(
+    session: Session,
+    events: Sequence[EventRow],
+    rules: Sequence[AlertRule],
+    now: datetime,
+    *,
+    fresh: bool = False,
+) -> int:
+    """Write one alert per (matching rule, event, channel) not already queued. Returns how many.
+
+    ``fresh``: the events were inserted in this transaction, so none has an alert to look up yet.
+    """
     from veille.act.rules import matching
 
     ids = [e.id for e in events if e.id is not None]
@@ -91,7 +101,11 @@ def queue(session: Session, events: Sequence[EventRow], rules: Sequence[AlertRul
     # route_events flushed the session and adds no ORM alert: the lookup and the inserts go straight
     # to the transaction's connection (the ORM's unit of work cost about a millisecond per run)
     connection = session.connection()
-    existing = {(r.rule, r.event_id, r.channel) for r in connection.execute(_QUEUED, {"ids": ids})}
+    existing: set[tuple[str, int, str]] = (
+        set()
+        if fresh
+        else {(r.rule, r.event_id, r.channel) for r in connection.execute(_QUEUED, {"ids": ids})}
+    )
     rows: list[dict[str, Any]] = []
     for event in events:
         for rule in matching(rules, event):

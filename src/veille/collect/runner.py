@@ -233,7 +233,9 @@ def commit_run(
             run_id=run_id,
             capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
         )
-        route_events(session, [r for r in rows if r.status == "open"], now, rules)
+        route_events(
+            session, [r for r in rows if r.status == "open"], now, rules, fresh=True
+        )  # rows just inserted
         status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
         merged = {**(validators or {}), **fetched.validators}
         _write_state(session, spec.id, token, now, status, now + every, merged)
