@@ -56,8 +56,7 @@ def store_body(captures_dir: Path, body: bytes | Path, sha256: str | None = None
     target = capture_path(captures_dir, sha256)
     if target.exists():
         return sha256, size
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gz")
+    fd, tmp = _temp_file(target.parent)
     try:
         with (
             os.fdopen(fd, "wb") as raw,
@@ -73,6 +72,21 @@ def store_body(captures_dir: Path, body: bytes | Path, sha256: str | None = None
         Path(tmp).unlink(missing_ok=True)
         raise
     return sha256, size
+
+
+_FOLDERS: set[Path] = set()  # capture folders this process made or found: no mkdir (two system calls) again
+
+
+def _temp_file(folder: Path) -> tuple[int, str]:
+    """A new temporary file in ``folder`` (made if missing), as ``tempfile.mkstemp`` gives it."""
+    if folder not in _FOLDERS:
+        folder.mkdir(parents=True, exist_ok=True)
+        _FOLDERS.add(folder)
+    try:
+        return tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".gz")
+    except FileNotFoundError:  # removed since (by hand): make it again
+        folder.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".gz")
 
 
 def record(
