@@ -33,7 +33,7 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
-from veille.normalise.fx import FxQuote, FxResolver
+from veille.normalise.fx import FxResolver
 from veille.observations import Availability, FxRate, Observation, Offer
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
@@ -59,7 +59,6 @@ COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a C
 GROWN_COMPACT_ABOVE = 250_000
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
-_NO_QUOTE: Any = object()  # not looked up yet (None: no rate)
 
 
 def _canon(value: Any) -> str:
@@ -155,7 +154,6 @@ class OfferSnapshot:
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
         self.day = ctx.now.date()
-        self._quotes: dict[str, FxQuote | None] = {}  # the day's quote per currency, looked up once
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         self.dict_limit = self.previous_count + GROWN_COMPACT_ABOVE  # keys a dict index may grow to
@@ -291,11 +289,7 @@ class OfferSnapshot:
         """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row)."""
         o = offer
         amount = money.monthly(o)
-        quote = None
-        if amount is not None:
-            quote = self._quotes.get(o.currency, _NO_QUOTE)
-            if quote is _NO_QUOTE:
-                quote = self._quotes[o.currency] = self.fx.quote(o.currency, self.day)
+        quote = self.fx.quote(o.currency, self.day) if amount is not None else None  # cached per day
         extra = dict(o.extra)
         if url:
             extra.setdefault("url", url)

@@ -102,7 +102,7 @@ def _encode_column(position: int, column: tuple[Any, ...], size: int) -> Sequenc
         return [stamps.get(value) for value in column]  # None stays None
     if name == "held":
         return [1 if value else 0 for value in column]
-    return [orjson.dumps(value, default=str).decode() for value in column]  # extra
+    return [*map(_json, column)]  # extra
 
 
 def _stamp(value: datetime) -> str:

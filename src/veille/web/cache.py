@@ -167,8 +167,12 @@ class CachedRoute(APIRoute):
 
         async def cached(request: Request) -> Response:
             cache: ResponseCache | None = getattr(request.app.state, "responses", None)
-            key = cache.key(request) if cache is not None else None
-            if cache is None or key is None:
+            if cache is None:
+                return await handler(request)
+            # the key verifies the caller's session, which may ask the database whether it was signed
+            # out (``SignedOut``): a round trip on PostgreSQL, kept off the event loop like the token's
+            key = await run_in_threadpool(cache.key, request) if cache.version.remote else cache.key(request)
+            if key is None:
                 return await handler(request)
             return await cache.serve(key, lambda: handler(request))
 
