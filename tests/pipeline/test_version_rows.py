@@ -1,7 +1,8 @@
 """The bulk insert of offer versions stores exactly what the ORM reads back, on SQLite and PostgreSQL.
 
 Batches of 100 rows or more are written on SQLite with the columns of one value as SQL literals: quotes,
-nulls, integers and the exponents of decimals must come back as they were given.
+nulls, integers and the exponents of decimals must come back as they were given. PostgreSQL gets them by
+COPY in text format, whose escapes (tabs, newlines, backslashes) must not show.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def offers(count: int) -> list[Offer]:
             ram_gb=Decimal("0.5") if i % 2 else Decimal("1E+1"),  # no exponent in the stored text
             disk_gb=Decimal("1E-7") if i % 2 else None,
             region="fr-par" if i % 3 else None,
-            extra={"note": "c'est ça", "i": i},
+            extra={"note": "c'est ça\t\\N\n", "i": i},  # COPY's text format escapes tabs, \\N, newlines
         )
         for i in range(count)
     ]
@@ -79,5 +80,5 @@ def test_versions_read_back_as_written(any_store: Store, tmp_path: object, count
         assert v.monthly_eur == Decimal(730) * Decimal(offer.price_hourly or 0)
         assert (v.fx_rate, v.fx_date) == (Decimal(1), "2026-11-26")
         assert (v.valid_from, v.valid_to, v.held, v.run_id, v.capture_id) == (NOW, None, False, run_id, None)
-        assert v.extra == {"note": "c'est ça", "i": offer.extra["i"]}
+        assert v.extra == {"note": "c'est ça\t\\N\n", "i": offer.extra["i"]}
         assert v.content_hash == f"{content_digest(offer):016x}"

@@ -11,6 +11,7 @@ import typer
 
 from veille import __version__
 from veille.errors import VeilleError
+from veille.runtime import collect_less
 from veille.workspace import Workspace
 
 app = typer.Typer(
@@ -102,4 +103,5 @@ def main_argv(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    collect_less()
     sys.exit(main_argv())

@@ -47,13 +47,21 @@ def insert_versions(session: Any, rows: Sequence[tuple[Any, ...]]) -> None:
     if dialect == "sqlite":
         connection.exec_driver_sql(*_sqlite_batch(rows))
     elif dialect == "postgresql":
-        from psycopg.types.json import Json
-
-        connection.exec_driver_sql(
-            _POSTGRESQL_INSERT, [(*v[:-2], bool(v[-2]), Json(v[-1], dumps=_json)) for v in rows]
-        )  # held, extra last
+        _postgresql_copy(connection.connection.driver_connection, rows)
     else:
         connection.execute(insert(OfferVersion), [version_dict(v) for v in rows])
+
+
+def _postgresql_copy(driver: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY the rows in text format: a quarter of the client's CPU of an executemany of INSERTs.
+
+    psycopg writes each value with its text dumper (decimals as numerals, aware times with their
+    offset, booleans, NULLs); ``extra`` goes as JSON text.
+    """
+    with driver.cursor() as cursor, cursor.copy(_POSTGRESQL_COPY) as copy:
+        write = copy.write_row
+        for values in rows:
+            write((*values[:-1], _json(values[-1])))  # extra last
 
 
 def _sqlite_batch(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
@@ -85,17 +93,17 @@ def _sqlite_batch(rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[tuple[Any,
 
 def _encode_column(position: int, column: tuple[Any, ...], size: int) -> Sequence[Any]:
     """One column of a batch in SQLite's storage format (see ``_sqlite_batch``)."""
-    if position < _END_PLAIN or column.count(None) == size:
+    if position < _END_PLAIN:
         return column
-    if position < _END_DECIMALS:
-        texts = (
-            [None if value is None else str(value) for value in column]
-            if None in column
-            else [*map(str, column)]
-        )
+    if position < _END_DECIMALS:  # (a tuple's count(None) would compare every Decimal with None: slow)
+        texts: list[str | None] = [*map(str, column)]
+        if "None" in texts:  # no Decimal's text is "None"
+            texts = [None if text == "None" else text for text in texts]
         if "E" in "".join(filter(None, texts)):  # str() chose an exponent somewhere: plain text throughout
             return [None if value is None else format(value, "f") for value in column]
         return texts
+    if column.count(None) == size:
+        return column
     name = _COLUMNS[position]
     if name in ("valid_from", "valid_to"):
         stamps = {value: _stamp(value) for value in set(column) if value is not None}
@@ -111,7 +119,7 @@ def _stamp(value: datetime) -> str:
 
 _INSERT = f"INSERT INTO offer_versions ({', '.join(_COLUMNS)}) VALUES "
 _SQLITE_INSERT = _INSERT + f"({', '.join(['?'] * len(_COLUMNS))})"
-_POSTGRESQL_INSERT = _INSERT + f"({', '.join(['%s'] * len(_COLUMNS))})"
+_POSTGRESQL_COPY = f"COPY offer_versions ({', '.join(_COLUMNS)}) FROM STDIN"
 
 
 def _literal(value: Any) -> str | None:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from veille import __version__
+from veille.runtime import collect_less
 from veille.store.changes import DataVersion
 from veille.web import errors
 from veille.web.cache import ResponseCache
@@ -30,6 +31,7 @@ Lists are paginated: pass the `next_cursor` of a page as `cursor` to get the nex
 
 def create_app_from_env() -> FastAPI:
     """The app of the workspace named by the environment (``VEILLE_HOME``...): uvicorn's factory for workers."""
+    collect_less()
     return create_app(Workspace(), warm=True)
 
 
