@@ -170,12 +170,14 @@ def veille_run(port: int, generation: Any, after_cycle: Callable[[int], None]) -
     from sqlalchemy import select
 
     from veille.act.rules import ensure_defaults
+    from veille.runtime import collect_less
     from veille.settings import Settings
     from veille.sources._registry import SourceSpec
     from veille.store.models import EventRow
     from veille.watch import ManualClock, Scheduler
     from veille.workspace import Workspace
 
+    collect_less()  # as `veille watch` does
     bench_parser()
     home = OUT / "veille-ws"
     shutil.rmtree(home, ignore_errors=True)

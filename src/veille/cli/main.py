@@ -11,7 +11,6 @@ import typer
 
 from veille import __version__
 from veille.errors import VeilleError
-from veille.runtime import collect_less
 from veille.workspace import Workspace
 
 app = typer.Typer(
@@ -103,5 +102,7 @@ def main_argv(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
+    from veille.runtime import collect_less
+
     collect_less()
     sys.exit(main_argv())
