@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from veille.store.db import Store, migrate
@@ -42,6 +43,20 @@ def test_decimal_and_time_round_trip(any_store: Store) -> None:
         rev = s.scalars(select(KbRevision)).one()
     assert rate == Decimal("1.0523") and isinstance(rate, Decimal)
     assert rev.created_at == when and rev.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("given", "text"), [("640", "640"), ("100.000", "100"), ("3.79", "3.79"), ("0.0000001", "0.0000001")]
+)
+def test_decimals_read_back_without_exponent_or_padding(any_store: Store, given: str, text: str) -> None:
+    """Integers come back without places (not ``6.4E+2``); PostgreSQL's NUMERIC(28, 10) padding goes."""
+    with any_store.session() as s:
+        s.add(FxRateRow(day="2026-11-26", currency="USD", rate=Decimal(given), source="ecb"))
+    with any_store.session() as s:
+        rate = s.scalar(select(FxRateRow.rate))
+    assert rate == Decimal(given) and format(rate, "f") == text
+    if "." not in text:
+        assert str(rate) == text
 
 
 def test_migrate_is_idempotent(any_store: Store) -> None:

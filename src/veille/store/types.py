@@ -28,10 +28,16 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return value if dialect.name == "postgresql" else format(value, "f")
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """The stored value; PostgreSQL's padding to ten places goes, and an integer has no places.
+
+        (``normalize()`` would write 640 as ``6.4E+2``.) SQLite's text keeps the places it was given.
+        """
         if value is None:
             return None
         result = Decimal(value) if not isinstance(value, Decimal) else value
-        return result.normalize() if result == result.to_integral() else result
+        if result == result.to_integral_value():
+            return Decimal(int(result))
+        return result.normalize() if dialect.name == "postgresql" else result
 
 
 class UTCDateTime(TypeDecorator[datetime]):

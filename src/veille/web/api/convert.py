@@ -11,7 +11,8 @@ from veille.web.data.sources import SourceView
 
 
 def dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    """A decimal string without exponent ("0.0000001", "640"), or None."""
+    return None if value is None else format(value, "f")
 
 
 def offer(r: Any) -> m.Offer:
