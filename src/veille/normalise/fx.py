@@ -47,13 +47,17 @@ class FxResolver:
         self._cache: dict[tuple[str, date], FxQuote | None] = {}
 
     def quote(self, currency: str, day: date) -> FxQuote | None:
-        currency = currency.upper()
+        """The rate of ``currency`` on ``day`` (called once per new offer version: one lookup when cached)."""
         key = (currency, day)
-        if key not in self._cache:
-            self._cache[key] = self._lookup(currency, day)
-            if self._cache[key] is None:
-                log.warning("no ECB rate for %s on or before %s: EUR figure left empty", currency, day)
-        return self._cache[key]
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        quote = self._lookup(currency.upper(), day)
+        if quote is None:
+            log.warning("no ECB rate for %s on or before %s: EUR figure left empty", currency.upper(), day)
+        self._cache[key] = quote
+        return quote
 
     def _lookup(self, currency: str, day: date) -> FxQuote | None:
         if currency == "EUR":
