@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from veille.runtime import YOUNG_THRESHOLD, collect_less
+from veille.runtime import YOUNG_THRESHOLD, collect_less, fewer_collections
 
 
 @pytest.fixture
@@ -18,6 +18,15 @@ def thresholds() -> Iterator[tuple[int, int, int]]:
 
 
 def test_collect_less_raises_only_the_young_threshold(thresholds: tuple[int, int, int]) -> None:
+    gc.set_threshold(700, 10, 10)
     collect_less()
-    assert gc.get_threshold() == (YOUNG_THRESHOLD, thresholds[1], thresholds[2])
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
     assert gc.isenabled()
+
+
+def test_fewer_collections_is_undone_after_the_pass(thresholds: tuple[int, int, int]) -> None:
+    gc.set_threshold(700, 10, 10)
+    with fewer_collections():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10)
+        assert gc.get_freeze_count() > 0  # what was alive at the start is left out of the collections
+    assert gc.get_threshold() == (700, 10, 10) and gc.get_freeze_count() == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import sys
@@ -19,6 +18,7 @@ from sqlalchemy import select
 
 from veille import plan
 from veille.collect.record import retry_delay
+from veille.runtime import fewer_collections
 from veille.sources._http import HostPools
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import SourceState
@@ -48,26 +48,6 @@ def responsive_loop(interval: float = 0.001) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(previous)
-
-
-@contextlib.contextmanager
-def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
-    """Run the cyclic garbage collector less often while the watch runs.
-
-    A cycle allocates many short-lived objects (HTTP requests, ORM rows), and with Python's default
-    threshold (700 allocations) the collector ran hundreds of times per cycle, each pass walking the
-    young objects: about a fifth of a 300-source cycle's CPU. The objects alive when the watch starts
-    (modules, the ORM's mappings) are frozen out of the collections; cycles are still collected,
-    every ``threshold`` allocations instead of every 700.
-    """
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(previous[0], threshold), *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
 
 
 def due_at(state: SourceState | None, every: timedelta) -> datetime | None:
