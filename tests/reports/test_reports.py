@@ -162,3 +162,29 @@ def test_event_title_falls_back_on_unexpected_data() -> None:
 
     odd = EventRow(kind="price_change", title="as detected", data={"old": "12", "new": "13"})
     assert event_title(odd, "fr") == "as detected"
+
+
+def test_levels_and_impacts_are_words_of_the_report_language(cli, fed_home: Path) -> None:
+    """The knowledge base's codes (``low``, ``high``) and the status pages' impacts read in French."""
+    code, battle_fr, _ = cli(
+        "--home", fed_home, "report", "battlecard", "--competitor", "hetzner", "--lang", "fr"
+    )
+    assert code == 0 and "**Menace:** 🟢 Faible" in battle_fr and " low" not in battle_fr
+    code, battle_en, _ = cli(
+        "--home", fed_home, "report", "battlecard", "--competitor", "hetzner", "--lang", "en"
+    )
+    assert "**Threat:** 🟢 Low" in battle_en
+    code, review_fr, _ = cli("--home", fed_home, "report", "review", "--lang", "fr", "--at", "2026-11-26")
+    assert code == 0
+    probabilities = [line.split("|")[-2].strip() for line in review_fr.splitlines() if line.count("|") == 4]
+    assert probabilities and not {"high", "medium", "low"} & set(probabilities)
+    assert {"Élevée", "Moyenne", "Faible"} & set(probabilities)
+
+
+def test_impact_words() -> None:
+    from veille.reports.labels import impact_word
+
+    assert [impact_word(code, "fr") for code in ("minor", "major", "critical", None)] == [
+        "mineur", "majeur", "critique", "—"
+    ]  # fmt: skip
+    assert impact_word("minor", "en") == "minor" and impact_word("odd", "fr") == "odd"

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from veille.analysis.incidents import list_incidents, statistics
 from veille.errors import NotFoundError
+from veille.kb.labels import LEVEL_EMOJI, PROBABILITY, THREAT
 from veille.kb.markdown_export import render_markdown
 from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
 from veille.reports import editions, fmt, gather, sections
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
-from veille.reports.labels import label
+from veille.reports.labels import impact_word, label, level_word
 
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
@@ -157,7 +158,11 @@ def review(session: Session, lang: Lang, now: datetime, days: int = 91) -> Docum
             table(
                 [label("what", lang), label("impact", lang), label("probability", lang)],
                 [
-                    [md_cell(a.aspect.get(lang)), md_cell(a.impact.get(lang)), md_cell(a.probability)]
+                    [
+                        md_cell(a.aspect.get(lang)),
+                        md_cell(a.impact.get(lang)),
+                        md_cell(level_word(a.probability, lang, PROBABILITY)),
+                    ]
                     for a in threat.aspects
                 ],
             )
@@ -178,7 +183,7 @@ def battlecard(session: Session, lang: Lang, now: datetime, competitor: str) -> 
     facts = []
     if them.threat:
         facts.append(
-            f"**{label('threat', lang)}:** {them.threat}"
+            f"**{label('threat', lang)}:** {LEVEL_EMOJI.get(them.threat, '')} {level_word(them.threat, lang, THREAT)}"
             + (f" — {md_kb(them.threat_reason.get(lang))}" if them.threat_reason else "")
         )
     if them.positioning:
@@ -213,7 +218,7 @@ def battlecard(session: Session, lang: Lang, now: datetime, competitor: str) -> 
                     [
                         fmt.day(r.started_at, lang),
                         md_link(r.title, r.url),
-                        md_cell(r.impact),
+                        md_cell(impact_word(r.impact, lang)),
                         label("resolved", lang) if r.resolved_at else label("unresolved", lang),
                     ]
                     for r in records[:15]

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from veille.kb.schema import Lang, Text
+
 LABELS: dict[str, tuple[str, str]] = {
     "analysis": ("Analyse concurrentielle", "Competitive analysis"),
     "digest": ("Digest produit mensuel", "Monthly product digest"),
@@ -86,6 +92,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "resolved": ("résolu", "resolved"),
     "draft_not_sent": ("Brouillon, jamais envoyé automatiquement.", "Draft, never sent automatically."),
 }
+
+
+# Incident impacts as the status pages name them (statuspage's scale, plus maintenance and unknown).
+IMPACTS: dict[str, tuple[str, str]] = {
+    "none": ("aucun", "none"),
+    "maintenance": ("maintenance", "maintenance"),
+    "minor": ("mineur", "minor"),
+    "major": ("majeur", "major"),
+    "critical": ("critique", "critical"),
+    "unknown": ("inconnu", "unknown"),
+}
+
+
+def impact_word(code: str | None, lang: str) -> str:
+    """An incident's impact in ``lang``; a code outside the scale is shown as it came."""
+    if code is None:
+        return "—"
+    fr, en = IMPACTS.get(code, (code, code))
+    return en if lang == "en" else fr
+
+
+def level_word(code: str | None, lang: Lang, words: Mapping[str, Text]) -> str:
+    """A knowledge-base level (``high``, ``medium``, ``low``) in ``lang``, from a table of ``kb.labels``."""
+    if code is None:
+        return "—"
+    word = words.get(code)
+    return word.get(lang) if word is not None else code
 
 
 def label(key: str, lang: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from veille.kb.schema import KnowledgeBase
 from veille.reports import charts, fmt
 from veille.reports.document import Chart, Document, md_cell, md_link, md_text, table
-from veille.reports.labels import label
+from veille.reports.labels import impact_word, label
 from veille.store.models import EventRow, RatingRow
 
 _PRICE_AXIS = {"premium": -1.0, "mid": 0.0, "low_cost": 1.0}
@@ -111,7 +111,7 @@ def incidents_block(doc: Document, stats: dict[str, Any], kb: KnowledgeBase) -> 
     who = names(kb)
     rows = []
     for entry in entries:
-        impacts = ", ".join(f"{k} {v}" for k, v in sorted(entry["by_impact"].items()))
+        impacts = ", ".join(f"{impact_word(k, lang)} {v}" for k, v in sorted(entry["by_impact"].items()))
         mttr = entry.get("mttr_minutes")
         rows.append(
             [
