@@ -157,11 +157,31 @@ def test_chart_labels_are_escaped() -> None:
 
 
 def test_event_title_falls_back_on_unexpected_data() -> None:
-    from veille.reports.sections import event_title
+    from veille.reports.wording import event_title
     from veille.store.models import EventRow
 
     odd = EventRow(kind="price_change", title="as detected", data={"old": "12", "new": "13"})
     assert event_title(odd, "fr") == "as detected"
+
+
+def test_offer_event_titles_name_the_region_in_the_report_language() -> None:
+    from veille.reports.wording import event_title
+    from veille.store.models import EventRow
+
+    offer = {"sku": "cx22", "name": "CX22", "region": "nbg1", "monthly_eur": "4.15"}
+    moved = EventRow(
+        kind="price_change", title="hetzner CX22: price", data={
+            "offer": offer, "old": {"monthly": "3.79", "currency": "EUR"},
+            "new": {"monthly": "4.15", "currency": "EUR"}, "pct_change": "9.5",
+        },
+    )  # fmt: skip
+    assert event_title(moved, "fr") == "CX22 (nbg1): prix 3,79\u00a0€ → 4,15\u00a0€ (+9,5%)"
+    assert event_title(moved, "en") == "CX22 (nbg1): price €3.79 → €4.15 (+9.5%)"
+    added = EventRow(kind="offer_added", title="hetzner CX22 (nbg1): new offer", data={"offer": offer})
+    assert event_title(added, "fr") == "CX22 (nbg1): nouvelle offre, 4,15\u00a0€ / mois"
+    assert event_title(added, "en") == "CX22 (nbg1): new offer, €4.15 / month"
+    gone = EventRow(kind="offer_removed", title="x", data={"offer": {**offer, "monthly_eur": None}})
+    assert event_title(gone, "fr") == "CX22 (nbg1): offre retirée"
 
 
 def test_levels_and_impacts_are_words_of_the_report_language(cli, fed_home: Path) -> None:
@@ -182,7 +202,7 @@ def test_levels_and_impacts_are_words_of_the_report_language(cli, fed_home: Path
 
 
 def test_impact_words() -> None:
-    from veille.reports.labels import impact_word
+    from veille.reports.wording import impact_word
 
     assert [impact_word(code, "fr") for code in ("minor", "major", "critical", None)] == [
         "mineur", "majeur", "critique", "—"

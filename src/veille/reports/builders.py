@@ -17,7 +17,8 @@ from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
 from veille.reports import editions, fmt, gather, sections
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
-from veille.reports.labels import impact_word, label, level_word
+from veille.reports.labels import label, level_word
+from veille.reports.wording import impact_word
 
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")

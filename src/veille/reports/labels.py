@@ -94,25 +94,6 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-# Incident impacts as the status pages name them (statuspage's scale, plus maintenance and unknown).
-IMPACTS: dict[str, tuple[str, str]] = {
-    "none": ("aucun", "none"),
-    "maintenance": ("maintenance", "maintenance"),
-    "minor": ("mineur", "minor"),
-    "major": ("majeur", "major"),
-    "critical": ("critique", "critical"),
-    "unknown": ("inconnu", "unknown"),
-}
-
-
-def impact_word(code: str | None, lang: str) -> str:
-    """An incident's impact in ``lang``; a code outside the scale is shown as it came."""
-    if code is None:
-        return "—"
-    fr, en = IMPACTS.get(code, (code, code))
-    return en if lang == "en" else fr
-
-
 def level_word(code: str | None, lang: Lang, words: Mapping[str, Text]) -> str:
     """A knowledge-base level (``high``, ``medium``, ``low``) in ``lang``, from a table of ``kb.labels``."""
     if code is None:

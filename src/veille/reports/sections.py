@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from veille.kb.schema import KnowledgeBase
 from veille.reports import charts, fmt
 from veille.reports.document import Chart, Document, md_cell, md_link, md_text, table
-from veille.reports.labels import impact_word, label
+from veille.reports.labels import label
+from veille.reports.wording import event_title, impact_word
 from veille.store.models import EventRow, RatingRow
 
 _PRICE_AXIS = {"premium": -1.0, "mid": 0.0, "low_cost": 1.0}
@@ -64,24 +65,6 @@ def positioning_table(
         )
     header = [label(k, lang) for k in ("product", "competitor", "offer", "monthly_eur", "ratio", "basis")]
     doc.add(table(header, rows) if rows else label("no_positioning", lang))
-
-
-def event_title(event: EventRow, lang: str) -> str:
-    """A localised one-line description of an event, from its data where the kind is known."""
-    data = event.data or {}
-    old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
-    if (
-        event.kind == "price_change"
-        and isinstance(old, dict)
-        and isinstance(new, dict)
-        and isinstance(offer_data, dict)
-    ):
-        offer = offer_data.get("name") or ""
-        pct = fmt.percent(data.get("pct_change"), lang) if data.get("pct_change") else ""
-        arrow = f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → {fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
-        word = "prix" if lang == "fr" else "price"
-        return f"{offer}: {word} {arrow} ({pct})" if pct else f"{offer}: {word} {arrow}"
-    return event.title
 
 
 def events_table(doc: Document, items: Sequence[EventRow], kb: KnowledgeBase) -> None:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
+from veille.reports.wording import event_title, impact_word
 from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -67,6 +68,8 @@ def environment(locale: str) -> Environment:
         version=__version__,
         nav=NAV,
     )
+    env.globals["event_title"] = lambda event: event_title(event, locale)
+    env.globals["impact_word"] = lambda code: impact_word(code, locale)
     env.filters["json_attr"] = to_json_attr
     env.filters["md"] = md_inline
     env.filters["urlq"] = lambda v: quote(str(v), safe="")
