@@ -182,6 +182,12 @@ def test_offer_event_titles_name_the_region_in_the_report_language() -> None:
     assert event_title(added, "en") == "CX22 (nbg1): new offer, €4.15 / month"
     gone = EventRow(kind="offer_removed", title="x", data={"offer": {**offer, "monthly_eur": None}})
     assert event_title(gone, "fr") == "CX22 (nbg1): offre retirée"
+    failed = EventRow(
+        kind="source_failure", title="Source vultr.plans failed (2 in a row): ParseError: HTML",
+        data={"source_id": "vultr.plans", "error": "ParseError: HTML", "consecutive_failures": 2},
+    )  # fmt: skip
+    assert event_title(failed, "fr") == "Échec de la source vultr.plans (2 de suite): ParseError: HTML"
+    assert event_title(failed, "en") == failed.title
 
 
 def test_levels_and_impacts_are_words_of_the_report_language(cli, fed_home: Path) -> None:
@@ -208,3 +214,13 @@ def test_impact_words() -> None:
         "mineur", "majeur", "critique", "—"
     ]  # fmt: skip
     assert impact_word("minor", "en") == "minor" and impact_word("odd", "fr") == "odd"
+
+
+def test_every_area_and_job_function_has_its_words() -> None:
+    from veille.analysis.hiring import FUNCTIONS as HIRING_FUNCTIONS
+    from veille.analysis.tagging import AREAS as TAG_AREAS
+    from veille.reports.wording import AREAS, FUNCTIONS, word
+
+    assert set(AREAS) == set(TAG_AREAS) and set(FUNCTIONS) == set(HIRING_FUNCTIONS)
+    assert word("datacenter_ops", "fr", FUNCTIONS) == "exploitation des data centers"
+    assert word("gpu_ai", "en", AREAS) == "GPU/AI" and word("new_area", "fr", AREAS) == "new_area"

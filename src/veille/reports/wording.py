@@ -36,9 +36,36 @@ IMPACTS: dict[str, tuple[str, str]] = {
 
 def impact_word(code: str | None, lang: str) -> str:
     """An incident's impact in ``lang``; a code outside the scale is shown as it came."""
-    if code is None:
-        return "—"
-    fr, en = IMPACTS.get(code, (code, code))
+    return "—" if code is None else word(code, lang, IMPACTS)
+
+
+# Product areas of changelog items (``analysis.tagging.AREAS``) and job functions (``analysis.hiring``).
+AREAS: dict[str, tuple[str, str]] = {
+    "compute": ("calcul", "compute"),
+    "gpu_ai": ("GPU/IA", "GPU/AI"),
+    "kubernetes": ("Kubernetes", "Kubernetes"),
+    "storage": ("stockage", "storage"),
+    "network": ("réseau", "network"),
+    "database": ("bases de données", "databases"),
+    "serverless": ("serverless", "serverless"),
+    "pricing": ("tarifs", "pricing"),
+    "region": ("régions", "regions"),
+    "deprecation": ("fins de service", "deprecations"),
+}
+FUNCTIONS: dict[str, tuple[str, str]] = {
+    "engineering": ("ingénierie", "engineering"),
+    "gpu_ai": ("GPU/IA", "GPU/AI"),
+    "sales": ("ventes", "sales"),
+    "support": ("support", "support"),
+    "datacenter_ops": ("exploitation des data centers", "data-centre operations"),
+    "marketing": ("marketing", "marketing"),
+    "other": ("autres", "other"),
+}
+
+
+def word(code: str, lang: str, words: dict[str, tuple[str, str]]) -> str:
+    """``code`` of one of the tables above in ``lang``; a code outside it is shown as it came."""
+    fr, en = words.get(code, (code, code))
     return en if lang == "en" else fr
 
 
@@ -51,8 +78,14 @@ _OFFER_EVENTS = {
 def event_title(event: Event, lang: str) -> str:
     """A localised one-line description of an event, from its data where the kind is known.
 
-    Offer events name the offer and its region (a price may move in three regions at once)."""
+    Offer events name the offer and its region (a price may move in three regions at once); a source's
+    failure keeps its error message as the source gave it."""
     data = event.data or {}
+    if event.kind == "source_failure" and data.get("source_id") and data.get("error"):
+        count = data.get("consecutive_failures") or 1
+        if lang == "en":
+            return f"Source {data['source_id']} failed ({count} in a row): {data['error']}"
+        return f"Échec de la source {data['source_id']} ({count} de suite): {data['error']}"
     old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
     if not isinstance(offer_data, dict):
         return event.title
