@@ -224,3 +224,25 @@ def test_every_area_and_job_function_has_its_words() -> None:
     assert set(AREAS) == set(TAG_AREAS) and set(FUNCTIONS) == set(HIRING_FUNCTIONS)
     assert word("datacenter_ops", "fr", FUNCTIONS) == "exploitation des data centers"
     assert word("gpu_ai", "en", AREAS) == "GPU/AI" and word("new_area", "fr", AREAS) == "new_area"
+
+
+def test_incident_event_titles_in_both_languages() -> None:
+    from veille.reports.wording import event_title
+    from veille.store.models import EventRow
+
+    data = {"incident_title": "[GRA11] Instances unreachable", "impact": "minor", "kind": "incident"}
+    opened = EventRow(kind="incident", title="Incident (minor): [GRA11] Instances unreachable", data=data)
+    assert event_title(opened, "fr") == "Incident (mineur): [GRA11] Instances unreachable"
+    assert event_title(opened, "en") == opened.title
+    late = EventRow(kind="incident", title="x", data={**data, "status": "resolved", "kind": "maintenance"})
+    assert event_title(late, "fr") == "Résolu: Maintenance (mineur): [GRA11] Instances unreachable"
+    worse = EventRow(
+        kind="incident_escalated", title="x", data={**data, "impact": "major", "previous_impact": "minor"}
+    )
+    assert event_title(worse, "fr") == "Incident aggravé mineur → majeur: [GRA11] Instances unreachable"
+    done = EventRow(kind="incident_resolved", title="x", data=data)
+    assert event_title(done, "en") == "Incident resolved: [GRA11] Instances unreachable"
+    assert (
+        event_title(EventRow(kind="incident", title="as stored", data={"impact": "minor"}), "fr")
+        == "as stored"
+    )

@@ -132,22 +132,25 @@ def test_numbers_and_money_follow_the_locale(client: TestClient) -> None:
 
 def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClient) -> None:
     """Offer events are written again in the reader's language, with their region; impacts too."""
-    from veille.store.models import EventRow
+    from veille.store.models import Alert, EventRow
 
+    now = datetime.now(UTC)
     with site.workspace.store.session() as session:
-        session.add(
-            EventRow(
-                kind="offer_added", competitor="hetzner", title="hetzner CX62 (nbg1): new offer",
-                importance="medium", occurred_at=datetime.now(UTC), detected_at=datetime.now(UTC),
-                dedup_key="oa:cx62", status="open",
-                data={"offer": {"sku": "cx62", "name": "CX62", "region": "nbg1", "monthly_eur": "64.9"}},
-            )
+        event = EventRow(
+            kind="offer_added", competitor="hetzner", title="hetzner CX62 (nbg1): new offer",
+            importance="medium", occurred_at=now, detected_at=now, dedup_key="oa:cx62", status="open",
+            data={"offer": {"sku": "cx62", "name": "CX62", "region": "nbg1", "monthly_eur": "64.9"}},
         )  # fmt: skip
+        session.add(event)
+        session.flush()
+        session.add(Alert(rule="prices", event_id=event.id, channel="file", created_at=now, status="pending",
+                          attempts=0, payload={}))  # fmt: skip
     login(client, "viewer")
     client.cookies.set("veille_lang", "fr")
-    fr = client.get("/events").text
-    assert "CX62 (nbg1): nouvelle offre, 64,90\u00a0€ / mois" in fr
+    for page in ("/events", "/alerts", "/"):
+        assert "CX62 (nbg1): nouvelle offre, 64,90\u00a0€ / mois" in client.get(page).text, page
     assert ">majeur</span>" in client.get("/competitors/hetzner").text
     client.cookies.set("veille_lang", "en")
-    assert "CX62 (nbg1): new offer, €64.90 / month" in client.get("/events").text
+    for page in ("/events", "/alerts", "/"):
+        assert "CX62 (nbg1): new offer, €64.90 / month" in client.get(page).text, page
     assert ">major</span>" in client.get("/competitors/hetzner").text

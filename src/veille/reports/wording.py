@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from veille.reports import fmt
+from veille.sources.statuspage import is_resolved
 
 
 class Event(Protocol):
@@ -75,32 +76,56 @@ _OFFER_EVENTS = {
 }
 
 
+_INCIDENT_EVENTS = ("incident", "incident_escalated", "incident_resolved")
+
+
+def _incident_title(kind: str, data: Mapping[str, Any], lang: str) -> str:
+    """As the incident detector writes it (``detect/incidents.py``), in ``lang``."""
+    fr = lang != "en"
+    what = "Maintenance" if data.get("kind") == "maintenance" else "Incident"
+    impact = impact_word(data["impact"], lang)
+    if kind == "incident_resolved":
+        return f"{what} {'résolu' if fr else 'resolved'}: {data['incident_title']}"
+    if kind == "incident_escalated":
+        before = impact_word(data.get("previous_impact"), lang)
+        return f"{what} {'aggravé' if fr else 'escalated'} {before} → {impact}: {data['incident_title']}"
+    prefix = ("Résolu: " if fr else "Resolved: ") if is_resolved(str(data.get("status"))) else ""
+    return f"{prefix}{what} ({impact}): {data['incident_title']}"
+
+
 def event_title(event: Event, lang: str) -> str:
     """A localised one-line description of an event, from its data where the kind is known.
 
     Offer events name the offer and its region (a price may move in three regions at once); a source's
     failure keeps its error message as the source gave it."""
-    data = event.data or {}
-    if event.kind == "source_failure" and data.get("source_id") and data.get("error"):
+    return title_in(lang, event.kind, event.title, event.data)
+
+
+def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -> str:
+    """``event_title`` from an event's kind, stored title and data."""
+    data = data or {}
+    if kind == "source_failure" and data.get("source_id") and data.get("error"):
         count = data.get("consecutive_failures") or 1
         if lang == "en":
             return f"Source {data['source_id']} failed ({count} in a row): {data['error']}"
         return f"Échec de la source {data['source_id']} ({count} de suite): {data['error']}"
+    if kind in _INCIDENT_EVENTS and data.get("incident_title") and data.get("impact"):
+        return _incident_title(kind, data, lang)
     old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
     if not isinstance(offer_data, dict):
-        return event.title
+        return title
     region = offer_data.get("region")
     offer = f"{offer_data.get('name') or offer_data.get('sku') or ''}" + (f" ({region})" if region else "")
-    if event.kind == "price_change" and isinstance(old, dict) and isinstance(new, dict):
+    if kind == "price_change" and isinstance(old, dict) and isinstance(new, dict):
         pct = fmt.percent(data.get("pct_change"), lang) if data.get("pct_change") else ""
         arrow = f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → {fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
         word = "prix" if lang == "fr" else "price"
         return f"{offer}: {word} {arrow} ({pct})" if pct else f"{offer}: {word} {arrow}"
-    if event.kind in _OFFER_EVENTS:
-        fr, en = _OFFER_EVENTS[event.kind]
+    if kind in _OFFER_EVENTS:
+        fr, en = _OFFER_EVENTS[kind]
         monthly = offer_data.get("monthly_eur")
         price = (
             f", {fmt.money(monthly, 'EUR', lang)} / {'mois' if lang == 'fr' else 'month'}" if monthly else ""
         )
         return f"{offer}: {en if lang == 'en' else fr}{price}"
-    return event.title
+    return title

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
-from veille.reports.wording import event_title, impact_word
+from veille.reports.wording import event_title, impact_word, title_in
 from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -69,6 +69,9 @@ def environment(locale: str) -> Environment:
         nav=NAV,
     )
     env.globals["event_title"] = lambda event: event_title(event, locale)
+    env.globals["alert_event_title"] = lambda alert: (
+        title_in(locale, alert.event_kind, alert.event_title, alert.event_data) if alert.event_kind else None
+    )
     env.globals["impact_word"] = lambda code: impact_word(code, locale)
     env.filters["json_attr"] = to_json_attr
     env.filters["md"] = md_inline

@@ -62,6 +62,8 @@ ALERT = [
     *paging.columns(Alert, "payload"),
     EventRow.title.label("event_title"),
     EventRow.competitor.label("event_competitor"),
+    EventRow.kind.label("event_kind"),  # with the data: the title in the reader's language
+    EventRow.data.label("event_data"),
 ]
 
 
