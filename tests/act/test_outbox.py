@@ -217,3 +217,19 @@ def test_a_failing_apprise_endpoint_is_retried(
     assert row.status == "pending" and "could not deliver" in (row.last_error or "")
     assert dispatch(store, tmp_path, NOW + backoff(1)).sent == 1
     assert [a.status for a in alerts(store)] == ["sent"] and len(httpserver.log) == 2
+
+
+def test_a_message_gives_the_title_in_french_then_in_english() -> None:
+    from veille.act.channels import render_text
+
+    payload = {
+        "kind": "offer_added", "competitor": "hetzner", "importance": "medium",
+        "title": "hetzner CX62 (nbg1): new offer", "url": "https://api.hetzner.cloud/v1/server_types",
+        "data": {"offer": {"sku": "cx62", "name": "CX62", "region": "nbg1", "monthly_eur": "64.9"}},
+    }  # fmt: skip
+    _, body = render_text([payload], None)
+    assert (
+        "CX62 (nbg1): nouvelle offre, 64,90\u00a0€ / mois\n  CX62 (nbg1): new offer, €64.90 / month" in body
+    )
+    _, plain = render_text([{**payload, "kind": "funding", "data": {}, "title": "Series B"}], None)
+    assert plain.count("Series B") == 1  # no data to write it again: as stored, once

@@ -159,6 +159,15 @@ def read_file_alerts(path: Path) -> list[dict[str, Any]]:
 # --- Apprise -------------------------------------------------------------------------------------------
 
 
+def _titles(payload: Mapping[str, Any]) -> str:
+    """The event's title in French, then in English where the two differ."""
+    from veille.reports.wording import title_in
+
+    kind, title, data = str(payload.get("kind")), str(payload.get("title", "")), payload.get("data")
+    fr, en = (title_in(lang, kind, title, data if isinstance(data, dict) else None) for lang in ("fr", "en"))
+    return fr if fr == en else f"{fr}\n  {en}"
+
+
 def render_text(payloads: Sequence[Mapping[str, Any]], digest: str | None) -> tuple[str, str]:
     """A bilingual (FR / EN) title and plain-text body for one alert or a digest of several."""
     if digest or len(payloads) != 1:
@@ -176,7 +185,7 @@ def render_text(payloads: Sequence[Mapping[str, Any]], digest: str | None) -> tu
         line = f"- [{p.get('importance', '')}] {fr} / {en}"
         if p.get("competitor"):
             line += f" · {p['competitor']}"
-        line += f": {p.get('title', '')}"
+        line += f": {_titles(p)}"
         if p.get("url"):
             line += f"\n  {p['url']}"
         body_lines.append(line)
