@@ -242,6 +242,8 @@ def test_incident_event_titles_in_both_languages() -> None:
     assert event_title(worse, "fr") == "Incident aggravé mineur → majeur: [GRA11] Instances unreachable"
     done = EventRow(kind="incident_resolved", title="x", data=data)
     assert event_title(done, "en") == "Incident resolved: [GRA11] Instances unreachable"
+    works = EventRow(kind="incident_resolved", title="x", data={**data, "kind": "maintenance"})
+    assert event_title(works, "fr") == "Maintenance résolue: [GRA11] Instances unreachable"
     assert (
         event_title(EventRow(kind="incident", title="as stored", data={"impact": "minor"}), "fr")
         == "as stored"

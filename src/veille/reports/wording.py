@@ -74,21 +74,22 @@ _OFFER_EVENTS = {
     "offer_added": ("nouvelle offre", "new offer"),
     "offer_removed": ("offre retirée", "offer withdrawn"),
 }
-
-
 _INCIDENT_EVENTS = ("incident", "incident_escalated", "incident_resolved")
 
 
 def _incident_title(kind: str, data: Mapping[str, Any], lang: str) -> str:
     """As the incident detector writes it (``detect/incidents.py``), in ``lang``."""
     fr = lang != "en"
-    what = "Maintenance" if data.get("kind") == "maintenance" else "Incident"
+    maintenance = data.get("kind") == "maintenance"
+    what = "Maintenance" if maintenance else "Incident"
+    agreement = "e" if fr and maintenance else ""  # « maintenance » is feminine
     impact = impact_word(data["impact"], lang)
     if kind == "incident_resolved":
-        return f"{what} {'résolu' if fr else 'resolved'}: {data['incident_title']}"
+        return f"{what} {'résolu' + agreement if fr else 'resolved'}: {data['incident_title']}"
     if kind == "incident_escalated":
         before = impact_word(data.get("previous_impact"), lang)
-        return f"{what} {'aggravé' if fr else 'escalated'} {before} → {impact}: {data['incident_title']}"
+        verb = "aggravé" + agreement if fr else "escalated"
+        return f"{what} {verb} {before} → {impact}: {data['incident_title']}"
     prefix = ("Résolu: " if fr else "Resolved: ") if is_resolved(str(data.get("status"))) else ""
     return f"{prefix}{what} ({impact}): {data['incident_title']}"
 
