@@ -248,3 +248,30 @@ def test_incident_event_titles_in_both_languages() -> None:
         event_title(EventRow(kind="incident", title="as stored", data={"impact": "minor"}), "fr")
         == "as stored"
     )
+
+
+def test_rating_review_and_hiring_titles_in_both_languages() -> None:
+    from veille.reports.wording import title_in
+
+    rating = {
+        "platform": "trustpilot",
+        "score": "3.2",
+        "previous_score": "3.4",
+        "count": 1392,
+        "previous_count": 1200,
+    }
+    assert title_in("fr", "rating_change", "x", rating) == "Note Trustpilot 3,4 → 3,2 ↓ (+192 avis)"
+    assert title_in("en", "rating_change", "x", rating) == "Trustpilot rating 3.4 → 3.2 ↓ (+192 reviews)"
+    review = {"platform": "trustpilot", "rating": "1", "headline": "Support injoignable"}
+    assert title_in("fr", "review", "x", review) == "Avis Trustpilot 1★: Support injoignable"
+    assert (
+        title_in("fr", "review", "as stored", {"platform": "g2"}) == "as stored"
+    )  # before headlines were kept
+    jobs = {"function": "gpu_ai", "open_now": 6, "open_before": 1, "change": 5, "change_pct": "500",
+            "baseline_at": "2026-11-12T10:00:00+00:00"}  # fmt: skip
+    assert (
+        title_in("fr", "hiring", "x", jobs) == "Postes ouverts, GPU/IA: +500% depuis le 12 nov. 2026 (1 → 6)"
+    )
+    assert title_in("en", "hiring", "x", jobs) == "+500% GPU/AI roles since 12 Nov 2026 (1 → 6)"
+    fewer = {**jobs, "function": "sales", "change_pct": None, "change": -3, "open_before": 3, "open_now": 0}
+    assert title_in("fr", "hiring", "x", fewer) == "Postes ouverts, ventes: -3 depuis le 12 nov. 2026 (3 → 0)"

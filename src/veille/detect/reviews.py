@@ -109,6 +109,7 @@ def ingest_reviews(ctx: IngestContext, observations: Sequence[Observation]) -> l
                     "platform": review.platform,
                     "id": review.id,
                     "rating": str(review.rating) if review.rating is not None else None,
+                    "headline": review.title or review.text[:80],
                     "themes": found,
                     "sentiment": str(mood),
                     "language": review.language,

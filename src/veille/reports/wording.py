@@ -7,6 +7,8 @@ written again here in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from veille.reports import fmt
@@ -70,6 +72,8 @@ def word(code: str, lang: str, words: dict[str, tuple[str, str]]) -> str:
     return en if lang == "en" else fr
 
 
+PLATFORMS = {"trustpilot": "Trustpilot", "g2": "G2", "capterra": "Capterra"}
+
 _OFFER_EVENTS = {
     "offer_added": ("nouvelle offre", "new offer"),
     "offer_removed": ("offre retirée", "offer withdrawn"),
@@ -94,6 +98,35 @@ def _incident_title(kind: str, data: Mapping[str, Any], lang: str) -> str:
     return f"{prefix}{what} ({impact}): {data['incident_title']}"
 
 
+def _rating_title(data: Mapping[str, Any], lang: str) -> str:
+    """``Trustpilot rating 3.4 → 3.2 ↓ (+192 reviews)``, as ``analysis.reviews.rating_change`` writes it."""
+    old, new = Decimal(str(data["previous_score"])), Decimal(str(data["score"]))
+    arrow = "↑" if new > old else "↓" if new < old else "="
+    platform = PLATFORMS.get(str(data.get("platform")), str(data.get("platform")))
+    words = f"Note {platform}" if lang != "en" else f"{platform} rating"
+    text = f"{words} {fmt.number(old, lang)} → {fmt.number(new, lang)} {arrow}"
+    count, before = data.get("count"), data.get("previous_count")
+    if isinstance(count, int) and isinstance(before, int) and count != before:
+        text += f" ({count - before:+d} {'avis' if lang != 'en' else 'reviews'})"
+    return text
+
+
+def _hiring_title(data: Mapping[str, Any], lang: str) -> str:
+    """``+500% GPU/AI roles since 12 Nov 2026 (1 → 6)``, as ``detect.jobs`` writes it."""
+    change = data.get("change_pct")
+    amount = (
+        f"{'+' if Decimal(change) > 0 else ''}{fmt.number(change, lang)}%"
+        if change
+        else f"{data.get('change', 0):+d}"
+    )
+    since = fmt.day(datetime.fromisoformat(str(data["baseline_at"])), lang)
+    function = word(str(data["function"]), lang, FUNCTIONS)
+    counts = f"({data.get('open_before', 0)} → {data['open_now']})"
+    if lang == "en":
+        return f"{amount} {function} roles since {since} {counts}"
+    return f"Postes ouverts, {function}: {amount} depuis le {since} {counts}"
+
+
 def event_title(event: Event, lang: str) -> str:
     """A localised one-line description of an event, from its data where the kind is known.
 
@@ -112,6 +145,14 @@ def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -
         return f"Échec de la source {data['source_id']} ({count} de suite): {data['error']}"
     if kind in _INCIDENT_EVENTS and data.get("incident_title") and data.get("impact"):
         return _incident_title(kind, data, lang)
+    if kind == "rating_change" and data.get("score") and data.get("previous_score"):
+        return _rating_title(data, lang)
+    if kind == "review" and data.get("headline"):
+        stars = f" {fmt.number(data['rating'], lang)}★" if data.get("rating") else ""
+        platform = PLATFORMS.get(str(data.get("platform")), str(data.get("platform")))
+        return f"{'Avis' if lang != 'en' else 'Review'} {platform}{stars}: {data['headline']}"
+    if kind == "hiring" and data.get("function") and data.get("baseline_at") and "open_now" in data:
+        return _hiring_title(data, lang)
     old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
     if not isinstance(offer_data, dict):
         return title

@@ -129,6 +129,10 @@ def test_trustpilot_rating_and_reviews(any_store: Store) -> None:
         "previous_count": 2214,
     }
     assert change.title == "digitalocean trustpilot rating 4.1 → 3.9 ↓ (+17 reviews)"
+    review = next(d for d in first if d.dedup_key.endswith("c8"))
+    assert (
+        review.data["headline"] and review.data["headline"] in review.title
+    )  # the title again, in French too
     assert replay(any_store, spec, week2, later + timedelta(hours=1)) == []
     with any_store.session() as s:
         assert [r.score for r in s.scalars(select(RatingRow).order_by(RatingRow.as_of))] == [
