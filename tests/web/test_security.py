@@ -132,7 +132,7 @@ def test_numbers_and_money_follow_the_locale(client: TestClient) -> None:
 
 def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClient) -> None:
     """Offer events are written again in the reader's language, with their region; impacts too."""
-    from veille.store.models import Alert, EventRow
+    from veille.store.models import Action, Alert, EventRow
 
     now = datetime.now(UTC)
     with site.workspace.store.session() as session:
@@ -145,11 +145,25 @@ def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClie
         session.flush()
         session.add(Alert(rule="prices", event_id=event.id, channel="file", created_at=now, status="pending",
                           attempts=0, payload={}))  # fmt: skip
+        hiring = EventRow(
+            kind="hiring", competitor="hetzner", title="hetzner: +5 GPU/AI roles since 2026-11-12 (0 → 5)",
+            importance="high", occurred_at=now, detected_at=now, dedup_key="hiring:x", status="open",
+            data={"function": "gpu_ai", "open_now": 5, "open_before": 0, "change": 5, "change_pct": None,
+                  "baseline_at": "2026-11-12T10:00:00+00:00"},
+        )  # fmt: skip
+        session.add(hiring)
+        session.flush()
+        session.add(Action(kind="strategy_note", event_id=hiring.id, competitor="hetzner", created_at=now,
+                           status="open", title=hiring.title, body={}))  # fmt: skip
     login(client, "viewer")
     client.cookies.set("veille_lang", "fr")
     for page in ("/events", "/alerts", "/"):
         assert "CX62 (nbg1): nouvelle offre, 64,90\u00a0€ / mois" in client.get(page).text, page
     assert ">majeur</span>" in client.get("/competitors/hetzner").text
+    assert (
+        '<span class="chip">Stratégie</span> Postes ouverts, GPU/IA: +5 depuis le 12 nov. 2026'
+        in client.get("/").text
+    )
     client.cookies.set("veille_lang", "en")
     for page in ("/events", "/alerts", "/"):
         assert "CX62 (nbg1): new offer, €64.90 / month" in client.get(page).text, page

@@ -72,6 +72,9 @@ def environment(locale: str) -> Environment:
     env.globals["alert_event_title"] = lambda alert: (
         title_in(locale, alert.event_kind, alert.event_title, alert.event_data) if alert.event_kind else None
     )
+    env.globals["action_title"] = lambda action: title_in(
+        locale, action.event_kind, action.title, action.event_data
+    )
     env.globals["impact_word"] = lambda code: impact_word(code, locale)
     env.filters["json_attr"] = to_json_attr
     env.filters["md"] = md_inline

@@ -97,8 +97,14 @@ def channels(session: Session) -> list[Channel]:
     return list(session.scalars(select(Channel).order_by(Channel.name).limit(500)))
 
 
-def open_actions(session: Session, competitor: str | None = None, limit: int = 20) -> list[Action]:
-    query = select(Action).where(Action.status == "open")
+def open_actions(session: Session, competitor: str | None = None, limit: int = 20) -> list[Row[Any]]:
+    """Open actions, newest first, each with its event's kind and data (its title in the reader's language)."""
+    query = (
+        select(Action.kind, Action.title, Action.competitor, EventRow.kind.label("event_kind"),
+               EventRow.data.label("event_data"))
+        .join(EventRow, EventRow.id == Action.event_id)
+        .where(Action.status == "open")
+    )  # fmt: skip
     if competitor:
         query = query.where(Action.competitor == competitor)
-    return list(session.scalars(query.order_by(Action.id.desc()).limit(limit)))
+    return list(session.execute(query.order_by(Action.id.desc()).limit(limit)))
