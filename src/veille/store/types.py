@@ -35,7 +35,7 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         result = Decimal(value) if not isinstance(value, Decimal) else value
-        if result == result.to_integral_value():
+        if result.is_finite() and result == result.to_integral_value():
             return Decimal(int(result))
         return result.normalize() if dialect.name == "postgresql" else result
 
