@@ -275,3 +275,15 @@ def test_rating_review_and_hiring_titles_in_both_languages() -> None:
     assert title_in("en", "hiring", "x", jobs) == "+500% GPU/AI roles since 12 Nov 2026 (1 → 6)"
     fewer = {**jobs, "function": "sales", "change_pct": None, "change": -3, "open_before": 3, "open_now": 0}
     assert title_in("fr", "hiring", "x", fewer) == "Postes ouverts, ventes: -3 depuis le 12 nov. 2026 (3 → 0)"
+
+
+def test_damaged_event_data_falls_back_on_the_stored_title() -> None:
+    from veille.reports.wording import title_in
+
+    for kind, data in (
+        ("rating_change", {"score": "abc", "previous_score": "4.1"}),
+        ("hiring", {"function": "sales", "baseline_at": "not a date", "open_now": 3}),
+        ("price_change", {"offer": {"name": "X"}, "old": {"monthly": "n/a"}, "new": {"monthly": "4"}}),
+        ("review", {"headline": "ok", "rating": "five"}),
+    ):
+        assert title_in("fr", kind, "as stored", data) == "as stored", kind

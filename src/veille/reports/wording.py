@@ -136,8 +136,15 @@ def event_title(event: Event, lang: str) -> str:
 
 
 def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -> str:
-    """``event_title`` from an event's kind, stored title and data."""
-    data = data or {}
+    """``event_title`` from an event's kind, stored title and data; the stored title where the data is
+    not of the shape its detector writes (an older event, or a damaged one: never an error on a page)."""
+    try:
+        return _written(lang, kind, data or {}) or title
+    except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError):
+        return title
+
+
+def _written(lang: str, kind: str, data: Mapping[str, Any]) -> str | None:
     if kind == "source_failure" and data.get("source_id") and data.get("error"):
         count = data.get("consecutive_failures") or 1
         if lang == "en":
@@ -155,14 +162,14 @@ def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -
         return _hiring_title(data, lang)
     old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
     if not isinstance(offer_data, dict):
-        return title
+        return None
     region = offer_data.get("region")
     offer = f"{offer_data.get('name') or offer_data.get('sku') or ''}" + (f" ({region})" if region else "")
     if kind == "price_change" and isinstance(old, dict) and isinstance(new, dict):
         pct = fmt.percent(data.get("pct_change"), lang) if data.get("pct_change") else ""
         arrow = f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → {fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
-        word = "prix" if lang == "fr" else "price"
-        return f"{offer}: {word} {arrow} ({pct})" if pct else f"{offer}: {word} {arrow}"
+        noun = "prix" if lang == "fr" else "price"
+        return f"{offer}: {noun} {arrow} ({pct})" if pct else f"{offer}: {noun} {arrow}"
     if kind in _OFFER_EVENTS:
         fr, en = _OFFER_EVENTS[kind]
         monthly = offer_data.get("monthly_eur")
@@ -170,4 +177,4 @@ def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -
             f", {fmt.money(monthly, 'EUR', lang)} / {'mois' if lang == 'fr' else 'month'}" if monthly else ""
         )
         return f"{offer}: {en if lang == 'en' else fr}{price}"
-    return title
+    return None
