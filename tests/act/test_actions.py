@@ -46,6 +46,9 @@ def test_each_kind_becomes_its_action(store: Store, add_events: Callable[..., li
         assert (
             note.kind == "strategy" and note.competitor == "digitalocean" and note.data["event_id"] == ids[3]
         )
+        assert note.data["from"] == "hiring" and isinstance(
+            note.data["event"], dict
+        )  # to write it in FR or EN
 
 
 def test_comms_draft_uses_the_competitors_strategy_in_both_languages(

@@ -132,7 +132,7 @@ def test_numbers_and_money_follow_the_locale(client: TestClient) -> None:
 
 def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClient) -> None:
     """Offer events are written again in the reader's language, with their region; impacts too."""
-    from veille.store.models import Action, Alert, EventRow
+    from veille.store.models import Action, Alert, EventRow, Note
 
     now = datetime.now(UTC)
     with site.workspace.store.session() as session:
@@ -155,6 +155,9 @@ def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClie
         session.flush()
         session.add(Action(kind="strategy_note", event_id=hiring.id, competitor="hetzner", created_at=now,
                            status="open", title=hiring.title, body={}))  # fmt: skip
+        session.add(Note(kind="strategy", competitor="hetzner", title=hiring.title, body=hiring.title, score=None,
+                         happened_on="2026-11-26", author="veille", created_at=now,
+                         data={"event_id": hiring.id, "from": "hiring", "event": hiring.data}))  # fmt: skip
     login(client, "viewer")
     client.cookies.set("veille_lang", "fr")
     for page in ("/events", "/alerts", "/"):
@@ -164,6 +167,7 @@ def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClie
         '<span class="chip">Stratégie</span> Postes ouverts, GPU/IA: +5 depuis le 12 nov. 2026'
         in client.get("/").text
     )
+    assert "<b>Postes ouverts, GPU/IA: +5 depuis le 12 nov. 2026 (0 → 5)</b>" in client.get("/notes").text
     client.cookies.set("veille_lang", "en")
     for page in ("/events", "/alerts", "/"):
         assert "CX62 (nbg1): new offer, €64.90 / month" in client.get(page).text, page

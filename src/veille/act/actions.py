@@ -231,7 +231,7 @@ def create_actions(
                         happened_on=(event.occurred_at or event.detected_at or now).date().isoformat(),
                         author="veille",
                         created_at=now,
-                        data={"event_id": event.id, "from": "hiring"},
+                        data={"event_id": event.id, "from": "hiring", "event": data},  # its title in FR or EN
                     )
                 )
         if added:

@@ -49,6 +49,14 @@ def to_json_attr(value: Any) -> str:
 
 
 @cache
+def _note_title(note: Any, locale: str) -> str:
+    """A note's title; a strategy note the watch made from a hiring trend is written in ``locale``."""
+    data = note.data if isinstance(note.data, dict) else {}
+    if data.get("from") == "hiring" and isinstance(data.get("event"), dict):
+        return title_in(locale, "hiring", note.title, data["event"])
+    return str(note.title)
+
+
 def environment(locale: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -75,6 +83,7 @@ def environment(locale: str) -> Environment:
     env.globals["action_title"] = lambda action: title_in(
         locale, action.event_kind, action.title, action.event_data
     )
+    env.globals["note_title"] = lambda note: _note_title(note, locale)
     env.globals["impact_word"] = lambda code: impact_word(code, locale)
     env.filters["json_attr"] = to_json_attr
     env.filters["md"] = md_inline
