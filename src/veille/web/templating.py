@@ -48,7 +48,6 @@ def to_json_attr(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-@cache
 def _note_title(note: Any, locale: str) -> str:
     """A note's title; a strategy note the watch made from a hiring trend is written in ``locale``."""
     data = note.data if isinstance(note.data, dict) else {}
@@ -57,6 +56,7 @@ def _note_title(note: Any, locale: str) -> str:
     return str(note.title)
 
 
+@cache
 def environment(locale: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
