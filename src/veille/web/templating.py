@@ -48,12 +48,33 @@ def to_json_attr(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def _note_title(note: Any, locale: str) -> str:
-    """A note's title; a strategy note the watch made from a hiring trend is written in ``locale``."""
-    data = note.data if isinstance(note.data, dict) else {}
-    if data.get("from") == "hiring" and isinstance(data.get("event"), dict):
-        return title_in(locale, "hiring", note.title, data["event"])
-    return str(note.title)
+class Titles:
+    """Titles of events (and of the alerts, actions and notes made from them) and incident impacts in one
+    locale, written from the events' data (``veille.reports.wording``)."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def event(self, event: Any) -> str:
+        return event_title(event, self.locale)
+
+    def alert(self, alert: Any) -> str | None:
+        if not alert.event_kind:
+            return None
+        return title_in(self.locale, alert.event_kind, alert.event_title, alert.event_data)
+
+    def action(self, action: Any) -> str:
+        return title_in(self.locale, action.event_kind, action.title, action.event_data)
+
+    def note(self, note: Any) -> str:
+        """A strategy note the watch made from a hiring trend is written again; others are as typed."""
+        data = note.data if isinstance(note.data, dict) else {}
+        if data.get("from") == "hiring" and isinstance(data.get("event"), dict):
+            return title_in(self.locale, "hiring", note.title, data["event"])
+        return str(note.title)
+
+    def impact(self, code: str | None) -> str:
+        return impact_word(code, self.locale)
 
 
 @cache
@@ -76,15 +97,7 @@ def environment(locale: str) -> Environment:
         version=__version__,
         nav=NAV,
     )
-    env.globals["event_title"] = lambda event: event_title(event, locale)
-    env.globals["alert_event_title"] = lambda alert: (
-        title_in(locale, alert.event_kind, alert.event_title, alert.event_data) if alert.event_kind else None
-    )
-    env.globals["action_title"] = lambda action: title_in(
-        locale, action.event_kind, action.title, action.event_data
-    )
-    env.globals["note_title"] = lambda note: _note_title(note, locale)
-    env.globals["impact_word"] = lambda code: impact_word(code, locale)
+    env.globals["titles"] = Titles(locale)
     env.filters["json_attr"] = to_json_attr
     env.filters["md"] = md_inline
     env.filters["urlq"] = lambda v: quote(str(v), safe="")
