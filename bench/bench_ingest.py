@@ -4,8 +4,9 @@ Two generated catalogues (never committed; generated on the fly or in a temp dir
 
 - Azure Retail Prices pages (``azure.retail``): ``BENCH_AZURE_ROWS`` items (default 1,000,000) in pages of
   100 items, i.e. 10,000 pages, each a distinct (size, region, billing) offer. Three runs against a
-  SQLite workspace (or the empty PostgreSQL database named by ``BENCH_DATABASE_URL``): the baseline (every offer new: versions inserted), the same catalogue again (pure
-  diff, nothing written), and one where 1% of the prices moved by +3% (new versions, events).
+  SQLite workspace (or the empty PostgreSQL database named by ``BENCH_DATABASE_URL``): the baseline
+  (every offer new: versions inserted), the same catalogue again (pure diff, nothing written), and one
+  where 1% of the prices moved by +3% (new versions, events).
 - An AWS EC2 offer file (``aws.offer``, streamed): ``BENCH_AWS_MB`` MB (default 300) of indented JSON
   with ``products`` and ``terms.OnDemand``; a quarter of the products are Linux shared on-demand. Its
   rows are counted as the file's records: every product and every on-demand price dimension (one per
@@ -97,7 +98,7 @@ def ingest(ws: Any, spec: Any, bodies: Iterator[Any], now: datetime, parse: Any)
     from veille.sources._registry import ParseContext
     from veille.store.models import SourceRun
 
-    timings = {"parse": 0.0, "diff": 0.0, "finish": 0.0, "rows": 0, "offers": 0, "store": 0.0}
+    timings = {"parse": 0.0, "diff": 0.0, "finish": 0.0, "offers": 0, "store": 0.0}
     insert_versions = prices.insert_versions
 
     def timed_insert(session: Any, rows: Any) -> None:  # the database's share: encoding and inserts
