@@ -31,18 +31,24 @@ class Site:
 _TEMPLATE: dict[str, object] = {}
 
 
+def seed_workspace(ws: Workspace) -> dict[str, str]:
+    """Migrate, load the knowledge base and the signals, add a user per role; their API tokens by role."""
+    ws.init_store()
+    tokens = {}
+    with ws.store.session() as session:
+        seed.load_kb(session)
+        seed.load_signals(session)
+        for role in ROLES:
+            add_user(session, role, role, PASSWORD)
+            tokens[role] = new_token(session, role)
+    return tokens
+
+
 def _template(root: Path) -> tuple[Path, dict[str, str]]:
     """A seeded workspace database built once per session (migrations, knowledge base, users, tokens)."""
     if "db" not in _TEMPLATE:
         ws = Workspace(Settings(home=root, database_url=None, secret_key="test-secret-key"))
-        ws.init_store()
-        tokens = {}
-        with ws.store.session() as session:
-            seed.load_kb(session)
-            seed.load_signals(session)
-            for role in ROLES:
-                add_user(session, role, role, PASSWORD)
-                tokens[role] = new_token(session, role)
+        tokens = seed_workspace(ws)
         with ws.store.engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         ws.store.dispose()

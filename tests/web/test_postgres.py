@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import _truncate
-from tests.web import seed
-from tests.web.conftest import PASSWORD, ROLES, Site, login
+from tests.web.conftest import Site, login, seed_workspace
 from tests.web.test_access import PUBLIC_API, PUBLIC_PAGES, _routes
 
-from veille.auth import add_user, new_token
 from veille.settings import Settings
 from veille.web.app import create_app
 from veille.workspace import Workspace
@@ -32,14 +30,7 @@ QUERIES = {
 @pytest.fixture
 def pg_site(postgres_url: str, tmp_path: Path) -> Iterator[Site]:
     ws = Workspace(Settings(home=tmp_path / "ws", database_url=postgres_url, secret_key="test-secret-key"))
-    ws.init_store()
-    tokens = {}
-    with ws.store.session() as session:
-        seed.load_kb(session)
-        seed.load_signals(session)
-        for role in ROLES:
-            add_user(session, role, role, PASSWORD)
-            tokens[role] = new_token(session, role)
+    tokens = seed_workspace(ws)
     try:
         yield Site(ws, create_app(ws), tokens)
     finally:
