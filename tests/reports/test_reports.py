@@ -217,9 +217,11 @@ def test_impact_words() -> None:
 
 
 def test_every_area_and_job_function_has_its_words() -> None:
+    from veille.analysis.hiring import FUNCTION_WORDS as FUNCTIONS
     from veille.analysis.hiring import FUNCTIONS as HIRING_FUNCTIONS
+    from veille.analysis.tagging import AREA_WORDS as AREAS
     from veille.analysis.tagging import AREAS as TAG_AREAS
-    from veille.reports.wording import AREAS, FUNCTIONS, word
+    from veille.reports.wording import word
 
     assert set(AREAS) == set(TAG_AREAS) and set(FUNCTIONS) == set(HIRING_FUNCTIONS)
     assert word("datacenter_ops", "fr", FUNCTIONS) == "exploitation des data centers"

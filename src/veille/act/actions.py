@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from veille.act import kbview
+from veille.reports.wording import impact_word
 from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
 
 SELF = "vmcloud"
 REFRESH_FLAG = "positioning.refresh"
 DRAFT_IMPACTS = ("minor", "major", "critical")
-IMPACT_FR = {"minor": "mineur", "major": "majeur", "critical": "critique"}
 ACTION_KINDS = ("price_review", "roadmap_candidate", "comms_draft", "strategy_note", "positioning_review")
 
 
@@ -63,7 +63,7 @@ def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
     impact = str((event.data or {}).get("impact") or "")
     strategy = view.strategy or kbview.DEFAULT_STRATEGY
     message = view.key_message
-    impact_fr = IMPACT_FR.get(impact, impact)
+    impact_fr = impact_word(impact, "fr")
     fr = (
         f"Incident chez {view.name} ({impact_fr or 'impact inconnu'}) : « {incident} ».\n"
         f"Angle : {strategy.get('fr')}.\n"

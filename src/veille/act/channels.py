@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import orjson
 
 from veille.errors import VeilleError
+from veille.reports.wording import title_in
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "price_change": ("Changement de prix", "Price change"),
@@ -161,8 +162,6 @@ def read_file_alerts(path: Path) -> list[dict[str, Any]]:
 
 def _titles(payload: Mapping[str, Any]) -> str:
     """The event's title in French, then in English where the two differ."""
-    from veille.reports.wording import title_in
-
     kind, title, data = str(payload.get("kind")), str(payload.get("title", "")), payload.get("data")
     fr, en = (title_in(lang, kind, title, data if isinstance(data, dict) else None) for lang in ("fr", "en"))
     return fr if fr == en else f"{fr}\n  {en}"

@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 
 from veille.store.models import JobRow
 
-FUNCTIONS = ("engineering", "gpu_ai", "sales", "support", "datacenter_ops", "marketing", "other")
+# The job functions, with their words in French and English (events, reports and dashboard).
+FUNCTION_WORDS: dict[str, tuple[str, str]] = {
+    "engineering": ("ingénierie", "engineering"),
+    "gpu_ai": ("GPU/IA", "GPU/AI"),
+    "sales": ("ventes", "sales"),
+    "support": ("support", "support"),
+    "datacenter_ops": ("exploitation des data centers", "data-centre operations"),
+    "marketing": ("marketing", "marketing"),
+    "other": ("autres", "other"),
+}
+FUNCTIONS = tuple(FUNCTION_WORDS)
 LONG_OPEN = timedelta(days=60)  # a role still open after this long is hard to fill
 
 # Ordered: the first function whose pattern matches wins, so "Sales Engineer" is sales and

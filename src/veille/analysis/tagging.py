@@ -15,18 +15,20 @@ from collections.abc import Iterable
 
 from veille.sources._feedparse import fold
 
-AREAS = (
-    "compute",
-    "gpu_ai",
-    "kubernetes",
-    "storage",
-    "network",
-    "database",
-    "serverless",
-    "pricing",
-    "region",
-    "deprecation",
-)
+# The product areas, with their words in French and English (reports and dashboard).
+AREA_WORDS: dict[str, tuple[str, str]] = {
+    "compute": ("calcul", "compute"),
+    "gpu_ai": ("GPU/IA", "GPU/AI"),
+    "kubernetes": ("Kubernetes", "Kubernetes"),
+    "storage": ("stockage", "storage"),
+    "network": ("réseau", "network"),
+    "database": ("bases de données", "databases"),
+    "serverless": ("serverless", "serverless"),
+    "pricing": ("tarifs", "pricing"),
+    "region": ("régions", "regions"),
+    "deprecation": ("fins de service", "deprecations"),
+}
+AREAS = tuple(AREA_WORDS)
 
 _WORDS: dict[str, str] = {
     "compute": (

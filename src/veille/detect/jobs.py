@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from veille.analysis.hiring import FUNCTIONS, baseline_time, open_counts
+from veille.analysis.hiring import FUNCTION_WORDS, FUNCTIONS, baseline_time, open_counts
 from veille.detect.mentions import already_recorded
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
@@ -30,15 +30,6 @@ from veille.store.models import JobRow
 WINDOW = timedelta(days=90)
 MIN_ROLES = 3
 MIN_SHARE = Decimal("0.25")
-FUNCTION_LABELS = {
-    "engineering": "engineering",
-    "gpu_ai": "GPU/AI",
-    "sales": "sales",
-    "support": "support",
-    "datacenter_ops": "data-centre operations",
-    "marketing": "marketing",
-    "other": "other",
-}
 
 
 def _store_snapshot(ctx: IngestContext, postings: Sequence[JobPosting]) -> None:
@@ -95,7 +86,7 @@ def _trend_events(ctx: IngestContext, competitor: str) -> list[EventDraft]:
         if already_recorded(session, key):
             continue
         share = (Decimal(change) * 100 / old).quantize(Decimal(1)) if old else None
-        label = FUNCTION_LABELS[function]
+        label = FUNCTION_WORDS[function][1]  # the title is stored in English
         amount = f"{share:+}%" if share is not None else f"{change:+d}"
         high = function == "gpu_ai" and (share is None or share >= 50) and change > 0
         drafts.append(

@@ -39,7 +39,8 @@ def version_dict(values: Sequence[Any]) -> dict[str, Any]:
 
 
 def insert_versions(session: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert versions (value tuples in ``_COLUMNS`` order) with one driver-level executemany."""
+    """Insert versions (value tuples in ``_COLUMNS`` order): one executemany on SQLite, one COPY on
+    PostgreSQL, the ORM's insert elsewhere."""
     if not rows:
         return
     connection = session.connection()

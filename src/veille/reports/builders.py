@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from veille.analysis.incidents import list_incidents, statistics
+from veille.analysis.tagging import AREA_WORDS
 from veille.errors import NotFoundError
 from veille.kb.labels import LEVEL_EMOJI, PROBABILITY, THREAT
 from veille.kb.markdown_export import render_markdown
@@ -18,7 +19,7 @@ from veille.kb.store import current
 from veille.reports import editions, fmt, gather, sections
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
-from veille.reports.wording import AREAS, impact_word, word
+from veille.reports.wording import impact_word, word
 
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
@@ -122,7 +123,7 @@ def _items_table(doc: Document, items: list[Any], kb: KnowledgeBase) -> None:
             fmt.day(e.occurred_at or e.detected_at, lang),
             md_cell(who.get(e.competitor or "", e.competitor or "—")),
             md_link(e.title, e.url),
-            md_cell(", ".join(word(tag, lang, AREAS) for tag in (e.data or {}).get("tags") or [])),
+            md_cell(", ".join(word(tag, lang, AREA_WORDS) for tag in (e.data or {}).get("tags") or [])),
         ]
         for e in items
     ]

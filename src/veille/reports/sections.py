@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from veille.analysis.hiring import FUNCTION_WORDS
 from veille.kb.schema import KnowledgeBase
 from veille.reports import charts, fmt
 from veille.reports.document import Chart, Document, md_cell, md_link, md_text, table
 from veille.reports.labels import label
-from veille.reports.wording import FUNCTIONS, event_title, impact_word, word
+from veille.reports.wording import event_title, impact_word, word
 from veille.store.models import EventRow, RatingRow
 
 _PRICE_AXIS = {"premium": -1.0, "mid": 0.0, "low_cost": 1.0}
@@ -173,7 +174,7 @@ def hiring_block(
             rows.append(
                 [
                     md_cell(who.get(str(entry["competitor"]), entry["competitor"])),
-                    md_cell(word(function, lang, FUNCTIONS)),
+                    md_cell(word(function, lang, FUNCTION_WORDS)),
                     str(count),
                     fmt.percent(change, lang) if change is not None else "—",
                 ]

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from veille.analysis.hiring import FUNCTION_WORDS
 from veille.reports import fmt
 from veille.sources.statuspage import is_resolved
 
@@ -42,32 +43,9 @@ def impact_word(code: str | None, lang: str) -> str:
     return "—" if code is None else word(code, lang, IMPACTS)
 
 
-# Product areas of changelog items (``analysis.tagging.AREAS``) and job functions (``analysis.hiring``).
-AREAS: dict[str, tuple[str, str]] = {
-    "compute": ("calcul", "compute"),
-    "gpu_ai": ("GPU/IA", "GPU/AI"),
-    "kubernetes": ("Kubernetes", "Kubernetes"),
-    "storage": ("stockage", "storage"),
-    "network": ("réseau", "network"),
-    "database": ("bases de données", "databases"),
-    "serverless": ("serverless", "serverless"),
-    "pricing": ("tarifs", "pricing"),
-    "region": ("régions", "regions"),
-    "deprecation": ("fins de service", "deprecations"),
-}
-FUNCTIONS: dict[str, tuple[str, str]] = {
-    "engineering": ("ingénierie", "engineering"),
-    "gpu_ai": ("GPU/IA", "GPU/AI"),
-    "sales": ("ventes", "sales"),
-    "support": ("support", "support"),
-    "datacenter_ops": ("exploitation des data centers", "data-centre operations"),
-    "marketing": ("marketing", "marketing"),
-    "other": ("autres", "other"),
-}
-
-
 def word(code: str, lang: str, words: dict[str, tuple[str, str]]) -> str:
-    """``code`` of one of the tables above in ``lang``; a code outside it is shown as it came."""
+    """``code`` in ``lang`` from a table of (French, English) words (``IMPACTS``, ``tagging.AREA_WORDS``,
+    ``hiring.FUNCTION_WORDS``); a code outside it is shown as it came."""
     fr, en = words.get(code, (code, code))
     return en if lang == "en" else fr
 
@@ -120,7 +98,7 @@ def _hiring_title(data: Mapping[str, Any], lang: str) -> str:
         else f"{data.get('change', 0):+d}"
     )
     since = fmt.day(datetime.fromisoformat(str(data["baseline_at"])), lang)
-    function = word(str(data["function"]), lang, FUNCTIONS)
+    function = word(str(data["function"]), lang, FUNCTION_WORDS)
     counts = f"({data.get('open_before', 0)} → {data['open_now']})"
     if lang == "en":
         return f"{amount} {function} roles since {since} {counts}"
