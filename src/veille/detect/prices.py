@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -33,7 +33,8 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
+from veille.normalise.fx import FxQuote, FxResolver
+from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
 from veille.observations import Availability, FxRate, Observation, Offer
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
@@ -59,6 +60,7 @@ COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a C
 GROWN_COMPACT_ABOVE = 250_000
 _CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
+_UNQUOTED: Any = object()  # no quote looked up yet (None: looked up, no rate)
 
 
 def _canon(value: Any) -> str:
@@ -153,7 +155,8 @@ class OfferSnapshot:
         self.source_id = ctx.source.id
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
-        self.day = ctx.now.date()
+        self.day, self.now, self.run_id = ctx.now.date(), ctx.now, ctx.run_id
+        self._quotes: dict[str, FxQuote | None] = {}  # per currency, for the snapshot's day
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         self.dict_limit = self.previous_count + GROWN_COMPACT_ABOVE  # keys a dict index may grow to
@@ -186,8 +189,8 @@ class OfferSnapshot:
     def _add_to_dict(
         self, current: dict[int, int], offers: Iterable[Offer], capture_id: int | None, url: str | None
     ) -> None:
-        fresh, from_bytes = _BLAKE2B_8.copy, int.from_bytes
-        count, fingerprint = self.count, self.fingerprint
+        fresh = _BLAKE2B_8.copy
+        count, fingerprint, limit = self.count, self.fingerprint, self.dict_limit
         rest = iter(offers)
         for o in rest:
             kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
@@ -200,13 +203,14 @@ class OfferSnapshot:
                                    o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
             h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
             h.update(raw.encode())
-            ch = from_bytes(h.digest(), "big")  # as content_digest()
+            hx = h.hexdigest()  # stored as is by a new version
+            ch = int(hx, 16)  # as content_digest()
             count += 1
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if previous is None:
                 current[kh] = -1
-                self._added(o, ch, capture_id, url)
-                if len(current) > self.dict_limit:  # grown past the dict's size: go on in flat arrays
+                self._added(o, hx, capture_id, url)
+                if len(current) > limit:  # grown past the dict's size: go on in flat arrays
                     self.count, self.fingerprint = count, fingerprint & _MASK
                     self.current = CurrentIndex.from_dict(current)
                     current.clear()
@@ -216,14 +220,14 @@ class OfferSnapshot:
                 current[kh] = ~previous
             else:
                 current[kh] = ~previous
-                self._changed(previous >> 64, o, ch, capture_id, url)
+                self._changed(previous >> 64, o, hx, capture_id, url)
         self.count, self.fingerprint = count, fingerprint & _MASK
 
     def _add_to_index(
         self, index: CurrentIndex, offers: Iterable[Offer], capture_id: int | None, url: str | None
     ) -> None:
         keys, ids, digests, state, mask = index.keys, index.ids, index.digests, index.state, index.mask
-        fresh, from_bytes = _BLAKE2B_8.copy, int.from_bytes
+        fresh = _BLAKE2B_8.copy
         count, fingerprint = self.count, self.fingerprint
         for o in offers:
             kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
@@ -240,7 +244,8 @@ class OfferSnapshot:
                                    o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
             h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
             h.update(raw.encode())
-            ch = from_bytes(h.digest(), "big")  # as content_digest()
+            hx = h.hexdigest()  # stored as is by a new version
+            ch = int(hx, 16)  # as content_digest()
             count += 1
             fingerprint += ch  # order-free and stable across processes: the sum of the digests
             if not mark:
@@ -253,24 +258,27 @@ class OfferSnapshot:
                         index.state,
                         index.mask,
                     )
-                self._added(o, ch, capture_id, url)
+                self._added(o, hx, capture_id, url)
             elif digests[slot] == ch:
                 state[slot] = SEEN
             else:
                 state[slot] = SEEN
-                self._changed(ids[slot], o, ch, capture_id, url)
+                self._changed(ids[slot], o, hx, capture_id, url)
         self.count, self.fingerprint = count, fingerprint & _MASK
 
-    def _added(self, offer: Offer, digest: int, capture_id: int | None, url: str | None) -> None:
-        values = self._values(offer, f"{digest:016x}", capture_id, url)
+    def _added(self, offer: Offer, digest: str, capture_id: int | None, url: str | None) -> None:
+        values = self._values(offer, digest, capture_id, url)
         if not self.baseline:
             gate.note_added(self, values)
-        self._queue(values)
+        buffer = self._buffer  # _queue(), inlined: a first load comes through here for every offer
+        buffer.append(values)
+        if len(buffer) >= BATCH:
+            self.flush()
 
     def _changed(
-        self, old_id: int, offer: Offer, digest: int, capture_id: int | None, url: str | None
+        self, old_id: int, offer: Offer, digest: str, capture_id: int | None, url: str | None
     ) -> None:
-        values = self._values(offer, f"{digest:016x}", capture_id, url)
+        values = self._values(offer, digest, capture_id, url)
         self.changed += 1
         self.close_ids.append(old_id)
         self._changes.append(Change(old_id, offer, version_dict(values)))
@@ -286,27 +294,36 @@ class OfferSnapshot:
         self.add_all((offer,), capture_id=capture_id, url=url)
 
     def _values(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> tuple[Any, ...]:
-        """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row)."""
+        """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row).
+
+        ``money.monthly`` and ``money.to_eur``, inlined; the EUR rate is looked up once per currency.
+        """
         o = offer
-        amount = money.monthly(o)
-        quote = self.fx.quote(o.currency, self.day) if amount is not None else None  # cached per day
+        amount = o.price_monthly
+        if amount is None and o.price_hourly is not None:
+            amount = o.price_hourly * HOURS_PER_MONTH
         extra = dict(o.extra)
         if url:
             extra.setdefault("url", url)
         if o.available is not None:
             extra["available"] = o.available
-        if quote is None:
-            eur = rate = fx_date = None
-        else:
-            rate, fx_date = quote.rate, quote.day
-            eur = money.to_eur(amount, rate)
-            if quote.source != "identity":
-                extra["fx_source"] = quote.source
+        eur = rate = fx_date = None
+        if amount is not None:
+            quote = self._quotes.get(o.currency, _UNQUOTED)
+            if quote is _UNQUOTED:
+                quote = self._quotes[o.currency] = self.fx.quote(o.currency, self.day)
+            if quote is not None:
+                rate, fx_date = quote.rate, quote.day
+                if quote.source == "identity":  # EUR: dividing by 1 changes nothing
+                    eur = amount.quantize(EUR_PLACES, rounding=ROUND_HALF_EVEN)
+                else:
+                    eur = (amount / rate).quantize(EUR_PLACES, rounding=ROUND_HALF_EVEN) if rate else None
+                    extra["fx_source"] = quote.source
         return (  # in the order of _COLUMNS: _PLAIN, _DECIMALS, valid_from, valid_to, held, extra
             self.source_id, o.competitor, o.sku, o.region or "", o.billing, o.name, o.category, o.gpu_model,
-            o.arch, o.unit, o.currency, fx_date, capture_id, self.ctx.run_id, extra.get("manual_url"), chash,
+            o.arch, o.unit, o.currency, fx_date, capture_id, self.run_id, extra.get("manual_url"), chash,
             o.vcpu, o.ram_gb, o.disk_gb, o.gpu_count, o.gpu_memory_gb, o.price_hourly, o.price_monthly, eur,
-            rate, self.ctx.now, None, False, extra,
+            rate, self.now, None, False, extra,
         )  # fmt: skip
 
     def flush(self) -> None:
