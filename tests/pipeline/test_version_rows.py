@@ -82,3 +82,26 @@ def test_versions_read_back_as_written(any_store: Store, tmp_path: object, count
         assert (v.valid_from, v.valid_to, v.held, v.run_id, v.capture_id) == (NOW, None, False, run_id, None)
         assert v.extra == {"note": "c'est ça\t\\N\n", "i": offer.extra["i"]}
         assert v.content_hash == f"{content_digest(offer):016x}"
+
+
+@pytest.mark.parametrize(
+    ("offer", "stored"),
+    [
+        (
+            Offer(competitor="hetzner", sku="cx22", name="CX22", category="vps", currency="EUR",
+                  price_hourly=Decimal("0.0060"), price_monthly=Decimal("3.79"), vcpu=Decimal(2),
+                  ram_gb=Decimal("4"), disk_gb=Decimal("40"), arch="x86_64", region="fsn1"),
+            "6eed04d4d82c642a",
+        ),
+        (
+            Offer(competitor="azure", sku="Standard_NC24ads_A100_v4", name="NC24ads A100 v4", category="gpu",
+                  currency="USD", price_hourly=Decimal("3.673"), price_monthly=None, vcpu=Decimal(24),
+                  ram_gb=Decimal("220"), gpu_model="NVIDIA A100 80GB", gpu_count=Decimal(1),
+                  gpu_memory_gb=Decimal(80), arch="x86_64", billing="spot"),
+            "d8d8e742e6fc412e",
+        ),
+    ],
+)  # fmt: skip
+def test_content_digest_matches_the_hashes_stored_by_earlier_versions(offer: Offer, stored: str) -> None:
+    # a different digest would write a new version of every stored offer on the next run
+    assert f"{content_digest(offer):016x}" == stored

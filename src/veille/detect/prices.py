@@ -58,7 +58,6 @@ COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a C
 # keys past which a dict that grows during a run (new offers) becomes a CurrentIndex: early, because
 # the dict's freed memory stays with the process and the index's growth doubles it for a while
 GROWN_COMPACT_ABOVE = 250_000
-_CONTENT_TEXT = "%s\x1f" * 16 + "%s"  # the text content_digest() hashes
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
 _UNQUOTED: Any = object()  # no quote looked up yet (None: looked up, no rate)
 
@@ -76,17 +75,24 @@ def key_hash(competitor: str, sku: str, region: str | None, billing: str) -> int
     return hash((competitor, sku, region or "", billing))
 
 
+def content_text(o: Any) -> str:
+    """The text ``content_digest`` hashes: key and content fields as ``str()`` writes them, 0x1f between.
+
+    The diff loops build it inline, and a test pins digests stored by earlier versions.
+    """
+    return (f"{o.competitor!s}\x1f{o.sku!s}\x1f{o.region or ''!s}\x1f{o.billing!s}\x1f{o.name!s}\x1f"
+            f"{o.category!s}\x1f{o.vcpu!s}\x1f{o.ram_gb!s}\x1f{o.disk_gb!s}\x1f{o.gpu_model!s}\x1f"
+            f"{o.gpu_count!s}\x1f{o.gpu_memory_gb!s}\x1f{o.arch!s}\x1f{o.unit!s}\x1f{o.currency!s}\x1f"
+            f"{o.price_hourly!s}\x1f{o.price_monthly!s}")  # fmt: skip
+
+
 def content_digest(offer: Any) -> int:
     """A stable 64-bit digest of an offer's key and content (the ``content_hash`` column, in hex).
 
     Decimals enter as written (``1.50`` and ``1.5`` differ): a provider that reformats its numbers costs
     one extra version, never an event (events compare values).
     """
-    o = offer
-    raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category, o.vcpu,
-                           o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb, o.arch, o.unit,
-                           o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
-    return int.from_bytes(hashlib.blake2b(raw.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(content_text(offer).encode(), digest_size=8).digest(), "big")
 
 
 def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex:
@@ -178,7 +184,7 @@ class OfferSnapshot:
     ) -> None:
         """Diff offers; a new version is queued only when an offer's content differs (the hot loop).
 
-        ``content_digest`` is inlined (same text, same digest; one %-format is the cheapest way to
+        ``content_digest`` is inlined (same text, same digest; one f-string is the cheapest way to
         build it), and so is the index probe: there is one loop per kind of index.
         """
         if isinstance(self.current, dict):
@@ -198,9 +204,12 @@ class OfferSnapshot:
             if previous is not None and previous < 0:
                 self.duplicates += 1  # the same key twice in one snapshot: the first one counts
                 continue
-            raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
-                                   o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
-                                   o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
+            raw = (
+                f"{o.competitor!s}\x1f{o.sku!s}\x1f{o.region or ''!s}\x1f{o.billing!s}\x1f{o.name!s}\x1f"
+                f"{o.category!s}\x1f{o.vcpu!s}\x1f{o.ram_gb!s}\x1f{o.disk_gb!s}\x1f{o.gpu_model!s}\x1f"
+                f"{o.gpu_count!s}\x1f{o.gpu_memory_gb!s}\x1f{o.arch!s}\x1f{o.unit!s}\x1f{o.currency!s}\x1f"
+                f"{o.price_hourly!s}\x1f{o.price_monthly!s}"
+            )  # as content_text(o), inlined
             h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
             h.update(raw.encode())
             hx = h.hexdigest()  # stored as is by a new version
@@ -239,9 +248,12 @@ class OfferSnapshot:
             if mark >= SEEN:
                 self.duplicates += 1  # the same key twice in one snapshot: the first one counts
                 continue
-            raw = _CONTENT_TEXT % (o.competitor, o.sku, o.region or "", o.billing, o.name, o.category,
-                                   o.vcpu, o.ram_gb, o.disk_gb, o.gpu_model, o.gpu_count, o.gpu_memory_gb,
-                                   o.arch, o.unit, o.currency, o.price_hourly, o.price_monthly)  # fmt: skip
+            raw = (
+                f"{o.competitor!s}\x1f{o.sku!s}\x1f{o.region or ''!s}\x1f{o.billing!s}\x1f{o.name!s}\x1f"
+                f"{o.category!s}\x1f{o.vcpu!s}\x1f{o.ram_gb!s}\x1f{o.disk_gb!s}\x1f{o.gpu_model!s}\x1f"
+                f"{o.gpu_count!s}\x1f{o.gpu_memory_gb!s}\x1f{o.arch!s}\x1f{o.unit!s}\x1f{o.currency!s}\x1f"
+                f"{o.price_hourly!s}\x1f{o.price_monthly!s}"
+            )  # as content_text(o), inlined
             h = fresh()  # a copy of an empty hasher costs less than a new one with its digest_size
             h.update(raw.encode())
             hx = h.hexdigest()  # stored as is by a new version
