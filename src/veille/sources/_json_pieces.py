@@ -1,14 +1,14 @@
-"""The members of a huge JSON object, parsed by orjson some 64 KB at a time.
+"""The members of a huge JSON object, decoded some 64 KB at a time (by orjson, or a typed msgspec decoder).
 
 An AWS offer file is one object of hundreds of MB whose ``products`` and ``terms.OnDemand`` hold
 hundreds of thousands of small records. ijson's C backend reads it in constant memory at about
 60 MB/s; orjson is about twice as fast but needs complete documents. ``Members`` cuts the object's
-content into pieces that end at a record boundary and hands each piece, wrapped in braces, to
-orjson.
+content into pieces that end at a record boundary and hands each piece, wrapped in braces, to its
+decoder.
 
 A cut is a ``}`` followed by ``,`` and a quote where the braces before it balance. Braces inside
 strings can fool the count, but never into a wrong answer: a piece cut in the wrong place is not
-valid JSON (the brace that starts it must close where it ends), orjson refuses it, and ``Unsure`` is
+valid JSON (the brace that starts it must close where it ends), the decoder refuses it, and ``Unsure`` is
 raised so that the caller falls back on its exact streaming parser. Only documents in the usual
 shape are read this way; anything else (a record larger than the window, a quirk) is ``Unsure`` too.
 """
@@ -16,7 +16,7 @@ shape are read this way; anything else (a record larger than the window, a quirk
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import orjson
@@ -36,15 +36,19 @@ class Members:
     """Iterate over ``(key, value)`` of the object whose ``{`` ends just before ``begin``.
 
     ``end`` is where the file (or the region read) ends. After the iteration, ``close`` is the
-    offset of the object's closing ``}``.
+    offset of the object's closing ``}``. ``decode`` turns a piece (an object) into a dict; it raises
+    a ``ValueError`` on invalid JSON, as orjson and msgspec decoders do (a typed msgspec decoder
+    also raises one for a piece of another shape: ``Unsure`` then).
     """
 
-    def __init__(self, body: IO[bytes], begin: int, end: int) -> None:
-        self.body, self.begin, self.end = body, begin, end
+    def __init__(
+        self, body: IO[bytes], begin: int, end: int, decode: Callable[[bytes], dict[str, Any]] = orjson.loads
+    ) -> None:
+        self.body, self.begin, self.end, self.decode = body, begin, end, decode
         self.close = -1
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
-        body, pos, end = self.body, self.begin, self.end
+        body, pos, end, decode = self.body, self.begin, self.end, self.decode
         body.seek(pos)
         first = body.read(64)
         blank = _BLANKS.match(first)
@@ -69,16 +73,16 @@ class Members:
                     continue
                 cut = close
             try:
-                piece = orjson.loads(b"{" + window[:cut] + b"}")
-            except orjson.JSONDecodeError:
+                piece = decode(b"{" + window[:cut] + b"}")
+            except ValueError:
                 if close >= 0:
                     raise Unsure("a piece is not valid JSON") from None
                 close = _closing(window)  # the object ends before the last balanced cut
                 if close < 0:
                     raise Unsure("a piece is not valid JSON") from None
                 try:
-                    piece = orjson.loads(b"{" + window[:close] + b"}")
-                except orjson.JSONDecodeError:
+                    piece = decode(b"{" + window[:close] + b"}")
+                except ValueError:
                     raise Unsure("a piece is not valid JSON") from None
                 cut = close
             yield from piece.items()

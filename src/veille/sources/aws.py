@@ -16,6 +16,12 @@ backwards from the end) so that each byte is parsed once: products from the head
 tail; when the split does not hold, both passes read the whole file. A body that
 cannot seek is spooled to a temporary file first. A truncated file raises ``ParseError``.
 
+Files in the usual layout take a faster road first (``_scan_fast``): ``products`` and
+``terms.OnDemand`` cut into pieces of some 64 KB (``_json_pieces``), each decoded by msgspec into the
+few fields read (``_Record``, ``_Term``). A piece of another shape sends the whole file to the exact
+scans, whose entries are converted to the same types (``record_of``, ``terms_of``), so both roads
+filter with the same code.
+
 GPU models are not in the offer file (only the count, ``gpu``); they come from the instance family
 (``GPU_FAMILIES``), with ``gpuMemory`` used when the family is unknown.
 """
@@ -32,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from typing import IO, Any, NamedTuple, cast
 
 import ijson
+import msgspec
 import orjson
 
 from veille.errors import ParseError
@@ -111,46 +118,120 @@ def _gib(text: Any) -> Decimal | None:
     return value * 1024 if match[2] in ("TiB", "TB") else value
 
 
-def product_of(record: Any) -> Product | None:
-    """The kept fields of one ``products`` record, or None when the filter drops it."""
-    if not isinstance(record, dict):
+class _Attributes(msgspec.Struct, gc=False):
+    """The product attributes the filter and the offer read (the other twenty are skipped unbuilt)."""
+
+    operatingSystem: Any = None
+    preInstalledSw: Any = None
+    tenancy: Any = None
+    capacitystatus: Any = None
+    licenseModel: Any = "No License required"
+    locationType: Any = "AWS Region"
+    instanceType: Any = None
+    regionCode: Any = None
+    vcpu: Any = None
+    memory: Any = None
+    storage: Any = None
+    gpu: Any = None
+    gpuMemory: Any = None
+    physicalProcessor: Any = ""
+
+
+class _Record(msgspec.Struct, gc=False):
+    """A ``products`` entry."""
+
+    sku: Any = None
+    productFamily: Any = None
+    attributes: _Attributes | None = None
+
+
+class _Dimension(msgspec.Struct, gc=False):
+    rateCode: Any = None
+    unit: Any = None
+    pricePerUnit: Any = None
+
+
+class _Term(msgspec.Struct, gc=False):
+    """One offer term of a SKU's ``terms.OnDemand`` entry."""
+
+    priceDimensions: dict[str, _Dimension] | None = None
+    termAttributes: Any = None
+
+
+# The fast scan's typed decoders; a piece of another shape is a ValueError, hence Unsure.
+_PRODUCTS = msgspec.json.Decoder(dict[str, _Record])
+_ON_DEMAND = msgspec.json.Decoder(dict[str, dict[str, _Term]])
+
+
+def record_of(value: Any) -> _Record | None:
+    """A ``products`` entry as read by ijson, as the fast scan's decoder gives it (None: not a product).
+
+    Attributes that are not an object leave nothing to keep; an entry that is not an object is an error.
+    """
+    if not isinstance(value, dict):
         raise _fail("a products entry is not an object")
-    family = record.get("productFamily")
-    attrs = record.get("attributes")
-    if family not in _FAMILIES or not isinstance(attrs, dict):
+    try:
+        return msgspec.convert(value, _Record)
+    except msgspec.ValidationError:
         return None
+
+
+def terms_of(value: Any) -> dict[str, _Term]:
+    """A ``terms.OnDemand`` entry as read by ijson, as the fast scan's decoder gives it.
+
+    Terms and price dimensions that are not objects are left out, one by one.
+    """
+    if not isinstance(value, dict):
+        raise _fail("a terms.OnDemand entry is not an object")
+    terms: dict[str, _Term] = {}
+    for code, term in value.items():
+        if isinstance(term, dict):
+            dimensions = term.get("priceDimensions")
+            kept = {
+                rate: msgspec.convert(dimension, _Dimension)
+                for rate, dimension in (dimensions.items() if isinstance(dimensions, dict) else ())
+                if isinstance(dimension, dict)
+            }
+            terms[code] = _Term(kept, term.get("termAttributes"))
+    return terms
+
+
+def product_of(record: _Record | None) -> Product | None:
+    """The kept fields of one ``products`` entry, or None when the filter drops it."""
+    family = record.productFamily if record is not None else None
+    if type(family) is not str or family not in _FAMILIES or record is None or record.attributes is None:
+        return None
+    attrs = record.attributes
     # Linux, no pre-installed software, shared tenancy, capacity in use (most records fail the first test)
     if (
-        attrs.get("operatingSystem") != "Linux"
-        or attrs.get("preInstalledSw") != "NA"
-        or attrs.get("tenancy") != "Shared"
-        or attrs.get("capacitystatus") != "Used"
+        attrs.operatingSystem != "Linux"
+        or attrs.preInstalledSw != "NA"
+        or attrs.tenancy != "Shared"
+        or attrs.capacitystatus != "Used"
+        or attrs.licenseModel != "No License required"
+        or attrs.locationType != "AWS Region"
     ):
         return None
-    if attrs.get("licenseModel", "No License required") != "No License required":
-        return None
-    if attrs.get("locationType", "AWS Region") != "AWS Region":
-        return None
-    instance_type = attrs.get("instanceType")
+    instance_type = attrs.instanceType
     if not isinstance(instance_type, str) or not instance_type:
-        raise _fail(f"product {record.get('sku')!r}: compute instance without instanceType")
-    gpu_count = _number(attrs.get("gpu"))
+        raise _fail(f"product {record.sku!r}: compute instance without instanceType")
+    gpu_count = _number(attrs.gpu)
     gpu_model = None
     if gpu_count:
         name = GPU_FAMILIES.get(instance_type.split(".")[0])
-        total = _gib(attrs.get("gpuMemory"))
+        total = _gib(attrs.gpuMemory)
         if name:
             gpu_model = canonical_gpu(name)
         elif total:
             gpu_model = canonical_gpu("GPU", total / gpu_count)
-    storage = attrs.get("storage")
+    storage = attrs.storage
     disk = _STORAGE.match(storage) if isinstance(storage, str) else None
-    processor = str(attrs.get("physicalProcessor", ""))
+    processor = str(attrs.physicalProcessor)
     return Product(
         instance_type=instance_type,
-        region=attrs.get("regionCode"),
-        vcpu=_number(attrs.get("vcpu")),
-        ram_gb=_gib(attrs.get("memory")),
+        region=attrs.regionCode,
+        vcpu=_number(attrs.vcpu),
+        ram_gb=_gib(attrs.memory),
         disk_gb=Decimal(disk[1]) * Decimal(disk[2].replace(",", "")) if disk else None,
         gpu_model=gpu_model,
         gpu_count=gpu_count or None,
@@ -159,18 +240,18 @@ def product_of(record: Any) -> Product | None:
     )
 
 
-def hourly_usd(terms: Any) -> Decimal | None:
+def hourly_usd(terms: Mapping[str, _Term]) -> Decimal | None:
     """The USD price per ``Hrs`` of one SKU's on-demand terms (reserved-like terms are ignored)."""
-    if not isinstance(terms, dict):
-        raise _fail("a terms.OnDemand entry is not an object")
     for term in terms.values():
-        if not isinstance(term, dict) or (term.get("termAttributes") or {}).get("LeaseContractLength"):
+        lease = term.termAttributes
+        if isinstance(lease, dict) and lease.get("LeaseContractLength"):
             continue
-        for dimension in (term.get("priceDimensions") or {}).values():
-            if isinstance(dimension, dict) and dimension.get("unit") == "Hrs":
-                price = _number((dimension.get("pricePerUnit") or {}).get("USD"))
+        for dimension in (term.priceDimensions or {}).values():
+            if dimension.unit == "Hrs":
+                price = dimension.pricePerUnit
+                price = _number(price.get("USD") if isinstance(price, dict) else None)
                 if price is None:
-                    raise _fail(f"rate {dimension.get('rateCode')!r}: pricePerUnit.USD is not a number")
+                    raise _fail(f"rate {dimension.rateCode!r}: pricePerUnit.USD is not a number")
                 return price
     return None
 
@@ -199,7 +280,7 @@ def _products(body: IO[bytes]) -> tuple[dict[str, Product], int]:
     seen = 0
     for sku, record in _backend.kvitems(body, "products", buf_size=CHUNK):
         seen += 1
-        product = product_of(record)
+        product = product_of(record_of(record))
         if product is not None:
             products[str(sku)] = product
     return products, seen
@@ -211,7 +292,7 @@ def _prices(body: IO[bytes], products: Mapping[str, Product]) -> tuple[dict[str,
     for sku, terms in _backend.kvitems(body, "terms.OnDemand", buf_size=CHUNK):
         seen += 1
         if sku in products:
-            price = hourly_usd(terms)
+            price = hourly_usd(terms_of(terms))
             if price is not None:
                 prices[sku] = price
     return prices, seen
@@ -324,7 +405,7 @@ _ON_DEMAND_KEY = re.compile(rb'"terms"\s*:\s*\{\s*"OnDemand"\s*:\s*\{')
 
 
 def _scan_fast(body: IO[bytes], start: int) -> _Scan | None:
-    """The split scan with orjson reading ``products`` and ``terms.OnDemand`` in pieces (None: not sure).
+    """The split scan with msgspec reading ``products`` and ``terms.OnDemand`` in pieces (None: not sure).
 
     For files in the usual layout (products, then terms starting with OnDemand); what follows
     OnDemand (reserved terms, attributesList) is still checked to the last byte by ijson, which
@@ -342,7 +423,7 @@ def _scan_fast(body: IO[bytes], start: int) -> _Scan | None:
         if found is None or not isinstance(orjson.loads(head[: found.start()] + b'"products":{}}'), dict):
             return None  # not a top-level "products" (or a long preamble): let the exact scans decide
         products: dict[str, Product] = {}
-        members = Members(body, start + found.end(), comma)
+        members = Members(body, start + found.end(), comma, _PRODUCTS.decode)
         seen_products = seen_terms = 0
         for sku, record in members:
             seen_products += 1
@@ -357,7 +438,7 @@ def _scan_fast(body: IO[bytes], start: int) -> _Scan | None:
         if opening is None:
             return None
         prices: dict[str, Decimal] = {}
-        terms = Members(body, key + opening.end(), size)
+        terms = Members(body, key + opening.end(), size, _ON_DEMAND.decode)
         for sku, offer_terms in terms:
             seen_terms += 1
             if sku in products:

@@ -12,7 +12,15 @@ import pytest
 from veille.errors import ParseError
 from veille.observations import Offer
 from veille.sources._registry import get_parser, get_source, parse_body
-from veille.sources.aws import EU_REGIONS, hourly_usd, parse_offer, product_of, region_urls
+from veille.sources.aws import (
+    EU_REGIONS,
+    hourly_usd,
+    parse_offer,
+    product_of,
+    record_of,
+    region_urls,
+    terms_of,
+)
 
 
 class OneWayStream(io.RawIOBase):
@@ -39,7 +47,7 @@ def by_type(offers: list[Any]) -> dict[str, Offer]:
 
 def test_real_fragment_products_and_terms(reference: Any) -> None:
     doc = json.loads((reference / "pricing" / "aws_pricelist_ec2_offer_fragment_us-east-2.json").read_bytes())
-    m5 = product_of(doc["products"]["8D49XP354UEYTHGM"])
+    m5 = product_of(record_of(doc["products"]["8D49XP354UEYTHGM"]))
     assert m5 is not None
     assert (m5.instance_type, m5.region, m5.vcpu, m5.ram_gb, m5.gpu_count, m5.arch) == (
         "m5.large",
@@ -49,12 +57,14 @@ def test_real_fragment_products_and_terms(reference: Any) -> None:
         None,
         "x86_64",
     )
-    assert product_of(doc["products"]["9ZEEN7WWWQKAG292"]) is None  # Windows BYOL p3.8xlarge
-    assert product_of(doc["products"]["M6UGCCQ3CDJQAA37"]) is None  # gp3 storage
+    assert product_of(record_of(doc["products"]["9ZEEN7WWWQKAG292"])) is None  # Windows BYOL p3.8xlarge
+    assert product_of(record_of(doc["products"]["M6UGCCQ3CDJQAA37"])) is None  # gp3 storage
     on_demand = doc["terms"]["OnDemand"]
-    assert hourly_usd(on_demand["9ZEEN7WWWQKAG292"]) == Decimal("12.2400000000")
-    assert hourly_usd(on_demand["8D49XP354UEYTHGM"]) is None  # a 3-year upfront fee, not an hourly price
-    assert hourly_usd(on_demand["M6UGCCQ3CDJQAA37"]) is None  # GB-Mo
+    assert hourly_usd(terms_of(on_demand["9ZEEN7WWWQKAG292"])) == Decimal("12.2400000000")
+    assert (
+        hourly_usd(terms_of(on_demand["8D49XP354UEYTHGM"])) is None
+    )  # a 3-year upfront fee, not an hourly price
+    assert hourly_usd(terms_of(on_demand["M6UGCCQ3CDJQAA37"])) is None  # GB-Mo
 
 
 def test_real_fragment_has_no_linux_hourly_price_and_says_so(reference: Any, ctx: Any) -> None:

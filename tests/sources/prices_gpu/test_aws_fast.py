@@ -93,3 +93,23 @@ def test_reserved_first_and_damage_after_on_demand(tmp_path: Any, fixture_bytes:
         assert _scan_fast(body, 0) is None
         with pytest.raises(ParseError):
             parse_offer(body, ctx("x", "aws"))
+
+
+def test_entries_of_another_shape_go_to_the_exact_scan_and_are_left_out_there(
+    tmp_path: Any, fixture_bytes: Any, ctx: Any
+) -> None:
+    doc = json.loads(fixture_bytes(FIXTURE))
+    with _file(tmp_path, json.dumps(doc).encode()).open("rb") as body:
+        kept = sorted(_scan(body, 0).prices)  # the SKUs with a Linux on-demand price
+    odd_attributes, odd_dimension = kept[0], kept[1]
+    doc["products"][odd_attributes]["attributes"] = "not an object"
+    for term in doc["terms"]["OnDemand"][odd_dimension].values():
+        term["priceDimensions"]["odd"] = ["not", "an", "object"]
+    path = _file(tmp_path, json.dumps(doc).encode())
+    with path.open("rb") as body:
+        assert _scan_fast(body, 0) is None  # the typed pieces refuse both shapes
+        exact = _scan(body, 0)
+        assert odd_attributes not in exact.products  # nothing to keep from it
+        assert sorted(exact.prices) == kept[1:]  # the odd dimension is skipped, the hourly one read
+        body.seek(0)
+        assert len(parse_offer(body, ctx("x", "aws"))) == 4
