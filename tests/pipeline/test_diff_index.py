@@ -48,10 +48,13 @@ def test_history_through_the_compact_index(scenario: str, ws: Any, monkeypatch: 
 ws = test_history.ws
 
 
-@pytest.mark.parametrize("compact", [False, True])
-def test_a_key_twice_in_one_snapshot_counts_once(compact: bool, ws: Any, monkeypatch: Any) -> None:
+@pytest.mark.parametrize(("compact", "pending"), [(False, 1000), (False, 1), (True, 1000)])
+def test_a_key_twice_in_one_snapshot_counts_once(
+    compact: bool, pending: int, ws: Any, monkeypatch: Any
+) -> None:
     from tests.pipeline.conftest import catalogue, item
 
+    monkeypatch.setattr(prices, "PENDING", pending)
     if compact:
         monkeypatch.setattr(prices, "COMPACT_ABOVE", -1)
     test_history.snap(ws, catalogue(item("cx22", "0.006"), item("cx32", "0.012")), 0)
@@ -68,18 +71,18 @@ def test_a_key_twice_in_one_snapshot_counts_once(compact: bool, ws: Any, monkeyp
 
 
 @pytest.mark.parametrize(
-    "scenario", ["test_history_and_detection", "test_a_shrunk_snapshot_is_held_and_can_be_rejected"]
+    "scenario",
+    [
+        "test_history_and_detection",
+        "test_a_big_jump_is_held_until_the_next_run_confirms_it",
+        "test_a_shrunk_snapshot_is_held_and_can_be_rejected",
+    ],
 )
-def test_a_dict_that_outgrows_its_size_moves_to_the_index_midway(
-    scenario: str, ws: Any, monkeypatch: Any
+@pytest.mark.parametrize(("pending", "look_up_at_most"), [(1, 0), (1, 10**6), (10**6, 0)])
+def test_history_whichever_way_the_keys_of_new_content_are_looked_up(
+    scenario: str, pending: int, look_up_at_most: int, ws: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(prices, "GROWN_COMPACT_ABOVE", 1)  # a run's second new key switches to a CurrentIndex
+    # offers sorted out one by one or all at the end; their keys looked up by query, or all read at once
+    monkeypatch.setattr(prices, "PENDING", pending)
+    monkeypatch.setattr(prices, "LOOK_UP_AT_MOST", look_up_at_most)
     getattr(test_history, scenario)(ws)
-
-
-def test_from_dict_keeps_every_state() -> None:
-    current = {11: (5 << 64) | 99, 22: ~((6 << 64) | 98), 33: -1}
-    index = CurrentIndex.from_dict(current)
-    got = {kh: (index.state[s], index.ids[s], index.digests[s]) for kh in current for s in [index.slot(kh)]}
-    assert got[11] == (CURRENT, 5, 99) and got[22] == (SEEN, 6, 98) and got[33][0] == NEW
-    assert len(index) == 3 and index.unseen_ids() == [5]

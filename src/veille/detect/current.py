@@ -1,7 +1,7 @@
 """The diff's index of a source's current offer versions, in flat arrays (about 50 bytes an offer).
 
-A dict from key hash to ``(id << 64) | digest`` costs about 130 bytes an offer in Python objects: a
-source of two million offers would need 260 MB for its index alone. ``CurrentIndex`` is an
+A dict costs about 130 bytes an offer in Python objects: a source of two million offers would need
+260 MB for its index alone, so past a million (``prices.COMPACT_ABOVE``) the diff uses this instead. ``CurrentIndex`` is an
 open-addressing hash table (linear probing, at most 70% full) over four flat arrays: the key hash,
 the version id and the content digest as machine integers, and one state byte per slot.
 
@@ -51,26 +51,6 @@ class CurrentIndex:
                     keys, ids, digests, state, mask = self.keys, self.ids, self.digests, self.state, self.mask
                     slot = self.slot(kh)
             keys[slot], ids[slot], digests[slot], state[slot] = kh, vid, int(digest, 16), CURRENT
-
-    @classmethod
-    def from_dict(cls, current: dict[int, int]) -> CurrentIndex:
-        """The index of a diff begun on a dict (``(id << 64) | digest``; ``~`` that once seen; -1 new)."""
-        index = cls(len(current) + 1)
-        keys, ids, digests, state, mask = index.keys, index.ids, index.digests, index.state, index.mask
-        low = (1 << 64) - 1
-        for kh, value in current.items():
-            slot = kh & mask
-            while state[slot]:
-                slot = (slot + 1) & mask
-            keys[slot] = kh
-            if value == -1:
-                state[slot] = NEW
-                continue
-            mark = SEEN if value < 0 else CURRENT
-            value = ~value if value < 0 else value
-            ids[slot], digests[slot], state[slot] = value >> 64, value & low, mark
-        index.count = len(current)
-        return index
 
     def slot(self, kh: int) -> int:
         """The slot holding ``kh``, or the empty slot where it would go."""

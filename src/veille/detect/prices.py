@@ -6,16 +6,19 @@ category, specs, unit, currency, prices in the source currency: availability and
 an offer missing from a snapshot is closed (``valid_to``). A currency move alone changes nothing,
 because prices are compared in the source currency.
 
-The diff is built for big catalogues: the current versions are loaded once per run as
-``key hash -> (id, content hash)`` (a dict, or flat arrays for the biggest: ``veille.detect.current``), each offer is hashed and compared on arrival, only new versions are
-normalised (EUR at the ECB rate of the day) and they are inserted in batches. The plausibility gate
-(``veille.detect.gate``) decides at the end whether the snapshot is believed or held.
+The diff is built for big catalogues. The current versions are loaded once per run as
+``content digest -> id``: the digest covers the key, so an offer whose digest is there is unchanged,
+and only the keys of the others are looked up (in batches, or all at once past LOOK_UP_AT_MOST) to
+tell changes from new offers. Sources of over COMPACT_ABOVE offers are indexed by key in flat arrays
+instead (``veille.detect.current``). Only new versions are normalised (EUR at the ECB rate of the
+day), and they are inserted in batches. The plausibility gate (``veille.detect.gate``) decides at the
+end whether the snapshot is believed or held.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -55,9 +58,8 @@ CONTENT_FIELDS = SPEC_FIELDS + PRICE_FIELDS
 BATCH = 5000
 _MASK = (1 << 64) - 1
 COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
-# keys past which a dict that grows during a run (new offers) becomes a CurrentIndex: early, because
-# the dict's freed memory stays with the process and the index's growth doubles it for a while
-GROWN_COMPACT_ABOVE = 250_000
+PENDING = 1000  # offers whose content was not found, sorted out together (their keys looked up at once)
+LOOK_UP_AT_MOST = 20_000  # keys looked up one query at a time before all current versions are read
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
 _UNQUOTED: Any = object()  # no quote looked up yet (None: looked up, no rate)
 
@@ -96,48 +98,106 @@ def content_digest(offer: Any) -> int:
 
 
 def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex:
-    """The source's current, believed versions as ``key_hash -> (version id, content digest)``.
+    """The source's current, believed versions, indexed for the diff.
 
-    Up to COMPACT_ABOVE versions: a dict ``key_hash -> (id << 64) | digest`` (the fastest to probe,
-    about 130 bytes an offer); beyond, a ``CurrentIndex`` (flat arrays, about 50 bytes an offer, a
-    little slower), so that the index stays bounded whatever the catalogue. A snapshot that adds
-    over GROWN_COMPACT_ABOVE new keys to a dict moves on to a ``CurrentIndex`` midway. Read through the
-    driver's cursor in chunks: SQLAlchemy's row handling cost more than the rest of the diff.
+    Up to COMPACT_ABOVE versions: a dict ``content digest -> version id``, read from two columns (the
+    digest covers the key, so an offer found there is unchanged; the four key columns cost more to
+    read than the rest of a diff that finds a catalogue again). Beyond: a ``CurrentIndex`` keyed by
+    key hash (flat arrays, about 50 bytes an offer), so that the index stays bounded whatever the
+    catalogue. Read through the driver's cursor in chunks: SQLAlchemy's row handling cost more than
+    the rest of the diff.
     """
+    expected = _count_current(session, source_id)
+    if not expected:
+        return {}
+    if expected <= COMPACT_ABOVE:
+        by_digest: dict[int, int] = {}
+        for rows in _current_rows(session, source_id, "id, content_hash"):
+            by_digest.update({int(digest, 16): vid for vid, digest in rows})
+        return by_digest
+    index = CurrentIndex(expected)
+    for rows in _current_rows(session, source_id, "id, competitor, sku, region, billing, content_hash"):
+        index.load(
+            [(hash((competitor, sku, region, billing)), vid, digest)
+             for vid, competitor, sku, region, billing, digest in rows]
+        )  # fmt: skip
+    return index
+
+
+def _count_current(session: Any, source_id: str) -> int:
+    """An upper bound of the current versions (held ones included), read from an index alone."""
+    (count,) = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT COUNT(*) FROM offer_versions WHERE source_id = %s AND valid_to IS NULL"
+            % ("?" if session.connection().dialect.name == "sqlite" else "%s"),
+            (source_id,),
+        )
+        .one()
+    )
+    return int(count)
+
+
+def _current_rows(session: Any, source_id: str, columns: str) -> Iterator[list[tuple[Any, ...]]]:
+    """``columns`` of the source's current, believed versions, in chunks of 2,000 rows."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
-    where = f" FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL"
-    params = (source_id, 0 if sqlite else False)
     driver = connection.connection.driver_connection
-    counter = driver.cursor()
-    try:  # an upper bound (held versions included) read from the index alone, to size the index
-        counter.execute("SELECT COUNT(*)" + where, params[:1])
-        expected = counter.fetchone()[0]
-    finally:
-        counter.close()
-    where += f" AND held = {mark}"
-    current: dict[int, int] | CurrentIndex = CurrentIndex(expected) if expected > COMPACT_ABOVE else {}
-    if not expected:
-        return current
     # PostgreSQL: a server-side cursor, so the rows stream instead of landing in the client at once
     cursor = driver.cursor() if sqlite else driver.cursor(name="veille_current_offers")
     try:
-        cursor.execute("SELECT id, competitor, sku, region, billing, content_hash" + where, params)
+        cursor.execute(
+            f"SELECT {columns} FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL"
+            f" AND held = {mark}",
+            (source_id, 0 if sqlite else False),
+        )
         while rows := cursor.fetchmany(2_000):  # small batches stay in the CPU cache: 15% faster than 20,000
-            if isinstance(current, dict):
-                current.update(
-                    {hash((competitor, sku, region, billing)): (vid << 64) | int(digest, 16)
-                     for vid, competitor, sku, region, billing, digest in rows}
-                )  # fmt: skip
-            else:
-                current.load(
-                    [(hash((competitor, sku, region, billing)), vid, digest)
-                     for vid, competitor, sku, region, billing, digest in rows]
-                )  # fmt: skip
+            yield rows
     finally:
         cursor.close()
-    return current
+
+
+def _keyed_versions(
+    session: Any, source_id: str, keys: Collection[tuple[str, str, str, str]] | None
+) -> dict[int, int]:
+    """``key hash -> (id << 64) | digest`` of the current, believed versions of ``keys`` (None: all)."""
+    found: dict[int, int] = {}
+    if keys is None:
+        columns = "id, competitor, sku, region, billing, content_hash"
+        chunks: Iterable[list[tuple[Any, ...]]] = _current_rows(session, source_id, columns)
+    else:
+        columns = "v.id, v.competitor, v.sku, v.region, v.billing, v.content_hash"
+        chunks = _rows_of_keys(session, source_id, columns, list(keys))
+    for rows in chunks:
+        found.update(
+            {hash((competitor, sku, region, billing)): (vid << 64) | int(digest, 16)
+             for vid, competitor, sku, region, billing, digest in rows}
+        )  # fmt: skip
+    return found
+
+
+def _rows_of_keys(
+    session: Any, source_id: str, columns: str, keys: list[tuple[str, str, str, str]]
+) -> Iterator[list[tuple[Any, ...]]]:
+    """``columns`` of the current, believed versions of ``keys``, 250 keys a query (``ix_offer_key``)."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(keys), 250):
+            chunk = keys[start : start + 250]
+            values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
+            cursor.execute(  # a join, so that both databases probe ix_offer_key once per key
+                f"WITH k (c, s, r, b) AS (VALUES {values}) SELECT {columns} FROM k JOIN offer_versions v"
+                " ON v.competitor = k.c AND v.sku = k.s AND v.region = k.r AND v.billing = k.b"
+                f" WHERE v.source_id = {mark} AND v.valid_to IS NULL AND v.held = {mark}",
+                (*(part for key in chunk for part in key), source_id, 0 if sqlite else False),
+            )
+            yield cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 @dataclass
@@ -165,7 +225,13 @@ class OfferSnapshot:
         self._quotes: dict[str, FxQuote | None] = {}  # per currency, for the snapshot's day
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
-        self.dict_limit = self.previous_count + GROWN_COMPACT_ABOVE  # keys a dict index may grow to
+        # with a digest index: the keys of the offers not found unchanged (new or changed: duplicates
+        # are found here), those not yet sorted out, and the current versions by key once so many
+        # keys were looked up that reading them all costs less
+        self._met: set[int] = set()
+        self._pending: list[tuple[int, Offer, str, int, int | None, str | None]] = []
+        self._by_key: dict[int, int] | None = None
+        self._looked_up = 0
         self.baseline = self.previous_count == 0 and not self.partial
         self.count = 0
         self.duplicates = 0
@@ -195,15 +261,9 @@ class OfferSnapshot:
     def _add_to_dict(
         self, current: dict[int, int], offers: Iterable[Offer], capture_id: int | None, url: str | None
     ) -> None:
-        fresh = _BLAKE2B_8.copy
-        count, fingerprint, limit = self.count, self.fingerprint, self.dict_limit
-        rest = iter(offers)
-        for o in rest:
-            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
-            previous = current.get(kh)
-            if previous is not None and previous < 0:
-                self.duplicates += 1  # the same key twice in one snapshot: the first one counts
-                continue
+        fresh, met, pending, baseline = _BLAKE2B_8.copy, self._met, self._pending, self.baseline
+        count = fingerprint = 0
+        for o in offers:
             raw = (
                 f"{o.competitor!s}\x1f{o.sku!s}\x1f{o.region or ''!s}\x1f{o.billing!s}\x1f{o.name!s}\x1f"
                 f"{o.category!s}\x1f{o.vcpu!s}\x1f{o.ram_gb!s}\x1f{o.disk_gb!s}\x1f{o.gpu_model!s}\x1f"
@@ -214,23 +274,68 @@ class OfferSnapshot:
             h.update(raw.encode())
             hx = h.hexdigest()  # stored as is by a new version
             ch = int(hx, 16)  # as content_digest()
-            count += 1
-            fingerprint += ch  # order-free and stable across processes: the sum of the digests
-            if previous is None:
-                current[kh] = -1
+            vid = current.get(ch)
+            if vid is not None:  # as stored (the digest covers the key): unchanged
+                if vid < 0 or (met and hash((o.competitor, o.sku, o.region or "", o.billing)) in met):
+                    self.duplicates += 1  # the same key twice in one snapshot: the first one counts
+                else:
+                    current[ch] = ~vid
+                    count += 1
+                    fingerprint += ch  # order-free and stable across processes: the sum of the digests
+                continue
+            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
+            if kh in met:
+                self.duplicates += 1
+                continue
+            met.add(kh)
+            if baseline:  # nothing stored: new
+                count += 1
+                fingerprint += ch
                 self._added(o, hx, capture_id, url)
-                if len(current) > limit:  # grown past the dict's size: go on in flat arrays
-                    self.count, self.fingerprint = count, fingerprint & _MASK
-                    self.current = CurrentIndex.from_dict(current)
-                    current.clear()
-                    self._add_to_index(self.current, rest, capture_id, url)
-                    return
-            elif previous & _MASK == ch:
-                current[kh] = ~previous
+                continue
+            pending.append((kh, o, hx, ch, capture_id, url))
+            if len(pending) >= PENDING:
+                self._sort_out()
+        self.count += count
+        self.fingerprint = (self.fingerprint + fingerprint) & _MASK
+
+    def _sort_out(self) -> None:
+        """The pending offers (content not found) as changes of their key's current version, or new."""
+        pending = self._pending[:]  # emptied in place: the diff loop holds the list
+        self._pending.clear()
+        if not pending:
+            return
+        current = self.current
+        assert isinstance(current, dict)
+        old_versions = self._current_by_key([o for _, o, *_ in pending]) if self.previous_count else {}
+        for kh, o, hx, ch, capture_id, url in pending:
+            old = old_versions.get(kh)
+            if old is not None:
+                seen = current.get(old & _MASK)
+                if seen is not None and seen < 0:  # met unchanged earlier in the snapshot: that one counts
+                    self.duplicates += 1
+                    continue
+                current[old & _MASK] = ~(old >> 64)
+            self.count += 1
+            self.fingerprint = (self.fingerprint + ch) & _MASK
+            if old is None:
+                self._added(o, hx, capture_id, url)
             else:
-                current[kh] = ~previous
-                self._changed(previous >> 64, o, hx, capture_id, url)
-        self.count, self.fingerprint = count, fingerprint & _MASK
+                self._changed(old >> 64, o, hx, capture_id, url)
+
+    def _current_by_key(self, offers: list[Offer]) -> dict[int, int]:
+        """``key hash -> (id << 64) | digest`` of the current versions of ``offers``' keys.
+
+        Looked up by key while few are asked; once more than LOOK_UP_AT_MOST keys (or a twentieth of
+        the catalogue) were, every current version is read at once and kept for the rest of the run.
+        """
+        if self._by_key is None:
+            self._looked_up += len(offers)
+            if self._looked_up <= max(LOOK_UP_AT_MOST, self.previous_count // 20):
+                keys = {(o.competitor, o.sku, o.region or "", o.billing) for o in offers}
+                return _keyed_versions(self.session, self.source_id, keys)
+            self._by_key = _keyed_versions(self.session, self.source_id, None)
+        return self._by_key
 
     def _add_to_index(
         self, index: CurrentIndex, offers: Iterable[Offer], capture_id: int | None, url: str | None
@@ -355,11 +460,12 @@ class OfferSnapshot:
         if self.partial:
             return []
         if isinstance(self.current, dict):
-            return [value >> 64 for value in self.current.values() if value >= 0]
+            return [vid for vid in self.current.values() if vid >= 0]
         return self.current.unseen_ids()
 
     def finish(self) -> list[EventDraft]:
         """Write what is left, pass the plausibility gate, and return the events."""
+        self._sort_out()
         self.flush()
         return gate.settle(self)
 
