@@ -10,7 +10,7 @@ import pytest
 from tests.pipeline import test_history
 
 from veille.detect import prices
-from veille.detect.current import CURRENT, NEW, SEEN, CurrentIndex
+from veille.detect.current import CURRENT, NEW, SEEN, CurrentIndex, KeySet
 
 
 def test_index_probes_grows_and_lists_the_unseen() -> None:
@@ -86,3 +86,18 @@ def test_history_whichever_way_the_keys_of_new_content_are_looked_up(
     monkeypatch.setattr(prices, "PENDING", pending)
     monkeypatch.setattr(prices, "LOOK_UP_AT_MOST", look_up_at_most)
     getattr(test_history, scenario)(ws)
+
+
+@pytest.mark.parametrize(
+    "scenario", ["test_history_and_detection", "test_a_shrunk_snapshot_is_held_and_can_be_rejected"]
+)
+def test_keys_met_move_from_a_set_to_flat_arrays_midway(scenario: str, ws: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(prices, "MET_IN_A_SET", 1)  # a run's second new or changed key moves them
+    getattr(test_history, scenario)(ws)
+
+
+def test_key_set_in_flat_arrays() -> None:
+    keys = KeySet({11, -22})
+    keys.add(33)
+    keys.add(11)
+    assert len(keys) == 3 and 11 in keys and -22 in keys and 33 in keys and 44 not in keys

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from veille.detect import gate
-from veille.detect.current import SEEN, CurrentIndex
+from veille.detect.current import SEEN, CurrentIndex, KeySet
 from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used to be
     _COLUMNS,
     insert_versions,
@@ -60,6 +60,7 @@ _MASK = (1 << 64) - 1
 COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
 PENDING = 1000  # offers whose content was not found, sorted out together (their keys looked up at once)
 LOOK_UP_AT_MOST = 20_000  # keys looked up one query at a time before all current versions are read
+MET_IN_A_SET = 250_000  # new or changed keys of a run kept in a set; beyond, in flat arrays (KeySet)
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
 _UNQUOTED: Any = object()  # no quote looked up yet (None: looked up, no rate)
 
@@ -228,7 +229,7 @@ class OfferSnapshot:
         # with a digest index: the keys of the offers not found unchanged (new or changed: duplicates
         # are found here), those not yet sorted out, and the current versions by key once so many
         # keys were looked up that reading them all costs less
-        self._met: set[int] = set()
+        self._met: set[int] | KeySet = set()
         self._pending: list[tuple[int, Offer, str, int, int | None, str | None]] = []
         self._by_key: dict[int, int] | None = None
         self._looked_up = 0
@@ -284,10 +285,15 @@ class OfferSnapshot:
                     fingerprint += ch  # order-free and stable across processes: the sum of the digests
                 continue
             kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
-            if kh in met:
+            met_before = len(met)
+            met.add(kh)
+            if len(met) == met_before:
                 self.duplicates += 1
                 continue
-            met.add(kh)
+            if met_before == MET_IN_A_SET and isinstance(
+                met, set
+            ):  # a big catalogue's first run: go on in flat arrays
+                met = self._met = KeySet(met)
             if baseline:  # nothing stored: new
                 count += 1
                 fingerprint += ch
