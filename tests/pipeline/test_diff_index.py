@@ -85,7 +85,15 @@ def test_history_whichever_way_the_keys_of_new_content_are_looked_up(
     # offers sorted out one by one or all at the end; their keys looked up by query, or all read at once
     monkeypatch.setattr(prices, "PENDING", pending)
     monkeypatch.setattr(prices, "LOOK_UP_AT_MOST", look_up_at_most)
+    asked: list[Any] = []  # the keys of each look-up (None: every current version)
+    keyed_versions = prices._keyed_versions
+    monkeypatch.setattr(
+        prices,
+        "_keyed_versions",
+        lambda s, source, keys: asked.append(keys) or keyed_versions(s, source, keys),
+    )
     getattr(test_history, scenario)(ws)
+    assert all((keys is None) == (look_up_at_most == 0) for keys in asked)  # the mode asked for was taken
 
 
 @pytest.mark.parametrize(
@@ -93,7 +101,16 @@ def test_history_whichever_way_the_keys_of_new_content_are_looked_up(
 )
 def test_keys_met_move_from_a_set_to_flat_arrays_midway(scenario: str, ws: Any, monkeypatch: Any) -> None:
     monkeypatch.setattr(prices, "MET_IN_A_SET", 1)  # a run's second new or changed key moves them
+    moved: list[int] = []
+
+    class Recorded(KeySet):
+        def __init__(self, keys: Any) -> None:
+            moved.append(len(keys))
+            super().__init__(keys)
+
+    monkeypatch.setattr(prices, "KeySet", Recorded)
     getattr(test_history, scenario)(ws)
+    assert moved and set(moved) == {2}  # the keys did move, each time just past the limit
 
 
 def test_key_set_in_flat_arrays() -> None:

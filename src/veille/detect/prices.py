@@ -36,7 +36,7 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
-from veille.normalise.fx import FxQuote, FxResolver
+from veille.normalise.fx import FxResolver
 from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
 from veille.observations import Availability, FxRate, Observation, Offer
 from veille.store.models import FxRateRow, OfferVersion, Setting
@@ -62,7 +62,6 @@ PENDING = 1000  # offers whose content was not found, sorted out together (their
 LOOK_UP_AT_MOST = 20_000  # keys looked up one query at a time before all current versions are read
 MET_IN_A_SET = 250_000  # new or changed keys of a run kept in a set; beyond, in flat arrays (KeySet)
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
-_UNQUOTED: Any = object()  # no quote looked up yet (None: looked up, no rate)
 
 
 def _canon(value: Any) -> str:
@@ -125,33 +124,36 @@ def _load_current(session: Any, source_id: str) -> dict[int, int] | CurrentIndex
     return index
 
 
+def _driver(session: Any) -> tuple[Any, str, int | bool]:
+    """The session's driver connection, its placeholder, and how it writes false (``held``)."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    return connection.connection.driver_connection, "?" if sqlite else "%s", 0 if sqlite else False
+
+
 def _count_current(session: Any, source_id: str) -> int:
     """An upper bound of the current versions (held ones included), read from an index alone."""
-    (count,) = (
-        session.connection()
-        .exec_driver_sql(
-            "SELECT COUNT(*) FROM offer_versions WHERE source_id = %s AND valid_to IS NULL"
-            % ("?" if session.connection().dialect.name == "sqlite" else "%s"),
-            (source_id,),
+    driver, mark, _ = _driver(session)
+    cursor = driver.cursor()
+    try:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL", (source_id,)
         )
-        .one()
-    )
-    return int(count)
+        return int(cursor.fetchone()[0])
+    finally:
+        cursor.close()
 
 
 def _current_rows(session: Any, source_id: str, columns: str) -> Iterator[list[tuple[Any, ...]]]:
     """``columns`` of the source's current, believed versions, in chunks of 2,000 rows."""
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    driver = connection.connection.driver_connection
+    driver, mark, false = _driver(session)
     # PostgreSQL: a server-side cursor, so the rows stream instead of landing in the client at once
-    cursor = driver.cursor() if sqlite else driver.cursor(name="veille_current_offers")
+    cursor = driver.cursor() if mark == "?" else driver.cursor(name="veille_current_offers")
     try:
         cursor.execute(
             f"SELECT {columns} FROM offer_versions WHERE source_id = {mark} AND valid_to IS NULL"
             f" AND held = {mark}",
-            (source_id, 0 if sqlite else False),
+            (source_id, false),
         )
         while rows := cursor.fetchmany(2_000):  # small batches stay in the CPU cache: 15% faster than 20,000
             yield rows
@@ -164,12 +166,11 @@ def _keyed_versions(
 ) -> dict[int, int]:
     """``key hash -> (id << 64) | digest`` of the current, believed versions of ``keys`` (None: all)."""
     found: dict[int, int] = {}
-    if keys is None:
-        columns = "id, competitor, sku, region, billing, content_hash"
-        chunks: Iterable[list[tuple[Any, ...]]] = _current_rows(session, source_id, columns)
-    else:
-        columns = "v.id, v.competitor, v.sku, v.region, v.billing, v.content_hash"
-        chunks = _rows_of_keys(session, source_id, columns, list(keys))
+    chunks = (
+        _current_rows(session, source_id, "id, competitor, sku, region, billing, content_hash")
+        if keys is None
+        else _rows_of_keys(session, source_id, list(keys))
+    )
     for rows in chunks:
         found.update(
             {hash((competitor, sku, region, billing)): (vid << 64) | int(digest, 16)
@@ -179,22 +180,21 @@ def _keyed_versions(
 
 
 def _rows_of_keys(
-    session: Any, source_id: str, columns: str, keys: list[tuple[str, str, str, str]]
+    session: Any, source_id: str, keys: list[tuple[str, str, str, str]]
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """``columns`` of the current, believed versions of ``keys``, 250 keys a query (``ix_offer_key``)."""
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    cursor = connection.connection.driver_connection.cursor()
+    """Id, key and digest of the current, believed versions of ``keys``, 250 keys a query (``ix_offer_key``)."""
+    driver, mark, false = _driver(session)
+    cursor = driver.cursor()
     try:
         for start in range(0, len(keys), 250):
             chunk = keys[start : start + 250]
             values = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
             cursor.execute(  # a join, so that both databases probe ix_offer_key once per key
-                f"WITH k (c, s, r, b) AS (VALUES {values}) SELECT {columns} FROM k JOIN offer_versions v"
-                " ON v.competitor = k.c AND v.sku = k.s AND v.region = k.r AND v.billing = k.b"
+                f"WITH k (c, s, r, b) AS (VALUES {values}) SELECT v.id, v.competitor, v.sku, v.region,"
+                " v.billing, v.content_hash FROM k JOIN offer_versions v ON v.competitor = k.c AND"
+                " v.sku = k.s AND v.region = k.r AND v.billing = k.b"
                 f" WHERE v.source_id = {mark} AND v.valid_to IS NULL AND v.held = {mark}",
-                (*(part for key in chunk for part in key), source_id, 0 if sqlite else False),
+                (*(part for key in chunk for part in key), source_id, false),
             )
             yield cursor.fetchall()
     finally:
@@ -223,7 +223,7 @@ class OfferSnapshot:
         self.partial = ctx.source.id == MANUAL_SOURCE if partial is None else partial
         self.fx = FxResolver(self.session)
         self.day, self.now, self.run_id = ctx.now.date(), ctx.now, ctx.run_id
-        self._quotes: dict[str, FxQuote | None] = {}  # per currency, for the snapshot's day
+        self._quotes = self.fx.on(self.day)  # currency -> quote of the snapshot's day
         self.current = _load_current(self.session, self.source_id)
         self.previous_count = len(self.current)
         # with a digest index: the keys of the offers not found unchanged (new or changed: duplicates
@@ -290,9 +290,8 @@ class OfferSnapshot:
             if len(met) == met_before:
                 self.duplicates += 1
                 continue
-            if met_before == MET_IN_A_SET and isinstance(
-                met, set
-            ):  # a big catalogue's first run: go on in flat arrays
+            # a big catalogue's first run: go on in flat arrays
+            if met_before == MET_IN_A_SET and isinstance(met, set):
                 met = self._met = KeySet(met)
             if baseline:  # nothing stored: new
                 count += 1
@@ -419,7 +418,7 @@ class OfferSnapshot:
     def _values(self, offer: Offer, chash: str, capture_id: int | None, url: str | None) -> tuple[Any, ...]:
         """A new version of ``offer``: its column values in ``_COLUMNS`` order (a tuple: no dict per row).
 
-        ``money.monthly`` and ``money.to_eur``, inlined; the EUR rate is looked up once per currency.
+        ``money.monthly`` and ``money.to_eur``, inlined; the day's rates are a dict by currency.
         """
         o = offer
         amount = o.price_monthly
@@ -432,9 +431,7 @@ class OfferSnapshot:
             extra["available"] = o.available
         eur = rate = fx_date = None
         if amount is not None:
-            quote = self._quotes.get(o.currency, _UNQUOTED)
-            if quote is _UNQUOTED:
-                quote = self._quotes[o.currency] = self.fx.quote(o.currency, self.day)
+            quote = self._quotes[o.currency]
             if quote is not None:
                 rate, fx_date = quote.rate, quote.day
                 if quote.source == "identity":  # EUR: dividing by 1 changes nothing

@@ -59,6 +59,10 @@ class FxResolver:
         self._cache[key] = quote
         return quote
 
+    def on(self, day: date) -> dict[str, FxQuote | None]:
+        """The quotes of ``day`` as a dict by currency, filled on first use (the diff reads one per row)."""
+        return _DayQuotes(self, day)
+
     def _lookup(self, currency: str, day: date) -> FxQuote | None:
         if currency == "EUR":
             return FxQuote("EUR", Decimal(1), day.isoformat(), "identity")
@@ -76,6 +80,18 @@ class FxResolver:
             if row is not None:
                 return FxQuote(currency, row.rate, row.day, row.source)
         return bundled_quote(currency, day) if self.bundled else None
+
+
+class _DayQuotes(dict[str, FxQuote | None]):
+    """``FxResolver.on``: a missing currency is quoted once, then a plain dict lookup."""
+
+    def __init__(self, resolver: FxResolver, day: date) -> None:
+        super().__init__()
+        self.resolver, self.day = resolver, day
+
+    def __missing__(self, currency: str) -> FxQuote | None:
+        quote = self[currency] = self.resolver.quote(currency, self.day)
+        return quote
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""The members of a huge JSON object, decoded some 64 KB at a time (by orjson, or a typed msgspec decoder).
+"""The members of a huge JSON object, decoded some 64 KB at a time (by a typed msgspec decoder, say).
 
 An AWS offer file is one object of hundreds of MB whose ``products`` and ``terms.OnDemand`` hold
 hundreds of thousands of small records. ijson's C backend reads it in constant memory at about
@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
-
-import orjson
 
 WINDOW = 64 << 10  # small pieces are parsed faster than big ones (caches)
 MAX_WINDOW = 64 << 20  # a single record larger than this is left to the exact parser
@@ -42,7 +40,7 @@ class Members:
     """
 
     def __init__(
-        self, body: IO[bytes], begin: int, end: int, decode: Callable[[bytes], dict[str, Any]] = orjson.loads
+        self, body: IO[bytes], begin: int, end: int, decode: Callable[[bytes], dict[str, Any]]
     ) -> None:
         self.body, self.begin, self.end, self.decode = body, begin, end, decode
         self.close = -1

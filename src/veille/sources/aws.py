@@ -198,10 +198,11 @@ def terms_of(value: Any) -> dict[str, _Term]:
 
 def product_of(record: _Record | None) -> Product | None:
     """The kept fields of one ``products`` entry, or None when the filter drops it."""
-    family = record.productFamily if record is not None else None
-    if type(family) is not str or family not in _FAMILIES or record is None or record.attributes is None:
+    if record is None or record.attributes is None:
         return None
-    attrs = record.attributes
+    family, attrs = record.productFamily, record.attributes
+    if type(family) is not str or family not in _FAMILIES:
+        return None
     # Linux, no pre-installed software, shared tenancy, capacity in use (most records fail the first test)
     if (
         attrs.operatingSystem != "Linux"
