@@ -60,7 +60,7 @@ _MASK = (1 << 64) - 1
 COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
 PENDING = 1000  # offers whose content was not found, sorted out together (their keys looked up at once)
 LOOK_UP_AT_MOST = 20_000  # keys looked up one query at a time before all current versions are read
-MET_IN_A_SET = 250_000  # new or changed keys of a run kept in a set; beyond, in flat arrays (KeySet)
+MET_IN_A_SET = COMPACT_ABOVE  # new or changed keys of a run kept in a set; beyond, in flat arrays (KeySet)
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
 
 
