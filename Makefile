@@ -9,6 +9,8 @@ DEMO_OUT ?= veille-demo
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils
 # ... and for `make bench`: wrk drives the web benchmark's load.
 BENCH_APT_PACKAGES := wrk
+# A package lock held by another apt run (common on a fresh machine) is waited for, not a failure.
+APT_WAIT := -o DPkg::Lock::Timeout=300
 
 .PHONY: demo test lint format bench system-deps clean migration
 
@@ -24,7 +26,10 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    for try in 1 2 3 4 5 6 7 8 9 10; do \
+	      apt-get $(APT_WAIT) update -qq && DEBIAN_FRONTEND=noninteractive apt-get $(APT_WAIT) install -y -qq $$missing >/dev/null \
+	        && break; echo "apt-get failed (another apt run may hold the lock): trying again in 15 s"; sleep 15; \
+	    done; \
 	  else echo "warning: missing Debian packages:$$missing (PDF and browser tests will skip)"; fi; \
 	fi
 

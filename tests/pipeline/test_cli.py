@@ -220,3 +220,32 @@ def test_sources_list_shows_the_last_run_and_its_error(cli: Any, home: Path, htt
     assert row["last_error"].startswith("ParseError: toy.catalog: not JSON")
     code, _, err = cli("--home", home, "watch", "--once", "--kind", "nonsense")
     assert code == 1 and "no source of kind 'nonsense'" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--competitor", "nope"), "unknown competitor 'nope' (known: vmcloud, ovhcloud"),
+        (("--kind", "nonsense"), "unknown event kind 'nonsense' (known: price_change, offer_added"),
+        (("--kind", "price_change", "--kind", "pricechange"), "unknown event kind 'pricechange'"),
+    ],
+)
+def test_events_refuses_unknown_ids_with_the_valid_ones(
+    cli: Any, home: Path, args: tuple[str, ...], named: str
+) -> None:
+    code, out, err = cli("--home", home, "events", *args)
+    assert code == 1 and out == ""
+    assert named in err and "Traceback" not in err
+
+
+def test_events_accepts_an_alias_of_a_competitor(cli: Any, home: Path) -> None:
+    code, out, err = cli("--home", home, "events", "--json", "--competitor", "OVH")
+    assert code == 0, err
+    assert json.loads(out) == []
+
+
+def test_report_into_a_missing_folder_says_so(cli: Any, home: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "analysis.md"
+    code, _, err = cli("--home", home, "report", "analysis", "-o", str(target))
+    assert code == 1 and "missing does not exist" in err
+    assert not target.parent.exists()

@@ -11,6 +11,8 @@ from rich.table import Table
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
+from veille.events import EVENT_KINDS
+from veille.kb.ids import resolve_competitor
 
 if TYPE_CHECKING:
     from veille.store.models import EventRow
@@ -23,6 +25,14 @@ def parse_when(text: str) -> datetime:
     except ValueError:
         raise ValidationError(f"not a date or ISO time: {text!r} (e.g. 2026-11-26)") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def known_kinds(kinds: list[str]) -> list[str]:
+    """``kinds`` when every one is an event kind; ValidationError naming the valid ones otherwise."""
+    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    if unknown:
+        raise ValidationError(f"unknown event kind {unknown[0]!r} (known: {', '.join(EVENT_KINDS)})")
+    return kinds
 
 
 def event_dict(row: EventRow) -> dict[str, Any]:
@@ -61,9 +71,9 @@ def events(
 
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())
     if kind:
-        query = query.where(EventRow.kind.in_(kind))
+        query = query.where(EventRow.kind.in_(known_kinds(kind)))
     if competitor:
-        query = query.where(EventRow.competitor == competitor.lower())
+        query = query.where(EventRow.competitor == resolve_competitor(competitor))
     if since:
         query = query.where(EventRow.detected_at >= parse_when(since))
     if status:

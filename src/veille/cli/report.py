@@ -13,6 +13,7 @@ import typer
 from veille.cli._common import err_console, workspace
 from veille.cli.events import parse_when
 from veille.cli.main import app
+from veille.errors import ValidationError
 
 
 class ReportKind(StrEnum):
@@ -61,6 +62,8 @@ def report(
     from veille import reports
     from veille.kb.ids import resolve_competitor
 
+    if output is not None and not output.parent.is_dir():
+        raise ValidationError(f"folder {output.parent} does not exist: create it first or choose another -o")
     ws = workspace(ctx)
     now = datetime.now(UTC) if at is None else parse_when(at)
     competitor_id = resolve_competitor(competitor) if competitor else None
