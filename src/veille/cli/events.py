@@ -11,8 +11,6 @@ from rich.table import Table
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
-from veille.events import EVENT_KINDS
-from veille.kb.ids import resolve_competitor
 
 if TYPE_CHECKING:
     from veille.store.models import EventRow
@@ -29,6 +27,8 @@ def parse_when(text: str) -> datetime:
 
 def known_kinds(kinds: list[str]) -> list[str]:
     """``kinds`` when every one is an event kind; ValidationError naming the valid ones otherwise."""
+    from veille.events import EVENT_KINDS
+
     unknown = [k for k in kinds if k not in EVENT_KINDS]
     if unknown:
         raise ValidationError(f"unknown event kind {unknown[0]!r} (known: {', '.join(EVENT_KINDS)})")
@@ -67,6 +67,7 @@ def events(
     """Detected events, newest first. / Les évènements détectés, du plus récent au plus ancien."""
     from sqlalchemy import select
 
+    from veille.kb.ids import resolve_competitor
     from veille.store.models import EventRow
 
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())

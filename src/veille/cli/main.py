@@ -40,6 +40,7 @@ COMMAND_MODULES = (
     "signals",
     "alerts",
     "plan",
+    "backup",
 )
 
 
