@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, description="Days personal data (mentions, reviews) is kept.")
     secret_key: SecretStr | None = Field(
         default=None, description="Signs dashboard sessions; generated if unset."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text for people, or `json`: one JSON object per line."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Least severe log level written: DEBUG, INFO, WARNING or ERROR."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that Prometheus sends to `/metrics`; without it, an API token is required.",
     )
     web_cache_mb: int = Field(
         default=64,
@@ -93,3 +104,23 @@ CREDENTIAL_FIELDS = tuple(
     for name, field in Settings.model_fields.items()
     if field.annotation == (SecretStr | None) and name != "secret_key"
 )
+
+
+def load_settings(home: Path | None = None) -> Settings:
+    """The settings in force (``home`` overrides ``VEILLE_HOME``); one clear ConfigError for a bad value."""
+    from pydantic import ValidationError
+
+    from veille.errors import ConfigError
+
+    try:
+        return Settings(home=home) if home is not None else Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        secret = (
+            "SecretStr" in str(Settings.model_fields[field].annotation)
+            if field in Settings.model_fields
+            else True
+        )
+        got = "" if secret else f" (got {first.get('input')!r})"
+        raise ConfigError(f"setting VEILLE_{field.upper()}: {first['msg']}{got}") from None

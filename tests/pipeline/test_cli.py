@@ -249,3 +249,21 @@ def test_report_into_a_missing_folder_says_so(cli: Any, home: Path, tmp_path: Pa
     code, _, err = cli("--home", home, "report", "analysis", "-o", str(target))
     assert code == 1 and "missing does not exist" in err
     assert not target.parent.exists()
+
+
+def test_watch_logs_each_run_as_json_when_asked(cli: Any, home: Path, httpserver: HTTPServer) -> None:
+    import logging
+
+    serve(httpserver, catalogue(item("cx22", "0.006", monthly="3.79")))
+    root = logging.getLogger("veille")
+    saved = list(root.handlers), root.level, root.propagate
+    try:
+        env = {"VEILLE_LOG_FORMAT": "json", "VEILLE_LOG_LEVEL": "INFO"}
+        code, _, err = cli("--home", home, "watch", "--once", "--source", "toy.catalog", env=env)
+    finally:
+        root.handlers[:], root.level, root.propagate = saved[0], saved[1], saved[2]
+    assert code == 0, err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    runs = [line for line in lines if line["logger"] == "veille.collect.runner"]
+    assert runs and runs[-1]["source_id"] == "toy.catalog" and isinstance(runs[-1]["run_id"], int)
+    assert runs[-1]["message"].startswith("ok: 1 observation(s)")

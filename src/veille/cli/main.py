@@ -62,9 +62,13 @@ def main(
     ] = False,
 ) -> None:
     """veille: keep VMCloud's competitive analysis current by itself."""
-    from veille.settings import Settings  # pydantic: loaded when a command runs, not for --help
+    from veille.settings import load_settings  # pydantic: loaded when a command runs, not for --help
 
-    settings = Settings(home=home) if home is not None else Settings()
+    settings = load_settings(home)
+    if settings.log_format == "json" or settings.log_level.upper() != "WARNING":
+        from veille.logs import configure
+
+        configure(settings.log_format, settings.log_level)
     ctx.obj = Workspace(settings)
 
 

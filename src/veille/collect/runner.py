@@ -27,6 +27,7 @@ from veille.collect.record import failure_draft, finish_run, insert_events, retr
 from veille.detect.prices import OfferSnapshot
 from veille.errors import ParseError, VeilleError
 from veille.ingest import IngestContext, ingest
+from veille.logs import bind
 from veille.observations import Observation, Offer
 from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
 from veille.sources._registry import ParseContext, SourceSpec, get_parser
@@ -130,6 +131,30 @@ async def run_source(
     write_lock: asyncio.Lock | None = None,
 ) -> RunResult:
     """Fetch, capture, parse and store one source in one transaction; failures are recorded, not raised."""
+    with bind(source_id=spec.id):
+        result = await _run_source(workspace, spec, client=client, now=now, write_lock=write_lock)
+        with bind(run_id=result.run_id):
+            _log_result(result)
+    return result
+
+
+def _log_result(result: RunResult) -> None:
+    if result.status == "failed":
+        log.warning("failed: %s", result.error)
+    elif result.status == "busy":
+        log.warning("skipped: %s", result.error)
+    else:
+        log.info("%s: %d observation(s), %d event(s)", result.status, result.observations, result.events)
+
+
+async def _run_source(
+    workspace: Workspace,
+    spec: SourceSpec,
+    *,
+    client: Fetcher | httpx.AsyncClient | None,
+    now: datetime | None,
+    write_lock: asyncio.Lock | None,
+) -> RunResult:
     started = time.monotonic()
     problem = credential_problem(spec, workspace.settings)
     if problem:

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from veille import __version__
 from veille.runtime import collect_less
 from veille.store.changes import DataVersion
-from veille.web import errors
+from veille.web import errors, health
 from veille.web.cache import ResponseCache
 from veille.web.security import LoginLimiter, SecurityHeaders, Sessions, SignedOut, secret_key
 from veille.workspace import Workspace
@@ -86,6 +86,7 @@ def create_app(workspace: Workspace, *, warm: bool = False) -> FastAPI:
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(pages_router)
     return app

@@ -1,0 +1,187 @@
+"""Probes and metrics for the people who run veille: ``/healthz``, ``/readyz`` and ``/metrics``.
+
+``/healthz`` says the process answers; ``/readyz`` that the database is reachable and its schema current
+(503 otherwise, with the failing check named); ``/metrics`` is Prometheus text, read from the database
+on each scrape so that every server process and worker reports the same figures.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from veille.web.deps import api_user, bearer_scheme
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+def healthz() -> JSONResponse:
+    """Alive: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+def _check_database(request: Request) -> dict[str, str]:
+    from veille.store.db import schema_is_current
+
+    engine = request.app.state.store.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means unreachable
+        return {"database": f"unreachable: {exc.__class__.__name__}"}
+    try:
+        current = schema_is_current(engine)
+    except Exception as exc:
+        return {"database": "ok", "schema": f"unreadable: {exc.__class__.__name__}"}
+    return {"database": "ok", "schema": "ok" if current else "not current: run `veille init`"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """Ready: database reachable and schema current; the scheduler runs in process, so no queue to check."""
+    checks = _check_database(request)
+    checks.setdefault("schema", "unknown")
+    checks["queue"] = "ok (in-process scheduler)"
+    ready = all(value.startswith("ok") for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unready", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+def metrics_reader(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+) -> None:
+    """The scraper's own token (``VEILLE_METRICS_TOKEN``) or any account's API token."""
+    configured = request.app.state.settings.metrics_token
+    offered = credentials.credentials.encode() if credentials is not None else b""
+    if (
+        configured is not None
+        and offered
+        and hmac.compare_digest(offered, configured.get_secret_value().encode())
+    ):
+        return
+    api_user(request, credentials)
+
+
+@router.get("/metrics", dependencies=[Depends(metrics_reader)])
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition of the workspace's figures."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(WorkspaceCollector(request.app.state.store))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class WorkspaceCollector(Collector):
+    """Source runs, source health, the due queue, the outbox and events, read in one session."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[Metric]:
+        now = datetime.now(UTC)
+        with self.store.session() as session:
+            yield from _run_metrics(session)
+            yield from _state_metrics(session, now)
+            yield from _outbox_and_events(session)
+
+
+def _run_metrics(session: Session) -> Iterator[Metric]:
+    from veille.store.models import SourceRun
+
+    runs = CounterMetricFamily(
+        "veille_source_runs", "Runs of each source by outcome.", labels=["source", "status"]
+    )
+    seconds = GaugeMetricFamily(
+        "veille_source_last_run_seconds", "Duration of each source's latest finished run.", labels=["source"]
+    )
+    for source, status, count in session.execute(
+        select(SourceRun.source_id, SourceRun.status, func.count()).group_by(
+            SourceRun.source_id, SourceRun.status
+        )
+    ):
+        runs.add_metric([source, status], count)
+    latest = (
+        select(SourceRun.source_id, func.max(SourceRun.id).label("id"))
+        .where(SourceRun.finished_at.is_not(None))
+        .group_by(SourceRun.source_id)
+        .subquery()
+    )
+    for source, started, finished in session.execute(
+        select(SourceRun.source_id, SourceRun.started_at, SourceRun.finished_at).join(
+            latest, SourceRun.id == latest.c.id
+        )
+    ):
+        seconds.add_metric([source], max((_aware(finished) - _aware(started)).total_seconds(), 0.0))
+    yield runs
+    yield seconds
+
+
+def _state_metrics(session: Session, now: datetime) -> Iterator[Metric]:
+    from veille.store.models import SourceRun, SourceState
+
+    age = GaugeMetricFamily(
+        "veille_source_last_success_age_seconds",
+        "Seconds since each source's last successful run.",
+        labels=["source"],
+    )
+    failures = GaugeMetricFamily(
+        "veille_source_consecutive_failures", "Failed runs in a row, per source.", labels=["source"]
+    )
+    ok = select(SourceRun.source_id, func.max(SourceRun.finished_at)).where(
+        SourceRun.status.in_(("ok", "unchanged"))
+    )
+    for source, finished in session.execute(ok.group_by(SourceRun.source_id)):
+        age.add_metric([source], (now - _aware(finished)).total_seconds())
+    due, oldest = 0, None
+    for source, count, next_run, enabled in session.execute(
+        select(
+            SourceState.source_id,
+            SourceState.consecutive_failures,
+            SourceState.next_run_at,
+            SourceState.enabled,
+        )
+    ):
+        failures.add_metric([source], count or 0)
+        if next_run is not None and _aware(next_run) <= now and enabled is not False:
+            due += 1
+            oldest = min(oldest or _aware(next_run), _aware(next_run))
+    yield age
+    yield failures
+    yield GaugeMetricFamily("veille_sources_due", "Sources whose next run is due now.", value=due)
+    yield GaugeMetricFamily(
+        "veille_oldest_due_age_seconds",
+        "How long the longest-waiting due source has waited.",
+        value=(now - oldest).total_seconds() if oldest else 0.0,
+    )
+
+
+def _outbox_and_events(session: Session) -> Iterator[Metric]:
+    from veille.store.models import Alert, EventRow
+
+    outbox = GaugeMetricFamily("veille_outbox_alerts", "Alerts in the outbox by status.", labels=["status"])
+    for status, count in session.execute(select(Alert.status, func.count()).group_by(Alert.status)):
+        outbox.add_metric([status], count)
+    events = CounterMetricFamily("veille_events", "Detected events by kind.", labels=["kind"])
+    for kind, count in session.execute(select(EventRow.kind, func.count()).group_by(EventRow.kind)):
+        events.add_metric([kind], count)
+    yield outbox
+    yield events
+
+
+def _aware(value: datetime | None) -> datetime:
+    """A stored time with its zone (SQLite gives naive UTC); the epoch for a missing one."""
+    if value is None:
+        return datetime.fromtimestamp(0, UTC)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
