@@ -77,6 +77,13 @@ def test_metrics_take_the_scrapers_own_token(tmp_path: Path) -> None:
     site.workspace.store.dispose()
 
 
+def _token(ws: Workspace) -> str:
+    from veille.auth import new_token
+
+    with ws.store.session() as session:
+        return new_token(session, "viewer")
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     gen = _postgres_database()
@@ -90,7 +97,15 @@ def test_readyz_turns_unready_when_postgresql_goes(pg_url: str, tmp_path: Path) 
     seed_workspace(ws)
     app = create_app(ws)
     with TestClient(app, base_url="http://127.0.0.1") as client:
-        assert client.get("/readyz").status_code == 200
+        response = client.get("/readyz")
+        assert response.status_code == 503 and "run `veille init`" in response.json()["checks"]["queue"]
+        from veille.watch.tasks import ensure_queue_schema
+
+        ensure_queue_schema(ws)
+        response = client.get("/readyz")
+        assert response.status_code == 200 and response.json()["checks"]["queue"] == "ok (task queue)"
+        metrics = client.get("/metrics", headers={"Authorization": "Bearer " + _token(ws)})
+        assert "veille_queue_oldest_waiting_seconds" in _families(metrics.text)
         ws.store.dispose()
         from sqlalchemy import create_engine
 

@@ -26,3 +26,8 @@ def init(ctx: typer.Context) -> None:
         console.print("knowledge base: unchanged")
     else:
         console.print(f"knowledge base: loaded the bundled analysis as revision {revision}")
+    if store.engine.dialect.name == "postgresql":
+        from veille.watch.tasks import ensure_queue_schema
+
+        if ensure_queue_schema(ws):
+            console.print("task queue: installed (`veille worker` runs queued sources)")

@@ -41,6 +41,7 @@ COMMAND_MODULES = (
     "alerts",
     "plan",
     "backup",
+    "worker",
 )
 
 

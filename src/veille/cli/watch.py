@@ -112,8 +112,21 @@ def watch(
             help="Accelerated time: FACTOR seconds of watch time per second (demos, tests).",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=0, max=64, help="PostgreSQL: also start N `veille worker` processes here."
+        ),
+    ] = 0,
+    in_process: Annotated[
+        bool,
+        typer.Option("--in-process", help="PostgreSQL: run the sources in this process, without workers."),
+    ] = False,
 ) -> None:
     """Run the sources that are due (all of them with --once), detect changes, act."""
+    if not once and not in_process and _is_postgresql(ctx):
+        _watch_with_workers(ctx, source, kind, workers)
+        return
     if not once:
         from veille.watch import watch_forever
 
@@ -125,3 +138,61 @@ def watch(
         raise AllSourcesFailed(
             f"all {len(summary.failed)} source(s) failed; see the table above and `veille sources list`"
         )
+
+
+def _is_postgresql(ctx: typer.Context) -> bool:
+    from sqlalchemy.engine import make_url
+
+    return make_url(workspace(ctx).settings.db_url).get_backend_name() == "postgresql"
+
+
+def _watch_with_workers(ctx: typer.Context, source: list[str] | None, kind: str | None, workers: int) -> None:
+    """The scheduler of a PostgreSQL workspace: queue due sources for workers, start ``workers`` here."""
+    import asyncio
+    import signal
+    import subprocess
+    import sys
+
+    from veille.collect import choose
+    from veille.watch.tasks import ensure_queue_schema, make_app, run_scheduler
+
+    ws = workspace(ctx)
+    specs = None
+    if source or kind:
+        with ws.store.session() as session:
+            specs, skipped = choose(session, ws.settings, ids=source or (), kind=kind)
+        for source_id, reason in skipped.items():
+            warn(f"{source_id} skipped: {reason}")
+    engine = make_app(ws)
+    ensure_queue_schema(ws)
+    command = [sys.executable, "-m", "veille", "--home", str(ws.home), "worker"]
+    children = [subprocess.Popen(command) for _ in range(workers)]
+    err_console.print(
+        f"scheduler: queuing due sources for {workers} worker(s) started here"
+        + ("" if workers else " (start `veille worker` processes, here or on other machines)"),
+        highlight=False,
+    )
+
+    def report(queued: object) -> None:
+        names = getattr(queued, "queued", [])
+        if names:
+            err_console.print(f"queued {len(names)} source(s)", highlight=False)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_scheduler(ws, engine, specs=specs, stop=stop, on_pass=report)
+
+    try:
+        asyncio.run(main())
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=70)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    err_console.print("scheduler: stopped", highlight=False)

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
 from veille.web.deps import api_user, bearer_scheme
@@ -48,12 +48,24 @@ def _check_database(request: Request) -> dict[str, str]:
     return {"database": "ok", "schema": "ok" if current else "not current: run `veille init`"}
 
 
+def _check_queue(request: Request) -> str:
+    engine = request.app.state.store.engine
+    if engine.dialect.name != "postgresql":
+        return "ok (in-process scheduler)"
+    try:
+        with engine.connect() as conn:
+            installed = inspect(conn).has_table("procrastinate_jobs")
+    except Exception as exc:
+        return f"unreachable: {exc.__class__.__name__}"
+    return "ok (task queue)" if installed else "not installed: run `veille init`"
+
+
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
-    """Ready: database reachable and schema current; the scheduler runs in process, so no queue to check."""
+    """Ready: database reachable, schema current, task queue installed (PostgreSQL workspaces)."""
     checks = _check_database(request)
     checks.setdefault("schema", "unknown")
-    checks["queue"] = "ok (in-process scheduler)"
+    checks["queue"] = _check_queue(request)
     ready = all(value.startswith("ok") for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "unready", "checks": checks}, status_code=200 if ready else 503
@@ -95,6 +107,8 @@ class WorkspaceCollector(Collector):
             yield from _run_metrics(session)
             yield from _state_metrics(session, now)
             yield from _outbox_and_events(session)
+            if session.get_bind().dialect.name == "postgresql":
+                yield from _queue_metrics(session)
 
 
 def _run_metrics(session: Session) -> Iterator[Metric]:
@@ -178,6 +192,30 @@ def _outbox_and_events(session: Session) -> Iterator[Metric]:
         events.add_metric([kind], count)
     yield outbox
     yield events
+
+
+def _queue_metrics(session: Session) -> Iterator[Metric]:
+    if not inspect(session.connection()).has_table("procrastinate_jobs"):
+        return
+    jobs = GaugeMetricFamily(
+        "veille_queue_jobs", "Jobs of the task queue by queue and status.", labels=["queue", "status"]
+    )
+    for queue, status, count in session.execute(
+        text("SELECT queue_name, status::text, count(*) FROM procrastinate_jobs GROUP BY 1, 2")
+    ):
+        jobs.add_metric([queue, status], count)
+    oldest = session.execute(
+        text(
+            "SELECT extract(epoch FROM now() - min(e.at)) FROM procrastinate_jobs j "
+            "JOIN procrastinate_events e ON e.job_id = j.id AND e.type = 'deferred' WHERE j.status = 'todo'"
+        )
+    ).scalar()
+    yield jobs
+    yield GaugeMetricFamily(
+        "veille_queue_oldest_waiting_seconds",
+        "Age of the oldest job waiting for a worker.",
+        value=float(oldest or 0),
+    )
 
 
 def _aware(value: datetime | None) -> datetime:
