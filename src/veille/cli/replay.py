@@ -36,4 +36,9 @@ def replay(
     console.print(table)
     console.print(
         f"{len(summary.results)} run(s) replayed; {summary.count('failed')} failed; {summary.events} new event(s)"
+        + (
+            f"; {late} late (fetched before what their source already stored: kept, not compared)"
+            if (late := summary.count("late"))
+            else ""
+        )
     )

@@ -76,7 +76,7 @@ def _print_summary(summary: Summary) -> None:
     console.print(table)
     counts = ", ".join(
         f"{n} {s}"
-        for s in ("ok", "unchanged", "suspect", "failed", "busy", "disabled")
+        for s in ("ok", "unchanged", "suspect", "failed", "busy", "disabled", "late")
         if (n := summary.count(s))
     )
     console.print(f"{len(summary.results)} source(s): {counts}; {summary.events} new event(s)")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from veille.act import route_events
 from veille.collect import lease
 from veille.collect.record import finish_run, insert_events
@@ -13,7 +16,7 @@ from veille.errors import ValidationError
 from veille.ingest import IngestContext
 from veille.observations import Offer
 from veille.sources._registry import SourceSpec
-from veille.store.models import SourceRun
+from veille.store.models import OfferVersion, SourceRun
 from veille.workspace import Workspace
 
 MANUAL_CADENCE = timedelta(days=30)
@@ -44,6 +47,7 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
         raise ValidationError("another manual entry is being stored; try again")
     try:
         with workspace.store.session() as session:
+            _refuse_late(session, offer, when)
             run = SourceRun(
                 source_id=MANUAL_SOURCE, started_at=when, status="running", observations=1, events=0
             )
@@ -60,3 +64,21 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
             return RunResult(MANUAL_SOURCE, status, run.id, 1, len(rows))
     finally:
         lease.release_now(workspace.store, MANUAL_SOURCE, token)
+
+
+def _refuse_late(session: Session, offer: Offer, when: datetime) -> None:
+    """An entry dated before the offer's latest manual entry would rewrite its history: refused."""
+    latest = session.scalar(
+        select(func.max(OfferVersion.valid_from)).where(
+            OfferVersion.source_id == MANUAL_SOURCE,
+            OfferVersion.competitor == offer.competitor,
+            OfferVersion.sku == offer.sku,
+            OfferVersion.region == (offer.region or ""),
+            OfferVersion.billing == offer.billing,
+        )
+    )
+    if latest is not None and when < latest:
+        raise ValidationError(
+            f"{offer.competitor} {offer.sku}: an entry dated {latest:%Y-%m-%d %H:%M}Z is already stored;"
+            f" a price read before it ({when:%Y-%m-%d %H:%M}Z) is not stored (late data never rewrites history)"
+        )

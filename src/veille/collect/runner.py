@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from veille.act import route_events
 from veille.capture import record as record_capture
@@ -40,7 +40,10 @@ Progress = Callable[[str, str, "RunResult | None"], None]  # (source_id, "start"
 
 @dataclass
 class RunResult:
-    """What one source run did. ``status``: ok, unchanged, suspect, failed, disabled, busy."""
+    """What one source run did. ``status``: ok, unchanged, suspect, failed, disabled, busy, late.
+
+    ``late``: the snapshot was fetched before the source's stored state; kept, not compared.
+    """
 
     source_id: str
     status: str
@@ -231,6 +234,9 @@ def commit_run(
     """
     settings = workspace.settings
     with workspace.store.session() as session:
+        latest = observed_until(session, spec.id)
+        if latest is not None and now < latest:  # late data: never the present, never news
+            return _record_late(session, workspace, spec, run_id, token, fetched, now, latest)
         if every is None or validators is None:
             validators, cadence = _read_state(session, spec.id)
             if every is None:
@@ -268,6 +274,59 @@ def commit_run(
         return RunResult(
             spec.id, status, run_id, count, len(rows), len(fetched.pages), sum(p.size for p in fetched.pages)
         )
+
+
+OBSERVED = ("ok", "suspect", "unchanged")  # the run statuses whose snapshot is the stored state
+
+
+def observed_until(session: Any, source_id: str) -> datetime | None:
+    """The fetch time of the latest snapshot stored for ``source_id`` (None: nothing stored yet).
+
+    ``source_state.last_run_at`` when the last run stored one; after a failure, the latest stored
+    run's start (a failure stores nothing, so a snapshot fetched before it may still be news).
+    """
+    row = session.connection().execute(_LAST_RUN, {"sid": source_id}).first()
+    if row is None or row[0] is None:
+        return None
+    if row[1] in OBSERVED:
+        return row[0]
+    return session.connection().execute(_LAST_OBSERVED, {"sid": source_id}).scalar()
+
+
+_LAST_RUN = select(SourceState.last_run_at, SourceState.last_status).where(
+    SourceState.source_id == bindparam("sid")
+)
+_LAST_OBSERVED = select(func.max(SourceRun.started_at)).where(
+    SourceRun.source_id == bindparam("sid"), SourceRun.status.in_(OBSERVED)
+)
+
+
+def _record_late(
+    session: Any,
+    workspace: Workspace,
+    spec: SourceSpec,
+    run_id: int,
+    token: str,
+    fetched: FetchResult,
+    now: datetime,
+    latest: datetime,
+) -> RunResult:
+    """A snapshot fetched before the source's stored state: its bodies are kept, nothing is compared.
+
+    The source's state (last run, next run, validators) is left as it is and no event is raised:
+    what the snapshot shows was either already seen or superseded by the newer stored snapshot.
+    """
+    for page in fetched.pages:
+        _capture(session, workspace, spec, run_id, page)
+    note = (
+        f"late: fetched at {now:%Y-%m-%d %H:%M:%S}Z, before the stored state of "
+        f"{latest:%Y-%m-%d %H:%M:%S}Z; kept as captures, not compared"
+    )
+    log.info("%s: %s", spec.id, note)
+    lease.release(session, spec.id, token)
+    finish_run(session, run_id, status="late", now=now, error=note)
+    size = sum(p.size for p in fetched.pages)
+    return RunResult(spec.id, "late", run_id, pages=len(fetched.pages), bytes=size, error=note)
 
 
 def _read_state(session: Any, source_id: str) -> tuple[dict[str, Any] | None, int | None]:
