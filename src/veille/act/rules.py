@@ -514,6 +514,22 @@ _ENABLED_RULES = (
 )  # built once: a watch routes events many times a cycle
 
 
+_COMPILED: dict[str, LiveRule | BrokenRule] = {}  # a rule's columns (repr) -> the rule checked
+
+
 def enabled_rules(session: Session) -> list[LiveRule | BrokenRule]:
-    """The enabled rules by name, read and checked (a broken one comes as a ``BrokenRule``)."""
-    return [compile_rule(r) for r in session.connection().execute(_ENABLED_RULES)]
+    """The enabled rules by name, read and checked (a broken one comes as a ``BrokenRule``).
+
+    A rule is checked once per content: a run reads them all (~10 us) instead of validating them
+    again (~20 us a rule).
+    """
+    out = []
+    for row in session.connection().execute(_ENABLED_RULES):
+        key = repr(tuple(row))
+        rule = _COMPILED.get(key)
+        if rule is None:
+            if len(_COMPILED) > 1000:
+                _COMPILED.clear()
+            rule = _COMPILED[key] = compile_rule(row)
+        out.append(rule)
+    return out
