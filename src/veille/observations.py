@@ -98,7 +98,9 @@ def price_problem(offer: Offer) -> str | None:
     for label, value in (("hourly", offer.price_hourly), ("monthly", offer.price_monthly)):
         if value is None:
             continue
-        if not isinstance(value, Decimal) or not value.is_finite():
+        if type(value) is int:
+            value = Decimal(value)
+        if not isinstance(value, Decimal) or not value.is_finite():  # a float is never money
             return f"{label} price {value!s} is not a finite decimal"
         if value < 0:
             return f"negative {label} price {value}"
