@@ -77,11 +77,38 @@ class Offer(_Observation):
     monthly_cap_hours: Decimal | None = None
     available: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    free_tier: bool = False  # a zero price is only believed with this flag
 
     @property
     def key(self) -> tuple[str, str, str, str]:
         """Natural key: (competitor, sku, region, billing)."""
         return (self.competitor, self.sku, self.region or "", self.billing)
+
+
+MAX_PRICE = Decimal("1e12")  # no offer costs this much in any currency: past it, the figure is garbage
+
+
+def price_problem(offer: Offer) -> str | None:
+    """Why ``offer``'s price cannot be true, or None.
+
+    A price is never negative, never NaN or infinite, never past ``MAX_PRICE``, and zero only for an
+    offer flagged ``free_tier``. Every offer a parser or a person gives is checked here before it is
+    stored (``veille.detect.prices.OfferSnapshot``, ``veille prices add``).
+    """
+    for label, value in (("hourly", offer.price_hourly), ("monthly", offer.price_monthly)):
+        if value is None:
+            continue
+        if type(value) is int:
+            value = Decimal(value)
+        if not isinstance(value, Decimal) or not value.is_finite():  # a float is never money
+            return f"{label} price {value!s} is not a finite decimal"
+        if value < 0:
+            return f"negative {label} price {value}"
+        if value == 0 and not offer.free_tier:
+            return f"zero {label} price without the free tier flag"
+        if value > MAX_PRICE:
+            return f"{label} price {value} is past any plausible amount"
+    return None
 
 
 @dataclass(slots=True)

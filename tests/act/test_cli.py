@@ -70,6 +70,7 @@ def test_add_and_remove_rules_and_channels(home: Path, cli: Cli) -> None:
     assert rules["ovh"] == {
         "name": "ovh", "kinds": ["mention"], "competitors": ["ovhcloud"], "min_importance": "medium",
         "conditions": {}, "channels": ["slack"], "mode": "weekly", "enabled": True,
+        "last_error": None, "last_error_at": None,
     }  # fmt: skip
     assert cli("--home", home, "alerts", "channels", "remove", "slack")[0] == 1  # still used
     assert cli("--home", home, "alerts", "rules", "remove", "ovh")[0] == 0

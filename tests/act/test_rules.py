@@ -14,7 +14,7 @@ from veille.act.rules import (
     matches,
     remove_rule,
 )
-from veille.errors import NotFoundError, ValidationError
+from veille.errors import ValidationError
 from veille.store.db import Store
 from veille.store.models import AlertRule, Channel
 
@@ -94,7 +94,7 @@ def test_defaults_are_created_once_and_removals_stick(any_store: Store) -> None:
 def test_add_rule_needs_known_channels(any_store: Store) -> None:
     with any_store.session() as session:
         ensure_defaults(session)
-        with pytest.raises(NotFoundError, match="slack"):
+        with pytest.raises(ValidationError, match="channels: no channel slack"):
             add_rule(session, RuleSpec("mine", kinds=("mention",), channels=("slack",)))
         add_rule(session, RuleSpec("prices", kinds=("price_change",), conditions={"min_change_pct": "10"}))
     with any_store.session() as session:

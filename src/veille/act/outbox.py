@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from veille.act.channels import ChannelConfig, ChannelError, open_sender
 from veille.store.db import Store
-from veille.store.models import Alert, AlertRule, Channel, EventRow
+from veille.store.models import Alert, Channel, EventRow
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ _QUEUED = select(Alert.rule, Alert.event_id, Alert.channel).where(
 def queue(
     session: Session,
     events: Sequence[EventRow],
-    rules: Sequence[AlertRule],
+    rules: Sequence[Any],
     now: datetime,
     *,
     fresh: bool = False,
@@ -92,12 +92,15 @@ def queue(
     """Write one alert per (matching rule, event, channel) not already queued. Returns how many.
 
     ``fresh``: the events were inserted in this transaction, so none has an alert to look up yet.
+    ``rules``: stored rules (``AlertRule`` rows, rows of their columns) or ``enabled_rules``' checked
+    ones. A rule that cannot be evaluated is skipped and reported (``rules.report_failures``).
     """
-    from veille.act.rules import matching
+    from veille.act.rules import matching, prepare, report_failures
 
     ids = [e.id for e in events if e.id is not None]
     if not ids or not rules:
         return 0
+    routing = prepare(rules)
     # route_events flushed the session and adds no ORM alert: the lookup and the inserts go straight
     # to the transaction's connection (the ORM's unit of work cost about a millisecond per run)
     connection = session.connection()
@@ -108,7 +111,7 @@ def queue(
     )
     rows: list[dict[str, Any]] = []
     for event in events:
-        for rule in matching(rules, event):
+        for rule in matching(rules, event, routing):
             for channel in rule.channels:
                 key = (rule.name, event.id, channel)
                 if key in existing:
@@ -138,6 +141,8 @@ def queue(
                 )
     if rows:
         connection.execute(_INSERT_ALERT, rows)
+    if routing.failed:
+        report_failures(session, routing, now)
     return len(rows)
 
 

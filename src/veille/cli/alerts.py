@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
@@ -78,6 +79,8 @@ def _rule_json(r: AlertRule) -> dict[str, Any]:
         "channels": r.channels,
         "mode": r.mode,
         "enabled": r.enabled,
+        "last_error": r.last_error,
+        "last_error_at": r.last_error_at.isoformat() if r.last_error_at else None,
     }
 
 
@@ -95,8 +98,9 @@ def rules_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
         print_json(rows)
         return
     table = Table("rule", "kinds", "competitors", "min importance", "conditions", "channels", "mode")
+    broken = [r for r in rows if r["last_error"]]
     for r in rows:
-        conditions = ", ".join(f"{k}={v}" for k, v in r["conditions"].items())
+        conditions = ", ".join(f"{k}={v}" for k, v in (r["conditions"] or {}).items())
         table.add_row(
             r["name"],
             ", ".join(r["kinds"]) or "any",
@@ -107,6 +111,9 @@ def rules_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json
             r["mode"],
         )
     console.print(table)
+    for r in broken:
+        line = f"rule {r['name']} skipped when routing ({r['last_error_at']}): {r['last_error']}"
+        console.print(Text(line, style="yellow"), highlight=False)
 
 
 @rules.command("add")

@@ -64,6 +64,9 @@ def add(
     date: Annotated[
         str | None, typer.Option("--date", help="When the price was read (default: now).")
     ] = None,
+    free_tier: Annotated[
+        bool, typer.Option("--free-tier", help="The offer is free: a zero price is meant.")
+    ] = False,
 ) -> None:
     """Record a price read on a competitor's page (source ``manual``); it passes the plausibility gate."""
     from veille.collect.manual import record_manual
@@ -93,6 +96,7 @@ def add(
         billing=billing,
         unit="month" if price_hourly is None else "hour",
         extra={"manual_url": url, "entered_at": datetime.now(UTC).isoformat()},
+        free_tier=free_tier,
     )
     result = record_manual(workspace(ctx), offer, url=url, when=when)
     if result.status == "suspect":

@@ -14,7 +14,7 @@ from veille.collect.runner import RunResult
 from veille.detect.prices import MANUAL_SOURCE, OfferSnapshot
 from veille.errors import ValidationError
 from veille.ingest import IngestContext
-from veille.observations import Offer
+from veille.observations import Offer, price_problem
 from veille.sources._registry import SourceSpec
 from veille.store.models import OfferVersion, SourceRun
 from veille.workspace import Workspace
@@ -41,6 +41,9 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
         raise ValidationError(f"--url must be the http(s) page the price was read on, not {url!r}")
     if offer.price_hourly is None and offer.price_monthly is None:
         raise ValidationError("give --price-monthly or --price-hourly")
+    problem = price_problem(offer)
+    if problem is not None:
+        raise ValidationError(f"{problem} (a free offer needs --free-tier)" if "zero" in problem else problem)
     spec = manual_spec(offer.competitor, url)
     token = lease.acquire(workspace.store, MANUAL_SOURCE)
     if token is None:

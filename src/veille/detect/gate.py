@@ -2,7 +2,10 @@
 
 A snapshot is held as suspect when it has no offers, has over 20% fewer offers than the last one,
 changes an offer's currency, or moves any price by 1.5x or more (or to half or less) in its own
-currency (which nets out currency moves). A held snapshot is stored (its versions flagged ``held``,
+currency (which nets out currency moves). Every snapshot, the first one included, also passes
+absolute checks: an offer with an impossible price (negative, zero without ``free_tier``, NaN or
+past ``MAX_PRICE``: ``veille.observations.price_problem``) is never stored, and the snapshot that
+carried it is held. A held snapshot is stored (its versions flagged ``held``,
 the versions it would replace left current, its events kept with status ``held``) and one
 ``price_review`` event (high) is raised instead. It is settled by a person (``veille review accept`` /
 ``reject``) or by the next run: the same snapshot again (same fingerprint) confirms it, a different one
@@ -41,6 +44,7 @@ class Review:
 
     currency_moves: list[str] = field(default_factory=list)
     jumps: list[str] = field(default_factory=list)
+    impossible: list[str] = field(default_factory=list)  # offers refused (``price_problem``): not stored
     drafts: list[EventDraft] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -115,6 +119,9 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
         reasons.append(
             f"{len(review.jumps)} price(s) moved by 1.5x or more, or halved: {', '.join(review.jumps[:5])}"
         )
+    if review.impossible:  # absolute checks: a first snapshot passes them too
+        bad = review.impossible
+        reasons.append(f"{len(bad)} offer(s) with an impossible price, not stored: {'; '.join(bad[:5])}")
     removed = snap.removed_ids()
     for row in _load(session, removed[:MAX_EVENTS_PER_KIND]).values():
         review.emit(

@@ -38,7 +38,7 @@ from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
 from veille.normalise.fx import FxResolver
 from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
-from veille.observations import Availability, FxRate, Observation, Offer
+from veille.observations import Availability, FxRate, Observation, Offer, price_problem
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
 MANUAL_SOURCE = "manual"
@@ -388,7 +388,18 @@ class OfferSnapshot:
                 self._changed(ids[slot], o, hx, capture_id, url)
         self.count, self.fingerprint = count, fingerprint & _MASK
 
+    def _refused(self, offer: Offer) -> bool:
+        """Whether ``offer``'s price is impossible (``price_problem``): then it is never stored and the
+        gate holds the snapshot. Only new and changed offers come here (stored ones passed already)."""
+        problem = price_problem(offer)
+        if problem is None:
+            return False
+        self.review.impossible.append(f"{offer.sku} {offer.region or ''}: {problem}".replace(" :", ":"))
+        return True
+
     def _added(self, offer: Offer, digest: str, capture_id: int | None, url: str | None) -> None:
+        if self._refused(offer):
+            return
         values = self._values(offer, digest, capture_id, url)
         if not self.baseline:
             gate.note_added(self, values)
@@ -400,6 +411,8 @@ class OfferSnapshot:
     def _changed(
         self, old_id: int, offer: Offer, digest: str, capture_id: int | None, url: str | None
     ) -> None:
+        if self._refused(offer):  # its current version stays current
+            return
         values = self._values(offer, digest, capture_id, url)
         self.changed += 1
         self.close_ids.append(old_id)
@@ -429,6 +442,8 @@ class OfferSnapshot:
             extra.setdefault("url", url)
         if o.available is not None:
             extra["available"] = o.available
+        if o.free_tier:
+            extra["free_tier"] = True
         eur = rate = fx_date = None
         if amount is not None:
             quote = self._quotes[o.currency]

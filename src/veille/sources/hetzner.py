@@ -178,6 +178,8 @@ def parse_pricing(body: bytes, ctx: ParseContext) -> list[Observation]:
             entry = mapping(entry, pid, f"primary_ips {kind} price")
             location = text_field(entry, "location", pid, f"primary_ips {kind} price")
             hourly = entry.get("price_hourly")
+            per_hour = _net(hourly, pid, f"primary_ips {kind} {location}") if hourly else None
+            per_month = _net(entry.get("price_monthly"), pid, f"primary_ips {kind} {location} price_monthly")
             offers.append(
                 Offer(
                     competitor=COMPETITOR,
@@ -185,12 +187,11 @@ def parse_pricing(body: bytes, ctx: ParseContext) -> list[Observation]:
                     name=f"Primary {kind.upper()}",
                     category=categorise(other=True),
                     currency=currency,
-                    price_hourly=_net(hourly, pid, f"primary_ips {kind} {location}") if hourly else None,
-                    price_monthly=_net(
-                        entry.get("price_monthly"), pid, f"primary_ips {kind} {location} price_monthly"
-                    ),
+                    price_hourly=per_hour,
+                    price_monthly=per_month,
                     region=location,
                     extra=common,
+                    free_tier=per_month == 0 and not per_hour,  # a primary IPv6 is free
                 )
             )
     return offers

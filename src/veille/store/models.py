@@ -362,8 +362,11 @@ class AlertRule(Base):
     min_importance: Mapped[str] = mapped_column(String(10), default="low")
     conditions: Mapped[dict[str, Any]]  # e.g. {"min_change_pct": "5"}
     channels: Mapped[list[Any]]  # channel names
-    mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate, digest
+    mode: Mapped[str] = mapped_column(String(20), default="immediate")  # immediate, daily, weekly, monthly
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # why routing last skipped the rule (stored data it could not read or evaluate), and when
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    last_error_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Channel(Base):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from veille.act.rules import CompetitorId, Conditions, Kind, Mode, RuleInput
+
 Decimal_ = str  # amounts travel as decimal strings, never floats
 Lang = Literal["fr", "en"]
 
@@ -167,30 +169,36 @@ class AlertPage(BaseModel):
 
 
 Importance = Literal["low", "medium", "high"]
-
-
-class RuleIn(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-    kinds: list[str] = Field(default_factory=list, max_length=50)
-    competitors: list[str] = Field(default_factory=list, max_length=50)
-    min_importance: Importance = "low"
-    conditions: dict[str, str] = Field(default_factory=dict)
-    channels: list[str] = Field(default_factory=list, max_length=20)
-    mode: Literal["immediate", "digest"] = "immediate"
-    enabled: bool = True
+RuleIn = RuleInput  # the one schema of a rule (veille.act.rules), shared with the command line and pages
 
 
 class RulePatch(BaseModel):
-    kinds: list[str] | None = Field(default=None, max_length=50)
-    competitors: list[str] | None = Field(default=None, max_length=50)
+    """The fields of a rule to change; the rule that results is validated as a whole."""
+
+    model_config = ConfigDict(extra="forbid")
+    kinds: list[Kind] | None = Field(default=None, max_length=50)
+    competitors: list[CompetitorId] | None = Field(default=None, max_length=50)
     min_importance: Importance | None = None
-    channels: list[str] | None = Field(default=None, max_length=20)
-    mode: Literal["immediate", "digest"] | None = None
+    conditions: Conditions | None = None
+    channels: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    mode: Mode | None = None
     enabled: bool | None = None
 
 
-class Rule(RuleIn):
+class Rule(BaseModel):
     id: int
+    name: str
+    kinds: list[str]
+    competitors: list[str]
+    min_importance: str
+    conditions: dict[str, Any] = Field(description="As stored: see RuleIn.conditions.")
+    channels: list[str]
+    mode: str
+    enabled: bool
+    last_error: str | None = Field(
+        default=None, description="Why routing last skipped this rule (it could not be read or evaluated)."
+    )
+    last_error_at: datetime | None = None
 
 
 class Source(BaseModel):

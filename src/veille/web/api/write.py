@@ -6,10 +6,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
-from sqlalchemy import select
 
-from veille.errors import NotFoundError, ValidationError
+from veille.act import rules
+from veille.errors import NotFoundError
 from veille.store.models import AlertRule
 from veille.web import kbview
 from veille.web.api import convert
@@ -28,13 +29,22 @@ def _rule(r: AlertRule) -> m.Rule:
     return m.Rule(
         id=r.id,
         name=r.name,
-        kinds=list(r.kinds or []),
-        competitors=list(r.competitors or []),
-        min_importance=r.min_importance if r.min_importance in events.IMPORTANCE else "low",  # type: ignore[arg-type]
-        conditions={str(k): str(v) for k, v in (r.conditions or {}).items()},
-        channels=list(r.channels or []),
-        mode=r.mode if r.mode in ("immediate", "digest") else "immediate",  # type: ignore[arg-type]
+        kinds=[str(k) for k in r.kinds or []] if isinstance(r.kinds, list) else [],
+        competitors=[str(c) for c in r.competitors or []] if isinstance(r.competitors, list) else [],
+        min_importance=str(r.min_importance),
+        conditions=dict(r.conditions) if isinstance(r.conditions, dict) else {},
+        channels=[str(c) for c in r.channels or []] if isinstance(r.channels, list) else [],
+        mode=str(r.mode),
         enabled=r.enabled,
+        last_error=r.last_error,
+        last_error_at=r.last_error_at,
+    )
+
+
+def _invalid(exc: rules.RuleError) -> RequestValidationError:
+    """A rule's errors as FastAPI's own: a 422 problem naming each field under ``body``."""
+    return RequestValidationError(
+        [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": "value_error"} for e in exc.errors]
     )
 
 
@@ -56,12 +66,13 @@ def list_rules(request: Request, user: ApiViewer) -> list[m.Rule]:
 
 @router.post("/alert-rules", response_model=m.Rule, status_code=201, tags=["alerts"])
 def create_rule(request: Request, user: ApiEditor, rule: m.RuleIn) -> m.Rule:
+    """Add a rule; its kinds, competitors, conditions and channels are checked (422 names the field)."""
     with db(request) as session:
-        if session.scalar(select(AlertRule).where(AlertRule.name == rule.name)):
-            raise ValidationError(f"a rule named {rule.name!r} exists")
-        row = AlertRule(**rule.model_dump())
-        session.add(row)
-        session.flush()
+        try:
+            checked = rules.validate_rule(session, rule.model_dump())
+            row = rules.save_rule(session, checked, replace=False)
+        except rules.RuleError as exc:
+            raise _invalid(exc) from None
         return _rule(row)
 
 
@@ -71,9 +82,10 @@ def update_rule(request: Request, rule_id: RowId, user: ApiEditor, patch: m.Rule
         row = session.get(AlertRule, rule_id)
         if row is None:
             raise NotFoundError(f"no rule {rule_id}")
-        for key, value in patch.model_dump(exclude_none=True).items():
-            setattr(row, key, value)
-        session.flush()
+        try:
+            rules.update_rule(session, row, patch.model_dump(exclude_none=True))
+        except rules.RuleError as exc:
+            raise _invalid(exc) from None
         return _rule(row)
 
 

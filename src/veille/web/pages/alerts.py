@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
-from veille.errors import NotFoundError, ValidationError
+from veille.act import rules
+from veille.errors import NotFoundError
+from veille.events import EVENT_KINDS as ALL_KINDS
 from veille.store.models import AlertRule
 from veille.web import kbview
 from veille.web.cache import CachedRoute
@@ -20,20 +21,7 @@ from veille.web.pages._util import back
 from veille.web.templating import render
 
 router = APIRouter(route_class=CachedRoute)
-EVENT_KINDS = [
-    "price_change",
-    "offer_added",
-    "offer_removed",
-    "incident",
-    "incident_resolved",
-    "feature",
-    "mention",
-    "review",
-    "rating_change",
-    "hiring",
-    "funding",
-    "source_failure",
-]
+EVENT_KINDS = list(ALL_KINDS)
 
 
 @router.get("/alerts")
@@ -54,6 +42,8 @@ def alerts(
             "rules": events.rules(session),
             "channels": events.channels(session),
             "kinds": EVENT_KINDS,
+            "modes": rules.MODES,
+            "impacts": rules.IMPACT_ORDER[2:],
             "competitors": kbview.competitors(kb),
             "names": kbview.names(kb),
         }
@@ -64,6 +54,16 @@ def _split(values: list[str]) -> list[str]:
     return [v.strip() for v in values if v.strip()]
 
 
+def _conditions(min_change_pct: str, min_impact: str, min_failures: str) -> dict[str, str]:
+    """The form's thresholds that were filled in (checked by the rule's schema, not here)."""
+    given = {
+        "min_change_pct": min_change_pct.strip(),
+        "min_impact": min_impact.strip(),
+        "min_consecutive_failures": min_failures.strip(),
+    }
+    return {k: v for k, v in given.items() if v}
+
+
 @router.post("/alerts/rules")
 def add_rule(
     request: Request,
@@ -71,27 +71,25 @@ def add_rule(
     name: Annotated[str, Form(min_length=1, max_length=120)],
     kinds: Annotated[list[str], Form()] = [],  # noqa: B006
     competitors: Annotated[list[str], Form()] = [],  # noqa: B006
-    min_importance: Annotated[str, Form()] = "low",
+    min_importance: Annotated[str, Form(max_length=20)] = "low",
     channels: Annotated[list[str], Form()] = [],  # noqa: B006
-    mode: Annotated[str, Form()] = "immediate",
+    mode: Annotated[str, Form(max_length=20)] = "immediate",
+    min_change_pct: Annotated[str, Form(max_length=40)] = "",
+    min_impact: Annotated[str, Form(max_length=20)] = "",
+    min_consecutive_failures: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    if min_importance not in events.IMPORTANCE or mode not in ("immediate", "digest"):
-        raise ValidationError("invalid importance or mode")
+    """Add a rule through the same schema as the command line and the API (a bad field: an error page)."""
+    data = {
+        "name": name,
+        "kinds": _split(kinds),
+        "competitors": _split(competitors),
+        "min_importance": min_importance,
+        "conditions": _conditions(min_change_pct, min_impact, min_consecutive_failures),
+        "channels": _split(channels),
+        "mode": mode,
+    }
     with db(request) as session:
-        if session.scalar(select(AlertRule).where(AlertRule.name == name.strip())):
-            raise ValidationError(f"a rule named {name.strip()!r} exists")
-        session.add(
-            AlertRule(
-                name=name.strip(),
-                kinds=_split(kinds),
-                competitors=_split(competitors),
-                min_importance=min_importance,
-                conditions={},
-                channels=_split(channels),
-                mode=mode,
-                enabled=True,
-            )
-        )
+        rules.save_rule(session, rules.validate_rule(session, data), replace=False)
     return back(request, "/alerts")
 
 
