@@ -84,6 +84,16 @@ WRONG_META: list[tuple[str, Any, str]] = [
         {**META, "competitor": ["x"]},
         "meta.json: competitor: Input should be a valid string",
     ),
+    (
+        "nul-in-file",
+        page(file="p.json\x00x"),
+        "meta.json: pages.0.file: Value error, a file name holds no NUL",
+    ),
+    (
+        "unknown-competitor",
+        {**META, "competitor": "acme"},
+        "meta.json: competitor: Value error, unknown competitor id 'acme'",
+    ),
     ("typo-in-a-key", {**META, "page": []}, "meta.json: page: Extra inputs are not permitted"),
     ("unknown-parser", {**META, "parser": "no.such.parser"}, "no.such.parser"),
 ]

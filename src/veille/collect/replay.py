@@ -41,6 +41,7 @@ from pydantic import ValidationError as PydanticValidationError
 from veille.collect import lease
 from veille.collect.runner import RunResult, Summary, commit_run, record_failure
 from veille.errors import ImportFormatError, NotFoundError
+from veille.kb.ids import is_competitor_id
 from veille.sources._http import FetchResult, Page
 from veille.sources._registry import Request, SourceSpec, get_parser, get_source
 from veille.store.models import SourceRun
@@ -100,6 +101,13 @@ class PageMeta(BaseModel):
     status: int = Field(default=200, ge=100, le=599)
     headers: dict[str, StrictStr | StrictInt] = Field(default_factory=dict, max_length=200)
 
+    @field_validator("file")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("a file name holds no NUL character")
+        return value
+
 
 class CaptureMeta(BaseModel):
     """``meta.json``: every key optional, unknown keys refused (a typo would silently change nothing)."""
@@ -112,6 +120,13 @@ class CaptureMeta(BaseModel):
     competitor: str | None = Field(default=None, max_length=40)
     kind: str = Field(default="prices", min_length=1, max_length=40)
     url: str | None = Field(default=None, max_length=MAX_URL_CHARS)
+
+    @field_validator("competitor")
+    @classmethod
+    def _known_competitor(cls, value: str | None) -> str | None:
+        if value is not None and not is_competitor_id(value):
+            raise ValueError(f"unknown competitor id {value!r}")
+        return value
 
     @field_validator("fetched_at", mode="before")
     @classmethod
