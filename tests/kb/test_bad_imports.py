@@ -68,6 +68,12 @@ def huge_amount_md(cli: Any, home: Path) -> bytes:
     return text.replace("| 49€ |", f"| {FOUR_HUNDRED}€ |", 1).encode()
 
 
+def huge_integer_yaml(cli: Any, home: Path) -> bytes:
+    text = export(cli, home, "yaml")
+    assert "vcpu: 2" in text
+    return text.replace("vcpu: 2", "vcpu: " + "9" * 5000, 1).encode()
+
+
 def stray_bytes_md(cli: Any, home: Path) -> bytes:
     data = export(cli, home, "md").encode()
     assert "Dernière".encode() in data
@@ -100,6 +106,12 @@ CASES: list[tuple[str, str, Callable[[Any, Path], bytes], str]] = [
         "400-digit Markdown amount",
         huge_amount_md,
         "the amount has more than 12 digits before the point",
+    ),
+    (
+        "kb.yaml",
+        "5000-digit YAML integer",
+        huge_integer_yaml,
+        "not valid YAML: Exceeds the limit (4300 digits)",
     ),
     ("kb.md", "stray invalid byte", stray_bytes_md, "kb.md: not UTF-8 (byte 0xff on line"),
     (

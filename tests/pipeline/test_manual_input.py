@@ -93,6 +93,8 @@ def test_bad_figures_and_fields_are_refused_in_one_line(
         ("contabo", "s" * 201, URL, "SKU is too long"),
         ("contabo", "vps-s", "file:///etc/passwd", "--url must be the http(s) page"),
         ("contabo", "vps-s", "https://", "--url must be the http(s) page"),
+        ("contabo", "vps-s", "https://x.test/\nSet-Cookie: a", "--url must be the http(s) page"),
+        ("contabo", "vps-s", "https://x .test/", "--url must be the http(s) page"),
         ("contabo", "vps-s", "https://x.test/" + "p" * 3000, "--url is too long"),
     ],
 )

@@ -123,7 +123,8 @@ def check_url(url: str) -> None:
         parts = urlsplit(url)
     except ValueError:
         parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    spaced = any(unicodedata.category(ch)[0] in "CZ" for ch in url)
+    if spaced or parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(f"--url must be the http(s) page the price was read on, not {_clip(url)}")
 
 

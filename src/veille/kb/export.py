@@ -138,8 +138,8 @@ def parse_data_file(text: str, fmt: Literal["json", "yaml"]) -> dict[str, Any]:
         if fmt == "yaml":
             _check_yaml_events(text)
         data = orjson.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ImportFormatError(f"not valid {fmt.upper()}: {' '.join(str(exc).split())}") from None
+    except (orjson.JSONDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: a 5,000-digit YAML int
+        raise ImportFormatError(f"not valid {fmt.upper()}: {' '.join(str(exc).split())[:300]}") from None
     if not isinstance(data, dict) or "competitors" not in data or "schema_version" not in data:
         raise ImportFormatError(
             f"not a knowledge-base export: a {fmt.upper()} object with 'schema_version' and 'competitors' is expected"
