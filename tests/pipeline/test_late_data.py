@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from veille.collect.replay import load_source, plan, replay_one
+from veille.collect.replay import check_source, load_pages, plan, replay_one
 from veille.demo import _write_capture_set, scenario, weeks
 from veille.settings import Settings
 from veille.store.models import (
@@ -52,8 +52,8 @@ def replay_steps(ws: Workspace, steps: list[tuple[datetime, Path]]) -> list[str]
     """Replay ``steps`` in the order given; returns each run's status."""
     statuses = []
     for when, folder in steps:
-        spec, fetched = load_source(folder, when)
-        statuses.append(replay_one(ws, spec, fetched, when).status)
+        step = check_source(folder, when)
+        statuses.append(replay_one(ws, step.spec, load_pages(step), when).status)
     return statuses
 
 

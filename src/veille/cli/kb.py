@@ -115,11 +115,11 @@ def import_(
 ) -> None:
     """Import an analysis document; repairs broken encodings; warnings go to stderr."""
     from veille.kb.diff import diff, summarise
-    from veille.kb.importing import import_document
+    from veille.kb.importing import import_document, read_document
     from veille.kb.store import current, save
 
     try:
-        data = file.read_bytes()
+        data = read_document(file)
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
     store = workspace(ctx).store

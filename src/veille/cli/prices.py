@@ -26,17 +26,16 @@ app.add_typer(group, name="prices")
 
 
 def _amount(text: str | None, flag: str) -> Decimal | None:
+    """A typed figure as a finite Decimal (its bounds are checked with the rest of the entry)."""
     if text is None:
         return None
     from veille.normalise import money
 
     try:
-        value = money.to_decimal(text.replace(",", "."))
+        return money.parse_typed(text)
     except ValueError:
-        raise ValidationError(f"{flag} must be a decimal amount, not {text!r}") from None
-    if value is None or value < 0:
-        raise ValidationError(f"{flag} must be a positive amount")
-    return value
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValidationError(f"{flag} must be a decimal amount like 5.50, not {shown!r}") from None
 
 
 @group.command("add")
@@ -59,7 +58,7 @@ def add(
     currency: Annotated[str, typer.Option("--currency")] = "EUR",
     region: Annotated[str, typer.Option("--region")] = "",
     billing: Annotated[
-        str, typer.Option("--billing", help="on_demand, spot, promo, reserved...")
+        str, typer.Option("--billing", help="on_demand, spot, marketplace, reserved or promo.")
     ] = "on_demand",
     date: Annotated[
         str | None, typer.Option("--date", help="When the price was read (default: now).")
@@ -69,22 +68,22 @@ def add(
     ] = False,
 ) -> None:
     """Record a price read on a competitor's page (source ``manual``); it passes the plausibility gate."""
-    from veille.collect.manual import record_manual
+    from veille.collect.manual import check_text, record_manual
+    from veille.kb.ids import resolve_competitor
     from veille.observations import Offer
 
-    if category not in CATEGORIES:
-        raise ValidationError(f"--category must be one of {', '.join(CATEGORIES)}")
     when = parse_when(date) if date else datetime.now(UTC)
     if gpu_model:
         from veille.normalise.gpu import canonical_gpu
 
+        check_text("gpu_model", gpu_model)
         gpu_model = canonical_gpu(gpu_model)
     offer = Offer(
-        competitor=competitor.lower(),
-        sku=sku,
-        name=name or sku,
+        competitor=resolve_competitor(competitor[:100]),
+        sku=sku.strip(),
+        name=name or sku.strip(),
         category=category,
-        currency=currency.upper(),
+        currency=currency.strip().upper(),
         price_hourly=_amount(price_hourly, "--price-hourly"),
         price_monthly=_amount(price_monthly, "--price-monthly"),
         vcpu=_amount(vcpu, "--vcpu"),
@@ -92,7 +91,7 @@ def add(
         disk_gb=_amount(disk_gb, "--disk-gb"),
         gpu_model=gpu_model,
         gpu_count=_amount(gpu_count, "--gpu-count"),
-        region=region or None,
+        region=region.strip() or None,
         billing=billing,
         unit="month" if price_hourly is None else "hour",
         extra={"manual_url": url, "entered_at": datetime.now(UTC).isoformat()},

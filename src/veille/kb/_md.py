@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from veille.errors import ImportFormatError
+from veille.kb.types import amount_problem
 
 FENCE = "```"
 TREE_BRANCH = re.compile(r"^(?P<indent>(?:[│ ] {3})*)(?:├──|└──) ?(?P<text>.*)$")
@@ -315,7 +316,10 @@ def parse_money(cell: str, where: str) -> tuple[Decimal, str] | None:
     try:
         amount = Decimal(number)
     except InvalidOperation:
-        raise ImportFormatError(f"{where}: {cell!r} has no valid amount") from None
+        raise ImportFormatError(f"{where}: {cell[:40]!r} has no valid amount") from None
+    problem = amount_problem(amount)
+    if problem:
+        raise ImportFormatError(f"{where}: {cell[:40]!r}: the amount {problem}")
     return amount, _CURRENCY_SYMBOLS[symbol]
 
 

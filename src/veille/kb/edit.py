@@ -21,6 +21,7 @@ from veille.kb._part import unquote
 from veille.kb.ids import resolve_competitor
 from veille.kb.schema import KnowledgeBase, Lang, Level, Money, Text
 from veille.kb.store import save
+from veille.kb.types import amount_problem
 
 LEVELS: tuple[Level, ...] = ("high", "medium", "low")
 _CURRENCY_ALIASES = {"€": "EUR", "$": "USD", "£": "GBP", "EURO": "EUR", "EUROS": "EUR", "DOLLAR": "USD"}
@@ -106,7 +107,10 @@ def parse_amount(amount: str | Decimal | int | None) -> Decimal | None:
         except InvalidOperation:
             raise ValidationError(f"{amount!r} is not an amount") from None
     if not value.is_finite() or value < 0:
-        raise ValidationError(f"an amount is a positive number, not {amount!r}")
+        raise ValidationError(f"an amount is a positive number, not {str(amount)[:40]!r}")
+    problem = amount_problem(value)
+    if problem:
+        raise ValidationError(f"the amount {str(amount)[:40]!r} {problem}")
     return value
 
 

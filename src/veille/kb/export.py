@@ -93,11 +93,53 @@ def export_text(kb: KnowledgeBase, fmt: Format, lang: Lang | Literal["both"] = "
 # --- reading an export back ---------------------------------------------------------------------------
 
 
+# An export nests 6 levels deep; far deeper is an attack on the recursive code that reads it.
+MAX_DEPTH = 32
+
+
+def _check_yaml_events(text: str) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH or using aliases, before anything recursive reads it.
+
+    The event parser keeps its own stack (no recursion); the composer and every walk of the data
+    after it recurse, and an alias can stand for a whole subtree (a few lines expand to billions)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise ImportFormatError(
+                "YAML aliases (*name) are not accepted in an import; write the values out"
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ImportFormatError(
+                    f"nested more than {MAX_DEPTH} levels deep: not a knowledge-base export"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_depth(data: Any) -> None:
+    """Refuse data nested deeper than MAX_DEPTH (walked with a stack, not recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    raise ImportFormatError(
+                        f"nested more than {MAX_DEPTH} levels deep: not a knowledge-base export"
+                    )
+                stack.append((child, depth + 1))
+
+
 def parse_data_file(text: str, fmt: Literal["json", "yaml"]) -> dict[str, Any]:
     try:
+        if fmt == "yaml":
+            _check_yaml_events(text)
         data = orjson.loads(text) if fmt == "json" else yaml.safe_load(text)
-    except (orjson.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ImportFormatError(f"not valid {fmt.upper()}: {exc}") from None
+    except (orjson.JSONDecodeError, yaml.YAMLError, ValueError) as exc:  # ValueError: a 5,000-digit YAML int
+        raise ImportFormatError(f"not valid {fmt.upper()}: {' '.join(str(exc).split())[:300]}") from None
     if not isinstance(data, dict) or "competitors" not in data or "schema_version" not in data:
         raise ImportFormatError(
             f"not a knowledge-base export: a {fmt.upper()} object with 'schema_version' and 'competitors' is expected"
@@ -112,6 +154,7 @@ def parse_data_file(text: str, fmt: Literal["json", "yaml"]) -> dict[str, Any]:
 def from_export(data: dict[str, Any], base: KnowledgeBase) -> ImportResult:
     """Read an export document over ``base``: its language's texts and figures win, the rest is kept.
     A bilingual document (``lang: both``, or the bundled data file's format) replaces the whole."""
+    _check_depth(data)
     if data.get("lang") == "both" or _is_full(data):
         full = {k: v for k, v in data.items() if k != "lang"}
         try:

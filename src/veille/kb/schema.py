@@ -224,7 +224,7 @@ class ProductSpec(KbModel):
     ram_gb: int | None = None
     gpu_model: str | None = Field(default=None, description='Canonical name, e.g. "NVIDIA T4 16GB".')
     gpu_count: int | None = None
-    storage_tb: Decimal | None = None
+    storage_tb: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=6)
 
 
 class Product(KbModel):

@@ -72,10 +72,28 @@ def T(fr: str, en: str = "") -> Text:
     return Text(fr=fr, en=en)
 
 
+# An amount has at most 12 digits before the point and 6 after: anything longer is a typo or an attack.
+MONEY_DIGITS = 18
+MONEY_PLACES = 6
+
+
+def amount_problem(value: Decimal) -> str | None:
+    """Why ``value`` cannot be a :class:`Money` amount (``"is negative"``...), None when it can."""
+    if not value.is_finite():
+        return "is not a finite number"
+    if value < 0:
+        return "is negative"
+    if value.adjusted() >= MONEY_DIGITS - MONEY_PLACES:
+        return f"has more than {MONEY_DIGITS - MONEY_PLACES} digits before the point"
+    if value.normalize().as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+        return f"has more than {MONEY_PLACES} decimals"
+    return None
+
+
 class Money(KbModel):
     """An exact amount in a currency (ISO 4217)."""
 
-    amount: Decimal = Field(ge=0)
+    amount: Decimal = Field(ge=0, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
 
     @field_validator("amount")

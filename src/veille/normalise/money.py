@@ -28,6 +28,35 @@ def to_decimal(value: Any) -> Decimal | None:
         raise ValueError(f"not an amount: {value!r}") from None
 
 
+MAX_TYPED_CHARS = 40
+
+
+def parse_typed(text: str) -> Decimal:
+    """A finite Decimal from what a person typed (``5.50``, ``5,50``); ValueError on anything else
+    (``NaN``, ``inf``, words, more than MAX_TYPED_CHARS characters)."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned or len(cleaned) > MAX_TYPED_CHARS:
+        raise ValueError(f"not an amount: {text[:MAX_TYPED_CHARS]!r}")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {text!r}")
+    return value
+
+
+def integer_digits(value: Decimal) -> int:
+    """How many digits a finite Decimal has before its decimal point (0 for 0.5)."""
+    return max(value.adjusted() + 1, 0)
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits a finite Decimal has after its decimal point, trailing zeros left out."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(-int(exponent), 0)
+
+
 class Priced(Protocol):
     """Anything with a price per hour and per month: an ``Offer`` or a stored offer version."""
 
