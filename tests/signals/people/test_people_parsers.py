@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from people_helpers import FETCHED, run_parser
 
@@ -233,11 +235,36 @@ def test_edgar_submissions(fixture_bytes) -> None:  # type: ignore[no-untyped-de
         form="8-K",
         title="8-K current report: direct financial obligation; material definitive agreement",
         url="https://www.sec.gov/Archives/edgar/data/1582961/000158296126000187/docn-20261121.htm",
-        filed_at=datetime(2026, 11, 24, 16, 31, 9, tzinfo=UTC),
+        filed_at=datetime(2026, 11, 24, 21, 31, 9, tzinfo=UTC),  # 16:31:09 in New York (EST)
         items=("1.01", "2.03", "9.01"),
     )
     assert filings[1].items == () and filings[1].title == "10-Q quarterly report"
     assert filings[2].title == "8-K current report: results of operations"
+
+
+def test_edgar_times_are_new_york_time(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+    """A real submissions file: acceptanceDateTime is EDGAR's Eastern clock despite its "Z"."""
+    body = fixture_bytes("edgar/submissions_CIK0000717423.json")
+    recent = json.loads(body)["filings"]["recent"]
+    filing_date = dict(zip(recent["accessionNumber"], recent["filingDate"], strict=True))
+    accepted = dict(zip(recent["accessionNumber"], recent["acceptanceDateTime"], strict=True))
+    filings = run_parser("edgar.submissions", body, "murphy")
+    assert len(filings) == 174
+    new_york = ZoneInfo("America/New_York")
+    after_hours = 0
+    for filing in filings:
+        local = filing.filed_at.astimezone(new_york)
+        assert local.replace(tzinfo=None) == datetime.fromisoformat(accepted[filing.id][:19])
+        filed = date.fromisoformat(filing_date[filing.id])
+        assert local.date() <= filed, filing.id  # never after EDGAR's own date
+        if local.date() < filed:  # accepted after EDGAR's 17:30 cut-off: dated the next business day
+            after_hours += 1
+            assert local.time() >= time(17, 30) and filed - local.date() <= timedelta(days=4), filing.id
+            assert filed.weekday() < 5
+    assert after_hours == 42
+    by_id = {f.id: f for f in filings}
+    assert by_id["0000717423-22-000053"].filed_at == datetime(2022, 8, 3, 23, 1, 8, tzinfo=UTC)  # EDT, -4 h
+    assert by_id["0000950103-22-003536"].filed_at == datetime(2022, 2, 28, 22, 3, 15, tzinfo=UTC)  # EST, -5 h
 
 
 def test_press_feed_french_rss(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
