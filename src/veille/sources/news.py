@@ -84,7 +84,7 @@ SOURCES = [
 @parser(PARSER, reads="RSS 2.0, RSS 1.0 or Atom press / newsroom feed; items tagged with funding kinds")
 def parse_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     """The newest items of the feed, each tagged with the funding kind it reports (if any)."""
-    feed = read_feed(body, PARSER)
+    feed = read_feed(body, PARSER, ctx.url)
     names = competitor_names(ctx.competitor) if ctx.competitor else None
     out: list[Observation] = []
     for entry in feed.entries[:MAX_ITEMS]:

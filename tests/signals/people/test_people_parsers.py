@@ -122,6 +122,48 @@ def test_reddit_search_fixture(fixture_bytes) -> None:  # type: ignore[no-untype
     assert deleted.author is None  # "[deleted]" is not a handle
 
 
+def test_reddit_urls_without_permalink(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+    """Comments fetched by id (and some listings) carry no ``permalink``: the URL is built from ids."""
+    doc = json.loads(fixture_bytes("reddit/search_hetzner.json"))
+    post = doc["data"]["children"][0]["data"]
+    comment = {
+        "kind": "t1",
+        "data": {
+            "subreddit": "selfhosted",
+            "id": "m3xk9qa",
+            "name": "t1_m3xk9qa",
+            "link_id": "t3_1u0a1bc",
+            "parent_id": "t3_1u0a1bc",
+            "link_title": post["title"],
+            "body": "Still cheaper than anything else in Europe.",
+            "author": "eu_ops",
+            "score": 12,
+            "created_utc": 1795606000.0,
+        },
+    }
+    doc["data"]["children"].append(comment)
+    del post["permalink"]
+    post_mention, _, reply = run_parser("reddit.listing", json.dumps(doc).encode(), "hetzner")
+    assert post_mention.url == "https://www.reddit.com/r/selfhosted/comments/1u0a1bc/"
+    assert reply.url == "https://www.reddit.com/r/selfhosted/comments/1u0a1bc/comment/m3xk9qa/"
+    comment["data"]["link_id"] = "t3_../../evil"  # ids that are not base 36 build nothing
+    assert run_parser("reddit.listing", json.dumps(doc).encode(), "hetzner")[2].url is None
+
+
+def test_reddit_built_urls_match_real_permalinks(reference: Path) -> None:
+    doc = json.loads((reference / "signals" / "mentions_reddit-listing_user-overview.json").read_bytes())
+    listing = doc.get("listing", doc)
+    permalinks = {}
+    for child in listing["data"]["children"]:
+        permalinks[child["data"]["name"]] = child["data"].pop("permalink")
+    for mention in run_parser("reddit.listing", json.dumps(listing).encode(), "hetzner"):
+        real = permalinks[mention.id].strip("/").split("/")  # r, sub, comments, post, slug[, comment]
+        built = mention.url.removeprefix("https://www.reddit.com/").strip("/").split("/")
+        assert built[:4] == real[:4], mention.id  # same subreddit and post
+        if mention.id.startswith("t1_"):
+            assert built[4:] == ["comment", real[5]]
+
+
 def test_trustpilot_page(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
     url = "https://www.trustpilot.com/review/digitalocean.com?sort=recency"
     obs = run_parser(
