@@ -116,7 +116,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         _words(
             r"funding round|financing round|raises?|raised|raising|secures?|secured|closes?|closed|lands|landed"
             r"|series [a-h]|seed round|levée de fonds|l[eè]ve(?:nt)?|s[ée]rie [a-h]|tour de table"
-            r"|tour de financement|financement|finanzierungsrunden?|sammelt|erhält .{0,30}millionen"
+            r"|tour de financement|financement|finanzierungsrunden?|sammelt|erhält|erhielt"
             r"|investition|kapitalerhöhung|investment"
         ),
     ),
@@ -124,12 +124,19 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 # A bare verb such as "raises" is funding only with money or a round beside it ("raises prices" is not).
 _WEAK_FUNDING = re.compile(
     r"^(?:raises?|raised|raising|secures?|secured|closes?|closed|lands|landed|investment|investition"
-    r"|financement|l[eè]ve(?:nt)?|sammelt)$",
+    r"|financement|l[eè]ve(?:nt)?|sammelt|erhält|erhielt)$",
     re.I,
 )
 _WEAK_NOUN = re.compile(r"^(?:investment|investition|financement)$", re.I)
 _WEAK_MINIMUM = Decimal(100_000)  # "raises $1,200 for charity" is not a funding round
 _NEAR = 20  # characters between a weak word and its amount ("raises nearly $1 billion")
+# Words after an amount that make it something other than money raised.
+_NOT_RAISED = re.compile(
+    r"[\s-]+(?:[\w'-]+\s+)?(?:contracts?|deals?|orders?|tenders?|fees?|tax|taxes|fines?|settlements?|bills?"
+    r"|contrats?|marchés?|amendes?|impôts?|aufträge|auftrag|verträge|vertrag|steuern?|strafe)(?!\w)"
+    r"|[\s-]+(?:in\s+|of\s+|de\s+|d['’]|im\s+|an\s+)?(?:revenues?|turnover|sales|chiffre d'affaires|umsatz)(?!\w)",
+    re.I,
+)
 # Words whose final period does not end a sentence ("2,5 Mrd. Euro", "Acme Inc. raises").
 _ABBREVIATIONS = frozenset(
     {
@@ -265,10 +272,12 @@ def _round_name(text: str) -> tuple[str | None, str]:
 
 def _money_beside(hit: re.Match[str], amounts: Sequence[_Amount]) -> bool:
     """Whether a weak word has a sizeable amount beside it: after a verb ("raises $50M", "lève
-    près de 150 M€"), on either side of a noun ("€20M investment", "investment of €20M")."""
+    près de 150 M€"), on either side of a noun ("€20M investment", "investment of €20M"). Money
+    that is a contract, a fee or a tax bill ("secures a €30M contract") is not money raised."""
     noun = _WEAK_NOUN.match(hit.group(0)) is not None
+    text = hit.string
     for amount in amounts:
-        if amount.value < _WEAK_MINIMUM:
+        if amount.value < _WEAK_MINIMUM or _NOT_RAISED.match(text, amount.end):
             continue
         after = 0 <= amount.start - hit.end() <= _NEAR
         before = 0 <= hit.start() - amount.end <= _NEAR

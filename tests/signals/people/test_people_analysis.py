@@ -115,6 +115,11 @@ def test_not_funding(text: str) -> None:
         # the round and the amount are in different sentences from the verb
         "Vultr raises prices. The company reported $50 million in revenue",
         "Our sales team grows fast on customer acquisition",
+        # money that is not raised
+        "Hetzner secures €30 million contract with the Bundeswehr",
+        "Hetzner lands $12M government deal",
+        "Hetzner sammelt 40 Millionen Euro Umsatz im Ausland",
+        "Hetzner erhält 25 Mio. Euro Auftrag vom Land Bayern",
     ],
 )
 def test_funding_words_are_whole_words_with_money_beside_them(text: str) -> None:
@@ -127,6 +132,8 @@ def test_funding_words_are_whole_words_with_money_beside_them(text: str) -> None
     [
         ("Vultr raises $333 million at $3.5 billion valuation", "vultr", "funding", "333000000"),
         ("RunPod closes $20M seed round", "runpod", "funding", "20000000"),
+        ("Vultr raises $50M to fund sales expansion", "vultr", "funding", "50000000"),
+        ("Hetzner erhält 25 Mio. Euro von zwei Pensionsfonds", "hetzner", "funding", "25000000"),
         ("Lambda Labs lands $480M Series D", "lambda", "funding", "480000000"),
         (
             "Infomaniak lève près de 50 millions d'euros pour son cloud souverain",
