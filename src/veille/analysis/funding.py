@@ -4,15 +4,24 @@
 acquisition or an IPO, and extracts the amount and currency exactly (``Decimal``): "$1.2 billion",
 "150 M€", "2,5 Mrd. Euro", "40 millions d'euros", "USD 500M". Most competitors here are not
 VC-stage, so debt, notes offerings, acquisitions and IPO filings count as much as equity rounds.
+
+Words match whole ("raise" is not in "appraiser", "close" not in "undisclosed", "lands" not in
+"Netherlands"), an event is read within one sentence, and a bare verb ("raises", "closes", "lève")
+counts only with an amount or a round word in that sentence. Given a competitor's names, the
+sentence must also name the competitor.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from veille.kb.ids import ALIASES
+
 KINDS = ("funding", "debt", "acquisition", "ipo")
+_GENERIC_ALIASES = frozenset({"do", "online", "vast", "amazon", "google", "microsoft"})
 
 _CURRENCY_WORDS: dict[str, str] = {
     "$": "USD",
@@ -67,51 +76,105 @@ _AMOUNT_SUFFIX = re.compile(
 )
 
 _ROUND = re.compile(
-    r"\b(?:series|s[ée]rie)\s+(?P<letter>[a-h])\b|\b(?P<seed>pre-seed|seed|amorçage|bridge)\s+(?:round|funding|tour|runde)",
+    r"(?<!\w)(?:series|s[ée]rie)[\s-]+(?P<letter>[a-h])(?!\w)"
+    r"|(?<!\w)(?P<seed>pre-seed|seed|amorçage|bridge)[\s-]+(?:round|funding|tour|runde)(?!\w)",
     re.I,
 )
+
+
+def _words(alternatives: str) -> re.Pattern[str]:
+    """``alternatives`` matched as whole words only ("raise" is not found in "appraiser")."""
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+
+
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "ipo",
-        re.compile(
-            r"\bipo\b|initial public offering|introduction en bourse|entrée en bourse|börsengang|goes public"
-            r"|going public|files? (?:confidentially )?for (?:an )?ipo|cotation en bourse",
-            re.I,
+        _words(
+            r"ipo|initial public offering|introduction en bourse|entrée en bourse|börsengang|goes public"
+            r"|going public|files? (?:confidentially )?for (?:an )?ipo|cotation en bourse"
         ),
     ),
     (
         "acquisition",
-        re.compile(
-            r"\bacquires?\b|\bacquired\b|\bacquisition\b|to acquire|\bmerger\b|rach[eè]te|\brachat\b|acquiert"
-            r"|fusionne avec|übernimmt|übernahme|kauft\b",
-            re.I,
+        # "customer acquisition" and the like are marketing, not a purchase
+        _words(
+            r"acquires?|acquired|(?<!customer )(?<!user )(?<!talent )(?<!data )acquisition|to acquire|merger"
+            r"|rach[eè]te(?:nt|r)?|rachat|acquiert|fusionne avec|übernimmt|übernahmen?|kauft"
         ),
     ),
     (
         "debt",
-        re.compile(
+        _words(
             r"credit facility|debt financing|debt facility|notes offering|senior notes|convertible notes"
             r"|gpu-backed|delayed draw|term loan|financement (?:par la )?dette|emprunt obligataire"
-            r"|kreditfazilität|kreditlinie|anleihe|fremdkapital",
-            re.I,
+            r"|kreditfazilität|kreditlinie|anleihen?|fremdkapital"
         ),
     ),
     (
         "funding",
-        re.compile(
-            r"funding round|raises?|raised|secures?|closes?|lands|\bseries [a-h]\b|seed round|valuation"
-            r"|levée de fonds|\bl[eè]ve\b|s[ée]rie [a-h]\b|tour de table|financement|finanzierungsrunde"
-            r"|sammelt|erhält .{0,30}millionen|investition|kapitalerhöhung|investment",
-            re.I,
+        _words(
+            r"funding round|financing round|raises?|raised|raising|secures?|secured|closes?|closed|lands|landed"
+            r"|series [a-h]|seed round|levée de fonds|l[eè]ve(?:nt)?|s[ée]rie [a-h]|tour de table"
+            r"|tour de financement|financement|finanzierungsrunden?|sammelt|erhält|erhielt"
+            r"|investition|kapitalerhöhung|investment"
         ),
     ),
 )
-# A bare verb such as "raises" is funding only with money beside it ("raises prices" is not).
+# A bare verb such as "raises" is funding only with money or a round beside it ("raises prices" is not).
 _WEAK_FUNDING = re.compile(
-    r"^(?:raises?|raised|secures?|closes?|lands|investment|investition|financement|l[eè]ve|sammelt|valuation)$",
+    r"^(?:raises?|raised|raising|secures?|secured|closes?|closed|lands|landed|investment|investition"
+    r"|financement|l[eè]ve(?:nt)?|sammelt|erhält|erhielt)$",
     re.I,
 )
+_WEAK_NOUN = re.compile(r"^(?:investment|investition|financement)$", re.I)
 _WEAK_MINIMUM = Decimal(100_000)  # "raises $1,200 for charity" is not a funding round
+_NEAR = 20  # characters between a weak word and its amount ("raises nearly $1 billion")
+# Words after an amount that make it something other than money raised.
+_NOT_RAISED = re.compile(
+    r"[\s-]+(?:[\w'-]+\s+)?(?:contracts?|deals?|orders?|tenders?|fees?|tax|taxes|fines?|settlements?|bills?"
+    r"|contrats?|marchés?|amendes?|impôts?|aufträge|auftrag|verträge|vertrag|steuern?|strafe)(?!\w)"
+    r"|[\s-]+(?:in\s+|of\s+|de\s+|d['’]|im\s+|an\s+)?(?:revenues?|turnover|sales|chiffre d'affaires|umsatz)(?!\w)",
+    re.I,
+)
+# Words whose final period does not end a sentence ("2,5 Mrd. Euro", "Acme Inc. raises").
+_ABBREVIATIONS = frozenset(
+    {
+        "mrd",
+        "mio",
+        "mds",
+        "md",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "st",
+        "mr",
+        "mrs",
+        "dr",
+        "vs",
+        "nr",
+        "no",
+        "ca",
+        "bzw",
+        "z.b",
+        "u.s",
+        "e.g",
+        "i.e",
+        "approx",
+        "env",
+        "av",
+        "jan",
+        "feb",
+        "aug",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    }
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'»”)]*\s+|\s*\n\s*")
+_LAST_WORD = re.compile(r"(\S+?)\.*$")
 
 
 @dataclass(frozen=True)
@@ -142,9 +205,17 @@ def _number(text: str) -> Decimal | None:
         return None
 
 
-def extract_amount(text: str) -> tuple[Decimal | None, str | None]:
-    """The first money amount of ``text`` as an exact Decimal with its ISO currency, or (None, None)."""
-    candidates: list[tuple[int, Decimal, str]] = []
+@dataclass(frozen=True)
+class _Amount:
+    start: int
+    end: int
+    value: Decimal
+    currency: str
+
+
+def _amounts(text: str) -> list[_Amount]:
+    """Every money amount of ``text`` with its span, in reading order."""
+    found_amounts: list[_Amount] = []
     for pattern in (_AMOUNT_PREFIX, _AMOUNT_SUFFIX):
         for found in pattern.finditer(text):
             value = _number(found.group("num"))
@@ -153,45 +224,117 @@ def extract_amount(text: str) -> tuple[Decimal | None, str | None]:
             scale = found.group("scale")
             if scale:
                 value *= _SCALES[scale.lower()]
-            candidates.append((found.start(), value.normalize(), _CURRENCY_WORDS[found.group("cur").lower()]))
-    if not candidates:
-        return None, None
-    _, value, currency = min(candidates, key=lambda c: c[0])
-    if value == value.to_integral():
-        value = value.quantize(Decimal(1))
-    return value, currency
+            value = value.normalize()
+            if value == value.to_integral():
+                value = value.quantize(Decimal(1))
+            currency = _CURRENCY_WORDS[found.group("cur").lower()]
+            found_amounts.append(_Amount(found.start(), found.end(), value, currency))
+    return sorted(found_amounts, key=lambda a: a.start)
 
 
-def match(text: str) -> FundingMatch | None:
-    """The funding or corporate event that ``text`` reports, or None.
+def extract_amount(text: str) -> tuple[Decimal | None, str | None]:
+    """The first money amount of ``text`` as an exact Decimal with its ISO currency, or (None, None)."""
+    found = _amounts(text)
+    return (found[0].value, found[0].currency) if found else (None, None)
 
-    Kinds are tried from the most specific: IPO, acquisition, debt, then equity funding. A weak verb
-    alone ("raises", "secures") only counts with an amount in the same text.
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut into sentences (and lines); a period after a number's scale or an abbreviation
+    ("2,5 Mrd. Euro", "Acme Inc. raises") does not end one, a round letter does ("a Series C. Its")."""
+    out: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        before = text[start : end.start()]
+        last = _LAST_WORD.search(before)
+        word = last.group(1).lower() if last else ""
+        if end.group().lstrip().startswith(".") and word in _ABBREVIATIONS:
+            continue
+        out.append(before.strip())
+        start = end.end()
+    out.append(text[start:].strip())
+    return [sentence for sentence in out if sentence]
+
+
+def _names_any(sentence: str, names: Sequence[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.I) for name in names)
+
+
+def _round_name(text: str) -> tuple[str | None, str]:
+    """The round that ``text`` names ("series_b", "seed") and the words that name it."""
+    found = _ROUND.search(text)
+    if found is None:
+        return None, ""
+    if found.group("letter"):
+        return f"series_{found.group('letter').lower()}", found.group(0)
+    seed = found.group("seed").lower()
+    return {"amorçage": "seed"}.get(seed, seed), found.group(0)
+
+
+def _money_beside(hit: re.Match[str], amounts: Sequence[_Amount]) -> bool:
+    """Whether a weak word has a sizeable amount beside it: after a verb ("raises $50M", "lève
+    près de 150 M€"), on either side of a noun ("€20M investment", "investment of €20M"). Money
+    that is a contract, a fee or a tax bill ("secures a €30M contract") is not money raised."""
+    noun = _WEAK_NOUN.match(hit.group(0)) is not None
+    text = hit.string
+    for amount in amounts:
+        if amount.value < _WEAK_MINIMUM or _NOT_RAISED.match(text, amount.end):
+            continue
+        after = 0 <= amount.start - hit.end() <= _NEAR
+        before = 0 <= hit.start() - amount.end <= _NEAR
+        if after or (noun and before):
+            return True
+    return False
+
+
+def _sentence_kind(sentence: str) -> tuple[str, str] | None:
+    """The kind of event one sentence reports and the word that says so, or None.
+
+    Kinds are tried from the most specific: IPO, acquisition, debt, then equity funding. A weak word
+    ("raises", "secures", "lands") only counts with a round in the sentence or an amount beside it.
+    """
+    amounts = _amounts(sentence)
+    has_round = _round_name(sentence)[0] is not None
+    for kind, pattern in _PATTERNS:
+        for hit in pattern.finditer(sentence):
+            word = hit.group(0).strip()
+            weak = kind == "funding" and _WEAK_FUNDING.match(word)
+            if weak and not has_round and not _money_beside(hit, amounts):
+                continue
+            if kind == "acquisition" and word.lower() == "kauft" and not amounts:
+                continue
+            return kind, word
+    if has_round:
+        return "funding", _round_name(sentence)[1]
+    return None
+
+
+def match(text: str, names: Sequence[str] | None = None) -> FundingMatch | None:
+    """The funding or corporate event that ``text`` (a headline plus its summary) reports, or None.
+
+    The event must be stated within one sentence, and, when ``names`` are given (a competitor's
+    names), in a sentence that names the competitor: "Chelsea agree £45m deal" in a feed followed
+    for Hetzner is not Hetzner's news. The amount and round come from that sentence, or else from
+    the rest of the text ("Scaleway lève 150 M€. Cette levée de série B...").
     """
     if not text:
         return None
-    amount, currency = extract_amount(text)
-    found_round = _ROUND.search(text)
-    round_name = None
-    if found_round:
-        round_name = (
-            f"series_{found_round.group('letter').lower()}"
-            if found_round.group("letter")
-            else {"amorçage": "seed"}.get(
-                found_round.group("seed").lower(), found_round.group("seed").lower()
-            )
-        )
-    for kind, pattern in _PATTERNS:
-        for hit in pattern.finditer(text):
-            word = hit.group(0).strip()
-            weak = kind == "funding" and _WEAK_FUNDING.match(word)
-            if weak and round_name is None and (amount is None or amount < _WEAK_MINIMUM):
-                continue
-            if kind == "acquisition" and word.lower() in ("kauft",) and amount is None:
-                continue
-            return FundingMatch(kind, amount, currency, round_name, word)
-    if round_name is not None:
-        return FundingMatch(
-            "funding", amount, currency, round_name, found_round.group(0) if found_round else ""
-        )
+    for sentence in sentences(text):
+        if names is not None and not _names_any(sentence, names):
+            continue
+        found = _sentence_kind(sentence)
+        if found is None:
+            continue
+        kind, word = found
+        amount, currency = extract_amount(sentence)
+        if amount is None:
+            amount, currency = extract_amount(text)
+        round_name = _round_name(sentence)[0] or (_round_name(text)[0] if kind == "funding" else None)
+        return FundingMatch(kind, amount, currency, round_name, word)
     return None
+
+
+def competitor_names(competitor: str) -> tuple[str, ...]:
+    """The names a text uses for ``competitor``: its id and its aliases, save those that are also
+    common words ("DO", "Online", "Vast", "Google")."""
+    aliases = (a for a in ALIASES.get(competitor, ()) if a.lower() not in _GENERIC_ALIASES)
+    return (competitor, *aliases)

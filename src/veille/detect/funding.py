@@ -4,8 +4,9 @@
 ``funding`` event of high importance with data ``{amount, currency, round, kind}``. Only items of
 press sources are read (kind ``funding``, or a source id naming a newsroom or press feed, such as the
 changelog module's ``ovhcloud.newsroom`` and ``hetzner.news``): product blogs mention "acquisition" and
-"raises" in other senses. A news search hit must also name the competitor (its id or an alias) in
-its title or summary. Items published more than 30 days before they are first seen (an archive read
+"raises" in other senses. The event must be stated in a sentence of the title or summary that names
+the competitor (its id or an alias): a news search or a general press feed also carries stories
+about other companies. Items published more than 30 days before they are first seen (an archive read
 for the first time) give no event.
 
 ``filing`` (SEC EDGAR): every 8-K, 10-Q, 10-K and S-1 is stored once in ``filings``. An S-1 is an IPO
@@ -23,11 +24,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from veille.analysis.funding import match
+from veille.analysis.funding import competitor_names, match
 from veille.detect.mentions import already_recorded, is_recent
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
-from veille.kb.ids import ALIASES
 from veille.observations import FeedItem, Filing, Observation
 from veille.store.models import FilingRow
 
@@ -35,22 +35,6 @@ from veille.store.models import FilingRow
 PRESS_ID = re.compile(r"(?:^|[.\-])(?:news|newsroom|press|pressroom|presse)(?:$|[.\-])")
 # 8-K items that report financing or a corporate event, and the funding kind they stand for.
 FINANCING_ITEMS = {"2.03": "debt", "3.02": "funding", "2.01": "acquisition"}
-
-
-_GENERIC_ALIASES = frozenset({"do", "online", "vast", "amazon", "google", "microsoft"})
-
-
-def names_competitor(text: str, competitor: str | None) -> bool:
-    """Whether ``text`` names ``competitor`` (its id or a specific alias, as a whole word)."""
-    if competitor is None:
-        return False
-    names = [competitor, *(a for a in ALIASES.get(competitor, ()) if a.lower() not in _GENERIC_ALIASES)]
-    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) for name in names)
-
-
-def _is_search(ctx: IngestContext) -> bool:
-    """A news search (Google News) also returns stories about other companies."""
-    return ".news." in ctx.source.id
 
 
 def _is_press(ctx: IngestContext) -> bool:
@@ -67,13 +51,11 @@ def ingest_press_items(ctx: IngestContext, observations: Sequence[Observation]) 
     for item in observations:
         if not isinstance(item, FeedItem) or not is_recent(item.published_at, ctx.now):
             continue
-        text = f"{item.title}. {item.summary}"
-        found = match(text)
-        if found is None:
-            continue
         competitor = item.competitor or ctx.source.competitor
-        if _is_search(ctx) and not names_competitor(text, competitor):
-            continue  # a search hit about somebody else
+        names = competitor_names(competitor) if competitor else None
+        found = match(f"{item.title}. {item.summary}", names)
+        if found is None:
+            continue  # no event, or one about somebody else (a search hit, a general press feed)
         digest = hashlib.sha256(f"{ctx.source.id}\n{item.id}".encode()).hexdigest()[:24]
         key = f"funding:{competitor}:{digest}"
         if key in emitted or already_recorded(ctx.session, key):

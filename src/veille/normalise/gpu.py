@@ -94,6 +94,8 @@ MODELS: tuple[GpuModel, ...] = (
     GpuModel("NVIDIA", "RTX 3070", (8,), ("3070",)),
     GpuModel("NVIDIA", "RTX 3060", (12,)),
     GpuModel("NVIDIA", "RTX 2080 Ti", (11,)),
+    GpuModel("NVIDIA", "GTX 1080 Ti", (11,)),
+    GpuModel("NVIDIA", "GTX 1080", (8,)),
     # AMD
     GpuModel("AMD", "MI355X", (288,)),
     GpuModel("AMD", "MI325X", (256,)),

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XmlSyntaxError
 
@@ -33,6 +34,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
 DC_NS = "{http://purl.org/dc/elements/1.1/}"
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
@@ -167,23 +169,51 @@ def _reencode(body: bytes) -> bytes | None:
 # --- feeds ------------------------------------------------------------------------------------------
 
 
-def parse_feed(body: bytes, parser_id: str) -> Feed:
+def parse_feed(body: bytes, parser_id: str, base_url: str | None = None) -> Feed:
     """Atom 1.0, RSS 2.0 (and 0.9x) or RSS 1.0 (RDF). Anything else is a ``ParseError``.
 
-    A feed with no entries is a valid, empty feed.
+    Links come out absolute: a relative one is resolved against ``xml:base`` (Atom) and ``base_url``,
+    the URL the feed was fetched from, or else the feed's own absolute link. A feed with no entries is
+    a valid, empty feed.
     """
     root = parse_xml(body, parser_id)
+    base = base_url if _is_web(base_url) else None
     if root.tag == f"{ATOM}feed":
-        return _atom(root)
+        return _atom(root, base)
     if root.tag == "rss":
         channel = root.find("channel")
         if channel is None:
             raise ParseError(parser_id, "an <rss> document without <channel>")
-        return _rss(channel, channel.findall("item"), "rss")
+        return _rss(channel, channel.findall("item"), "rss", base)
     if _local(root.tag) == "RDF":
         channel = root.find(f"{RSS1}channel")
-        return _rss(channel if channel is not None else root, root.findall(f"{RSS1}item"), "rdf")
+        return _rss(channel if channel is not None else root, root.findall(f"{RSS1}item"), "rdf", base)
     raise ParseError(parser_id, f"not an Atom or RSS feed (root element <{_local(root.tag)}>)")
+
+
+def _is_web(url: str | None) -> bool:
+    return bool(url) and urlsplit(url or "").scheme in ("http", "https") and bool(urlsplit(url or "").netloc)
+
+
+def resolve_link(href: str | None, base: str | None) -> str | None:
+    """``href`` made absolute against ``base`` (kept as it is when there is no web base); a link to
+    anything but a web page (``javascript:``, ``data:``) is dropped."""
+    if not href:
+        return None
+    href = href.strip()
+    resolved = urljoin(base, href) if base and _is_web(base) else href
+    scheme = urlsplit(resolved).scheme.lower()
+    if scheme and scheme not in ("http", "https"):
+        return None
+    return resolved
+
+
+def _based(el: Element, base: str | None) -> str | None:
+    """The base URL in force inside ``el``: its ``xml:base`` resolved against the outer one."""
+    own = el.get(XML_BASE)
+    if not own:
+        return base
+    return urljoin(base, own.strip()) if base else (own.strip() if _is_web(own.strip()) else base)
 
 
 def _local(tag: str) -> str:
@@ -208,14 +238,21 @@ def _atom_text(el: Element | None) -> str:
     return fix_text("".join(el.itertext()))
 
 
-def _atom(root: Element) -> Feed:
+def _atom_link(el: Element, base: str | None) -> str | None:
+    """The ``alternate`` link of a feed or entry, absolute."""
+    for ln in el.findall(f"{ATOM}link"):
+        if ln.get("rel", "alternate") == "alternate" and ln.get("href"):
+            return resolve_link(ln.get("href"), _based(ln, base))
+    return None
+
+
+def _atom(root: Element, base_url: str | None) -> Feed:
+    feed_base = _based(root, base_url)
+    if feed_base is None:  # a file read without its URL: the feed's own absolute link
+        feed_base = _atom_link(root, None)
     entries = []
     for e in root.findall(f"{ATOM}entry"):
-        link = None
-        for ln in e.findall(f"{ATOM}link"):
-            if ln.get("rel", "alternate") == "alternate" and ln.get("href"):
-                link = ln.get("href")
-                break
+        link = _atom_link(e, _based(e, feed_base))
         author = e.find(f"{ATOM}author/{ATOM}name")
         extra = {_local(c.tag): _text(c) for c in e if len(c) == 0 and not c.tag.startswith(ATOM)}
         entries.append(
@@ -232,14 +269,10 @@ def _atom(root: Element) -> Feed:
                 extra=extra,
             )
         )
-    feed_link = next(
-        (ln.get("href") for ln in root.findall(f"{ATOM}link") if ln.get("rel", "alternate") == "alternate"),
-        None,
-    )
     return Feed(
         "atom",
         _text(root.find(f"{ATOM}title")),
-        feed_link,
+        _atom_link(root, feed_base),
         parse_date(_text(root.find(f"{ATOM}updated"))),
         tuple(entries),
     )
@@ -251,8 +284,10 @@ def _html_title(title: str, el: Element | None) -> str:
     return title.strip()
 
 
-def _rss(channel: Element, items: list[Element], kind: str) -> Feed:
+def _rss(channel: Element, items: list[Element], kind: str, base_url: str | None) -> Feed:
     ns = RSS1 if kind == "rdf" else ""
+    own_link = _text(channel.find(f"{ns}link")) or None
+    base = base_url or (own_link if _is_web(own_link) else None)
     entries = []
     for it in items:
         guid = _text(it.find(f"{ns}guid")) or it.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
@@ -275,7 +310,7 @@ def _rss(channel: Element, items: list[Element], kind: str) -> Feed:
             FeedEntry(
                 id=guid or None,
                 title=_text(it.find(f"{ns}title")),
-                link=_text(it.find(f"{ns}link")) or None,
+                link=resolve_link(_text(it.find(f"{ns}link")), base),
                 published=date,
                 updated=date,
                 summary=_text(it.find(f"{ns}description")),
@@ -289,7 +324,7 @@ def _rss(channel: Element, items: list[Element], kind: str) -> Feed:
     return Feed(
         kind,
         _text(channel.find(f"{ns}title")),
-        _text(channel.find(f"{ns}link")) or None,
+        resolve_link(own_link, base),
         updated,
         tuple(entries),
     )

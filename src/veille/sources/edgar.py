@@ -5,12 +5,19 @@ company's recent filings as parallel arrays under ``filings.recent`` (``accessio
 ``filingDate``, ``acceptanceDateTime``, ``items``, ``primaryDocument``, ``primaryDocDescription``...).
 EDGAR needs a descriptive User-Agent with contact details (veille sends one on every request) and
 fewer than ten requests a second; one request per company a few times a day is plenty.
+
+``acceptanceDateTime`` ("2022-08-03T19:01:08.000Z") is EDGAR's clock in US Eastern time despite its
+``Z``: it is read as America/New_York wall time (daylight saving included) and converted to UTC. Its
+Eastern date is ``filingDate``, except for filings accepted at or after 17:30, which EDGAR dates on
+the next business day. A filing without it is placed at the start of its ``filingDate`` in New York.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from veille.errors import ParseError
 from veille.observations import Filing, Observation
@@ -22,6 +29,9 @@ API = "https://data.sec.gov/submissions/CIK{cik}.json"
 ARCHIVE = "https://www.sec.gov/Archives/edgar/data/{cik}/{accession}/{document}"
 FORMS = ("8-K", "8-K/A", "10-Q", "10-Q/A", "10-K", "10-K/A", "S-1", "S-1/A")
 MAX_FILINGS = 400  # the newest ones; "recent" holds up to 1,000
+EDGAR_ZONE = ZoneInfo("America/New_York")  # the zone of acceptanceDateTime and filingDate
+# EDGAR's own shapes, "2022-08-03T19:01:08.000Z" and "2022-08-04": Eastern wall clock
+_WALL_CLOCK = re.compile(r"\d{4}-\d\d-\d\d(?:T\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?)?")
 
 # CIKs: DigitalOcean Holdings (NYSE: DOCN) and CoreWeave, Inc. (Nasdaq: CRWV, listed March 2025).
 COMPANIES: dict[str, str] = {"digitalocean": "0001582961", "coreweave": "0001769628"}
@@ -77,6 +87,15 @@ def company(competitor: str, cik: str) -> SourceSpec:
 SOURCES = [company(competitor, cik) for competitor, cik in COMPANIES.items()]
 
 
+def eastern_to_utc(value: Any, where: str) -> datetime | None:
+    """An EDGAR time or date (Eastern wall clock, even with a ``Z``) as an aware UTC datetime; a time
+    with a numeric offset ("-04:00") or an epoch is taken at its word."""
+    parsed = parse_time(PARSER, value, where)
+    if parsed is None or not isinstance(value, str) or not _WALL_CLOCK.fullmatch(value.strip()):
+        return parsed
+    return parsed.replace(tzinfo=None).replace(tzinfo=EDGAR_ZONE).astimezone(UTC)
+
+
 def _column(recent: dict[str, Any], name: str, size: int) -> list[Any]:
     values = recent.get(name)
     if values is None:
@@ -110,7 +129,7 @@ def parse_submissions(body: bytes, ctx: ParseContext) -> list[Observation]:
         if not isinstance(form, str) or form not in FORMS:
             continue
         accession = expect(PARSER, accessions[i], str, f"accessionNumber[{i}]")
-        filed = parse_time(PARSER, accepted[i] or dates[i], f"filings.recent[{i}].acceptanceDateTime")
+        filed = eastern_to_utc(accepted[i] or dates[i], f"filings.recent[{i}].acceptanceDateTime")
         item_list = tuple(x.strip() for x in (items[i] or "").split(",") if x.strip())
         description = descriptions[i] if isinstance(descriptions[i], str) and descriptions[i] else ""
         title = filing_title(form, description, item_list)

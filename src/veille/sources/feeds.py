@@ -44,7 +44,7 @@ def newest(entries: tuple[FeedEntry, ...], limit: int = MAX_ITEMS) -> list[FeedE
 @parser(PID, reads="any RSS 2.0 / RSS 1.0 / Atom feed: release notes, changelogs, blogs, newsrooms")
 @guarded(PID)
 def parse_generic_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
-    feed = parse_feed(body, PID)
+    feed = parse_feed(body, PID, ctx.url)
     out: list[Observation] = []
     seen: set[str] = set()
     for entry in newest(feed.entries):

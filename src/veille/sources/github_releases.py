@@ -30,7 +30,7 @@ def repo_of(url: str) -> str | None:
 @parser(PID, reads="GitHub https://github.com/<owner>/<repo>/releases.atom")
 @guarded(PID)
 def parse_releases(body: bytes, ctx: ParseContext) -> list[Observation]:
-    feed = parse_feed(body, PID)
+    feed = parse_feed(body, PID, ctx.url)
     if feed.kind != "atom":
         raise ParseError(PID, f"GitHub release feeds are Atom, got {feed.kind}")
     repo = repo_of(ctx.url) or repo_of(feed.link or "")

@@ -11,7 +11,9 @@ volume price per GB-month (a ``block_storage`` offer) and primary IPs per locati
 ``GET https://www.hetzner.com/_resources/app/data/app/live_data_sb.json`` (no auth, undocumented):
 hundreds of one-off second-hand servers whose ``price`` (EUR/month, net) drops over time on purpose,
 so it is summarised as a marketplace (``billing="marketplace"``): one offer per configuration (CPU,
-RAM, disks) and location with the minimum price, and p25 / median / count in ``extra``.
+RAM and whether it is ECC, every disk, the GPU a description line names: "GPU - GeForce GTX 1080")
+and location with the minimum price, and p25 / median / count in ``extra``. A server with a GPU is
+in category ``gpu``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from veille.normalise.categories import categorise
+from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import cap_hours, clean, normalise_arch, to_decimal
 from veille.observations import Observation, Offer
 from veille.sources._price_json import (
@@ -208,74 +211,141 @@ def _quantile(values: list[Decimal], q: int) -> Decimal:
     return clean(Decimal(cut).quantize(Decimal("0.01")))
 
 
+def _disk_label(kind: str, sizes: list[Decimal]) -> str:
+    """ "2x512GB NVME", or every size when they differ: "2x250GB+1x1000GB SATA"."""
+    counts: dict[Decimal, int] = defaultdict(int)
+    for size in sizes:
+        counts[size] += 1
+    return "+".join(f"{n}x{clean(size)}GB" for size, n in sorted(counts.items())) + f" {kind.upper()}"
+
+
 def _disks(server: Mapping[str, Any]) -> tuple[str, Decimal]:
+    """The full disk list of a server as a label, and the total capacity in GB."""
     data = obj(server.get("serverDiskData"))
     parts, total = [], Decimal(0)
     for kind in ("nvme", "sata", "hdd"):
         sizes = [to_decimal(s) for s in data.get(kind) or ()]
         if sizes:
-            parts.append(f"{len(sizes)}x{clean(max(sizes))}GB {kind.upper()}")
+            parts.append(_disk_label(kind, sizes))
             total += sum(sizes, Decimal(0))
     return " + ".join(parts) or "no disk", total
+
+
+_GPU_LINE = re.compile(r"^\s*(?:(?P<count>\d{1,2})\s*x\s*)?GPU\s*-\s*(?P<model>\S.*)$", re.I)
+
+
+def _gpu(server: Mapping[str, Any]) -> tuple[int, str | None]:
+    """GPU count and canonical model from the description ("GPU - GeForce GTX 1080"); a server whose
+    specials say "GPU" without naming it has one GPU of unknown model."""
+    lines = server.get("description") or server.get("information") or ()
+    count, model = 0, None
+    for line in lines if isinstance(lines, list) else ():
+        found = _GPU_LINE.match(str(line))
+        if found:
+            count += int(found.group("count") or 1)
+            model = model or canonical_gpu(found.group("model"))
+    specials = server.get("specials") or ()
+    if count == 0 and isinstance(specials, list) and "GPU" in specials:
+        count = 1
+    return count, model
+
+
+class _Config(NamedTuple):
+    """What makes two auction servers the same machine, and where it is."""
+
+    cpu: str
+    ram: Decimal
+    ecc: bool
+    disks: str
+    gpu_count: int
+    gpu_model: str | None
+    location: str
+
+
+def _config(server: Mapping[str, Any], pid: str) -> _Config:
+    where = f"server {server.get('id')!r}"
+    datacenter = text_field(server, "datacenter", pid, where)
+    match = _LOCATION.match(datacenter)
+    gpu_count, gpu_model = _gpu(server)
+    return _Config(
+        cpu=text_field(server, "cpu", pid, where),
+        ram=decimal_field(server, "ram_size", pid, where),
+        ecc=server.get("is_ecc") is True,
+        disks=_disks(server)[0],
+        gpu_count=gpu_count,
+        gpu_model=gpu_model,
+        location=(match.group(1) if match else datacenter).lower(),
+    )
+
+
+def _gpu_label(config: _Config) -> str:
+    return f"{config.gpu_count}x {config.gpu_model or 'GPU'}" if config.gpu_count else ""
+
+
+def _auction_offer(config: _Config, members: list[tuple[Decimal, Mapping[str, Any]]]) -> Offer:
+    """One marketplace offer for the servers of one configuration and location."""
+    members.sort(key=lambda m: m[0])
+    prices = [p for p, _ in members]
+    cheapest = members[0][1]
+    _, disk_total = _disks(cheapest)
+    hourly = cheapest.get("hourly_price")
+    gpu = _gpu_label(config)
+    described = [
+        f"{clean(config.ram)} GB" + (" ECC" if config.ecc else ""),
+        config.disks,
+        *([gpu] if gpu else []),
+    ]
+    return Offer(
+        competitor=COMPETITOR,
+        sku="|".join(
+            [f"auction:{config.cpu}", f"{clean(config.ram)}GB", config.disks]
+            + ([gpu] if gpu else [])
+            + (["ECC"] if config.ecc else [])
+        ),
+        name=", ".join([f"Server Auction {config.cpu}", *described]),
+        category=categorise(gpu_count=config.gpu_count, dedicated=True),
+        currency="EUR",
+        price_hourly=clean(to_decimal(hourly)) if hourly is not None else None,
+        price_monthly=prices[0],
+        vcpu=None,
+        ram_gb=clean(config.ram),
+        disk_gb=clean(disk_total) if disk_total else None,
+        gpu_model=config.gpu_model,
+        gpu_count=Decimal(config.gpu_count) if config.gpu_count else None,
+        gpu_memory_gb=gpu_memory_gb(config.gpu_model),
+        arch="x86_64" if re.search(r"intel|amd|xeon|ryzen|epyc|core", config.cpu, re.I) else None,
+        region=config.location,
+        billing="marketplace",
+        unit="month",
+        extra={
+            "cpu": config.cpu,
+            "ecc": config.ecc,
+            "count": len(prices),
+            "min": format(prices[0], "f"),
+            "p25": format(_quantile(prices, 25), "f"),
+            "median": format(clean(Decimal(statistics.median(prices)).quantize(Decimal("0.01"))), "f"),
+            "cheapest_id": cheapest.get("id"),
+            "setup_price": str(cheapest.get("setup_price", "")) or None,
+            "next_reduce_timestamp": cheapest.get("next_reduce_timestamp"),
+            "datacenters": sorted({str(s.get("datacenter")) for _, s in members}),
+        },
+    )
 
 
 @parser("hetzner.auction", reads="Hetzner Server Auction feed live_data_sb.json, JSON")
 @guarded("hetzner.auction")
 def parse_auction(body: bytes, ctx: ParseContext) -> list[Observation]:
+    """One offer per configuration (CPU, RAM and ECC, every disk, GPU) and location."""
     pid = "hetzner.auction"
     document = load_json(body, pid)
     servers = document.get("server") if isinstance(document, Mapping) else document
     servers = sequence(servers, pid, "server")
     if not servers:
         fail(pid, "no servers in the auction feed; is this live_data_sb.json?")
-    groups: dict[tuple[str, Decimal, str, str], list[tuple[Decimal, Mapping[str, Any]]]] = defaultdict(list)
+    groups: dict[_Config, list[tuple[Decimal, Mapping[str, Any]]]] = defaultdict(list)
     for raw in servers:
         server = mapping(raw, pid, "server")
-        where = f"server {server.get('id')!r}"
-        cpu = text_field(server, "cpu", pid, where)
-        ram = decimal_field(server, "ram_size", pid, where)
-        price = clean(decimal_field(server, "price", pid, where))
-        datacenter = text_field(server, "datacenter", pid, where)
-        match = _LOCATION.match(datacenter)
-        location = (match.group(1) if match else datacenter).lower()
-        disks, _ = _disks(server)
-        groups[(cpu, ram, disks, location)].append((price, server))
-    offers: list[Observation] = []
-    for (cpu, ram, disks, location), members in sorted(groups.items(), key=lambda kv: (kv[0][3], str(kv[0]))):
-        members.sort(key=lambda m: m[0])
-        prices = [p for p, _ in members]
-        cheapest = members[0][1]
-        _, disk_total = _disks(cheapest)
-        hourly = cheapest.get("hourly_price")
-        offers.append(
-            Offer(
-                competitor=COMPETITOR,
-                sku=f"auction:{cpu}|{clean(ram)}GB|{disks}",
-                name=f"Server Auction {cpu}, {clean(ram)} GB, {disks}",
-                category=categorise(dedicated=True),
-                currency="EUR",
-                price_hourly=clean(to_decimal(hourly)) if hourly is not None else None,
-                price_monthly=prices[0],
-                vcpu=None,
-                ram_gb=clean(ram),
-                disk_gb=clean(disk_total) if disk_total else None,
-                arch="x86_64" if re.search(r"intel|amd|xeon|ryzen|epyc|core", cpu, re.I) else None,
-                region=location,
-                billing="marketplace",
-                unit="month",
-                extra={
-                    "cpu": cpu,
-                    "count": len(prices),
-                    "min": format(prices[0], "f"),
-                    "p25": format(_quantile(prices, 25), "f"),
-                    "median": format(
-                        clean(Decimal(statistics.median(prices)).quantize(Decimal("0.01"))), "f"
-                    ),
-                    "cheapest_id": cheapest.get("id"),
-                    "setup_price": str(cheapest.get("setup_price", "")) or None,
-                    "next_reduce_timestamp": cheapest.get("next_reduce_timestamp"),
-                    "datacenters": sorted({str(s.get("datacenter")) for _, s in members}),
-                },
-            )
-        )
-    return offers
+        price = clean(decimal_field(server, "price", pid, f"server {server.get('id')!r}"))
+        groups[_config(server, pid)].append((price, server))
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0].location, str(kv[0])))
+    return [_auction_offer(config, members) for config, members in ordered]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from veille.analysis.funding import match
+from veille.analysis.funding import competitor_names, match
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import parse_feed as read_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -84,12 +84,13 @@ SOURCES = [
 @parser(PARSER, reads="RSS 2.0, RSS 1.0 or Atom press / newsroom feed; items tagged with funding kinds")
 def parse_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     """The newest items of the feed, each tagged with the funding kind it reports (if any)."""
-    feed = read_feed(body, PARSER)
+    feed = read_feed(body, PARSER, ctx.url)
+    names = competitor_names(ctx.competitor) if ctx.competitor else None
     out: list[Observation] = []
     for entry in feed.entries[:MAX_ITEMS]:
         title = plain_text(entry.title, 500)
         summary = plain_text(entry.summary or entry.content, 4000)
-        found = match(f"{title}. {summary}")
+        found = match(f"{title}. {summary}", names)
         item_id = entry.id or entry.link or title
         if not item_id:
             continue  # an entry with no id, link or title cannot be told apart from the next one

@@ -9,6 +9,7 @@ blocked (HTTP 403) from most clients since 2026, so there is no anonymous fallba
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from datetime import timedelta
@@ -125,6 +126,28 @@ def search(competitor: str, query: str) -> SourceSpec:
 SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()]
 
 
+_BASE36 = re.compile(r"[a-z0-9]{1,16}")
+_SUBREDDIT = re.compile(r"[A-Za-z0-9_]{2,32}")
+
+
+def thing_url(kind: str, data: Mapping[str, Any]) -> str | None:
+    """The page of a post or comment: its ``permalink``, else one built from its ids (comments
+    fetched by id or from some listings come without it):
+    ``/r/<subreddit>/comments/<post id>/comment/<comment id>/`` or ``/r/<subreddit>/comments/<post id>/``."""
+    permalink = data.get("permalink")
+    if isinstance(permalink, str) and permalink.startswith("/"):
+        return f"{SITE}{permalink}"
+    if isinstance(permalink, str) and permalink.startswith(f"{SITE}/"):
+        return permalink
+    own = str(data.get("id") or "")
+    post = own if kind == "t3" else str(data.get("link_id") or "").removeprefix("t3_")
+    if not _BASE36.fullmatch(post) or not _BASE36.fullmatch(own):
+        return None
+    subreddit = data.get("subreddit")
+    where = f"/r/{subreddit}" if isinstance(subreddit, str) and _SUBREDDIT.fullmatch(subreddit) else ""
+    return f"{SITE}{where}/comments/{post}/" + ("" if kind == "t3" else f"comment/{own}/")
+
+
 def _thing(raw: Any, where: str, ctx: ParseContext) -> Mention | None:
     thing = expect(PARSER, raw, dict, where)
     kind = thing.get("kind")
@@ -132,7 +155,6 @@ def _thing(raw: Any, where: str, ctx: ParseContext) -> Mention | None:
         return None  # "more" stubs and other things carry no mention
     data = field(PARSER, thing, "data", dict, where)
     fullname = data.get("name") or f"{kind}_{field(PARSER, data, 'id', str, where + '.data')}"
-    permalink = data.get("permalink")
     author = data.get("author")
     if kind == "t3":
         title = field(PARSER, data, "title", str, f"{where}.data")
@@ -144,7 +166,7 @@ def _thing(raw: Any, where: str, ctx: ParseContext) -> Mention | None:
         platform="reddit",
         id=str(fullname),
         title=plain_text(title, 500),
-        url=f"{SITE}{permalink}" if isinstance(permalink, str) and permalink.startswith("/") else None,
+        url=thing_url(kind, data),
         author=author if isinstance(author, str) and author not in ("", "[deleted]") else None,
         score=to_int(PARSER, data.get("score"), f"{where}.data.score"),
         comments=to_int(PARSER, comments, f"{where}.data.num_comments"),

@@ -291,7 +291,7 @@ UPDATE_TEXT = 2000
 )
 @guarded(PID)
 def parse_status_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
-    feed = parse_feed(body, PID)
+    feed = parse_feed(body, PID, ctx.url)
     entries = list(feed.entries)
     if any(_LEGACY_ID.search(e.id or "") and "<strong>" in (e.summary or e.content) for e in entries):
         return _legacy_feed(entries, ctx)

@@ -74,6 +74,69 @@ def test_github_release_feed() -> None:
     assert "load-balancer: add health check for HTTP/2" in items[1].summary
 
 
+def test_relative_release_links_are_resolved_against_the_feed_url() -> None:
+    body = (
+        (FIX / "github_releases/releases_2.atom")
+        .read_bytes()
+        .replace(
+            b'href="https://github.com/hetznercloud/cli/releases/tag/',
+            b'href="/hetznercloud/cli/releases/tag/',
+        )
+    )
+    assert b'href="/hetznercloud/cli/releases/tag/v1.53.0"' in body
+    items = github_releases.parse_releases(
+        body, ctx("hetzner", "https://github.com/hetznercloud/cli/releases.atom")
+    )
+    assert [i.url for i in items] == [
+        f"https://github.com/hetznercloud/cli/releases/tag/v1.5{n}.0" for n in (3, 2, 1)
+    ]
+
+
+def test_relative_rss_links_are_resolved_against_the_feed_url() -> None:
+    body = (
+        (FIX / "feeds/blog_fr_2.rss")
+        .read_bytes()
+        .replace(
+            b"<link>https://blog.ovhcloud.com/nouvelle-region-milan/</link>",
+            b"<link>/nouvelle-region-milan/</link>",
+        )
+        .replace(
+            b"<link>https://blog.ovhcloud.com/nouvelles-instances-gpu-h200/</link>",
+            b"<link>../nouvelles-instances-gpu-h200/</link>",
+        )
+    )
+    region, gpu, *_ = feeds.parse_generic_feed(body, ctx("ovhcloud", "https://blog.ovhcloud.com/fr/feed/"))
+    assert region.url == "https://blog.ovhcloud.com/nouvelle-region-milan/"
+    assert gpu.url == "https://blog.ovhcloud.com/fr/nouvelles-instances-gpu-h200/"
+    # read from a file (no web URL): the channel's own link is the base
+    region, gpu, *_ = feeds.parse_generic_feed(body, ctx("ovhcloud", "file:///tmp/blog_fr_2.rss"))
+    assert (region.url, gpu.url) == (
+        "https://blog.ovhcloud.com/nouvelle-region-milan/",
+        "https://blog.ovhcloud.com/nouvelles-instances-gpu-h200/",
+    )
+
+
+def test_atom_xml_base_and_unsafe_links() -> None:
+    body = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://www.hetzner.com/de/">
+  <title>News</title><id>tag:hetzner.com,2026:news</id><updated>2026-11-20T08:00:00Z</updated>
+  <link rel="alternate" href="news/"/>
+  <entry xml:base="news/2026/"><title>Singapur</title><id>a</id><updated>2026-11-20T08:00:00Z</updated>
+    <link rel="alternate" href="singapur/"/></entry>
+  <entry><title>Preise</title><id>b</id><updated>2026-11-19T08:00:00Z</updated>
+    <link href="/en/news/prices"/></entry>
+  <entry><title>Trap</title><id>c</id><updated>2026-11-18T08:00:00Z</updated>
+    <link href="javascript:alert(1)"/></entry>
+</feed>"""
+    feed = parse_feed(body, "feed", "https://feeds.example.net/hetzner.atom")
+    assert feed.link == "https://www.hetzner.com/de/news/"
+    assert [e.link for e in feed.entries] == [
+        "https://www.hetzner.com/de/news/2026/singapur/",
+        "https://www.hetzner.com/en/news/prices",
+        None,
+    ]
+
+
 def test_github_release_parser_wants_atom() -> None:
     with pytest.raises(ParseError, match="Atom"):
         github_releases.parse_releases(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veille.analysis.funding import extract_amount, match
+from veille.analysis.funding import competitor_names, extract_amount, match, sentences
 from veille.analysis.hiring import FUNCTIONS, classify
 from veille.analysis.reviews import sentiment, themes
 
@@ -99,6 +99,84 @@ def test_funding_patterns(text: str, kind: str, round_: str | None) -> None:
 )
 def test_not_funding(text: str) -> None:
     assert match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "lands" inside "Netherlands", "close" inside "undisclosed", "raise" inside "appraiser"
+        "Transfer news live: Chelsea agree £45m fee for Netherlands forward",
+        "Everton sign a winger for an undisclosed fee of about £12m",
+        "Tax court: appraiser's €2.4 million claim against Hetzner dismissed",
+        "Hetzner settles €12 million tax dispute for an undisclosed sum",
+        # a real weak verb with money that is not its object, or a valuation in a lawsuit
+        "Hetzner lands in the Netherlands with a €30 million data centre",
+        "Tax tribunal rejects appraiser's £2.4m valuation of a Hetzner-hosted business",
+        # the round and the amount are in different sentences from the verb
+        "Vultr raises prices. The company reported $50 million in revenue",
+        "Our sales team grows fast on customer acquisition",
+        # money that is not raised
+        "Hetzner secures €30 million contract with the Bundeswehr",
+        "Hetzner lands $12M government deal",
+        "Hetzner sammelt 40 Millionen Euro Umsatz im Ausland",
+        "Hetzner erhält 25 Mio. Euro Auftrag vom Land Bayern",
+    ],
+)
+def test_funding_words_are_whole_words_with_money_beside_them(text: str) -> None:
+    assert match(text) is None
+    assert match(text, competitor_names("hetzner")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "competitor", "kind", "amount"),
+    [
+        ("Vultr raises $333 million at $3.5 billion valuation", "vultr", "funding", "333000000"),
+        ("RunPod closes $20M seed round", "runpod", "funding", "20000000"),
+        ("Vultr raises $50M to fund sales expansion", "vultr", "funding", "50000000"),
+        ("Hetzner erhält 25 Mio. Euro von zwei Pensionsfonds", "hetzner", "funding", "25000000"),
+        ("Lambda Labs lands $480M Series D", "lambda", "funding", "480000000"),
+        (
+            "Infomaniak lève près de 50 millions d'euros pour son cloud souverain",
+            "infomaniak",
+            "funding",
+            "50000000",
+        ),
+        ("Scaleway finalise un tour de table avec deux fonds européens", "scaleway", "funding", None),
+        ("Contabo sammelt 50 Millionen Euro in einer Finanzierungsrunde", "contabo", "funding", "50000000"),
+        (
+            "Hetzner übernimmt Rechenzentrumsbetreiber. Der Kaufpreis: 2,5 Mrd. Euro",
+            "hetzner",
+            "acquisition",
+            "2500000000",
+        ),
+    ],
+)
+def test_funding_named_in_the_sentence(text: str, competitor: str, kind: str, amount: str | None) -> None:
+    found = match(text, competitor_names(competitor))
+    assert found is not None and found.kind == kind
+    assert found.amount == (Decimal(amount) if amount else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "French AI start-up raises €600 million in a Series C. Its models run on Hetzner servers",
+        "Funding round for a Berlin start-up. Hetzner opens a site in Helsinki\nHetzner Cloud is popular",
+        "Mistral AI lève 600 M€. Hetzner ouvre un site",
+    ],
+)
+def test_funding_about_somebody_else_is_not_the_competitors(text: str) -> None:
+    assert match(text) is not None  # an event, but not Hetzner's
+    assert match(text, competitor_names("hetzner")) is None
+
+
+def test_sentences_keep_abbreviations_and_numbers() -> None:
+    assert sentences("Hetzner: 2,5 Mrd. Euro für Rechenzentren. Acme Inc. raises $1.5M! Next\nLine") == [
+        "Hetzner: 2,5 Mrd. Euro für Rechenzentren",
+        "Acme Inc. raises $1.5M",
+        "Next",
+        "Line",
+    ]
 
 
 def test_themes_fr_en() -> None:

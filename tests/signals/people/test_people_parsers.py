@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from people_helpers import FETCHED, run_parser
 
@@ -120,6 +122,48 @@ def test_reddit_search_fixture(fixture_bytes) -> None:  # type: ignore[no-untype
     assert deleted.author is None  # "[deleted]" is not a handle
 
 
+def test_reddit_urls_without_permalink(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+    """Comments fetched by id (and some listings) carry no ``permalink``: the URL is built from ids."""
+    doc = json.loads(fixture_bytes("reddit/search_hetzner.json"))
+    post = doc["data"]["children"][0]["data"]
+    comment = {
+        "kind": "t1",
+        "data": {
+            "subreddit": "selfhosted",
+            "id": "m3xk9qa",
+            "name": "t1_m3xk9qa",
+            "link_id": "t3_1u0a1bc",
+            "parent_id": "t3_1u0a1bc",
+            "link_title": post["title"],
+            "body": "Still cheaper than anything else in Europe.",
+            "author": "eu_ops",
+            "score": 12,
+            "created_utc": 1795606000.0,
+        },
+    }
+    doc["data"]["children"].append(comment)
+    del post["permalink"]
+    post_mention, _, reply = run_parser("reddit.listing", json.dumps(doc).encode(), "hetzner")
+    assert post_mention.url == "https://www.reddit.com/r/selfhosted/comments/1u0a1bc/"
+    assert reply.url == "https://www.reddit.com/r/selfhosted/comments/1u0a1bc/comment/m3xk9qa/"
+    comment["data"]["link_id"] = "t3_../../evil"  # ids that are not base 36 build nothing
+    assert run_parser("reddit.listing", json.dumps(doc).encode(), "hetzner")[2].url is None
+
+
+def test_reddit_built_urls_match_real_permalinks(reference: Path) -> None:
+    doc = json.loads((reference / "signals" / "mentions_reddit-listing_user-overview.json").read_bytes())
+    listing = doc.get("listing", doc)
+    permalinks = {}
+    for child in listing["data"]["children"]:
+        permalinks[child["data"]["name"]] = child["data"].pop("permalink")
+    for mention in run_parser("reddit.listing", json.dumps(listing).encode(), "hetzner"):
+        real = permalinks[mention.id].strip("/").split("/")  # r, sub, comments, post, slug[, comment]
+        built = mention.url.removeprefix("https://www.reddit.com/").strip("/").split("/")
+        assert built[:4] == real[:4], mention.id  # same subreddit and post
+        if mention.id.startswith("t1_"):
+            assert built[4:] == ["comment", real[5]]
+
+
 def test_trustpilot_page(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
     url = "https://www.trustpilot.com/review/digitalocean.com?sort=recency"
     obs = run_parser(
@@ -233,11 +277,36 @@ def test_edgar_submissions(fixture_bytes) -> None:  # type: ignore[no-untyped-de
         form="8-K",
         title="8-K current report: direct financial obligation; material definitive agreement",
         url="https://www.sec.gov/Archives/edgar/data/1582961/000158296126000187/docn-20261121.htm",
-        filed_at=datetime(2026, 11, 24, 16, 31, 9, tzinfo=UTC),
+        filed_at=datetime(2026, 11, 24, 21, 31, 9, tzinfo=UTC),  # 16:31:09 in New York (EST)
         items=("1.01", "2.03", "9.01"),
     )
     assert filings[1].items == () and filings[1].title == "10-Q quarterly report"
     assert filings[2].title == "8-K current report: results of operations"
+
+
+def test_edgar_times_are_new_york_time(fixture_bytes) -> None:  # type: ignore[no-untyped-def]
+    """A real submissions file: acceptanceDateTime is EDGAR's Eastern clock despite its "Z"."""
+    body = fixture_bytes("edgar/submissions_CIK0000717423.json")
+    recent = json.loads(body)["filings"]["recent"]
+    filing_date = dict(zip(recent["accessionNumber"], recent["filingDate"], strict=True))
+    accepted = dict(zip(recent["accessionNumber"], recent["acceptanceDateTime"], strict=True))
+    filings = run_parser("edgar.submissions", body, "murphy")
+    assert len(filings) == 174
+    new_york = ZoneInfo("America/New_York")
+    after_hours = 0
+    for filing in filings:
+        local = filing.filed_at.astimezone(new_york)
+        assert local.replace(tzinfo=None) == datetime.fromisoformat(accepted[filing.id][:19])
+        filed = date.fromisoformat(filing_date[filing.id])
+        assert local.date() <= filed, filing.id  # never after EDGAR's own date
+        if local.date() < filed:  # accepted after EDGAR's 17:30 cut-off: dated the next business day
+            after_hours += 1
+            assert local.time() >= time(17, 30) and filed - local.date() <= timedelta(days=4), filing.id
+            assert filed.weekday() < 5
+    assert after_hours == 42
+    by_id = {f.id: f for f in filings}
+    assert by_id["0000717423-22-000053"].filed_at == datetime(2022, 8, 3, 23, 1, 8, tzinfo=UTC)  # EDT, -4 h
+    assert by_id["0000950103-22-003536"].filed_at == datetime(2022, 2, 28, 22, 3, 15, tzinfo=UTC)  # EST, -5 h
 
 
 def test_press_feed_french_rss(fixture_bytes) -> None:  # type: ignore[no-untyped-def]

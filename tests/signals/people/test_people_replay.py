@@ -232,6 +232,16 @@ def test_french_press_feed_funding(any_store: Store) -> None:
     assert replay(any_store, spec, fixture("news/press_fr_2.rss"), T3) == []
 
 
+def test_general_press_feed_gives_only_the_competitors_own_funding(any_store: Store) -> None:
+    """A newspaper feed: a transfer blog, a tax case, another company's raise, and Hetzner's raise."""
+    spec = press_feed("hetzner", "courier", "https://www.example-courier.co.uk/business/rss")
+    drafts = replay(any_store, spec, fixture("news/general_press_en.rss"), T1)
+    assert [(d.kind, d.title) for d in drafts] == [
+        ("funding", "Hetzner raises €200 million to build a third data centre in Finland")
+    ]
+    assert (drafts[0].data["amount"], drafts[0].data["currency"]) == ("200000000", "EUR")
+
+
 def test_german_press_feed_acquisition(any_store: Store) -> None:
     spec = press_feed("hetzner", "presse", "https://www.hetzner.com/de/pressroom/feed.atom")
     assert replay(any_store, spec, fixture("news/presse_de_1.atom"), T1) == []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
+from collections import defaultdict
 from decimal import Decimal
 
 from veille.sources import Request
@@ -74,6 +78,48 @@ def test_auction_summarised_per_configuration(parse, fixtures) -> None:
         ("fsn1", Decimal("36")),
         ("fsn1", Decimal("29")),
     }
+
+
+FULL_AUCTION = "hetzner/auction_live_data_sb_2024-11-21.json.gz"  # a whole real feed, 1,173 servers
+
+
+def _machine(server: dict) -> tuple:  # type: ignore[type-arg]
+    """What a buyer gets: CPU, RAM, ECC, every disk, the GPU line, and the location."""
+    disks = tuple(tuple(sorted(server["serverDiskData"][kind])) for kind in ("nvme", "sata", "hdd"))
+    gpu = tuple(line for line in server["description"] if line.startswith("GPU - "))
+    location = re.match(r"[A-Za-z]+\d*", server["datacenter"])[0].lower()  # type: ignore[index]
+    return (server["cpu"], server["ram_size"], server["is_ecc"], disks, gpu, location)
+
+
+def test_auction_gpu_servers_are_gpu_offers(parse, fixtures) -> None:
+    body = gzip.decompress((fixtures / FULL_AUCTION).read_bytes())
+    servers = json.loads(body)["server"]
+    offers = parse("hetzner.auction", body)
+    gpu_offers = [o for o in offers if o.category == "gpu"]
+    assert gpu_offers, "the feed has GTX 1080 servers"
+    assert {(o.gpu_model, o.gpu_count, o.gpu_memory_gb) for o in gpu_offers} == {
+        ("NVIDIA GTX 1080 8GB", Decimal(1), Decimal(8))
+    }
+    gpu_servers = [s for s in servers if "GPU - GeForce GTX 1080" in s["description"]]
+    assert sum(o.extra["count"] for o in gpu_offers) == len(gpu_servers) == 21
+    assert all("GTX 1080" in o.name and "|1x NVIDIA GTX 1080 8GB" in o.sku for o in gpu_offers)
+    assert min(o.price_monthly for o in gpu_offers) == min(Decimal(str(s["price"])) for s in gpu_servers)
+
+
+def test_auction_groups_never_mix_machines(parse, fixtures) -> None:
+    body = gzip.decompress((fixtures / FULL_AUCTION).read_bytes())
+    groups: dict[tuple, list[Decimal]] = defaultdict(list)  # type: ignore[type-arg]
+    for server in json.loads(body)["server"]:
+        groups[_machine(server)].append(Decimal(str(server["price"])))
+    offers = parse("hetzner.auction", body)
+    assert len({(o.sku, o.region) for o in offers}) == len(offers) == len(groups) == 1073
+    # each offer is exactly one machine's group: same location, size and cheapest price
+    assert sorted((o.region, o.extra["count"], o.price_monthly) for o in offers) == sorted(
+        (machine[-1], len(prices), min(prices)) for machine, prices in groups.items()
+    )
+    mixed = next(o for o in offers if o.sku == "auction:Intel Core i7-6700|64GB|2x250GB+1x1000GB SATA")
+    assert (mixed.disk_gb, mixed.extra["count"]) == (1500, 1)  # not "3x1000GB"
+    assert any(o.extra["ecc"] and o.sku.endswith("|ECC") and "64 GB ECC" in o.name for o in offers)
 
 
 def test_pricing_volumes_and_ips(parse, fixtures) -> None:
