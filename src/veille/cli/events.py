@@ -26,7 +26,7 @@ def parse_when(text: str) -> datetime:
 
 
 def event_dict(row: EventRow) -> dict[str, Any]:
-    """The CONTRACT.md shape of one event (plus status, source and run)."""
+    """The public shape of one event (docs/contract.md), plus status, source and run."""
     return {
         "id": row.id,
         "kind": row.kind,

@@ -85,7 +85,7 @@ class SourceSpec:
 
     ``credential`` names a Settings field (``hetzner_token``); ``auth`` turns its value into headers
     or params. ``html`` sources are checked against robots.txt. ``verified`` is False for endpoints
-    SOURCES.md marks unverified: they are disabled by default until checked live.
+    not yet checked against a live answer: they are disabled by default until someone checks them.
     """
 
     id: str
