@@ -17,9 +17,9 @@ from veille.store.models import Base
 from veille.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(os.environ.get("VEILLE_REFERENCE", ROOT.parent / "shared" / "reference"))
-SEED = REFERENCE.parent / "seed"
 FIXTURES = Path(__file__).parent / "fixtures"
+REFERENCE = FIXTURES / "reference"  # real payloads, each with its provenance (reference/README.md)
+SEED = FIXTURES / "seed"  # the analysis document: clean, and the mis-encoded original
 PG_ADMIN_URL = os.environ.get("VEILLE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -50,16 +50,13 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def reference() -> Path:
-    """``../shared/reference``; tests that read the real payloads skip where it is absent."""
-    if not REFERENCE.is_dir():
-        pytest.skip(f"real payloads not found at {REFERENCE} (set VEILLE_REFERENCE)")
+    """``tests/fixtures/reference``: real payloads of public endpoints, kept in the repository."""
     return REFERENCE
 
 
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
-    if not SEED.is_dir():
-        pytest.skip(f"seed documents not found at {SEED}")
+    """``tests/fixtures/seed``: the analysis document veille started from, clean and mis-encoded."""
     return SEED
 
 

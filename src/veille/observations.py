@@ -1,7 +1,7 @@
 """The typed observations every parser returns.
 
 Parsers are pure: bytes in, a list of these out. Money is ``Decimal``; times are aware datetimes (UTC
-unless the source says otherwise). ``to_dict`` gives the JSON shape of CONTRACT.md (decimals as
+unless the source says otherwise). ``to_dict`` gives the JSON shape of docs/contract.md (decimals as
 strings). They are slotted dataclasses, not frozen ones, because a catalogue yields a million of them
 and a frozen one costs several times as much to build: treat them as values and never mutate one.
 """

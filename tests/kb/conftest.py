@@ -28,8 +28,8 @@ def seed_original(seed_dir: Path) -> str:
 
 @pytest.fixture(params=["seed", "export"])
 def analysis(request: pytest.FixtureRequest) -> str:
-    """A French analysis in the seed's format: the seed itself (when present) and veille's own export
-    of the bundled knowledge base, so the importer's tests also run without ``../shared``."""
+    """A French analysis in the seed's format: the seed itself (``tests/fixtures/seed``) and veille's own
+    export of the bundled knowledge base, so the importer also reads a document veille wrote."""
     if request.param == "seed":
         seed_dir: Path = request.getfixturevalue("seed_dir")
         return (seed_dir / "analyse-concurrentielle.md").read_text(encoding="utf-8")

@@ -150,7 +150,7 @@ def test_json_export_has_the_contract_shape(kb: KnowledgeBase) -> None:
 
 
 def test_the_same_damage_on_the_export_gives_identical_json(kb: KnowledgeBase) -> None:
-    """Without ../shared: veille's own French export, damaged exactly as the original was (Windows-1254,
+    """Beside the seed: veille's own French export, damaged exactly as the original was (Windows-1254,
     undefined bytes and a stripped soft hyphen lost), imports to the same knowledge base."""
     from tests.kb.damage import damage
 

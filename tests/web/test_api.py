@@ -1,4 +1,4 @@
-"""The REST API: shapes of CONTRACT.md, filters and paging, writes, problem+json errors."""
+"""The REST API: shapes of docs/contract.md, filters and paging, writes, problem+json errors."""
 
 from __future__ import annotations
 

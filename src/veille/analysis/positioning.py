@@ -328,7 +328,7 @@ def _ratio(value: Decimal | None, own: Decimal | None) -> str | None:
 def positioning(
     session: Session, *, at: datetime | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """The positioning document of CONTRACT.md (``as_of``, ``currency``, ``products``, ``rows``)."""
+    """The positioning document of docs/contract.md (``as_of``, ``currency``, ``products``, ``rows``)."""
     as_of = at or now or datetime.now(UTC)
     products, prices, kb_time = reference(session)
     if not products:

@@ -36,7 +36,7 @@ def known_kinds(kinds: list[str]) -> list[str]:
 
 
 def event_dict(row: EventRow) -> dict[str, Any]:
-    """The CONTRACT.md shape of one event (plus status, source and run)."""
+    """The public shape of one event (docs/contract.md), plus status, source and run."""
     return {
         "id": row.id,
         "kind": row.kind,

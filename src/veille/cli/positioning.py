@@ -15,7 +15,7 @@ from veille.cli.main import app
 @app.command("positioning")
 def positioning(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="The JSON document of CONTRACT.md.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The JSON document of docs/contract.md.")] = False,
     at: Annotated[str | None, typer.Option("--at", help="As it stood at DATE (offers valid then).")] = None,
 ) -> None:
     """Reference products against every competitor's cheapest matching offer, in EUR per month."""

@@ -214,7 +214,7 @@ def mentions(
     platform: Annotated[str | None, typer.Option("--platform", help="hn, reddit or bluesky.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Created on or after this date.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON array (CONTRACT.md mention shape).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON array (see docs/contract.md).")] = False,
 ) -> None:
     """Mentions on Hacker News, Reddit and Bluesky, newest first. / Les mentions des concurrents."""
     from sqlalchemy import select

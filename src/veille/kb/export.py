@@ -1,4 +1,4 @@
-"""The knowledge base as JSON / YAML (the shape of CONTRACT.md, in one language) and back.
+"""The knowledge base as JSON / YAML (the shape of docs/contract.md, in one language) and back.
 
 ``to_export(kb, "fr")`` gives plain strings in French: ``competitors`` carry ``threat``, ``strategy``,
 ``key_message``..., ``matrix`` and ``price_table`` are the contract's shapes, and every other section
@@ -37,7 +37,7 @@ def _flatten(value: Any, lang: Lang) -> Any:
 
 
 def to_export(kb: KnowledgeBase, lang: Lang = "fr") -> dict[str, Any]:
-    """The export document: CONTRACT.md's keys first, then every other section."""
+    """The export document: the keys docs/contract.md names first, then every other section."""
     data = _flatten(kb.canonical(), lang)
     competitors = []
     for comp in data["competitors"]:

@@ -12,7 +12,7 @@ import unicodedata
 
 from veille.errors import NotFoundError
 
-# Every id of CONTRACT.md, in the order the analysis presents them.
+# Every competitor id of docs/contract.md, in the order the analysis presents them.
 COMPETITOR_IDS: tuple[str, ...] = (
     "vmcloud",
     "ovhcloud",

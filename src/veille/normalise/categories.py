@@ -1,6 +1,6 @@
 """Offer categories: one decision, taken here, for every price source.
 
-The categories are those of CONTRACT.md: ``vps``, ``dedicated``, ``gpu``, ``bare_metal``,
+The categories are those of docs/contract.md: ``vps``, ``dedicated``, ``gpu``, ``bare_metal``,
 ``block_storage``, ``object_storage``, ``other``. The rules, in order:
 
 1. storage sold per GB is ``block_storage`` or ``object_storage``;

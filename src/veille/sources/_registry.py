@@ -6,8 +6,13 @@ Each module of ``veille.sources`` (one per provider or platform) declares:
   ``(body, ctx) -> list[Observation]`` that raise ``ParseError`` on an unknown shape;
 - ``SOURCES``: a list of ``SourceSpec``, the endpoints to fetch, for which competitor, how often.
 
-Adding a competitor source means one module (and its fixture); nothing else is edited: the registry
-finds modules by walking the package.
+The registry finds the modules by walking the package, so a new source for a competitor veille
+already knows is one module here (or one more ``SourceSpec`` in an existing one) plus, for a new
+parser, a fixture and its case in ``FIXTURE_CASES`` (tests/test_contract.py), and a line in
+docs/sources.md. A new competitor needs more: its id and the names the analysis uses for it in
+``veille.kb.ids`` (the knowledge base, the reports and the web pages refuse unknown ids), its sheet in
+the bundled knowledge base (``veille/kb/data``) if the analysis is to speak of it, and its id in the
+contract test's ``COMPETITORS``.
 """
 
 from __future__ import annotations
@@ -85,7 +90,7 @@ class SourceSpec:
 
     ``credential`` names a Settings field (``hetzner_token``); ``auth`` turns its value into headers
     or params. ``html`` sources are checked against robots.txt. ``verified`` is False for endpoints
-    SOURCES.md marks unverified: they are disabled by default until checked live.
+    not yet checked against a live answer: they are disabled by default until someone checks them.
     """
 
     id: str

@@ -1,7 +1,7 @@
 """Bluesky mentions through the public AppView search (no auth).
 
 ``GET https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=...&sort=latest&limit=100`` answers
-``{cursor, hitsTotal, posts[]}``. SOURCES.md rates this endpoint unverified (U), so the sources are
+``{cursor, hitsTotal, posts[]}``. This endpoint has not been checked live yet, so the sources are
 declared ``verified=False``: disabled until someone checks them live.
 """
 

@@ -52,7 +52,7 @@ SOURCES = [
 ]
 
 _PID = "eucloudprices.dataset"
-MONTHLY_ONLY = frozenset({"contabo", "hostinger"})  # SOURCES.md 1.2: monthly terms only
+MONTHLY_ONLY = frozenset({"contabo", "hostinger"})  # their price pages sell monthly terms only
 
 
 def _instance(

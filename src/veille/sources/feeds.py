@@ -3,8 +3,8 @@
 Every entry becomes a ``FeedItem`` tagged with product areas (``veille.analysis.tagging``). Ids are
 the entry's ``guid`` / ``id`` (release-notes feeds often point every entry at one page with a
 ``#fragment``, so the link is only a fallback). Only the newest ``MAX_ITEMS`` entries are kept:
-some feeds are archives of thousands of items. Feeds are polled every 6 hours (SOURCES.md, part 2,
-sections 2 and 7); URLs SOURCES.md marks unverified are disabled until checked live.
+some feeds are archives of thousands of items. Feeds are polled every 6 hours (docs/sources.md); a
+feed whose URL has not been checked live yet is disabled until someone checks it.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def parse_generic_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     return out
 
 
-# (source id, competitor, url, verified by SOURCES.md, what it is)
+# (source id, competitor, url, checked live, what it is)
 FEEDS: tuple[tuple[str, str, str, bool, str], ...] = (
     (
         "digitalocean.release-notes",

@@ -103,7 +103,7 @@ def search(competitor: str, query: str, *, tags: str = "(story,comment)") -> Sou
 
 
 def links(competitor: str, domain: str) -> SourceSpec:
-    """Hacker News stories linking to ``domain`` (the CI recipe of SOURCES.md 3.1)."""
+    """Hacker News stories linking to ``domain`` (Algolia's search by date, restricted to URLs)."""
     return SourceSpec(
         id=f"{competitor}.mentions.hn-links",
         competitor=competitor,

@@ -10,7 +10,7 @@ price_cents_per_hour, specs{vcpus, memory_gib, storage_gib, gpus}}, "regions_wit
 same everywhere; ``price_cents_per_hour / 100`` USD) and one ``Availability`` per region with
 capacity (``unavailable`` with a null region when none has). The GPU count and model come from
 ``description`` ("8x H100 (80 GB SXM5)"). No real payload of this API was available: the shape
-follows SOURCES.md; the parser needs ``instance_type.name``, ``price_cents_per_hour`` and
+follows Lambda's API docs; the parser needs ``instance_type.name``, ``price_cents_per_hour`` and
 ``description`` and ignores fields it does not know.
 """
 

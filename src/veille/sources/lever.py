@@ -32,7 +32,7 @@ def board(competitor: str, site: str, *, eu: bool = False, verified: bool = True
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Lever board is known yet (SOURCES.md 5.2)
+SOURCES: list[SourceSpec] = []  # no competitor's Lever board is known yet
 
 
 @parser(PARSER, reads="Lever postings API: GET /v0/postings/{site}?mode=json")

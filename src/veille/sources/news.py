@@ -6,8 +6,8 @@ those into high-importance ``funding`` events. Feeds go through the shared ``_fe
 no DTD or entity declarations, size cap, mis-declared encodings repaired), capped to the newest
 ``MAX_ITEMS``.
 
-SOURCES.md names no verified press feed for these competitors (CoreWeave's IR RSS answers 403 to
-non-browser clients) and recommends Google News RSS searches: every source here is therefore declared
+No press feed of these competitors has been checked live (CoreWeave's IR RSS answers 403 to
+non-browser clients), so Google News RSS searches stand in for them: every source here is therefore declared
 unverified, disabled until checked live. The newsroom feeds the changelog module already reads
 (``ovhcloud.newsroom``, ``hetzner.news``, ``infomaniak.news``) are scanned by the same detector.
 """

@@ -19,7 +19,7 @@ PARSER = "recruitee.offers"
 def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpec:
     """The source of one Recruitee site (``company`` as in ``<company>.recruitee.com``).
 
-    Unverified by default: SOURCES.md rates the field list U/V3 (check it live).
+    Unverified by default: its field list comes from third-party docs, not a live answer (check it).
     """
     return SourceSpec(
         id=f"{competitor}.jobs.recruitee",
@@ -33,7 +33,7 @@ def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpe
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Recruitee site is known yet (SOURCES.md 5.2)
+SOURCES: list[SourceSpec] = []  # no competitor's Recruitee site is known yet
 
 
 @parser(PARSER, reads="Recruitee offers API: GET https://{company}.recruitee.com/api/offers/")

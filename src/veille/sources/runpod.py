@@ -12,7 +12,7 @@ GPUs (up to ``maxGpuCount``), the per-GPU price x count as separate offers for t
 a spot price exists, ``billing="spot"`` (``secureSpotPrice`` / ``communitySpotPrice``, else
 ``lowestPrice.minimumBidPrice``). Prices are global (``region`` null): the per-datacenter queries of
 gpuhunt are left for later. ``lowestPrice.stockStatus`` gives an ``Availability`` per type. No real
-payload was available: the shape follows SOURCES.md and gpuhunt; unknown fields are ignored.
+payload was available: the shape follows RunPod's API docs and gpuhunt; unknown fields are ignored.
 """
 
 from __future__ import annotations

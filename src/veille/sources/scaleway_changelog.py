@@ -3,7 +3,7 @@
 The page https://www.scaleway.com/en/docs/changelog/ is built from ``scaleway/docs-content``:
 ``changelog/<monthYYYY>/<YYYY-MM-DD>-<product>-<status>-<slug>.mdx``, each file a YAML front matter
 (``title``, ``status`` added / changed / deprecated / fixed..., ``date``, ``category``, ``product``)
-and a Markdown body (SOURCES.md part 2, section 2).
+and a Markdown body (docs/sources.md).
 
 The source walks the GitHub contents API (no auth, ``Accept: application/vnd.github+json``):
 ``/repos/scaleway/docs-content/contents/changelog`` lists the month folders, then the two newest

@@ -52,7 +52,7 @@ def board(competitor: str, company: str, *, verified: bool = True) -> SourceSpec
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's SmartRecruiters board is known yet (SOURCES.md 5.2)
+SOURCES: list[SourceSpec] = []  # no competitor's SmartRecruiters board is known yet
 
 
 def _label(value: Any) -> str | None:

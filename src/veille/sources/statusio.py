@@ -6,7 +6,7 @@
 ``result.maintenance{active[], upcoming[]}``. Status codes: 100 operational, 200 maintenance, 300
 degraded, 400 partial disruption, 500 disruption, 600 security event. The API lists active events
 only, so resolutions come from the page's RSS feed (``coreweave.status.feed``); an incident that
-leaves this document is not marked resolved. The API path is unverified for CoreWeave (SOURCES.md).
+leaves this document is not marked resolved. The API path has not been checked live for CoreWeave.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Atlassian Statuspage: DigitalOcean, Scaleway, the six OVHcloud pages, Hostinger, Lambda, Paperspace.
 
-Public, unauthenticated read API on each page's own host (SOURCES.md part 2, 1.2):
+Public, unauthenticated read API on each page's own host (docs/sources.md lists the pages):
 ``/api/v2/summary.json`` (unresolved incidents and current maintenances, polled every 2 minutes),
 ``/api/v2/incidents.json`` (the 50 most recent, resolved ones included: how resolutions are learnt,
 every 10 minutes) and ``/history.json`` (the page's own three-month history, OVHcloud's shape).
@@ -330,7 +330,7 @@ OVHCLOUD_PAGES = (
     "network",
     "customer-service",
 )
-# (source id stem, competitor, page root, verified by SOURCES.md)
+# (source id stem, competitor, page root, endpoint checked live)
 PAGES: tuple[tuple[str, str, str, bool], ...] = (
     ("digitalocean.status", "digitalocean", "https://status.digitalocean.com", True),
     ("scaleway.status", "scaleway", "https://status.scaleway.com", True),

@@ -11,7 +11,7 @@ renter pays; ``min_bid`` is the interruptible floor.
 group priced at the median ``dph_total``, with ``extra`` = ``min``, ``p25``, ``median`` (decimal
 strings) and ``count``; and, where hosts publish ``min_bid``, one ``billing="spot"`` offer with the
 same statistics of ``min_bid``. Percentiles use the nearest-rank method. No real payload was
-available: the shape follows SOURCES.md and gpuhunt; unknown fields are ignored.
+available: the shape follows Vast.ai's API docs and gpuhunt; unknown fields are ignored.
 """
 
 from __future__ import annotations

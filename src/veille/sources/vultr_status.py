@@ -1,6 +1,6 @@
 """Vultr's own status page: ``https://status.vultr.com/status.json`` (parser ``vultr.status``).
 
-Undocumented JSON (SOURCES.md part 2, 1.1; shape from third-party exporters): ``service_alerts[]``
+Undocumented JSON (the shape comes from third-party exporters): ``service_alerts[]``
 plus ``regions{<code>: {location, country, country_name, alerts[]}}``; an alert is ``{id, subject,
 status: ongoing|resolved|completed|closed, start_date, updated_at, entries[{updated_at, message}]}``.
 Vultr gives no impact level (``unknown``); maintenance is told by its subject or a "Start Time:" entry.

@@ -32,7 +32,7 @@ def board(competitor: str, slug: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Workable account is known yet (SOURCES.md 5.2)
+SOURCES: list[SourceSpec] = []  # no competitor's Workable account is known yet
 
 
 def _location(job: dict[str, Any]) -> str | None:

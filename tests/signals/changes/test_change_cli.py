@@ -1,5 +1,5 @@
 """The incident and change parsers through ``veille sources parse`` (no network, no database), in the
-JSON shapes of CONTRACT.md."""
+JSON shapes of docs/contract.md."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from people_helpers import FETCHED, run_parser
 
 from veille.observations import FeedItem, Filing, JobPosting, Mention, RatingSnapshot, Review
 
-# --- real payloads (../shared/reference/signals) ----------------------------------------------------
+# --- real payloads (tests/fixtures/reference/signals) ------------------------------------------------
 
 
 def test_hn_story_search_real_payload(reference: Path) -> None:
