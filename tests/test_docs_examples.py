@@ -29,6 +29,8 @@ NEEDS_MORE = {
     "veille --home /srv/veille watch --once --kind incidents": "fetches the real sources from the internet",
     "veille --home /srv/veille watch": "a service: fetches the real sources and runs until stopped",
     "veille --home /srv/veille serve --port 8000 --forwarded-allow-ips 10.0.0.5": "a server: runs until stopped",
+    "veille --home /srv/veille watch --workers 2": "needs PostgreSQL; a service that runs until stopped",
+    "veille --home /srv/veille worker --queue sources --concurrency 8": "needs PostgreSQL; runs until stopped",
 }
 DEMO_EXAMPLE = "veille demo --out /tmp/veille-demo --no-pdf"
 FILES = {
@@ -57,13 +59,15 @@ def _argv(example: str, homes: dict[str, Path]) -> list[str]:
     if args[:1] == ["--home"]:
         home = homes[args[1]]
         args = args[2:]
-    args = [
-        str(homes["/tmp/veille-demo"]) + a.removeprefix("/tmp/veille-demo")
-        if a.startswith("/tmp/veille-demo")
-        else a
-        for a in args
-    ]
-    return ["--home", str(home), *args]
+    return ["--home", str(home), *(_local(a, homes) for a in args)]
+
+
+def _local(arg: str, homes: dict[str, Path]) -> str:
+    """``arg`` with a documented folder (``/tmp/veille-demo``, ``/backups``...) replaced by the test's."""
+    for documented, local in homes.items():
+        if arg.startswith(documented + "/") or arg == documented:
+            return str(local) + arg.removeprefix(documented)
+    return arg
 
 
 def _held_run(cli: Callable[..., tuple[int, str, str]], home: Path, sku: str) -> dict[str, Any]:
@@ -105,7 +109,8 @@ def test_every_example_of_cli_md_exits_0(cli: Any, tmp_path: Path, monkeypatch: 
     for name, source in FILES.items():
         shutil.copyfile(source, tmp_path / name)
     homes = {"/srv/veille": tmp_path / "veille-demo", "/tmp/veille-demo": tmp_path / "veille-demo",
-             "/tmp/ws": tmp_path / "ws"}  # fmt: skip
+             "/tmp/ws": tmp_path / "ws", "/srv/veille-restored": tmp_path / "restored",
+             "/backups": tmp_path / "backups"}  # fmt: skip
     code, _, err = cli(*_argv(DEMO_EXAMPLE, homes))
     assert code == 0, err
     assert cli("--home", str(homes["/tmp/ws"]), "init")[0] == 0
