@@ -39,7 +39,9 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
     if offer.price_hourly is None and offer.price_monthly is None:
         raise ValidationError("give --price-monthly or --price-hourly")
     spec = manual_spec(offer.competitor, url)
-    token = lease.acquire(workspace.store, MANUAL_SOURCE)
+    token = lease.acquire(
+        workspace.store, MANUAL_SOURCE, stale_after=workspace.settings.lease_heartbeat_timeout
+    )
     if token is None:
         raise ValidationError("another manual entry is being stored; try again")
     try:
