@@ -382,7 +382,7 @@ _STATE_VALUES: dict[str, Any] = {
     "last_error": None,
     "consecutive_failures": 0,
     "next_run_at": bindparam("next"),
-    # the lease is given back only by its holder (a lease taken over after it expired is not this run's)
+    # the lease is given back only by its holder (a lease taken over from it is not this run's any more)
     **{
         name: case((_HELD, None), else_=getattr(SourceState, name))
         for name in lease.FREED  # running_since, running_token, running_holder, running_heartbeat

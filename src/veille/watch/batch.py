@@ -111,8 +111,8 @@ def abandon(workspace: Workspace, c: Claim, now: datetime, why: str) -> None:
 def write_unchanged(workspace: Workspace, items: Sequence[tuple[Claim, datetime]]) -> None:
     """Record sources answered 304 Not Modified: state and lease, then run rows, in one transaction.
 
-    The state is written only where the lease is still this run's (a lease taken over after it
-    expired belongs to a newer run).
+    The state is written only where the lease is still this run's (a lease taken over from a holder
+    thought gone belongs to a newer run).
     """
     states = [
         {"sid": c.spec.id, "tok": c.token, "now": now, "next": now + c.every, "status": "unchanged"}
