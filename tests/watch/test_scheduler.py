@@ -219,7 +219,9 @@ def test_recover_frees_the_leases_of_a_dead_process(ws: Workspace) -> None:
     from datetime import UTC, datetime
 
     wall = datetime.now(UTC)
-    dead = f"{__import__('socket').gethostname()}:{2**22 + 7}:123"  # a pid above the kernel's maximum
+    from veille.collect.lease import machine
+
+    dead = f"{machine()}:{2**22 + 7}:123"  # a pid above the kernel's maximum
     with ws.store.session() as session:
         session.add(
             SourceState(source_id="watch.s1", consecutive_failures=0, running_since=wall, running_token="t",

@@ -7,8 +7,9 @@ of ``VEILLE_LEASE_HEARTBEAT_TIMEOUT``. A lease is taken at once when it is
 
 - free (no token);
 - held by a process of this machine that is gone (SIGKILL, the OOM killer, a crash);
-- held by a holder that has not beaten for ``stale_after`` seconds (a process on another machine
-  that died or froze, a machine that went down).
+- held by a holder elsewhere that has not beaten for ``stale_after`` seconds (a process on another
+  machine that died or froze, a machine that went down; a holder of this machine seen alive keeps
+  its lease).
 
 Taking leases is one conditional UPDATE (``take``) in every path (one run, a watch's claim of many);
 the runs a dead holder left ``running`` are closed as ``abandoned`` in the same transaction. Giving a
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,11 +53,24 @@ def holder() -> str:
     pid = os.getpid()
     if pid not in _HOLDER:  # keyed by pid: a forked child is another holder
         info = _proc(pid)
-        _HOLDER[pid] = f"{socket.gethostname()}:{pid}:{info[1] if info else ''}"
+        _HOLDER[pid] = f"{machine()}:{pid}:{info[1] if info else ''}"
     return _HOLDER[pid]
 
 
 _HOLDER: dict[int, str] = {}
+
+
+def machine() -> str:
+    """Where pids mean the same thing: the host name, and the pid namespace when there is one.
+
+    Two containers with the host's name (host networking) do not see each other's processes: each is
+    another machine to the other, whose leases only a stale heartbeat frees.
+    """
+    try:
+        namespace = "".join(c for c in os.readlink("/proc/self/ns/pid") if c.isdigit())
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}" if namespace else socket.gethostname()
 
 
 def _proc(pid: int) -> tuple[str, str] | None:
@@ -72,7 +86,7 @@ def _proc(pid: int) -> tuple[str, str] | None:
 def holder_alive(name: str) -> bool | None:
     """Whether the holder ``name`` still runs: None when it is on another machine (unknowable here)."""
     host, pid_text, start = name.rsplit(":", 2) if name.count(":") >= 2 else ("", "0", "")
-    if host != socket.gethostname():
+    if host != machine():
         return None
     pid = int(pid_text) if pid_text.isdigit() else 0
     if pid <= 0:
@@ -113,13 +127,29 @@ def _held(connection: Connection) -> dict[str, str | None]:
     return {source_id: name for source_id, name in connection.execute(query)}
 
 
-def _takeable(wall: datetime, stale_after: float, dead: Sequence[str]) -> Any:
-    """The condition of a lease that may be taken: free, stale, or held by a dead holder."""
+def _takeable(wall: datetime, stale_after: float, dead: Sequence[str], live: Sequence[str]) -> Any:
+    """The condition of a lease that may be taken: free, held by a dead holder, or stale.
+
+    A holder of this machine seen alive keeps its lease even with a late heartbeat (another
+    process's long transaction may have held the database's write lock).
+    """
     beat = func.coalesce(SourceState.running_heartbeat, SourceState.running_since)  # leases of old versions
-    conditions = [SourceState.running_token.is_(None), beat < wall - timedelta(seconds=stale_after)]
+    stale = beat < wall - timedelta(seconds=stale_after)
+    if live:
+        stale = and_(
+            stale, or_(SourceState.running_holder.is_(None), SourceState.running_holder.not_in(live))
+        )
+    conditions = [SourceState.running_token.is_(None), stale]
     if dead:
         conditions.append(SourceState.running_holder.in_(list(dead)))
     return or_(*conditions)
+
+
+def _judge(held: dict[str, str | None]) -> tuple[list[str], list[str]]:
+    """The holders of ``held`` known dead, and those known alive (both on this machine)."""
+    verdicts = {name: holder_alive(name) for name in set(held.values()) if name}
+    dead = sorted(name for name, alive in verdicts.items() if alive is False)
+    return dead, sorted(name for name, alive in verdicts.items() if alive)
 
 
 def take(
@@ -137,13 +167,13 @@ def take(
     """
     wall = datetime.now(UTC)
     held = _held(connection)
-    dead = sorted({name for name in held.values() if name and holder_alive(name) is False})
+    dead, live = _judge(held)
     taken: dict[str, dict[str, Any] | None] = {}
     for start in range(0, len(ids), CHUNK):
         taken.update(
             connection.execute(
                 update(SourceState)
-                .where(SourceState.source_id.in_(ids[start : start + CHUNK]), _takeable(wall, stale_after, dead))
+                .where(SourceState.source_id.in_(ids[start : start + CHUNK]), _takeable(wall, stale_after, dead, live))
                 .values(running_since=wall, running_token=token, running_holder=holder(), running_heartbeat=wall)
                 .returning(SourceState.source_id, SourceState.validators)
             ).all()
@@ -214,7 +244,7 @@ def free_dead(store: Store, now: datetime | None = None) -> list[str]:
     """Free the leases held by processes of this machine that are gone; returns their sources."""
     with store.session() as session:
         connection = session.connection()
-        dead = sorted({name for name in _held(connection).values() if name and holder_alive(name) is False})
+        dead, _ = _judge(_held(connection))
         if not dead:
             return []
         freed = list(
