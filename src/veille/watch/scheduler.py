@@ -109,7 +109,6 @@ class Scheduler:
         self._not_before: dict[str, datetime] = {}
         self._immediate: list[Any] = []  # results known without running (busy elsewhere)
         self.stopped_by: int | None = None  # the signal that stopped ``run``, if one did
-        self.abandoned = 0  # runs abandoned by a second stop
 
     # --- what is due ---
 
@@ -336,8 +335,6 @@ class Scheduler:
         if self.stopping.is_set():
             self.force = True
             for task in list(self._inflight.values()):
-                if not task.done():
-                    self.abandoned += 1
                 task.cancel()
         self.stopping.set()
         if self._wake is not None:

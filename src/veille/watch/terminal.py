@@ -104,12 +104,13 @@ def stop_status(scheduler: Scheduler) -> int:
     if scheduler.stopped_by is None:
         return 0
     name = signal.Signals(scheduler.stopped_by).name
-    if scheduler.abandoned:
-        line = f"stopped by {name}: {scheduler.abandoned} running source(s) abandoned, every lease given back"
+    abandoned = sum(runs["abandoned"] for runs in scheduler.totals.runs.values())
+    if abandoned:
+        line = f"stopped by {name}: {abandoned} running source(s) abandoned, every lease given back"
     else:
         line = f"stopped by {name}: every running source finished, every lease given back"
     err_console.print(line, highlight=False, soft_wrap=True)
-    return 128 + scheduler.stopped_by if scheduler.abandoned else 0
+    return 128 + scheduler.stopped_by if abandoned else 0
 
 
 def print_summary(totals: Totals) -> None:
