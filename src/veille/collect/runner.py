@@ -198,16 +198,7 @@ async def run_source(
     if token is None:
         return RunResult(spec.id, "busy", error=BUSY)
     run_now = now or datetime.now(UTC)
-    try:
-        with store.session() as session:
-            run = SourceRun(source_id=spec.id, started_at=run_now, status="running", observations=0, events=0)
-            session.add(run)
-            session.flush()
-            run_id = run.id
-            validators = dict(lease.state(session, spec.id).validators or {})
-    except BaseException:
-        _release(store, spec.id, token)
-        raise
+    run_id, validators = _open_run(store, spec.id, token, run_now)
     fetcher, own = _fetcher(workspace, client)
     fetched = FetchResult()
     stored = False
@@ -239,12 +230,23 @@ async def run_source(
         fetched.discard()
         if own:
             await fetcher.aclose()
-        if stored:
-            _release(store, spec.id, token)
-        else:  # interrupted before storing (a stop): the run row is closed too
-            _release(store, spec.id, token, run_id, run_now)
+        # interrupted before storing (a stop): the run row is closed too
+        _release(store, spec.id, token, None if stored else run_id, run_now)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _open_run(store: Any, source_id: str, token: str, now: datetime) -> tuple[int, dict[str, Any]]:
+    """The run's ``running`` row and the source's validators; the lease is given back if that fails."""
+    try:
+        with store.session() as session:
+            run = SourceRun(source_id=source_id, started_at=now, status="running", observations=0, events=0)
+            session.add(run)
+            session.flush()
+            return run.id, dict(lease.state(session, source_id).validators or {})
+    except BaseException:
+        _release(store, source_id, token)
+        raise
 
 
 BUSY = "already running (another live process holds its lease)"
