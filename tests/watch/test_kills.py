@@ -48,6 +48,10 @@ TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.+-]+)?|\d{4}-W\d{2}")  # run times 
 
 
 class SlowDemoServer(DemoServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign, assignment]  # killed clients
+
     def _handler(self) -> Any:
         base = super()._handler()
 

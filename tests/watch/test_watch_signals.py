@@ -12,6 +12,7 @@ import subprocess
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from veille.collect import lease
@@ -45,11 +46,14 @@ def wait_until(check: Any, proc: subprocess.Popen[bytes], timeout: float = 60) -
         time.sleep(0.05)
 
 
-def signal_lines(stderr: bytes) -> list[str]:
-    return [line for line in stderr.decode().splitlines() if line.startswith("stopped by SIGTERM")]
+def signal_lines(stderr: bytes, sig: signal.Signals = signal.SIGTERM) -> list[str]:
+    return [line for line in stderr.decode().splitlines() if line.startswith(f"stopped by {sig.name}")]
 
 
-def test_sigterm_stops_watch_once_mid_fetch_and_gives_every_lease_back(setup: Any) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_watch_once_mid_fetch_and_gives_every_lease_back(
+    setup: Any, sig: signal.Signals
+) -> None:
     ws, env, catalogue = setup
     catalogue.state = "B"  # the metal list hangs
     proc = subprocess.Popen(
@@ -58,13 +62,13 @@ def test_sigterm_stops_watch_once_mid_fetch_and_gives_every_lease_back(setup: An
     try:
         wait_until(lambda: catalogue.metal_b_started.is_set() and ok_runs(ws, "vultr.plans") == 1, proc)
         assert held_leases(ws) == ["vultr.metal"]
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 128 + signal.SIGTERM
-    [line] = signal_lines(err)
+    assert proc.returncode == 128 + sig  # 143, 130
+    [line] = signal_lines(err, sig)
     assert "1 run(s) abandoned" in line and "Traceback" not in err.decode()
     assert held_leases(ws) == [] and runs(ws, "running") == []
     assert runs(ws, "abandoned") == ["vultr.metal"]
