@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
     http_per_host: int = Field(default=2, description="Concurrent requests per host.")
     http_concurrency: int = Field(default=10, description="Concurrent sources in a watch cycle.")
+    lease_heartbeat_timeout: float = Field(
+        default=90.0,
+        gt=0,
+        description="Seconds without a heartbeat after which a source's lease is taken over "
+        "(its holder refreshes it every quarter of this).",
+    )
     url_map: dict[str, str] = Field(
         default_factory=dict,
         description='URL prefix rewrites, JSON {"https://api.hetzner.cloud": "http://127.0.0.1:8080"}: '

@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 from veille import plan
 from veille.collect import RunResult
 from veille.sources._registry import SourceSpec
-from veille.store.models import Action, Alert, AlertRule, EventRow, Setting, SourceRun, SourceState
+from veille.store.models import Action, Alert, AlertRule, EventRow, SourceRun, SourceState
 from veille.watch import ManualClock, Scheduler, retry_delay
 from veille.workspace import Workspace
 
@@ -219,27 +219,24 @@ def test_recover_frees_the_leases_of_a_dead_process(ws: Workspace) -> None:
     from datetime import UTC, datetime
 
     wall = datetime.now(UTC)
+    from veille.collect.lease import machine
+
+    dead = f"{machine()}:{2**22 + 7}:123"  # a pid above the kernel's maximum
     with ws.store.session() as session:
         session.add(
-            SourceState(source_id="watch.s1", consecutive_failures=0, running_since=wall, running_token="t")
-        )
+            SourceState(source_id="watch.s1", consecutive_failures=0, running_since=wall, running_token="t",
+                        running_holder=dead, running_heartbeat=wall)
+        )  # fmt: skip
         session.add(
             SourceRun(source_id="watch.s1", started_at=T0, status="running", observations=0, events=0)
         )
-        session.add(
-            Setting(
-                key="watch.inflight.x",
-                value={"host": __import__("socket").gethostname(), "pid": 2**22 + 7,
-                       "clock_since": T0.isoformat(), "sources": {"watch.s1": wall.isoformat()}},
-            )
-        )  # fmt: skip
     sched = Scheduler(ws, clock=ManualClock(T0), specs=[spec(1)])
     assert sched.recover() == ["watch.s1"]
     with ws.store.session() as session:
         state = session.get(SourceState, "watch.s1")
-        assert state is not None and state.running_token is None
-        assert session.scalars(select(SourceRun.status)).one() == "failed"
-        assert session.get(Setting, "watch.inflight.x") is None
+        assert state is not None and state.running_token is None and state.running_holder is None
+        run_row = session.scalars(select(SourceRun)).one()
+        assert run_row.status == "abandoned" and (run_row.error or "").startswith("abandoned")
     assert sched.recover() == []
 
 

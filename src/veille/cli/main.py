@@ -86,7 +86,10 @@ def main_argv(argv: list[str] | None = None) -> int:
     from typer._click import exceptions as click_errors  # typer vendors its own click
 
     try:
-        app(args=argv, prog_name="veille", standalone_mode=False)
+        # ``typer.Exit(n)`` raised by a command comes back as its return value (click's non-standalone mode)
+        returned = app(args=argv, prog_name="veille", standalone_mode=False)
+        if isinstance(returned, int) and not isinstance(returned, bool):
+            return returned
     except VeilleError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 1

@@ -1,11 +1,16 @@
 """``veille watch``: run the sources now (``--once``) and, later, on their cadence.
 
 ``--once`` runs every matching enabled source immediately, shows progress on stderr and a summary
-table, and exits 1 (with one line) when every source that ran failed.
+table, and exits 1 (with one line) when every source that ran failed or when some were busy (held
+by another live process). SIGTERM or SIGINT stops it: the runs not yet storing are abandoned, their
+leases given back, and it exits 128 + the signal's number (143, 130) with one line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,7 +25,30 @@ if TYPE_CHECKING:  # the collector (httpx, the source registry) loads when a wat
 
 
 class AllSourcesFailed(VeilleError):
-    """Every source of a ``watch --once`` failed."""
+    """Every source of a ``watch --once`` failed, or some were busy."""
+
+
+class Stopped(Exception):
+    """A signal stopped the command."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGINT raise ``Stopped`` (outside the runs, which handle them themselves)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_once(ctx: typer.Context, source: list[str] | None, kind: str | None) -> Summary:
@@ -53,7 +81,7 @@ def run_once(ctx: typer.Context, source: list[str] | None, kind: str | None) -> 
             else:
                 bar.advance(task)
 
-        summary = run_sources(ws, specs, progress=progress)
+        summary = run_sources(ws, specs, progress=progress, handle_signals=True)
     _print_summary(summary)
     return summary
 
@@ -76,7 +104,7 @@ def _print_summary(summary: Summary) -> None:
     console.print(table)
     counts = ", ".join(
         f"{n} {s}"
-        for s in ("ok", "unchanged", "suspect", "failed", "busy", "disabled", "late")
+        for s in ("ok", "unchanged", "suspect", "failed", "busy", "disabled", "late", "abandoned")
         if (n := summary.count(s))
     )
     console.print(f"{len(summary.results)} source(s): {counts}; {summary.events} new event(s)")
@@ -130,14 +158,38 @@ def watch(
     if not once:
         from veille.watch import watch_forever
 
-        watch_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
+        status = watch_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
+        if status:
+            raise typer.Exit(status)
         return
-    summary = run_once(ctx, source, kind)
-    _send_alerts(ctx)
+    summary: Summary | None = None
+    try:
+        with _stoppable():
+            summary = run_once(ctx, source, kind)
+            if summary.stopped_by is not None:
+                raise Stopped(summary.stopped_by)
+            _send_alerts(ctx)
+    except Stopped as stop:
+        abandoned = sum(1 for r in summary.results if r.status == "abandoned") if summary else 0
+        err_console.print(
+            f"stopped by {stop}: {abandoned} run(s) abandoned, every lease given back; "
+            "the alerts queued are sent by the next pass",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(128 + stop.signum) from None
+    problems = []
     if summary.all_failed:
-        raise AllSourcesFailed(
+        problems.append(
             f"all {len(summary.failed)} source(s) failed; see the table above and `veille sources list`"
         )
+    busy = sorted(r.source_id for r in summary.results if r.status == "busy")
+    if busy:
+        problems.append(
+            f"{len(busy)} source(s) busy (another live process holds their lease): {', '.join(busy)}"
+        )
+    if problems:
+        raise AllSourcesFailed("; ".join(problems))
 
 
 def _is_postgresql(ctx: typer.Context) -> bool:

@@ -56,7 +56,9 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
     if problem is not None:
         raise ValidationError(f"{problem} (a free offer needs --free-tier)" if "zero" in problem else problem)
     spec = manual_spec(offer.competitor, url)
-    token = lease.acquire(workspace.store, MANUAL_SOURCE)
+    token = lease.acquire(
+        workspace.store, MANUAL_SOURCE, stale_after=workspace.settings.lease_heartbeat_timeout
+    )
     if token is None:
         raise ValidationError("another manual entry is being stored; try again")
     try:

@@ -256,7 +256,7 @@ def replay(
 
 def replay_one(workspace: Workspace, spec: SourceSpec, fetched: FetchResult, when: datetime) -> RunResult:
     """Store one recorded snapshot through the same transaction as a live run."""
-    token = lease.acquire(workspace.store, spec.id)
+    token = lease.acquire(workspace.store, spec.id, stale_after=workspace.settings.lease_heartbeat_timeout)
     if token is None:
         return RunResult(spec.id, "busy", error="already running (another process holds its lease)")
     with workspace.store.session() as session:

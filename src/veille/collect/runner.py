@@ -9,13 +9,18 @@ sources go on. A lease on ``source_state`` keeps a source from running twice at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
 import logging
+import os
+import signal
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import bindparam, case, func, select, update
@@ -35,6 +40,7 @@ from veille.store.models import SourceRun, SourceState
 from veille.workspace import Workspace
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 Progress = Callable[[str, str, "RunResult | None"], None]  # (source_id, "start" | "done", result)
 
 
@@ -61,6 +67,7 @@ class Summary:
     """The results of a batch of runs."""
 
     results: list[RunResult] = field(default_factory=list)
+    stopped_by: int | None = None  # the signal that stopped the runs (SIGTERM, SIGINT), if one did
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -87,11 +94,15 @@ def run_sources(
     client: Fetcher | httpx.AsyncClient | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    handle_signals: bool = False,
 ) -> Summary:
     """Run ``specs`` now (blocking); see ``arun_sources``."""
     return asyncio.run(
-        arun_sources(workspace, specs, concurrency=concurrency, client=client, now=now, progress=progress)
-    )
+        arun_sources(
+            workspace, specs, concurrency=concurrency, client=client, now=now, progress=progress,
+            handle_signals=handle_signals,
+        )
+    )  # fmt: skip
 
 
 async def arun_sources(
@@ -102,8 +113,14 @@ async def arun_sources(
     client: Fetcher | httpx.AsyncClient | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    handle_signals: bool = False,
 ) -> Summary:
-    """Run ``specs`` with at most ``concurrency`` at a time, sharing one fetcher; never raises for a source."""
+    """Run ``specs`` with at most ``concurrency`` at a time, sharing one fetcher; never raises for a source.
+
+    With ``handle_signals``, SIGTERM or SIGINT stops them: the runs not yet storing are abandoned
+    (leases given back, run rows closed), those storing finish, and ``Summary.stopped_by`` says which
+    signal it was; a second signal ends the process at once (the next run takes its leases over).
+    """
     limit = asyncio.Semaphore(max(1, concurrency or workspace.settings.http_concurrency))
     fetcher, own = _fetcher(workspace, client)
     write_lock = asyncio.Lock()
@@ -117,12 +134,54 @@ async def arun_sources(
                 progress(spec.id, "done", result)
             return result
 
+    tasks = [asyncio.ensure_future(one(spec)) for spec in specs]
+    summary = Summary()
+    stop = functools.partial(_stop, summary, tasks)
     try:
-        results = await asyncio.gather(*(one(spec) for spec in specs))
+        with (
+            lease.keep_alive(workspace.store, workspace.settings.lease_heartbeat_timeout),
+            _on_signals(stop) if handle_signals else contextlib.nullcontext(),
+        ):
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         if own:
             await fetcher.aclose()
-    return Summary(list(results))
+    for spec, outcome in zip(specs, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            raise outcome
+        if isinstance(outcome, BaseException):  # cancelled before it began
+            outcome = RunResult(spec.id, "abandoned", error="abandoned: the run was stopped")
+        summary.results.append(outcome)
+    return summary
+
+
+def _stop(summary: Summary, tasks: Sequence[asyncio.Future[Any]], signum: int) -> None:
+    """The first signal abandons the runs not yet storing; a second one ends the process at once."""
+    if summary.stopped_by is not None:
+        sys.stderr.write(f"stopped by {signal.Signals(signum).name} again: leaving at once\n")
+        os._exit(128 + signum)
+    summary.stopped_by = signum
+    for task in tasks:
+        task.cancel()
+
+
+@contextlib.contextmanager
+def _on_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """Route SIGTERM and SIGINT to ``handler`` in the running loop; the previous handlers come back after."""
+    loop = asyncio.get_running_loop()
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    installed = []
+    for sig in previous:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(sig, handler, sig)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+            if previous[sig] is not None:
+                signal.signal(sig, previous[sig])
 
 
 async def run_source(
@@ -163,35 +222,33 @@ async def _run_source(
     if problem:
         return RunResult(spec.id, "disabled", error=problem)
     store = workspace.store
-    token = lease.acquire(store, spec.id)
+    token = lease.acquire(store, spec.id, stale_after=workspace.settings.lease_heartbeat_timeout)
     if token is None:
-        return RunResult(spec.id, "busy", error="already running (another process holds its lease)")
+        return RunResult(spec.id, "busy", error=BUSY)
     run_now = now or datetime.now(UTC)
-    try:
-        with store.session() as session:
-            run = SourceRun(source_id=spec.id, started_at=run_now, status="running", observations=0, events=0)
-            session.add(run)
-            session.flush()
-            run_id = run.id
-            validators = dict(lease.state(session, spec.id).validators or {})
-    except BaseException:
-        _release(store, spec.id, token)
-        raise
+    run_id, validators = _open_run(store, spec.id, token, run_now)
     fetcher, own = _fetcher(workspace, client)
     fetched = FetchResult()
+    stored = False
     try:
         fetched = await fetcher.fetch_source(spec, validators=validators)
         if now is not None:
             for page in fetched.pages:
                 page.fetched_at = now
-        async with write_lock or asyncio.Lock():
-            result = await asyncio.to_thread(commit_run, workspace, spec, run_id, token, fetched, run_now)
+        async with write_lock or asyncio.Lock():  # a stop during the transaction lets it finish
+            result = await to_the_end(
+                asyncio.to_thread(commit_run, workspace, spec, run_id, token, fetched, run_now)
+            )
+        stored = True
     except Exception as exc:  # every failure is the source's own, recorded below
         async with write_lock or asyncio.Lock():
             try:
-                result = await asyncio.to_thread(
-                    record_failure, workspace, spec, run_id, token, run_now, exc, fetched.pages
+                result = await to_the_end(
+                    asyncio.to_thread(
+                        record_failure, workspace, spec, run_id, token, run_now, exc, fetched.pages
+                    )
                 )
+                stored = True
             except Exception as unrecorded:  # the database itself is failing: still one result per source
                 from veille.collect.record import describe
 
@@ -201,17 +258,62 @@ async def _run_source(
         fetched.discard()
         if own:
             await fetcher.aclose()
-        _release(store, spec.id, token)
+        # interrupted before storing (a stop): the run row is closed too
+        _release(store, spec.id, token, None if stored else run_id, run_now)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _release(store: Any, source_id: str, token: str) -> None:
-    """Give the lease back; a database that fails here leaves it to expire (LEASE_TTL)."""
+def _open_run(store: Any, source_id: str, token: str, now: datetime) -> tuple[int, dict[str, Any]]:
+    """The run's ``running`` row and the source's validators; the lease is given back if that fails."""
     try:
-        lease.release_now(store, source_id, token)
+        with store.session() as session:
+            run = SourceRun(source_id=source_id, started_at=now, status="running", observations=0, events=0)
+            session.add(run)
+            session.flush()
+            return run.id, dict(lease.state(session, source_id).validators or {})
+    except BaseException:
+        _release(store, source_id, token)
+        raise
+
+
+BUSY = "already running (another live process holds its lease)"
+
+
+def _release(
+    store: Any, source_id: str, token: str, run_id: int | None = None, now: datetime | None = None
+) -> None:
+    """Give the lease back, and close the run row of ``run_id`` if it is still running.
+
+    A database that fails here leaves the lease to the next run, which takes it over once this
+    process is gone or has stopped beating.
+    """
+    try:
+        if run_id is None:
+            lease.release_now(store, source_id, token)
+        else:
+            why = "abandoned: the run was stopped"
+            lease.give_back(store, source_id, token, run_id, now or datetime.now(UTC), why)
     except Exception:
-        log.warning("could not release the lease of %s; it expires by itself", source_id, exc_info=True)
+        log.warning("could not release the lease of %s", source_id, exc_info=True)
+
+
+async def to_the_end(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` through cancellations: a store under way (a thread) always completes.
+
+    A watch stopped in the middle of a run's transaction keeps the stored run rather than leave a
+    thread committing behind a lease already given back.
+    """
+    task = asyncio.ensure_future(awaitable)
+    while True:
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                raise
+            current = asyncio.current_task()
+            if current is not None:
+                current.uncancel()
 
 
 def commit_run(
@@ -366,9 +468,11 @@ _STATE_VALUES: dict[str, Any] = {
     "last_error": None,
     "consecutive_failures": 0,
     "next_run_at": bindparam("next"),
-    # the lease is given back only by its holder (a lease taken over after it expired is not this run's)
-    "running_since": case((_HELD, None), else_=SourceState.running_since),
-    "running_token": case((_HELD, None), else_=SourceState.running_token),
+    # the lease is given back only by its holder (a lease taken over from it is not this run's any more)
+    **{
+        name: case((_HELD, None), else_=getattr(SourceState, name))
+        for name in lease.FREED  # running_since, running_token, running_holder, running_heartbeat
+    },
 }
 _STATE_WRITE = (
     update(SourceState).where(SourceState.source_id == bindparam("sid")).values(**_STATE_VALUES)

@@ -57,6 +57,8 @@ class SourceState(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     running_since: Mapped[datetime | None]
     running_token: Mapped[str | None] = mapped_column(String(64))
+    running_holder: Mapped[str | None] = mapped_column(String(300))  # host:pid:start of the process
+    running_heartbeat: Mapped[datetime | None]  # refreshed by the holder while it runs
     validators: Mapped[dict[str, Any] | None]  # url -> {"etag": ..., "last_modified": ...}
 
 

@@ -6,7 +6,7 @@ sources that is most of the cost, and SQLite makes the event loop wait while ano
 Here the same steps are grouped, every database call runs in a worker thread under the write lock:
 
 1. **claim** (one transaction for all the sources started together): create missing state rows,
-   take each lease with the same conditional UPDATE as ``veille.collect.lease``, open a
+   take each lease with ``veille.collect.lease.take`` (one conditional UPDATE), open a
    ``source_runs`` row per source, read the conditional-GET validators and the enabled alert rules
    (the stored runs use both instead of reading them again: a rule edited during a pass applies
    from the sources claimed next);
@@ -29,11 +29,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, select, update
 
+from veille.collect import lease
 from veille.sources._registry import SourceSpec
 from veille.store.models import SourceRun, SourceState
 from veille.workspace import Workspace
@@ -54,9 +55,7 @@ def claim(
 ) -> tuple[list[Claim], list[str]]:
     """Take the leases of ``specs`` and open their runs in one transaction. Returns (claimed, busy ids)."""
     from veille.act.rules import enabled_rules
-    from veille.collect.lease import LEASE_TTL
 
-    wall = datetime.now(UTC)
     ids = [spec.id for spec, _ in specs]
     claimed: list[Claim] = []
     busy: list[str] = []
@@ -72,23 +71,11 @@ def claim(
                 )
             else:
                 session.execute(insert(SourceState).prefix_with("OR IGNORE"), missing)
-        token = uuid.uuid4().hex  # one holder token for the sources claimed together
+        token = uuid.uuid4().hex  # one token for the sources claimed together
         connection = session.connection()
-        validators: dict[str, Any] = {}
-        for start in range(0, len(ids), 500):  # the leases taken, with the validators of their sources
-            validators.update(
-                connection.execute(
-                    update(SourceState)
-                    .where(
-                        SourceState.source_id.in_(ids[start : start + 500]),
-                        or_(
-                            SourceState.running_token.is_(None), SourceState.running_since < wall - LEASE_TTL
-                        ),
-                    )
-                    .values(running_since=wall, running_token=token)
-                    .returning(SourceState.source_id, SourceState.validators)
-                ).all()
-            )
+        validators = lease.take(
+            connection, ids, token, stale_after=workspace.settings.lease_heartbeat_timeout, now=now
+        )  # the leases taken, with the validators of their sources
         busy = [i for i in ids if i not in validators]
         if validators:
             runs = dict(
@@ -117,27 +104,15 @@ def claim(
 
 
 def abandon(workspace: Workspace, c: Claim, now: datetime, why: str) -> None:
-    """Give back a claimed source that was never started (the watch is stopping)."""
-    with workspace.store.session() as session:
-        session.execute(
-            update(SourceState)
-            .where(SourceState.source_id == c.spec.id, SourceState.running_token == c.token)
-            .values(running_since=None, running_token=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(SourceRun)
-            .where(SourceRun.id == c.run_id)
-            .values(status="abandoned", error=why, finished_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    """Give back a claimed source whose run was not started or was interrupted (the watch is stopping)."""
+    lease.give_back(workspace.store, c.spec.id, c.token, c.run_id, now, why)
 
 
 def write_unchanged(workspace: Workspace, items: Sequence[tuple[Claim, datetime]]) -> None:
     """Record sources answered 304 Not Modified: state and lease, then run rows, in one transaction.
 
-    The state is written only where the lease is still this run's (a lease taken over after it
-    expired belongs to a newer run).
+    The state is written only where the lease is still this run's (a lease taken over from a holder
+    thought gone belongs to a newer run).
     """
     states = [
         {"sid": c.spec.id, "tok": c.token, "now": now, "next": now + c.every, "status": "unchanged"}
@@ -159,8 +134,7 @@ _UNCHANGED_STATE = (
         last_error=None,
         consecutive_failures=0,
         next_run_at=bindparam("next"),
-        running_since=None,
-        running_token=None,
+        **lease.FREED,
     )
 )  # built once, like the next one: a watch writes a batch of 304 answers many times a cycle
 _UNCHANGED_RUN = (
@@ -228,8 +202,7 @@ async def run_claimed(
     Failures are recorded on the source, not raised.
     """
     from veille.collect import RunResult
-    from veille.collect.lease import release_now
-    from veille.collect.runner import commit_run, record_failure
+    from veille.collect.runner import commit_run, record_failure, to_the_end
     from veille.sources._http import FetchResult
 
     fetched = FetchResult()
@@ -255,29 +228,31 @@ async def run_claimed(
         for page in fetched.pages:
             page.fetched_at = now
         if fetched.not_modified:
-            await batcher.add(c, now)
+            await to_the_end(batcher.add(c, now))
             released = True
             result = RunResult(c.spec.id, "unchanged", c.run_id)
         else:
             # the capture files first, outside the write lock (content-addressed, written before the
             # transaction; one whose run rolls back is harmless): the serialised part is the transaction
             await asyncio.to_thread(store_bodies, workspace, fetched)
-            async with write_lock:
-                result = await asyncio.to_thread(
+            async with write_lock:  # a stop during the transaction lets it finish: the run is stored
+                result = await to_the_end(asyncio.to_thread(
                     functools.partial(commit_run, validators=c.validators, rules=c.rules),
                     workspace, c.spec, c.run_id, c.token, fetched, now, c.every,
-                )  # fmt: skip
+                ))  # fmt: skip
             released = True
     except Exception as exc:  # every failure is the source's own, recorded here
         async with write_lock:
-            result = await asyncio.to_thread(
-                record_failure, workspace, c.spec, c.run_id, c.token, now, exc, fetched.pages
+            result = await to_the_end(
+                asyncio.to_thread(
+                    record_failure, workspace, c.spec, c.run_id, c.token, now, exc, fetched.pages
+                )
             )
         released = True
     finally:
         fetched.discard()
-        if not released:  # cancelled: give the lease back (the run row is closed at the next start)
-            with contextlib.suppress(Exception):  # the lease expires by itself otherwise
-                release_now(workspace.store, c.spec.id, c.token)
+        if not released:  # abandoned before storing: the lease given back, the run row closed
+            with contextlib.suppress(Exception):  # or the next claim takes the lease over (holder gone)
+                abandon(workspace, c, clock(), "abandoned: the watch was stopped")
     result.seconds = time.monotonic() - started
     return result

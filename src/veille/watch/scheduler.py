@@ -17,12 +17,13 @@ import httpx
 from sqlalchemy import select
 
 from veille import plan
+from veille.collect import lease
 from veille.collect.record import retry_delay
 from veille.runtime import fewer_collections
 from veille.sources._http import HostPools
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import SourceState
-from veille.watch import batch, recovery
+from veille.watch import batch
 from veille.watch.clock import Clock, SystemClock
 from veille.watch.pool import Pool
 from veille.watch.report import CycleReport, Totals
@@ -105,10 +106,9 @@ class Scheduler:
         self.force = False
         self._wake: asyncio.Event | None = None
         self._inflight: dict[str, asyncio.Task[Any]] = {}
-        self._launched: dict[str, str] = {}  # source id -> wall time its run started (crash recovery)
         self._not_before: dict[str, datetime] = {}
         self._immediate: list[Any] = []  # results known without running (busy elsewhere)
-        self._key = recovery.new_key()
+        self.stopped_by: int | None = None  # the signal that stopped ``run``, if one did
 
     # --- what is due ---
 
@@ -194,8 +194,12 @@ class Scheduler:
 
     async def run_cycle(self) -> CycleReport:
         """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
-        with responsive_loop(), fewer_collections():
+        with responsive_loop(), fewer_collections(), self._keep_alive():
             return await self._run_cycle()
+
+    def _keep_alive(self) -> contextlib.AbstractContextManager[None]:
+        """The heartbeat of this process's leases while it runs sources (``veille.collect.lease``)."""
+        return lease.keep_alive(self.store, self.workspace.settings.lease_heartbeat_timeout)
 
     async def _run_cycle(self) -> CycleReport:
         started = time.monotonic()
@@ -212,8 +216,6 @@ class Scheduler:
                 self._immediate = []
             finally:
                 self._inflight.clear()
-                self._launched.clear()
-                recovery.unregister(self.store, self._key)
                 if own:
                     await pool.fetcher.client.aclose()
             self._reschedule(report.results)
@@ -222,11 +224,8 @@ class Scheduler:
 
     async def _launch(self, pool: Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
         from veille.collect import RunResult
+        from veille.collect.runner import BUSY
 
-        wall = datetime.now(UTC).isoformat()
-        for spec in due:
-            self._launched[spec.id] = wall
-        recovery.register(self.store, self._key, self.clock.now(), self._launched)
         if self._runner is not None:
             return self._start(pool, due, {})
         # the default: claim the leases and open the runs in one transaction per part; the sources that
@@ -242,10 +241,7 @@ class Scheduler:
                 claimed, busy = await asyncio.to_thread(batch.claim, self.workspace, pairs, self.clock.now())
             claims = {c.spec.id: c for c in claimed}
             for source_id in busy:
-                self._launched.pop(source_id, None)
-                self._immediate.append(
-                    RunResult(source_id, "busy", error="already running (another process holds its lease)")
-                )
+                self._immediate.append(RunResult(source_id, "busy", error=BUSY))
             tasks += self._start(pool, [spec for spec in part if spec.id in claims], claims)
         return tasks
 
@@ -332,8 +328,10 @@ class Scheduler:
 
     # --- the loop ---
 
-    def request_stop(self) -> None:
+    def request_stop(self, signum: int | None = None) -> None:
         """First call: start no new run, let the running ones finish. Second call: abandon them."""
+        if signum is not None and self.stopped_by is None:
+            self.stopped_by = signum
         if self.stopping.is_set():
             self.force = True
             for task in list(self._inflight.values()):
@@ -357,11 +355,11 @@ class Scheduler:
         if handle_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, self.request_stop)
+                    loop.add_signal_handler(sig, self.request_stop, sig)
                     installed.append(sig)
         pool, own = await self._open()
         try:
-            with responsive_loop(), fewer_collections():
+            with responsive_loop(), fewer_collections(), self._keep_alive():
                 await self._loop(pool, max_cycles)
                 await self._drain()
         finally:
@@ -369,9 +367,9 @@ class Scheduler:
                 loop.remove_signal_handler(sig)
             for task in self._inflight.values():
                 task.cancel()
+            if self._inflight:  # their runs give their leases back as they end
+                await asyncio.gather(*self._inflight.values(), return_exceptions=True)
             self._inflight.clear()
-            self._launched.clear()
-            recovery.unregister(self.store, self._key)
             if own:
                 await pool.fetcher.client.aclose()
         return self.cycles
@@ -418,7 +416,6 @@ class Scheduler:
         results, self._immediate = self._immediate, []
         for source_id, task in done:
             del self._inflight[source_id]
-            self._launched.pop(source_id, None)
             outcome: Any = task.exception() if not task.cancelled() else asyncio.CancelledError()
             results.append(self._outcome(task, outcome if outcome is not None else task.result()))
         return results
@@ -435,5 +432,8 @@ class Scheduler:
             await self._finish_pass(report, started)
 
     def recover(self) -> list[str]:
-        """Free the leases of watch processes on this machine that died mid-run (``veille.watch.recovery``)."""
-        return recovery.recover(self.store)
+        """Free the leases of processes of this machine that are gone, closing their runs (``veille.collect.lease``).
+
+        A lease of a process on another machine is taken over once its heartbeat is stale.
+        """
+        return lease.free_dead(self.store, self.clock.now())

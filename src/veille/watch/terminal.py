@@ -33,10 +33,11 @@ def watch_forever(
     clock: Clock | None = None,
     speed: float | None = None,
     max_cycles: int | None = None,
-) -> list[CycleReport]:
+) -> int:
     """Run the scheduler until SIGTERM/SIGINT, with progress on stderr and a summary on stdout.
 
-    ``speed`` runs it in accelerated time, starting from the latest run the workspace recorded (so a
+    Returns the exit status: 0 when it stopped with every running source finished, 128 + the
+    signal's number (143, 130) when a second signal abandoned running sources. ``speed`` runs it in accelerated time, starting from the latest run the workspace recorded (so a
     restarted accelerated watch carries on where the last one stopped).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -89,9 +90,27 @@ def watch_forever(
         soft_wrap=True,
     )
     with bar:
-        cycles = asyncio.run(scheduler.run(max_cycles=max_cycles))
+        asyncio.run(scheduler.run(max_cycles=max_cycles))
     print_summary(scheduler.totals)
-    return cycles
+    return stop_status(scheduler)
+
+
+def stop_status(scheduler: Scheduler) -> int:
+    """One line on stderr saying how a signal stopped the watch; its exit status."""
+    import signal
+
+    from veille.cli._common import err_console
+
+    if scheduler.stopped_by is None:
+        return 0
+    name = signal.Signals(scheduler.stopped_by).name
+    abandoned = sum(runs["abandoned"] for runs in scheduler.totals.runs.values())
+    if abandoned:
+        line = f"stopped by {name}: {abandoned} running source(s) abandoned, every lease given back"
+    else:
+        line = f"stopped by {name}: every running source finished, every lease given back"
+    err_console.print(line, highlight=False, soft_wrap=True)
+    return 128 + scheduler.stopped_by if abandoned else 0
 
 
 def print_summary(totals: Totals) -> None:

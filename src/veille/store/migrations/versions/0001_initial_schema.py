@@ -258,6 +258,8 @@ def upgrade() -> None:
         sa.Column("consecutive_failures", sa.Integer(), nullable=False),
         sa.Column("running_since", veille.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("running_token", sa.String(length=64), nullable=True),
+        sa.Column("running_holder", sa.String(length=300), nullable=True),
+        sa.Column("running_heartbeat", veille.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("validators", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("source_id"),
     )
