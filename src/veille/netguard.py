@@ -145,16 +145,23 @@ class AddressGuard:
         known = self.literal(host)
         if known is not None:
             return known
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return self.checked(host, [str(info[4][0]) for info in infos])
+        return self.checked(host, await self.lookup(host, port))
 
     def resolve_now(self, host: str, port: int) -> list[str]:
         """``resolve`` without an event loop (for alert channels, which send from worker threads)."""
         known = self.literal(host)
         if known is not None:
             return known
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return self.checked(host, [str(info[4][0]) for info in infos])
+        return self.checked(host, self.lookup_now(host, port))
+
+    async def lookup(self, host: str, port: int) -> list[str]:
+        """Every address ``host`` resolves to (the system resolver; tests put another in its place)."""
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return [str(info[4][0]) for info in infos]
+
+    def lookup_now(self, host: str, port: int) -> list[str]:
+        """``lookup`` without an event loop."""
+        return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 def _name(host: str) -> str:

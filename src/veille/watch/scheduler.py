@@ -300,7 +300,13 @@ class Scheduler:
         """Send the outbox's due alerts now (in the scheduler's clock time)."""
         from veille.act.outbox import dispatch
 
-        return dispatch(self.store, self.workspace.home, self.clock.now(), include_digests=include_digests)
+        return dispatch(
+            self.store,
+            self.workspace.home,
+            self.clock.now(),
+            include_digests=include_digests,
+            settings=self.workspace.settings,
+        )
 
     def _reschedule(self, results: Sequence[Any]) -> None:
         """Write each run's next time from the plan (and the back-off of a failing source)."""
