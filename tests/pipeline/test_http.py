@@ -136,6 +136,23 @@ def test_a_dripping_server_is_cut_off_at_the_deadline() -> None:
         assert time.monotonic() - started < 30  # generous bound: it ends
 
 
+def test_streamed_documents_and_robots_txt_have_their_deadlines_too(tmp_path: Any) -> None:
+    with drip_server(interval=0.2) as port:
+        settings = Settings(
+            http_retries=0,
+            http_deadline=0.5,
+            http_deadline_streamed=1.0,
+            url_map={REAL: f"http://127.0.0.1:{port}"},
+        )
+        f = Fetcher(settings, sleep=Sleeps(), spool_dir=tmp_path)
+        with pytest.raises(FetchError, match=r"within the 1s deadline \(VEILLE_HTTP_DEADLINE_STREAMED\)"):
+            run(_fetch_one(f, REAL + "/offers.json", streaming=True))
+        assert list(tmp_path.iterdir()) == []  # the partial body is not left behind
+        f = Fetcher(settings, sleep=Sleeps())
+        with pytest.raises(FetchError, match=r"robots.txt not read within the 0.5s deadline"):
+            run(_fetch_one(f, REAL + "/pricing", html=True))
+
+
 @contextlib.contextmanager
 def drip_server(interval: float) -> Iterator[int]:
     """A loopback server answering 200 with a 30-byte body sent one byte every ``interval`` s."""
