@@ -130,7 +130,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.inside_hits = 0
-        self.listeners = []
+        self.listeners: list[socket.socket] = []
         for host in ("127.0.0.1", "127.0.0.2"):
             sock = socket.socket()
             sock.bind((host, self.listeners[0].getsockname()[1] if self.listeners else 0))
@@ -224,8 +224,13 @@ def run_watch_cycle(ws: Workspace) -> None:
 @pytest.mark.parametrize("face", ["once", "watch"])
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_faulty_source_fails_alone_and_clearly(
-    fault: str, face: str, server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
-) -> None:  # type: ignore[no-untyped-def]
+    fault: str,
+    face: str,
+    server: FaultServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., tuple[int, str, str]],
+) -> None:
     ws = configure(monkeypatch, tmp_path / "ws", server, fault)
     started = time.monotonic()
     if face == "once":
