@@ -77,6 +77,10 @@ def test_public_and_allowed_webhooks_pass(resolver: dict[str, list[str]]) -> Non
     validate_target("apprise", "json://hooks.example.test/x", Settings(allowed_internal_hosts=[]))
     validate_target("apprise", "json://ci.internal/x", Settings(allowed_internal_hosts=["ci.internal"]))
     validate_target("apprise", "slack://TOKENA/TOKENB/TOKENC", Settings())  # no host to reach: not checked
+    validate_target("apprise", "ntfy://veille-alerts", Settings())  # a topic on ntfy.sh, not a host
+    resolver["ntfy.corp.test"] = ["192.168.4.4"]
+    with pytest.raises(ChannelError, match="a private address"):  # a server of one's own is checked
+        validate_target("apprise", "ntfy://ntfy.corp.test/veille", Settings(allowed_internal_hosts=[]))
 
 
 def test_file_channels_stay_in_the_workspace_unless_a_folder_is_allowed(tmp_path: Path) -> None:

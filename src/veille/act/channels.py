@@ -238,6 +238,8 @@ def check_webhook(target: str, guard: AddressGuard) -> None:
         host, port = parts.hostname, parts.port or (443 if scheme.endswith("s") else 80)
     except ValueError as exc:
         raise ChannelError(f"bad {scheme}:// URL: {exc}", permanent=True) from None
+    if scheme.startswith("ntfy") and parts.path.strip("/") == "":
+        return  # ntfy://TOPIC posts to ntfy.sh; ntfy://HOST/TOPIC to a server of one's own
     if not host:
         raise ChannelError(f"a {scheme}:// URL needs a host", permanent=True)
     try:
