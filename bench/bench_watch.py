@@ -189,6 +189,7 @@ def veille_run(port: int, generation: Any, after_cycle: Callable[[int], None]) -
             http_retries=0,
             http_per_host=PER_HOST_LIMIT,
             http_concurrency=concurrency,
+            allowed_internal_hosts=["127.0.0.0/8"],  # the loopback servers below
         )
     )
     ws.init_store()

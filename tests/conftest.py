@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 REFERENCE = FIXTURES / "reference"  # real payloads, each with its provenance (reference/README.md)
 SEED = FIXTURES / "seed"  # the analysis document: clean, and the mis-encoded original
+# The tests' loopback servers are internal hosts the fetcher refuses unless allowed by name: allow the
+# usual two here, for in-process runs and the `veille` subprocesses alike (127.0.0.2 and the rest of
+# 127/8 stay refused, which the address-policy tests rely on).
+os.environ["VEILLE_ALLOWED_INTERNAL_HOSTS"] = "localhost,127.0.0.1"
 PG_ADMIN_URL = os.environ.get("VEILLE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from veille.netguard import AddressGuard, guard_for
 
 CONTACT_URL = "https://github.com/veille-ci/veille"
 
@@ -32,6 +34,13 @@ class Settings(BaseSettings):
     )
     http_timeout: float = Field(default=30.0, description="Seconds before a request times out.")
     http_retries: int = Field(default=3, description="Retries on 429, 5xx and network errors.")
+    http_deadline: float = Field(
+        default=60.0,
+        description="Seconds one request may take in all, retries and Retry-After waits included.",
+    )
+    http_deadline_streamed: float = Field(
+        default=1800.0, description="The same deadline for streamed documents (AWS offer files)."
+    )
     http_max_bytes: int = Field(
         default=64 * 1024 * 1024, description="Largest response body accepted (bytes)."
     )
@@ -50,6 +59,15 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='URL prefix rewrites, JSON {"https://api.hetzner.cloud": "http://127.0.0.1:8080"}: '
         "tests and the demo point real endpoints at loopback servers.",
+    )
+    allowed_internal_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma list of host names, IP addresses or CIDR networks on loopback, private or "
+        "other internal addresses that veille may nevertheless reach (sources, redirects, webhooks).",
+    )
+    alert_file_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Comma list of folders, besides the workspace, where file alert channels may write.",
     )
     retention_days: int = Field(default=365, description="Days personal data (mentions, reviews) is kept.")
     secret_key: SecretStr | None = Field(
@@ -80,6 +98,18 @@ class Settings(BaseSettings):
     reddit_client_id: SecretStr | None = None
     reddit_client_secret: SecretStr | None = None
     scaleway_token: SecretStr | None = None
+
+    @field_validator("allowed_internal_hosts", "alert_file_dirs", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def address_guard(self) -> AddressGuard:
+        """The check of the addresses veille connects to (``veille.netguard``)."""
+        return guard_for(tuple(self.allowed_internal_hosts))
 
     @cached_property
     def db_url(self) -> str:

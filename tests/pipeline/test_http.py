@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -89,16 +90,104 @@ def test_retry_after_as_http_date() -> None:
 
 def test_429_storm_gives_up_with_a_clear_error_and_capped_waits(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/items").respond_with_response(
-        Response("slow down", status=429, headers={"Retry-After": "3600"})
+        Response("slow down", status=429, headers={"Retry-After": "90"})
     )
     sleeps = Sleeps()
-    f = fetcher(httpserver, sleeps)
+    f = fetcher(httpserver, sleeps, http_deadline=1000)
     f.max_wait = 60
     with pytest.raises(FetchError) as err:
         run(_fetch_one(f, REAL + "/v1/items"))
     assert "HTTP 429" in str(err.value) and "gave up after 4 attempts" in str(err.value)
     assert err.value.status == 429
     assert sleeps.calls == [60, 60, 60]
+
+
+def test_a_retry_after_past_the_deadline_fails_at_once(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/items").respond_with_response(
+        Response("slow down", status=429, headers={"Retry-After": "3600"})
+    )
+    sleeps = Sleeps()
+    with pytest.raises(FetchError) as err:
+        run(_fetch_one(fetcher(httpserver, sleeps, http_deadline=60), REAL + "/v1/items"))
+    assert "Retry-After 3600" in str(err.value) and "60s deadline (VEILLE_HTTP_DEADLINE" in str(err.value)
+    assert err.value.status == 429 and sleeps.calls == [] and len(httpserver.log) == 1
+
+
+def test_back_off_stops_at_the_deadline(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/items").respond_with_data("oops", status=503)
+    sleeps = Sleeps()
+    with pytest.raises(FetchError) as err:  # waits of 1 + 2 s fit in 4 s, the next one (4 s) does not
+        run(_fetch_one(fetcher(httpserver, sleeps, http_deadline=4, http_retries=5), REAL + "/v1/items"))
+    assert "within the 4s deadline" in str(err.value) and "HTTP 503" in str(err.value)
+    assert sleeps.calls == [1.0, 2.0] and len(httpserver.log) == 3
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline() -> None:
+    """One byte every 0.2 s never trips the 5 s read timeout (the 30 bytes would take 6 s); the 1 s deadline
+    ends the request, retries included."""
+    with drip_server(interval=0.2) as port:
+        f = Fetcher(
+            Settings(http_retries=3, http_deadline=1.0, url_map={REAL: f"http://127.0.0.1:{port}"}),
+            sleep=Sleeps(),
+        )
+        started = time.monotonic()
+        with pytest.raises(FetchError, match=r"within the 1s deadline \(VEILLE_HTTP_DEADLINE\)"):
+            run(_fetch_one(f, REAL + "/drip"))
+        assert time.monotonic() - started < 30  # generous bound: it ends
+
+
+def test_streamed_documents_and_robots_txt_have_their_deadlines_too(tmp_path: Any) -> None:
+    with drip_server(interval=0.2) as port:
+        settings = Settings(
+            http_retries=0,
+            http_deadline=0.5,
+            http_deadline_streamed=1.0,
+            url_map={REAL: f"http://127.0.0.1:{port}"},
+        )
+        f = Fetcher(settings, sleep=Sleeps(), spool_dir=tmp_path)
+        with pytest.raises(FetchError, match=r"within the 1s deadline \(VEILLE_HTTP_DEADLINE_STREAMED\)"):
+            run(_fetch_one(f, REAL + "/offers.json", streaming=True))
+        assert list(tmp_path.iterdir()) == []  # the partial body is not left behind
+        f = Fetcher(settings, sleep=Sleeps())
+        with pytest.raises(FetchError, match=r"robots.txt not read within the 0.5s deadline"):
+            run(_fetch_one(f, REAL + "/pricing", html=True))
+
+
+@contextlib.contextmanager
+def drip_server(interval: float) -> Iterator[int]:
+    """A loopback server answering 200 with a 30-byte body sent one byte every ``interval`` s."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    stop = threading.Event()
+
+    def drip(conn: socket.socket) -> None:
+        with conn:
+            conn.recv(4096)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n")
+                while not stop.wait(interval):
+                    conn.sendall(b"x")
+            except OSError:
+                return
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
 
 
 def test_5xx_backs_off_exponentially_without_retry_after(httpserver: HTTPServer) -> None:

@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from veille.errors import FetchError
+from veille.netguard import AddressGuard
 from veille.settings import Settings
 from veille.sources._http import Fetcher, HostPools
 from veille.sources._registry import SourceSpec
 
+LOOPBACK = AddressGuard(["127.0.0.1", "localhost"])  # the test servers' addresses, allowed by name
 Answer = Callable[[bytes], bytes | None]  # request head -> raw answer (None: close without answering)
 
 
@@ -84,7 +86,7 @@ def run(coro: Awaitable[Any]) -> Any:
 def test_content_length_body_and_connection_kept_alive() -> None:
     async def go() -> None:
         async with Site(ok(b"hello", 'ETag: "v1"')) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             for _ in range(3):
                 response, body = await get(pools, site.base + "/p?q=1", headers={"X-Test": "a"})
                 assert (response.status_code, body, response.headers["etag"]) == (200, b"hello", '"v1"')
@@ -104,7 +106,7 @@ def test_chunked_body_with_extensions_and_trailers() -> None:
 
     async def go() -> None:
         async with Site(lambda head: raw) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             for _ in range(2):
                 _, body = await get(pools, site.base + "/")
                 assert body == b"hello, world"
@@ -117,7 +119,7 @@ def test_chunked_body_with_extensions_and_trailers() -> None:
 def test_body_until_close_is_read_and_the_connection_not_reused() -> None:
     async def go() -> None:
         async with Site(lambda head: b"HTTP/1.1 200 OK\r\n\r\nall of it", close_after=1) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             for _ in range(2):
                 _, body = await get(pools, site.base + "/")
                 assert body == b"all of it"
@@ -138,7 +140,7 @@ def test_connection_close_and_http10_answers_are_not_reused() -> None:
 
     async def go() -> None:
         async with Site(lambda head: next(answers)) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             assert [(await get(pools, site.base + "/"))[1] for _ in range(3)] == [b"a", b"b", b"c"]
             assert site.connections == 3
             await pools.aclose()
@@ -150,7 +152,7 @@ def test_304_and_head_have_no_body_and_keep_the_connection() -> None:
     async def go() -> None:
         answer = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 99\r\n\r\n'
         async with Site(lambda head: answer) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             for _ in range(2):
                 response, body = await get(pools, site.base + "/", headers={"If-None-Match": '"v1"'})
                 assert (response.status_code, body) == (304, b"")
@@ -166,7 +168,7 @@ def test_informational_answers_are_skipped_and_folded_headers_joined() -> None:
 
     async def go() -> None:
         async with Site(lambda head: raw) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             response, body = await get(pools, site.base + "/")
             assert (response.status_code, body, response.headers["x-long"]) == (200, b"ok", "a b")
             await pools.aclose()
@@ -179,7 +181,7 @@ def test_gzip_body_is_decoded_by_httpx() -> None:
 
     async def go() -> None:
         async with Site(ok(packed, "Content-Encoding: gzip")) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             _, body = await get(pools, site.base + "/")
             assert body == b"compressed text"
             await pools.aclose()
@@ -190,7 +192,7 @@ def test_gzip_body_is_decoded_by_httpx() -> None:
 def test_a_kept_alive_connection_closed_by_the_server_is_replaced() -> None:
     async def go() -> None:
         async with Site(ok(b"x"), close_after=1) as site:  # the server closes after each answer, silently
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             for _ in range(3):
                 _, body = await get(pools, site.base + "/")
                 assert body == b"x"
@@ -205,7 +207,7 @@ def test_a_request_the_server_drops_on_a_reused_connection_is_sent_again_if_idem
 
     async def go() -> None:
         async with Site(lambda head: next(answers)) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             assert (await get(pools, site.base + "/"))[1] == b"1"
             assert (await get(pools, site.base + "/"))[1] == b"2"  # dropped unanswered, sent again
             assert (len(site.heads), site.connections) == (3, 2)
@@ -231,7 +233,7 @@ def test_truncated_body_is_a_protocol_error_and_the_connection_dropped(raw: byte
 
     async def go() -> None:
         async with Site(lambda head: next(answers), close_after=1) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             with pytest.raises(httpx.RemoteProtocolError, match=message):
                 await get(pools, site.base + "/")
             assert pools._pools[("http", "127.0.0.1", int(site.base.rsplit(":", 1)[1]))].idle == []
@@ -251,7 +253,7 @@ def test_malformed_answers_are_protocol_errors() -> None:
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n",
         ):
             async with Site(_fixed(raw)) as site:
-                pools = HostPools(2)
+                pools = HostPools(2, guard=LOOPBACK)
                 with pytest.raises(httpx.RemoteProtocolError):
                     await get(pools, site.base + "/")
                 await pools.aclose()
@@ -266,13 +268,13 @@ def _fixed(raw: bytes) -> Answer:
 def test_timeouts_and_refused_connections_are_httpx_errors() -> None:
     async def go() -> None:
         async with Site(ok(b"late"), stall=1.0) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             with pytest.raises(httpx.ReadTimeout):
                 await get(pools, site.base + "/", read=0.05)
             await pools.aclose()
             port = int(site.base.rsplit(":", 1)[1])
         with pytest.raises(httpx.ConnectError):  # the server is gone
-            await get(HostPools(2), f"http://127.0.0.1:{port}/")
+            await get(HostPools(2, guard=LOOPBACK), f"http://127.0.0.1:{port}/")
 
     run(go())
 
@@ -280,7 +282,7 @@ def test_timeouts_and_refused_connections_are_httpx_errors() -> None:
 def test_a_post_body_is_sent() -> None:
     async def go() -> None:
         async with Site(ok(b"done")) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             async with httpx.AsyncClient(transport=pools) as client:
                 response = await client.post(site.base + "/q", json={"a": 1})
             assert response.content == b"done"
@@ -322,7 +324,7 @@ def test_the_watch_fetcher_over_the_pools_conditional_get_redirect_and_cap() -> 
     async def go() -> None:
         async with Site(answer) as site:
             settings = Settings(http_retries=0, http_timeout=5.0, http_max_bytes=100)
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             client = httpx.AsyncClient(follow_redirects=True, transport=pools)
             fetcher = Fetcher(settings, client=client)
             fetcher.direct = pools
@@ -366,7 +368,7 @@ def test_https_origin_with_its_tls_context(tmp_path: Any) -> None:
         site = Site(ok(b"secret"))
         server = await asyncio.start_server(site._handle, "127.0.0.1", 0, ssl=server_ctx)
         port = server.sockets[0].getsockname()[1]
-        pool = OriginPool("https", "localhost", port, keepalive=2, ssl_context=client_ctx)
+        pool = OriginPool("https", "localhost", port, keepalive=2, ssl_context=client_ctx, guard=LOOPBACK)
         for _ in range(2):
             request = httpx.Request("GET", f"https://localhost:{port}/s")
             response = await pool.handle_async_request(request)
@@ -374,7 +376,7 @@ def test_https_origin_with_its_tls_context(tmp_path: Any) -> None:
             await response.aclose()
         assert site.connections == 1
         untrusted = OriginPool(
-            "https", "localhost", port, keepalive=2, ssl_context=ssl.create_default_context()
+            "https", "localhost", port, keepalive=2, ssl_context=ssl.create_default_context(), guard=LOOPBACK
         )
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await untrusted.handle_async_request(httpx.Request("GET", f"https://localhost:{port}/s"))
@@ -387,7 +389,7 @@ def test_https_origin_with_its_tls_context(tmp_path: Any) -> None:
 def test_direct_get_sends_the_clients_defaults_overridden_and_refuses_line_breaks() -> None:
     async def go() -> None:
         async with Site(ok(b"x")) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             client = httpx.AsyncClient(transport=pools, headers={"User-Agent": "default/1", "X-Team": "a"})
             fetcher = Fetcher(Settings(http_retries=0), client=client)
             fetcher.direct = pools
@@ -417,7 +419,7 @@ def test_bytes_past_the_announced_end_are_not_read_as_the_next_answer() -> None:
 
     async def go() -> None:
         async with Site(lambda head: next(answers)) as site:
-            pools = HostPools(2)
+            pools = HostPools(2, guard=LOOPBACK)
             assert (await get(pools, site.base + "/"))[1] == b"ok"
             assert (await get(pools, site.base + "/"))[1] == b"real"
             assert site.connections == 2

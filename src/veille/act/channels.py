@@ -7,6 +7,11 @@ Delivery guarantees (see docs/watch.md):
   is skipped;
 - **Apprise** channels are at-least-once: a crash after the remote service accepted a message but
   before the outbox recorded it sends that message again on restart (the remote side cannot be asked).
+
+Where they may go: a file channel writes inside the workspace, or in a folder named by
+``VEILLE_ALERT_FILE_DIRS``; a webhook (``json://``, ``xml://``, ``form://``...) must name a host whose
+addresses are all public, or allowed by ``VEILLE_ALLOWED_INTERNAL_HOSTS`` (``veille.netguard``),
+checked when the channel is added and again before each send.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 
 from veille.errors import VeilleError
+from veille.netguard import AddressGuard, AddressRefused
 from veille.reports.wording import title_in
+from veille.settings import Settings
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "price_change": ("Changement de prix", "Price change"),
@@ -108,7 +116,7 @@ class FileChannel:
     def send(self, payloads: Sequence[Mapping[str, Any]], *, digest: str | None = None) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o640)
         except OSError as exc:
             raise ChannelError(f"cannot open {self.path}: {exc.strerror}") from exc
         key = str(self.path.resolve())
@@ -194,12 +202,14 @@ def render_text(payloads: Sequence[Mapping[str, Any]], digest: str | None) -> tu
 class AppriseChannel:
     """Sends through Apprise; one notification per alert, or one per digest batch. At-least-once."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, guard: AddressGuard | None = None) -> None:
         self.url = url
+        self.guard = guard or AddressGuard()
 
     def send(self, payloads: Sequence[Mapping[str, Any]], *, digest: str | None = None) -> None:
         import apprise
 
+        check_webhook(self.url, self.guard)
         notifier = apprise.Apprise()
         if not notifier.add(self.url):
             raise ChannelError("Apprise does not understand this channel's URL", permanent=True)
@@ -210,11 +220,57 @@ class AppriseChannel:
                 raise ChannelError("Apprise could not deliver the notification")
 
 
-def validate_target(kind: str, target: str) -> None:
-    """Refuse a channel that could never send."""
+# schemes whose URL names the host Apprise posts to (webhooks and self-hosted services)
+WEBHOOK_SCHEMES = frozenset(
+    f"{base}{tls}"
+    for base in ("json", "xml", "form", "apprise", "gotify", "mmost", "rocket", "ncloud", "ntfy")
+    for tls in ("", "s")
+)
+
+
+def check_webhook(target: str, guard: AddressGuard) -> None:
+    """Refuse a webhook whose host resolves to an internal address (``veille.netguard``)."""
+    scheme = target.split("://", 1)[0].lower()
+    if scheme not in WEBHOOK_SCHEMES or "://" not in target:
+        return
+    try:
+        parts = urlsplit(target)
+        host, port = parts.hostname, parts.port or (443 if scheme.endswith("s") else 80)
+    except ValueError as exc:
+        raise ChannelError(f"bad {scheme}:// URL: {exc}", permanent=True) from None
+    if scheme.startswith("ntfy") and parts.path.strip("/") == "":
+        return  # ntfy://TOPIC posts to ntfy.sh; ntfy://HOST/TOPIC to a server of one's own
+    if not host:
+        raise ChannelError(f"a {scheme}:// URL needs a host", permanent=True)
+    try:
+        guard.resolve_now(host, port)
+    except AddressRefused as exc:
+        raise ChannelError(f"{scheme}:// channel: {exc}", permanent=True) from None
+    except OSError as exc:
+        raise ChannelError(f"{scheme}:// channel: {host} does not resolve ({exc.strerror or exc})") from None
+
+
+def file_path(target: str, home: Path, folders: Sequence[Path] = ()) -> Path:
+    """Where a file channel writes (a relative path is in the workspace), if inside an allowed folder."""
+    path = Path(target).expanduser()
+    real = (path if path.is_absolute() else home / path).resolve()
+    roots = [home.resolve(), *(Path(f).expanduser().resolve() for f in folders)]
+    if not any(real.is_relative_to(root) for root in roots):
+        raise ChannelError(
+            f"file channel {target!r} is outside the workspace ({home}); "
+            "VEILLE_ALERT_FILE_DIRS names the other folders alerts may be written to",
+            permanent=True,
+        )
+    return real
+
+
+def validate_target(kind: str, target: str, settings: Settings | None = None) -> None:
+    """Refuse a channel that could never send, or would send where it may not."""
+    settings = settings or Settings()
     if kind == "file":
         if not target.strip():
             raise ChannelError("a file channel needs a path", permanent=True)
+        file_path(target, settings.home, settings.alert_file_dirs)
         return
     if kind == "apprise":
         import apprise
@@ -223,15 +279,16 @@ def validate_target(kind: str, target: str) -> None:
             raise ChannelError(
                 f"Apprise does not understand {target.split(':', 1)[0]}:// URLs", permanent=True
             )
+        check_webhook(target, settings.address_guard)
         return
     raise ChannelError(f"unknown channel kind {kind!r} (file or apprise)", permanent=True)
 
 
-def open_sender(config: ChannelConfig, home: Path) -> Sender:
+def open_sender(config: ChannelConfig, home: Path, settings: Settings | None = None) -> Sender:
     """The sender of a channel; a relative file path is read from the workspace folder."""
+    settings = settings or Settings(home=home)
     if config.kind == "file":
-        path = Path(config.target).expanduser()
-        return FileChannel(path if path.is_absolute() else home / path)
+        return FileChannel(file_path(config.target, home, settings.alert_file_dirs))
     if config.kind == "apprise":
-        return AppriseChannel(config.target)
+        return AppriseChannel(config.target, settings.address_guard)
     raise ChannelError(f"unknown channel kind {config.kind!r}", permanent=True)

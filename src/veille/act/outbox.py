@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from veille.act.channels import ChannelConfig, ChannelError, open_sender
+from veille.settings import Settings
 from veille.store.db import Store
 from veille.store.models import Alert, Channel, EventRow
 
@@ -248,9 +249,19 @@ def _settle(store: Store, ids: list[int], now: datetime, error: ChannelError | N
 
 
 def dispatch(
-    store: Store, home: Path, now: datetime, *, include_digests: bool = False, limit: int = BATCH
+    store: Store,
+    home: Path,
+    now: datetime,
+    *,
+    include_digests: bool = False,
+    limit: int = BATCH,
+    settings: Settings | None = None,
 ) -> DispatchSummary:
-    """Send every due alert once. Digests not yet due wait unless ``include_digests``."""
+    """Send every due alert once. Digests not yet due wait unless ``include_digests``.
+
+    ``settings`` (by default, the environment's) say where channels may write and post.
+    """
+    settings = settings or Settings(home=home)
     summary = DispatchSummary()
     claimed = _claim(store, now, include_digests, limit)
     summary.claimed = len(claimed)
@@ -264,7 +275,7 @@ def dispatch(
         try:
             if config is None:
                 raise ChannelError(f"no channel {channel_name!r}", permanent=True)
-            open_sender(config, home).send([a.line for a in alerts], digest=digest)
+            open_sender(config, home, settings).send([a.line for a in alerts], digest=digest)
         except ChannelError as exc:
             error = exc
         except Exception as exc:  # a sender bug must not lose the alerts: retry them later

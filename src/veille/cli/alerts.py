@@ -211,7 +211,11 @@ def channels_add(
         str, typer.Argument(help="Channel name, used by rules (replaces a channel of that name).")
     ],
     file: Annotated[
-        str | None, typer.Option("--file", help="A JSON-lines file (relative: in the workspace).")
+        str | None,
+        typer.Option(
+            "--file",
+            help="A JSON-lines file in the workspace (relative paths) or in a folder of VEILLE_ALERT_FILE_DIRS.",
+        ),
     ] = None,
     apprise: Annotated[
         str | None,
@@ -232,7 +236,7 @@ def channels_add(
     kind, target = ("file", file) if file is not None else ("apprise", apprise)
     assert target is not None
     try:
-        validate_target(kind, target)
+        validate_target(kind, target, workspace(ctx).settings)
     except ChannelError as exc:
         raise ValidationError(str(exc)) from None
     ws = _ready(ctx)
@@ -328,7 +332,7 @@ def alerts_send(
     from veille.act.outbox import dispatch
 
     ws = _ready(ctx)
-    summary = dispatch(ws.store, ws.home, datetime.now(UTC), include_digests=digests)
+    summary = dispatch(ws.store, ws.home, datetime.now(UTC), include_digests=digests, settings=ws.settings)
     for error in summary.errors:
         console.print(f"[yellow]{error}[/yellow]", highlight=False)
     console.print(f"{summary.sent} sent, {summary.retried} to retry, {summary.failed} failed")

@@ -117,7 +117,7 @@ def _send_alerts(ctx: typer.Context) -> None:
     from veille.act.outbox import dispatch
 
     ws = workspace(ctx)
-    sent = dispatch(ws.store, ws.home, datetime.now(UTC))
+    sent = dispatch(ws.store, ws.home, datetime.now(UTC), settings=ws.settings)
     if sent.claimed:
         console.print(f"alerts: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed")
 

@@ -84,6 +84,7 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
             home=out,
             database_url=f"sqlite:///{(out / 'veille.db').resolve()}",
             url_map=server.url_map(list(specs.values())),
+            allowed_internal_hosts=[server.host],
             **scenario.TOKENS,  # type: ignore[arg-type]
         )
         ws = Workspace(settings)

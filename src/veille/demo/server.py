@@ -30,6 +30,11 @@ class DemoServer:
         )
 
     @property
+    def host(self) -> str:
+        """The loopback address served on (the demo allows it: ``Settings.allowed_internal_hosts``)."""
+        return str(self._httpd.server_address[0])
+
+    @property
     def base(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"

@@ -2,9 +2,16 @@
 
 One ``Fetcher`` per collection cycle, shared by all sources so its limits hold across them:
 
-- an honest User-Agent (``settings.user_agent``) and a timeout on every request;
+- an honest User-Agent (``settings.user_agent``) and a timeout on every read;
 - retries on 429, 5xx and network errors with exponential back-off, honouring ``Retry-After``
   (seconds or an HTTP date), every wait capped at ``max_wait``; the sleep is injectable;
+- a total deadline per request (``settings.http_deadline``, ``http_deadline_streamed`` for streamed
+  documents) covering every attempt, redirect and wait: a server dripping bytes, or a ``Retry-After``
+  past the time left, ends the request with a ``FetchError`` instead of holding the source;
+- no connection to loopback, private, link-local, shared, multicast, reserved or metadata addresses
+  (``veille.netguard``), first request and redirects alike: the host is resolved at connect time, every
+  address checked and the checked one connected to; ``settings.allowed_internal_hosts`` names the
+  exceptions (the tests' and the demo's loopback servers);
 - conditional GET (``If-None-Match`` / ``If-Modified-Since``) from validators kept per URL; a 304 means
   "unchanged";
 - a size cap: bodies are streamed and the request aborted past ``settings.http_max_bytes``
@@ -25,6 +32,7 @@ import hashlib
 import os
 import tempfile
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,10 +41,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 from protego import Protego
 
 from veille.errors import CredentialMissing, FetchError
+from veille.netguard import AddressGuard, AddressRefused
 from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
 from veille.sources._wire import OriginPool
@@ -138,12 +148,7 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self._own_client = client is None
-        self.client = client or httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=True,
-            timeout=httpx.Timeout(settings.http_timeout),
-            headers={"User-Agent": settings.user_agent},
-        )
+        self.client = client or http_client(settings, transport)
         self.sleep = sleep
         self.url_map = dict(settings.url_map if url_map is None else url_map)
         self.backoff = backoff
@@ -249,9 +254,8 @@ class Fetcher:
         streaming: bool = False,
         direct: bool = False,
     ) -> Page | None:
-        """Fetch one request with retries; None when the server says 304 Not Modified."""
+        """Fetch one request with retries, within its deadline; None when the server says 304."""
         real = parsed_url(request.url)
-        host = real.host
         if html:
             await self._check_robots(real)
         headers = {"User-Agent": self.settings.user_agent, **request.headers, **(auth_headers or {})}
@@ -264,48 +268,87 @@ class Fetcher:
         target = self.map_url(request.url)
         if params:  # merged here: httpx would replace the URL's own query with ``params``
             target = str(httpx.URL(target).copy_merge_params(params))
-        cap = self.settings.http_max_bytes_streamed if streaming else self.settings.http_max_bytes
-        attempts = self.settings.http_retries + 1
-        last_problem, last_status = "no attempt made", None
-        for attempt in range(attempts):
-            wait = self.backoff * (2**attempt)
-            try:
-                async with (
-                    self._slot(host),
-                    self._send(request, target, headers, direct=direct) as response,
-                ):
-                    status = response.status_code
-                    if status == 304:
-                        # read the (empty) rest of the answer: a connection closed before its end of
-                        # message is not kept alive, and every unchanged page would cost a new one
-                        if not wire_complete(response):
-                            await response.aread()
-                        return None
-                    if status in RETRY_STATUSES:
-                        last_problem = f"HTTP {status} {response.reason_phrase}".strip()
-                        last_status = status
-                        hinted = retry_after_seconds(response.headers.get("retry-after"))
-                        if hinted is not None:
-                            wait = hinted
-                            last_problem += f" (Retry-After {response.headers['retry-after']})"
-                    elif status >= 400:
-                        raise FetchError(
-                            _plain_url(request), f"HTTP {status} {response.reason_phrase}".strip(), status
-                        )
-                    else:
-                        return await self._read(request, response, cap, streaming)
-            except httpx.TimeoutException as exc:
-                last_problem, last_status = (
-                    f"timed out after {self.settings.http_timeout:g}s ({type(exc).__name__})",
-                    None,
-                )
-            except httpx.TransportError as exc:
-                last_problem, last_status = f"network error: {type(exc).__name__}: {exc}".rstrip(": "), None
-            if attempt + 1 < attempts:
-                await self.sleep(min(max(wait, 0.0), self.max_wait))
-        raise FetchError(
-            _plain_url(request), f"{last_problem}; gave up after {attempts} attempts", last_status
+        exchange = _Exchange(request, target, headers, real.host, streaming, direct)
+        budget = _Budget(
+            self.settings.http_deadline_streamed if streaming else self.settings.http_deadline,
+            "VEILLE_HTTP_DEADLINE_STREAMED" if streaming else "VEILLE_HTTP_DEADLINE",
         )
+        attempts = self.settings.http_retries + 1
+        retry = _Retry("no attempt made")
+        for attempt in range(attempts):
+            outcome = await self._attempt(exchange, budget, retry)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            retry = outcome
+            if attempt + 1 < attempts:
+                await self._pause(exchange, retry, self.backoff * (2**attempt), budget)
+        raise FetchError(exchange.url, f"{retry.problem}; gave up after {attempts} attempts", retry.status)
+
+    async def _attempt(self, exchange: _Exchange, budget: _Budget, last: _Retry) -> Page | _Retry | None:
+        """One attempt within what is left of the deadline: its page, None (304), or why to retry."""
+        url = exchange.url
+        async with self._slot(exchange.host):
+            started = time.monotonic()
+            deadline = asyncio.timeout(budget.left)
+            try:
+                async with deadline:
+                    return await self._exchange(exchange)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                raise FetchError(url, budget.exceeded(last), last.status) from None
+            except httpx.TimeoutException as exc:
+                return _Retry(f"timed out after {self.settings.http_timeout:g}s ({type(exc).__name__})")
+            except httpx.TooManyRedirects:
+                raise FetchError(url, "too many redirects (a redirect loop?); not retried") from None
+            except httpx.TransportError as exc:
+                return _Retry(f"network error: {type(exc).__name__}: {exc}".rstrip(": "))
+            except httpx.HTTPError as exc:  # undecodable body, bad redirect URL...
+                raise FetchError(url, f"{type(exc).__name__}: {exc}; not retried") from None
+            except AddressRefused as exc:
+                raise FetchError(url, str(exc)) from None
+            finally:
+                budget.spend(time.monotonic() - started)
+
+    async def _exchange(self, exchange: _Exchange) -> Page | _Retry | None:
+        request = exchange.request
+        async with self._send(request, exchange.target, exchange.headers, direct=exchange.direct) as response:
+            status = response.status_code
+            if status == 304:
+                # read the (empty) rest of the answer: a connection closed before its end of
+                # message is not kept alive, and every unchanged page would cost a new one
+                if not wire_complete(response):
+                    await response.aread()
+                return None
+            if status in RETRY_STATUSES:
+                retry = _Retry(f"HTTP {status} {response.reason_phrase}".strip(), status)
+                header = response.headers.get("retry-after")
+                retry.hinted = retry_after_seconds(header)
+                if retry.hinted is not None:
+                    retry.problem += f" (Retry-After {header})"
+                return retry
+            if status >= 400:
+                raise FetchError(exchange.url, f"HTTP {status} {response.reason_phrase}".strip(), status)
+            cap = (
+                self.settings.http_max_bytes_streamed if exchange.streaming else self.settings.http_max_bytes
+            )
+            return await self._read(request, response, cap, exchange.streaming)
+
+    async def _pause(self, exchange: _Exchange, retry: _Retry, backoff: float, budget: _Budget) -> None:
+        """Wait before the next attempt; fail now when the wait would pass the deadline."""
+        wanted = retry.hinted if retry.hinted is not None else backoff
+        if wanted >= budget.left:
+            if retry.hinted is not None:
+                raise FetchError(
+                    exchange.url,
+                    f"{retry.problem}: waiting {wanted:g}s would pass the {budget.total:g}s deadline "
+                    f"({budget.setting}, {max(budget.left, 0):.0f}s left); not waiting",
+                    retry.status,
+                )
+            raise FetchError(exchange.url, budget.exceeded(retry), retry.status)
+        wait = min(max(wanted, 0.0), self.max_wait)
+        await self.sleep(wait)
+        budget.spend(wait)
 
     @contextlib.asynccontextmanager
     async def _send(
@@ -433,10 +476,17 @@ class Fetcher:
         """The robots rules of ``origin``; None (allow all) when it has none (4xx)."""
         robots = Request(f"{origin}/robots.txt")
         try:
-            async with self._slot(httpx.URL(origin).host):
+            async with self._slot(httpx.URL(origin).host), asyncio.timeout(self.settings.http_deadline):
                 response = await self.client.get(
                     self.map_url(robots.url), headers={"User-Agent": self.settings.user_agent}
                 )
+        except TimeoutError:
+            raise FetchError(
+                robots.url,
+                f"robots.txt not read within the {self.settings.http_deadline:g}s deadline; not fetching pages",
+            ) from None
+        except AddressRefused as exc:
+            raise FetchError(robots.url, str(exc)) from None
         except httpx.HTTPError as exc:
             raise FetchError(
                 robots.url, f"robots.txt unreachable ({type(exc).__name__}); not fetching pages"
@@ -459,11 +509,15 @@ class HostPools(httpx.AsyncBaseTransport):
     fetcher lets run at once on one host. Each is a ``veille.sources._wire.OriginPool`` (HTTP/1.1 over
     asyncio streams: about a third of httpcore's CPU per request). The number of connections is not
     capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's. The TLS context
-    (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin.
+    (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin. Connections go only
+    to addresses ``guard`` allows (strict, nothing internal, by default).
     """
 
-    def __init__(self, keepalive: int, *, keepalive_expiry: float = 5.0) -> None:
+    def __init__(
+        self, keepalive: int, *, keepalive_expiry: float = 5.0, guard: AddressGuard | None = None
+    ) -> None:
         self.keepalive, self.keepalive_expiry = max(1, keepalive), keepalive_expiry
+        self.guard = guard or AddressGuard()
         self._pools: dict[tuple[str, str, int | None], OriginPool] = {}
         self._tls: Any = None
 
@@ -482,6 +536,7 @@ class HostPools(httpx.AsyncBaseTransport):
                 keepalive=self.keepalive,
                 expiry=self.keepalive_expiry,
                 ssl_context=self._tls if url.scheme == "https" else None,
+                guard=self.guard,
             )
         return pool
 
@@ -498,6 +553,134 @@ class HostPools(httpx.AsyncBaseTransport):
         pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             await pool.aclose()
+
+
+@dataclass
+class _Exchange:
+    """What every attempt of one request sends."""
+
+    request: Request
+    target: str  # the URL requested (``url_map`` applied, parameters merged)
+    headers: dict[str, str]
+    host: str  # the real host, for the per-host slots
+    streaming: bool
+    direct: bool
+
+    @property
+    def url(self) -> str:
+        return _plain_url(self.request)
+
+
+@dataclass
+class _Retry:
+    """Why an attempt failed in a way worth another one; ``hinted`` is the server's Retry-After."""
+
+    problem: str
+    status: int | None = None
+    hinted: float | None = None
+
+
+class _Budget:
+    """The seconds a request has left before its deadline (attempts and waits are spent from it)."""
+
+    def __init__(self, total: float, setting: str) -> None:
+        self.total, self.setting, self.left = total, setting, total
+
+    def spend(self, seconds: float) -> None:
+        self.left -= seconds
+
+    def exceeded(self, last: _Retry) -> str:
+        return (
+            f"no complete answer within the {self.total:g}s deadline ({self.setting}); last: {last.problem}"
+        )
+
+
+def http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """A client following redirects, whose connections go only where ``settings.address_guard`` allows.
+
+    ``transport`` defaults to a ``GuardedTransport``. Behind a proxy (``HTTP(S)_PROXY``), the proxy
+    resolves the names: the host of every request and redirect is then checked beforehand here.
+    """
+    guard = settings.address_guard
+    hooks: dict[str, list[Callable[..., Any]]] = {}
+    if urllib.request.getproxies():
+
+        async def check_hop(request: httpx.Request) -> None:
+            await guard.resolve(request.url.host, request.url.port or 443)
+
+        hooks["request"] = [check_hop]
+    return httpx.AsyncClient(
+        transport=transport or GuardedTransport(guard),
+        follow_redirects=True,
+        timeout=httpx.Timeout(settings.http_timeout),
+        headers={"User-Agent": settings.user_agent},
+        event_hooks=hooks,
+    )
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to the addresses an ``AddressGuard`` allows.
+
+    The host is resolved here, every address checked, and the first checked one that accepts is
+    connected to (TLS still verifies the certificate against the host's name).
+    """
+
+    def __init__(self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self.guard = guard
+        self.inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):
+                addresses = await self.guard.resolve(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(f"{type(exc).__name__}: {exc}") from exc
+        problem: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
+            except httpcore.ConnectError as exc:
+                problem = exc
+        raise problem
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self.inner.connect_unix_socket(path, timeout=timeout, socket_options=socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport over a connection pool whose network backend is a ``GuardedBackend``.
+
+    httpx builds its pool without a way to pass a network backend, so the pool is built again here
+    with the same TLS context and limits (httpcore's own hook for where connections go).
+    """
+
+    def __init__(self, guard: AddressGuard, *, limits: httpx.Limits | None = None) -> None:
+        limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        tls = httpx.create_ssl_context()
+        super().__init__(verify=tls, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=tls,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(guard),
+        )
 
 
 class _HostSlot:

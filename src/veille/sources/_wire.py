@@ -11,7 +11,8 @@ seconds unused), TLS with the given context, the framings of a response body (Co
 chunked, until close), informational 1xx answers skipped, the request's connect/read/write timeouts,
 and one new attempt on a fresh connection when a reused one turns out closed by the server before
 answering an idempotent request (the usual keep-alive race). Errors are httpx's transport errors, so
-the fetcher's retries apply as before. No HTTP/2, no proxies (the watch uses this pool only without
+the fetcher's retries apply as before. Every new connection goes to an address its ``AddressGuard``
+checked (``veille.netguard``): the host is resolved here and the checked address connected to. No HTTP/2, no proxies (the watch uses this pool only without
 one), no upgrades.
 """
 
@@ -23,6 +24,8 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import httpx
+
+from veille.netguard import AddressGuard
 
 _LIMIT = 256 * 1024  # the largest response head accepted, and the stream's read-ahead bound
 _READ = 64 * 1024
@@ -65,8 +68,10 @@ class OriginPool(httpx.AsyncBaseTransport):
         keepalive: int,
         expiry: float = 5.0,
         ssl_context: ssl.SSLContext | None = None,
+        guard: AddressGuard | None = None,
     ) -> None:
         self.host = host
+        self.guard = guard or AddressGuard()
         self.tls = ssl_context if scheme == "https" else None
         self.port = port or (443 if scheme == "https" else 80)
         self.keepalive, self.expiry = max(1, keepalive), expiry
@@ -85,14 +90,11 @@ class OriginPool(httpx.AsyncBaseTransport):
         return None
 
     async def _connect(self, request: httpx.Request | None, timeout: float | None) -> _Conn:
+        """A new connection to one of the host's checked addresses (AddressRefused when none may be)."""
         try:
             async with asyncio.timeout(timeout):
-                if self.tls is not None:
-                    reader, writer = await asyncio.open_connection(
-                        self.host, self.port, ssl=self.tls, server_hostname=self.host, limit=_LIMIT
-                    )
-                else:
-                    reader, writer = await asyncio.open_connection(self.host, self.port, limit=_LIMIT)
+                addresses = await self.guard.resolve(self.host, self.port)
+                reader, writer = await self._open(addresses)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(
                 f"connecting to {self.host}:{self.port} timed out", request=request
@@ -100,6 +102,20 @@ class OriginPool(httpx.AsyncBaseTransport):
         except (OSError, ssl.SSLError) as exc:
             raise httpx.ConnectError(f"{type(exc).__name__}: {exc}", request=request) from exc
         return _Conn(reader, writer)
+
+    async def _open(self, addresses: Sequence[str]) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """The first of ``addresses`` that accepts (TLS checked against the host's name)."""
+        problem: OSError = OSError(f"{self.host} has no address")
+        for address in addresses:
+            try:
+                if self.tls is not None:
+                    return await asyncio.open_connection(
+                        address, self.port, ssl=self.tls, server_hostname=self.host, limit=_LIMIT
+                    )
+                return await asyncio.open_connection(address, self.port, limit=_LIMIT)
+            except OSError as exc:
+                problem = exc
+        raise problem
 
     def release(self, conn: _Conn) -> None:
         """Keep ``conn`` for the next request (its answer was read to the end).

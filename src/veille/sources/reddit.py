@@ -20,6 +20,7 @@ import orjson
 
 from veille import __version__
 from veille.errors import CredentialMissing, FetchError, ParseError
+from veille.netguard import AddressRefused
 from veille.observations import Mention, Observation
 from veille.settings import CONTACT_URL, Settings
 from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
@@ -68,6 +69,13 @@ class AppOnlyToken:
                 if url.startswith(prefix):
                     url = settings.url_map[prefix] + url[len(prefix) :]
                     break
+            target = httpx.URL(url)
+            try:  # no redirect is followed here; the host itself must be public (or allowed)
+                settings.address_guard.resolve_now(target.host, target.port or 443)
+            except AddressRefused as exc:
+                raise FetchError(TOKEN_URL, str(exc)) from None
+            except OSError:
+                pass  # does not resolve: httpx says so below
             try:
                 response = httpx.post(
                     url,

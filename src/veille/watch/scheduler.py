@@ -20,7 +20,7 @@ from veille import plan
 from veille.collect import lease
 from veille.collect.record import retry_delay
 from veille.runtime import fewer_collections
-from veille.sources._http import HostPools
+from veille.sources._http import HostPools, http_client
 from veille.sources._registry import SourceSpec, sources
 from veille.store.models import SourceState
 from veille.watch import batch
@@ -176,7 +176,7 @@ class Scheduler:
             return Pool(self, self.client), False
         if self.client is not None:
             return Pool(self, _fetcher(self.workspace, self.client)[0]), False
-        pools = HostPools(self.per_host)
+        pools = HostPools(self.per_host, guard=self.workspace.settings.address_guard)
         fetcher, _ = _fetcher(self.workspace, self.http_client(pools))
         if not urllib.request.getproxies():  # no proxy to go through: single GETs skip the client's layers
             fetcher.direct = pools
@@ -185,12 +185,7 @@ class Scheduler:
     def http_client(self, pools: HostPools | None = None) -> httpx.AsyncClient:
         """The HTTP client of a watch: a kept-alive connection pool per host (``HostPools``)."""
         settings = self.workspace.settings
-        return httpx.AsyncClient(
-            follow_redirects=True,
-            timeout=httpx.Timeout(settings.http_timeout),
-            headers={"User-Agent": settings.user_agent},
-            transport=pools or HostPools(self.per_host),
-        )
+        return http_client(settings, pools or HostPools(self.per_host, guard=settings.address_guard))
 
     async def run_cycle(self) -> CycleReport:
         """Run every due source once (bounded, polite per host) and wait for all, then send due alerts."""
@@ -301,7 +296,13 @@ class Scheduler:
         """Send the outbox's due alerts now (in the scheduler's clock time)."""
         from veille.act.outbox import dispatch
 
-        return dispatch(self.store, self.workspace.home, self.clock.now(), include_digests=include_digests)
+        return dispatch(
+            self.store,
+            self.workspace.home,
+            self.clock.now(),
+            include_digests=include_digests,
+            settings=self.workspace.settings,
+        )
 
     def _reschedule(self, results: Sequence[Any]) -> None:
         """Write each run's next time from the plan (and the back-off of a failing source)."""
