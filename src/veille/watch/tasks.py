@@ -142,7 +142,9 @@ async def requeue_stalled(app: procrastinate.App, stalled_after: float) -> int:
     """Give the jobs of workers silent for ``stalled_after`` seconds back to the queue."""
     jobs = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after))
     for job in jobs:
-        log.warning("worker of job %s (%s) went silent: queued again", job.id, job.task_kwargs.get("source_id"))
+        log.warning(
+            "worker of job %s (%s) went silent: queued again", job.id, job.task_kwargs.get("source_id")
+        )
         await app.job_manager.retry_job(job)
     return len(jobs)
 
