@@ -102,8 +102,8 @@ def add_user(
 
 def set_password(session: Session, name: str, password: str, *, keep_tokens: bool = False) -> Principal:
     """Change ``name``'s password: its sessions end at once, and its API tokens unless ``keep_tokens``."""
-    _check_password(password)
     user = _user(session, name)
+    _check_password(password)
     user.password_hash = hash_password(password)
     end_sessions(session, name)
     if not keep_tokens:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from veille.auth import authenticate, touch
-from veille.web.deps import PageViewer, db
+from veille.web.deps import PageViewer, db, session_user
 from veille.web.i18n import LOCALES
 from veille.web.pages._util import safe_next
 from veille.web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, new_session, set_cookie
@@ -28,7 +28,7 @@ def _login_form(request: Request, next_path: str, error: str | None = None, stat
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    if request.app.state.sessions.load(request) is not None:
+    if session_user(request) is not None:  # a valid session (an ended one signs in again)
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_form(request, safe_next(next))
 
