@@ -37,8 +37,12 @@ Lists are paginated: pass the `next_cursor` of a page as `cursor` to get the nex
 
 def create_app_from_env() -> FastAPI:
     """The app of the workspace named by the environment (``VEILLE_HOME``...): uvicorn's factory for workers."""
+    from veille.web.serving import configure
+
     collect_less()
-    return create_app(Workspace(), warm=True)
+    workspace = Workspace()
+    configure(workspace.settings)
+    return create_app(workspace, warm=True)
 
 
 def warm_up() -> None:
