@@ -5,9 +5,10 @@ its count passes the cap, a slow one gets 408, and one address holds only so man
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from tests.web.conftest import Site
@@ -17,8 +18,15 @@ from veille.web.app import create_app
 from veille.web.limits import ClientLimit
 from veille.workspace import Workspace
 
+T = TypeVar("T")
 CHUNK = 64 * 1024
 MB = 1024 * 1024
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` on its own loop, in a thread (a browser test may hold this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @dataclass
@@ -79,7 +87,7 @@ def call(
         "server": ("127.0.0.1", 8000),
         "state": {},
     }
-    asyncio.run(app(scope, client.receive, client.send))
+    run(app(scope, client.receive, client.send))
     start = next(m for m in client.sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in client.sent if m["type"] == "http.response.body")
     named = {k.decode().lower(): v.decode() for k, v in start["headers"]}
@@ -193,7 +201,7 @@ def test_one_address_holds_only_so_many_requests() -> None:
         statuses.append(await one("203.0.113.1"))  # the count went down again
         return statuses
 
-    assert asyncio.run(scenario()) == [429, 200, 200, 200, 200]
+    assert run(scenario()) == [429, 200, 200, 200, 200]
     assert limited.in_flight == {}
 
 

@@ -76,39 +76,49 @@ def principals(request: Request) -> PrincipalCache:
     return cache
 
 
+def _remembered(cache: PrincipalCache, key: object, read: Callable[[], Principal | None]) -> Principal | None:
+    """``cache``'s principal for ``key``, else ``read()``'s, kept only if no write came in between (a
+    read that recorded a last use or visit moved the version itself: it is read once more)."""
+    user = cache.get(key)
+    if user is not None:
+        return user
+    for _ in range(2):
+        seen = cache.current()
+        user = read()
+        if user is None:
+            return None
+        if cache.current() == seen:
+            cache.put(key, user, seen)
+            break
+    return user
+
+
 def session_user(request: Request) -> Principal | None:
     """The user of the request's session cookie, if it is valid and of the user's current epoch."""
     data = request.app.state.sessions.load(request)
     if data is None:
         return None
-    cache = principals(request)
-    user = cache.get(("user", data.user_id))
-    if user is None:
-        seen = cache.current()
+
+    def read() -> Principal | None:
         with db(request) as session:
             user = get_user(session, data.user_id)
-            if user is None:
-                return None
             now = datetime.now(UTC)
-            if user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY:
+            if user is not None and (user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY):
                 touch(session, user.id, now)
-                seen = None  # that write changes the version: read again next time
-        cache.put(("user", data.user_id), user, seen)
-    return user if user.epoch == data.epoch else None
+        return user
+
+    user = _remembered(principals(request), ("user", data.user_id), read)
+    return user if user is not None and user.epoch == data.epoch else None
 
 
 def token_user(request: Request, token: str) -> Principal | None:
     """The owner of API token ``token``, or None."""
-    cache = principals(request)
-    key = ("token", hashlib.sha256(token.encode()).digest())
-    user = cache.get(key)
-    if user is None:
-        seen = cache.current()
+
+    def read() -> Principal | None:
         with db(request) as session:
-            user = user_for_token(session, token)
-        if user is not None:
-            cache.put(key, user, seen)
-    return user
+            return user_for_token(session, token)
+
+    return _remembered(principals(request), ("token", hashlib.sha256(token.encode()).digest()), read)
 
 
 def bearer_token(request: Request) -> str | None:
