@@ -144,3 +144,28 @@ def test_serve_gives_uvicorn_the_limits_of_the_settings(
     assert seen["h11_max_incomplete_event_size"] == 16 * 1024 and seen["server_header"] is False
     assert (serving.HEADER_TIMEOUT, serving.PER_CLIENT) == (7, 12)
     serving.configure(Settings())
+
+
+def test_a_real_server_drops_an_anonymous_upload_unread(site) -> None:  # type: ignore[no-untyped-def]
+    """Over a real socket: the 401 comes and the connection closes long before 64 MB could be sent."""
+    from tests.web.live import LiveServer
+
+    size = 64 * 1024 * 1024
+    with LiveServer(site.app) as live:
+        conn = socket.create_connection(("127.0.0.1", live.port), timeout=20)
+        head = f"POST /api/v1/notes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+        conn.sendall(head.encode())
+        sent, chunk = 0, b"x" * (256 * 1024)
+        try:
+            while sent < size:
+                conn.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass  # the server closed the connection: what we want
+        try:
+            answer = conn.recv(200)
+        except ConnectionResetError:  # the unread rest made the kernel reset: the 401 may be lost
+            answer = b"HTTP/1.1 401 (reset)"
+        conn.close()
+    assert answer.startswith(b"HTTP/1.1 401")
+    assert sent < size // 2, f"the server took {sent} bytes of an anonymous body"

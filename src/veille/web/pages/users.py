@@ -53,7 +53,7 @@ def create(
             raise ValidationError(f"an account {name!r} exists; change its password or role instead")
         add_user(session, name, role, password)
     log.info("account %s (%s) added by %s", name, role, user.name)
-    return back(request, "/users", "added")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/role")
@@ -63,7 +63,7 @@ def change_role(
     with db(request) as session:
         set_role(session, name, role)
     log.info("role of %s set to %s by %s", name, role, user.name)
-    return back(request, "/users", "role")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/password")
@@ -80,7 +80,7 @@ def change_password(
     log.info(
         "password of %s changed by %s (tokens %s)", name, user.name, "kept" if keep_tokens else "revoked"
     )
-    return back(request, "/users", "password")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/sessions/end")
@@ -88,7 +88,7 @@ def end_all_sessions(request: Request, name: UserName, user: PageAdmin) -> Respo
     with db(request) as session:
         end_sessions(session, name)
     log.info("sessions of %s ended by %s", name, user.name)
-    return back(request, "/users", "sessions")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/tokens/revoke")
@@ -96,7 +96,7 @@ def revoke_all_tokens(request: Request, name: UserName, user: PageAdmin) -> Resp
     with db(request) as session:
         count = revoke_tokens(session, name)
     log.info("%d token(s) of %s revoked by %s", count, name, user.name)
-    return back(request, "/users", "tokens")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/tokens/{token_id}/revoke")
@@ -106,7 +106,7 @@ def revoke_one_token(
     with db(request) as session:
         revoke_tokens(session, name, token_id)
     log.info("token %d of %s revoked by %s", token_id, name, user.name)
-    return back(request, "/users", "tokens")
+    return back(request, "/users", "saved")
 
 
 @router.post("/users/{name}/remove")
@@ -114,4 +114,4 @@ def remove(request: Request, name: UserName, user: PageAdmin) -> Response:
     with db(request) as session:
         remove_user(session, name)
     log.info("account %s removed by %s", name, user.name)
-    return back(request, "/users", "removed")
+    return back(request, "/users", "deleted")
