@@ -22,10 +22,23 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 async def hello(scope: Any, receive: Any, send: Any) -> None:
+    """Reads the whole body, answers 200 with its size."""
     if scope["type"] != "http":
         return
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
-    await send({"type": "http.response.body", "body": b"ok"})
+    size, more = 0, True
+    while more:
+        message = await receive()
+        size += len(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = str(size).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 @contextmanager
@@ -141,7 +154,7 @@ def test_serve_gives_uvicorn_the_limits_of_the_settings(
     assert code == 0, err
     assert seen["http"] == serving.PROTOCOL and seen["port"] == 8123
     assert seen["timeout_keep_alive"] == 3 and seen["limit_concurrency"] == 200
-    assert seen["h11_max_incomplete_event_size"] == 16 * 1024 and seen["server_header"] is False
+    assert seen["h11_max_incomplete_event_size"] == serving.HEAD_LIMIT and seen["server_header"] is False
     assert (serving.HEADER_TIMEOUT, serving.PER_CLIENT) == (7, 12)
     serving.configure(Settings())
 
@@ -169,3 +182,31 @@ def test_a_real_server_drops_an_anonymous_upload_unread(site) -> None:  # type: 
         conn.close()
     assert answer.startswith(b"HTTP/1.1 401")
     assert sent < size // 2, f"the server took {sent} bytes of an anonymous body"
+
+
+def _push(conn: socket.socket, head: bytes, size: int) -> int:
+    """Send ``head`` then up to ``size`` bytes; how many went before the server closed."""
+    conn.sendall(head)
+    sent, chunk = 0, b"a" * (256 * 1024)
+    try:
+        while sent < size:
+            conn.sendall(chunk[: size - sent])
+            sent += min(len(chunk), size - sent)
+    except OSError:
+        pass
+    return sent
+
+
+def test_an_endless_request_head_is_cut_but_a_large_body_goes_through() -> None:
+    big = 64 * 1024 * 1024
+    with guarded_server(header_timeout=30, per_client=0, trusted="") as port:
+        conn = _connect(port)
+        sent = _push(conn, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ", big)
+        conn.close()
+        assert sent < big // 2, f"the server took {sent} bytes of one header"
+        upload = _connect(port)  # a body, even sent in large reads with its head, is not a head
+        size = 4 * 1024 * 1024
+        head = f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {size}\r\n\r\n".encode()
+        assert _push(upload, head, size) == size
+        assert upload.recv(1024).endswith(str(size).encode())
+        upload.close()

@@ -1,6 +1,7 @@
 """What ``veille serve`` adds to uvicorn against slow and greedy clients, below the application: a
 deadline for each request's headers (uvicorn has none: a client sending a byte now and then held a
-connection forever) and a cap on the connections one address keeps open in a process.
+connection forever), a cap on their size (httptools has none) and a cap on the connections one address
+keeps open in a process.
 
 uvicorn loads the protocol class by its import path (``http="veille.web.serving:..."``) in every
 worker; ``configure`` sets the limits in the process that serves (the worker's app factory calls it).
@@ -25,6 +26,8 @@ HEADER_TIMEOUT = 10.0
 """Seconds a connection has to send a request's headers, from its opening or the previous response."""
 PER_CLIENT = 64
 """Connections one address (an IPv6 /64) may hold open in this process; trusted proxies are exempt."""
+HEAD_LIMIT = 32 * 1024
+"""Bytes a request's head (request line and headers) may take; httptools alone takes hundreds of MB."""
 OPEN: dict[str, int] = {}
 """Open connections per client address in this process."""
 
@@ -64,6 +67,7 @@ class _Guard:
     cycle: Any
     _timer: asyncio.TimerHandle | None = None
     _counted: str | None = None
+    _head_bytes = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -88,8 +92,22 @@ class _Guard:
                 OPEN.pop(key, None)
         super().connection_lost(exc)  # type: ignore[misc]
 
+    def data_received(self, data: bytes) -> None:
+        heading = self.cycle is None or self.cycle.response_complete
+        super().data_received(data)  # type: ignore[misc]
+        if not heading:
+            return
+        if self.cycle is not None and not self.cycle.response_complete:  # the head ended in this chunk
+            self._head_bytes = 0
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > HEAD_LIMIT and not self.transport.is_closing():
+            log.warning("connection from %s closed: request head over %d bytes", self.client, HEAD_LIMIT)
+            self.transport.close()
+
     def on_response_complete(self) -> None:
         super().on_response_complete()  # type: ignore[misc]
+        self._head_bytes = 0
         self._arm()  # the next request's headers have the same deadline
 
     def _arm(self) -> None:
@@ -140,6 +158,6 @@ def server_options(settings: Settings, host: str, port: int, forwarded_allow_ips
         "http": PROTOCOL,
         "timeout_keep_alive": settings.web_keep_alive_timeout,
         "limit_concurrency": settings.web_max_connections or None,
-        "h11_max_incomplete_event_size": 16 * 1024,
+        "h11_max_incomplete_event_size": HEAD_LIMIT,
         "timeout_graceful_shutdown": 10,
     }
