@@ -45,6 +45,7 @@ class Principal:
     name: str
     role: str
     last_seen_at: datetime | None = None
+    epoch: int = 0  # the user's session epoch: a session cookie of another epoch is ended
 
     def can(self, role: str) -> bool:
         """True if this principal has ``role`` or a stronger one."""
@@ -60,26 +61,86 @@ def hash_password(password: str) -> str:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(user.id, user.name, user.role, user.last_seen_at)
+    return Principal(user.id, user.name, user.role, user.last_seen_at, user.session_epoch or 0)
 
 
-def add_user(session: Session, name: str, role: str, password: str) -> Principal:
-    """Create the account ``name``, or reset its role and password if it exists."""
-    if not NAME_RE.match(name):
-        raise ValidationError(f"invalid user name {name!r}: letters, digits, . _ @ - (at most 120)")
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValidationError(f"invalid role {role!r}: one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise ValidationError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def _user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise NotFoundError(f"no user {name!r}; see `veille users list`")
+    return user
+
+
+def add_user(
+    session: Session, name: str, role: str, password: str, *, keep_tokens: bool = False
+) -> Principal:
+    """Create the account ``name``, or reset its role and password if it exists (which ends its
+    sessions and, unless ``keep_tokens``, revokes its API tokens)."""
+    if not NAME_RE.match(name):
+        raise ValidationError(f"invalid user name {name!r}: letters, digits, . _ @ - (at most 120)")
+    _check_role(role)
+    _check_password(password)
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         user = User(name=name, role=role, password_hash=hash_password(password), created_at=_now())
         session.add(user)
-    else:
-        user.role = role
-        user.password_hash = hash_password(password)
+        session.flush()
+        return _principal(user)
+    set_role(session, name, role)
+    return set_password(session, name, password, keep_tokens=keep_tokens)
+
+
+def set_password(session: Session, name: str, password: str, *, keep_tokens: bool = False) -> Principal:
+    """Change ``name``'s password: its sessions end at once, and its API tokens unless ``keep_tokens``."""
+    user = _user(session, name)
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    end_sessions(session, name)
+    if not keep_tokens:
+        revoke_tokens(session, name)
     session.flush()
     return _principal(user)
+
+
+def end_sessions(session: Session, name: str) -> None:
+    """End every session of ``name`` (each cookie carries the epoch it was signed in at)."""
+    user = _user(session, name)
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def _admins_left_without(session: Session, user: User) -> int:
+    return len([u for u in session.scalars(select(User).where(User.role == "admin")) if u.id != user.id])
+
+
+def set_role(session: Session, name: str, role: str) -> Principal:
+    """Give ``name`` the role ``role`` (the last admin stays one); it applies from the next request."""
+    _check_role(role)
+    user = _user(session, name)
+    if user.role == "admin" and role != "admin" and not _admins_left_without(session, user):
+        raise ValidationError(f"{name!r} is the last admin; make another admin first")
+    user.role = role
+    session.flush()
+    return _principal(user)
+
+
+def remove_user(session: Session, name: str) -> None:
+    """Delete ``name``, its API tokens and so its sessions (the last admin cannot be removed)."""
+    user = _user(session, name)
+    if user.role == "admin" and not _admins_left_without(session, user):
+        raise ValidationError(f"{name!r} is the last admin; make another admin first")
+    revoke_tokens(session, name)
+    session.delete(user)
+    session.flush()
 
 
 def authenticate(session: Session, name: str, password: str) -> Principal | None:
@@ -120,13 +181,49 @@ def token_hash(token: str) -> str:
 
 def new_token(session: Session, name: str) -> str:
     """A new API token for user ``name``; only its sha256 is stored."""
+    return issue_token(session, name)[1]
+
+
+def issue_token(session: Session, name: str) -> tuple[int, str]:
+    """A new API token for user ``name``: its id (to revoke it) and its value (shown once)."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
         raise NotFoundError(f"no user {name!r}; create it with `veille users add`")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=_now()))
+    row = ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=_now())
+    session.add(row)
     session.flush()
-    return token
+    return row.id, token
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as listed: its id, never its value."""
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def list_tokens(session: Session, name: str) -> list[TokenInfo]:
+    user = _user(session, name)
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    return [TokenInfo(r.id, r.created_at, r.last_used_at) for r in rows]
+
+
+def revoke_tokens(session: Session, name: str, token_id: int | None = None) -> int:
+    """Revoke token ``token_id`` of ``name`` (all of them if None); how many were revoked."""
+    user = _user(session, name)
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    rows = list(session.scalars(query))
+    if token_id is not None and not rows:
+        raise NotFoundError(f"{name!r} has no token {token_id}; see `veille users tokens {name}`")
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    return len(rows)
 
 
 def user_for_token(session: Session, token: str) -> Principal | None:

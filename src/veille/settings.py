@@ -87,6 +87,36 @@ class Settings(BaseSettings):
         default=64,
         description="Memory for rendered dashboard and API responses, per server process (MiB); 0 turns it off.",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        description="Largest request body the web server reads (bytes); larger answers 413 unread.",
+    )
+    max_import_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        description="Largest knowledge-base import an editor may send to /api/v1/kb/import (bytes).",
+    )
+    web_body_timeout: float = Field(
+        default=60.0, description="Seconds a client has to send a whole request body (408 after)."
+    )
+    web_header_timeout: float = Field(
+        default=10.0,
+        description="Seconds a connection has to send a request's headers (closed after), the first or the next.",
+    )
+    web_keep_alive_timeout: float = Field(
+        default=5.0, description="Seconds an idle keep-alive connection stays open."
+    )
+    web_max_connections: int = Field(
+        default=500,
+        description="Connections and requests a server process holds at once (more answer 503).",
+    )
+    web_connections_per_client: int = Field(
+        default=64,
+        description="Open connections per client address and process (more are closed); trusted proxies are exempt.",
+    )
+    web_requests_per_client: int = Field(
+        default=32,
+        description="Requests in progress per client address and process (more answer 429).",
+    )
 
     # Credentials of sources that need one.
     hetzner_token: SecretStr | None = None

@@ -9,8 +9,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from tests.web.conftest import Site, login
 
-PUBLIC_PAGES = {"/login", "/lang/{code}"}
-PUBLIC_API = {"/openapi.json"}
+PUBLIC_PAGES = {"/login", "/lang/{code}", "/healthz", "/readyz"}
+PUBLIC_API: set[str] = set()
+# Outside /api/ but for token holders: 401 to anyone else (/openapi.json also opens to a session).
+TOKEN_ROUTES = {"/openapi.json", "/metrics"}
 # Writes any signed-in user may make (they edit nothing).
 ANY_USER_WRITES = {("POST", "/logout"), ("POST", "/login")}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -22,7 +24,9 @@ PARAMS = {
     "note_id": "1",
     "name": "report.md",
     "code": "en",
+    "token_id": "1",
 }
+ADMIN_PAGES = {"/users"}
 
 
 def _flat_routes(site: Site) -> list[object]:
@@ -81,10 +85,11 @@ def test_anonymous_visitors_are_refused_everywhere(site: Site, client: TestClien
         if path in PUBLIC_PAGES | PUBLIC_API:
             continue
         response = client.request(method, concrete, follow_redirects=False)
-        if path.startswith("/api/"):
+        if path.startswith("/api/") or path in TOKEN_ROUTES:
             assert response.status_code == 401, (method, path, response.status_code)
-            assert response.headers["content-type"].startswith("application/problem+json")
-            assert response.headers["www-authenticate"] == "Bearer"
+            if path.startswith("/api/") or path == "/openapi.json":
+                assert response.headers["content-type"].startswith("application/problem+json")
+                assert response.headers["www-authenticate"] == "Bearer"
         else:
             assert response.status_code == 303, (method, path, response.status_code)
             assert response.headers["location"].startswith("/login?next=")
@@ -149,9 +154,13 @@ def test_viewers_still_read_everything(site: Site, client: TestClient) -> None:
     for method, path, concrete in _routes(site):
         if method != "GET" or "{" in path or path in PUBLIC_PAGES:
             continue
+        if path in ADMIN_PAGES:
+            assert client.get(concrete).status_code == 403, path
+            continue
         concrete += {
             "/api/v1/offers/history": "?competitor=hetzner&sku=cx22",
             "/matrix/cell": "?competitor=hetzner&criterion=price",
         }.get(path, "")
-        response = client.get(concrete, headers=headers if path.startswith("/api/") else None)
+        api = path.startswith("/api/") or path in TOKEN_ROUTES
+        response = client.get(concrete, headers=headers if api else None)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])

@@ -279,8 +279,8 @@ def test_server_errors_are_problem_documents_too(site: Site) -> None:
     assert "boom" not in response.text
 
 
-def test_openapi_document_describes_the_api(client: TestClient) -> None:
-    doc = client.get("/openapi.json").json()
+def test_openapi_document_describes_the_api(site: Site, client: TestClient) -> None:
+    doc = client.get("/openapi.json", headers=_h(site, "viewer")).json()
     paths = doc["paths"]
     assert "/api/v1/events" in paths and "/api/v1/positioning" in paths and "/api/v1/competitors" in paths
     assert not any(not p.startswith("/api/") for p in paths), "pages are not part of the API document"

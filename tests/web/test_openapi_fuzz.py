@@ -20,7 +20,7 @@ EXAMPLES = 6
 def test_no_operation_answers_a_server_error(tmp_path: Path) -> None:
     site = make_site(tmp_path / "ws")
     headers = {"Authorization": f"Bearer {site.tokens['admin']}"}
-    schema = schemathesis.openapi.from_asgi("/openapi.json", site.app)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", site.app, headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25
 

@@ -82,16 +82,6 @@ def test_login_redirects_only_to_local_paths(client: TestClient) -> None:
         assert response.headers["location"] == "/", target
 
 
-def test_wrong_passwords_are_throttled_per_user_and_per_address(client: TestClient) -> None:
-    for _ in range(5):
-        assert _post_login(client, "admin", "wrong").status_code == 401  # type: ignore[attr-defined]
-    throttled = _post_login(client, "admin", PASSWORD)
-    assert throttled.status_code == 429  # type: ignore[attr-defined]
-    assert int(throttled.headers["retry-after"]) > 0  # type: ignore[attr-defined]
-    # the same address is throttled for other names too
-    assert _post_login(client, "viewer", PASSWORD).status_code == 429  # type: ignore[attr-defined]
-
-
 def test_login_form_needs_its_csrf_token(client: TestClient) -> None:
     client.get("/login")
     response = client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": "x"})
@@ -103,7 +93,11 @@ def test_a_tampered_session_cookie_is_refused(client: TestClient) -> None:
     login(client, "admin")
     value = client.cookies.get("veille_session")
     assert value
-    client.cookies.set("veille_session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    # another first character of the signature (its last one is partly padding: changing it may not)
+    head, _, signature = value.rpartition(".")
+    forged = ("B" if signature[0] == "A" else "A") + signature[1:]
+    client.cookies.clear()  # else the jar sends the genuine cookie beside the forged one
+    client.cookies.set("veille_session", f"{head}.{forged}")
     assert client.get("/", follow_redirects=False).status_code == 303
 
 

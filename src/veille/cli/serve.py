@@ -29,29 +29,26 @@ def serve(
     import uvicorn
 
     from veille.web.app import create_app
+    from veille.web.serving import configure, server_options
 
     ws = workspace(ctx)
     ws.store  # noqa: B018 - fail early, with one clear line, if the workspace is not initialised
     console.print(
         f"veille dashboard on http://{host}:{port}/ (workspace {ws.home.resolve()})", highlight=False
     )
-    options = {
-        "host": host,
-        "port": port,
-        "proxy_headers": True,
-        "forwarded_allow_ips": forwarded_allow_ips,
-        "log_level": "info",
-        "server_header": False,
-    }
+    options = server_options(ws.settings, host, port, forwarded_allow_ips)
+    configure(ws.settings)
     if workers == 1:
-        uvicorn.run(create_app(ws, warm=True), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(ws, warm=True), **options)
         return
     # Several processes: each builds the app from the environment, so pass the workspace on.
     os.environ["VEILLE_HOME"] = str(ws.home.resolve())
     if ws.settings.database_url:
         os.environ["VEILLE_DATABASE_URL"] = ws.settings.database_url
+    for name in ("web_header_timeout", "web_connections_per_client"):  # read again by each worker
+        os.environ["VEILLE_" + name.upper()] = str(getattr(ws.settings, name))
     if ws.settings.secret_key is None:
         from veille.web.security import secret_key
 
         os.environ["VEILLE_SECRET_KEY"] = secret_key(ws.store, None)  # the same key in every worker
-    uvicorn.run("veille.web.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("veille.web.app:create_app_from_env", factory=True, workers=workers, **options)

@@ -430,6 +430,19 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    # Part of every session cookie: raising it (password change, sign out everywhere) ends them all.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept a few minutes so every server process throttles the same tries."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # as typed, lower-cased
+    address: Mapped[str] = mapped_column(String(64))  # the client address (an IPv6 /64)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+    __table_args__ = (Index("ix_login_failures_address", "address", "failed_at"),)
 
 
 class ApiToken(Base):

@@ -7,15 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from veille import __version__
+from veille.auth import Principal
 from veille.runtime import collect_less
+from veille.settings import Settings
 from veille.store.changes import DataVersion
 from veille.web import errors, health
 from veille.web.cache import ResponseCache
+from veille.web.deps import PrincipalCache, any_user
+from veille.web.limits import BodyLimit, ClientLimit
 from veille.web.security import LoginLimiter, SecurityHeaders, Sessions, SignedOut, secret_key
 from veille.workspace import Workspace
 
@@ -31,8 +37,12 @@ Lists are paginated: pass the `next_cursor` of a page as `cursor` to get the nex
 
 def create_app_from_env() -> FastAPI:
     """The app of the workspace named by the environment (``VEILLE_HOME``...): uvicorn's factory for workers."""
+    from veille.web.serving import configure
+
     collect_less()
-    return create_app(Workspace(), warm=True)
+    workspace = Workspace()
+    configure(workspace.settings)
+    return create_app(workspace, warm=True)
 
 
 def warm_up() -> None:
@@ -68,7 +78,7 @@ def create_app(workspace: Workspace, *, warm: bool = False) -> FastAPI:
         title="veille API",
         version=__version__,
         description=API_DESCRIPTION,
-        openapi_url="/openapi.json",
+        openapi_url=None,  # served below, to signed-in users and token holders only
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
@@ -81,12 +91,31 @@ def create_app(workspace: Workspace, *, warm: bool = False) -> FastAPI:
     configured = workspace.settings.secret_key.get_secret_value() if workspace.settings.secret_key else None
     version = DataVersion(store.engine)
     app.state.sessions = Sessions(secret_key(store, configured), SignedOut(store, version))
+    app.state.principals = PrincipalCache(version)
     app.state.limiter = LoginLimiter()
     app.state.responses = ResponseCache(version, workspace.settings.web_cache_mb * 1024 * 1024)
     errors.install(app)
-    app.add_middleware(SecurityHeaders)
+    _limit(app, workspace.settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(api_router)
     app.include_router(pages_router)
+    app.add_api_route("/openapi.json", _openapi, include_in_schema=False)
     return app
+
+
+def _limit(app: FastAPI, settings: Settings) -> None:
+    """The middleware, outermost last: headers on every answer, then per-client and body limits."""
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        import_bytes=settings.max_import_bytes,
+        timeout=settings.web_body_timeout,
+    )
+    app.add_middleware(ClientLimit, limit=settings.web_requests_per_client)
+    app.add_middleware(SecurityHeaders)
+
+
+def _openapi(request: Request, user: Annotated[Principal, Depends(any_user)]) -> JSONResponse:
+    """The OpenAPI document, for a signed-in user or a token holder (401 otherwise)."""
+    return JSONResponse(request.app.openapi())

@@ -8,7 +8,7 @@ only while ``DataVersion.token()`` is unchanged and it is under ``MAX_AGE`` seco
 show times relative to now).
 
 Reusing a response never widens access: a hit needs the caller's session cookie to verify (signature
-and age) or its token to be one the app checked within the principal cache's few seconds, and the key
+and age) or its token to be one the app checked since the last write to the database, and the key
 holds the caller's identity. Responses that set a cookie, stream or are not 200 are never kept.
 """
 
@@ -142,7 +142,7 @@ class ResponseCache:
 
 
 def _caller(request: Request) -> object | None:
-    """Who asks, if the app already verified them recently: a session or a token digest."""
+    """Who asks, if the app verified them since the last write: a session or a token digest."""
     cache = principals(request)
     authorization = request.headers.get("authorization", "")
     if authorization:
@@ -152,7 +152,10 @@ def _caller(request: Request) -> object | None:
         key = ("token", hashlib.sha256(credential.encode()).digest())
         return key if cache.get(key) is not None else None
     session = request.app.state.sessions.load(request)
-    if session is None or cache.get(("user", session.user_id)) is None:
+    if session is None:
+        return None
+    user = cache.get(("user", session.user_id))
+    if user is None or user.epoch != session.epoch:
         return None
     return ("session", session.user_id, session.csrf, session.since)
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from veille.auth import Principal, get_user, touch, user_for_token
+from veille.store.changes import DataVersion
 from veille.web.security import CSRF_FIELD, CSRF_HEADER
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,29 +34,38 @@ def db(request: Request) -> Iterator[Session]:
 
 
 class PrincipalCache:
-    """Who a session or token stands for, remembered a few seconds so most requests skip the lookup.
+    """Who a session or token stands for, remembered while nothing was written to the database.
 
-    A changed role or a removed account takes effect within ``ttl`` seconds.
+    Each entry holds the ``DataVersion`` token it was read under, so a revoked token, a removed user, a
+    changed password or role (all writes) take effect at the next request, in every server process.
+    Without a version to compare (an in-memory database), nothing is remembered.
     """
 
-    def __init__(self, ttl: float = 10.0, size: int = 10_000) -> None:
-        self.ttl = ttl
+    def __init__(self, version: DataVersion | None = None, size: int = 10_000) -> None:
+        self.version = version
         self.size = size
-        self._items: dict[object, tuple[float, Principal]] = {}
+        self._items: dict[object, tuple[Any, Principal]] = {}
         self._lock = threading.Lock()
+
+    def current(self) -> Any:
+        return self.version.token() if self.version is not None else None
 
     def get(self, key: object) -> Principal | None:
         with self._lock:
             item = self._items.get(key)
-        if item is None or item[0] < time.monotonic():
+        if item is None:
             return None
-        return item[1]
+        now = self.current()
+        return item[1] if now is not None and item[0] == now else None
 
-    def put(self, key: object, principal: Principal) -> None:
+    def put(self, key: object, principal: Principal, seen: Any) -> None:
+        """Remember ``principal`` as read under version ``seen`` (taken before the read)."""
+        if seen is None:
+            return
         with self._lock:
             if len(self._items) >= self.size:
                 self._items.clear()
-            self._items[key] = (time.monotonic() + self.ttl, principal)
+            self._items[key] = (seen, principal)
 
 
 def principals(request: Request) -> PrincipalCache:
@@ -67,22 +76,63 @@ def principals(request: Request) -> PrincipalCache:
     return cache
 
 
-def page_user(request: Request) -> Principal:
-    """The signed-in user of a page request; anonymous visitors are sent to /login."""
+def _remembered(cache: PrincipalCache, key: object, read: Callable[[], Principal | None]) -> Principal | None:
+    """``cache``'s principal for ``key``, else ``read()``'s, kept only if no write came in between (a
+    read that recorded a last use or visit moved the version itself: it is read once more)."""
+    user = cache.get(key)
+    if user is not None:
+        return user
+    for _ in range(2):
+        seen = cache.current()
+        user = read()
+        if user is None:
+            return None
+        if cache.current() == seen:
+            cache.put(key, user, seen)
+            break
+    return user
+
+
+def session_user(request: Request) -> Principal | None:
+    """The user of the request's session cookie, if it is valid and of the user's current epoch."""
     data = request.app.state.sessions.load(request)
     if data is None:
-        raise LoginRequired()
-    cache = principals(request)
-    user = cache.get(("user", data.user_id))
-    if user is None:
+        return None
+
+    def read() -> Principal | None:
         with db(request) as session:
             user = get_user(session, data.user_id)
-            if user is None:
-                raise LoginRequired()
             now = datetime.now(UTC)
-            if user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY:
+            if user is not None and (user.last_seen_at is None or now - user.last_seen_at > TOUCH_EVERY):
                 touch(session, user.id, now)
-        cache.put(("user", data.user_id), user)
+        return user
+
+    user = _remembered(principals(request), ("user", data.user_id), read)
+    return user if user is not None and user.epoch == data.epoch else None
+
+
+def token_user(request: Request, token: str) -> Principal | None:
+    """The owner of API token ``token``, or None."""
+
+    def read() -> Principal | None:
+        with db(request) as session:
+            return user_for_token(session, token)
+
+    return _remembered(principals(request), ("token", hashlib.sha256(token.encode()).digest()), read)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The credential of an ``Authorization: Bearer`` header, if there is one."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
+
+
+def page_user(request: Request) -> Principal:
+    """The signed-in user of a page request; anonymous visitors are sent to /login."""
+    user = session_user(request)
+    if user is None:
+        raise LoginRequired()
+    data = request.app.state.sessions.load(request)
     request.state.user = user
     request.state.csrf = data.csrf
     request.state.since = data.since
@@ -126,18 +176,20 @@ def api_user(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 ) -> Principal:
     """The owner of the bearer token; 401 without a valid one."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
-    cache = principals(request)
-    key = ("token", hashlib.sha256(credentials.credentials.encode()).digest())
-    user = cache.get(key)
-    if user is None:
-        with db(request) as session:
-            user = user_for_token(session, credentials.credentials)
-        if user is not None:
-            cache.put(key, user)
+    user = None
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        user = token_user(request, credentials.credentials)
     if user is None:
         raise HTTPException(401, "A valid API token is required.", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+def any_user(request: Request) -> Principal:
+    """The caller by bearer token or, failing one, by session cookie; 401 without either."""
+    token = bearer_token(request)
+    user = token_user(request, token) if token else session_user(request)
+    if user is None:
+        raise HTTPException(401, "Sign in or send a valid API token.", headers={"WWW-Authenticate": "Bearer"})
     return user
 
 

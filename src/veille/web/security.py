@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veille.store.changes import DataVersion
 from veille.store.db import Store
-from veille.store.models import Setting
+from veille.store.models import LoginFailure, Setting
 
 SESSION_COOKIE = "veille_session"
 PRELOGIN_COOKIE = "veille_pre"
@@ -104,6 +104,7 @@ class SessionData:
     user_id: int
     csrf: str
     since: str | None = None  # ISO time of the user's previous visit, for the overview
+    epoch: int = 0  # the user's session epoch when signed in (``users.session_epoch``)
 
 
 class SignedOut:
@@ -156,7 +157,7 @@ class Sessions:
         self.signed_out = signed_out
 
     def dump(self, data: SessionData) -> str:
-        return self._session.dumps({"u": data.user_id, "c": data.csrf, "s": data.since})
+        return self._session.dumps({"u": data.user_id, "c": data.csrf, "s": data.since, "e": data.epoch})
 
     def load(self, request: Request) -> SessionData | None:
         """The request's valid session, or None (verified once per request, kept on ``request.state``)."""
@@ -172,7 +173,9 @@ class Sessions:
             return None
         try:
             payload: Any = self._session.loads(raw, max_age=SESSION_MAX_AGE)
-            data = SessionData(int(payload["u"]), str(payload["c"]), payload.get("s"))
+            data = SessionData(
+                int(payload["u"]), str(payload["c"]), payload.get("s"), int(payload.get("e", 0))
+            )
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
         if self.signed_out is not None and data.csrf in self.signed_out:
@@ -212,47 +215,73 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
     )
 
 
-def new_session(user_id: int, last_seen: datetime | None) -> SessionData:
+def new_session(user_id: int, last_seen: datetime | None, epoch: int = 0) -> SessionData:
     return SessionData(
-        user_id, secrets.token_urlsafe(24), last_seen.astimezone(UTC).isoformat() if last_seen else None
+        user_id,
+        secrets.token_urlsafe(24),
+        last_seen.astimezone(UTC).isoformat() if last_seen else None,
+        epoch,
     )
 
 
+def client_key(address: str) -> str:
+    """The throttling key of a client address: itself, or its /64 for IPv6 (one host's usual share)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class LoginLimiter:
-    """Refuses logins after ``limit`` failures in ``window`` seconds, per client address and per name."""
+    """Refuses sign-ins from an address after ``limit`` failures for one name in ``window`` seconds,
+    or ``address_limit`` failures for any names; other addresses are never held back.
 
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
+    The failures are rows of ``login_failures``, so every server process counts the same ones.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 300.0, address_limit: int = 20) -> None:
         self.limit = limit
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.window = timedelta(seconds=window)
+        self.address_limit = address_limit
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    def retry_after(self, session: Session, address: str, name: str, now: datetime | None = None) -> int:
+        """Seconds ``address`` must wait before trying ``name`` again, or 0 when a try is allowed."""
+        now = now or datetime.now(UTC)
+        key = client_key(address)
+        wait = timedelta(0)
+        for failures, limit in (
+            (self._recent(session, now, key, name.lower()[:200]), self.limit),
+            (self._recent(session, now, key), self.address_limit),
+        ):
+            if len(failures) >= limit:
+                wait = max(wait, failures[-limit] + self.window - now)
+        seconds = wait.total_seconds()
+        return int(seconds) + 1 if seconds > 0 else 0
 
-    def retry_after(self, ip: str, name: str) -> int:
-        """Seconds to wait before trying again, or 0 when a try is allowed."""
-        now = time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for key in (f"ip:{ip}", f"user:{name.lower()}"):
-                q = self._recent(key, now)
-                if len(q) >= self.limit:
-                    wait = max(wait, q[0] + self.window - now)
-        return int(wait) + 1 if wait > 0 else 0
+    def _recent(self, session: Session, now: datetime, key: str, name: str | None = None) -> list[datetime]:
+        """When the failures from ``key`` (for ``name``, if given) within the window happened, oldest first."""
+        query = select(LoginFailure.failed_at).where(
+            LoginFailure.address == key, LoginFailure.failed_at > now - self.window
+        )
+        if name is not None:
+            query = query.where(LoginFailure.name == name)
+        return list(session.scalars(query.order_by(LoginFailure.failed_at)))
 
-    def failed(self, ip: str, name: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"ip:{ip}", f"user:{name.lower()}"):
-                self._recent(key, now).append(now)
-            if len(self._failures) > 10000:  # forget idle keys so memory stays bounded
-                for key in [k for k, q in self._failures.items() if not q or q[-1] <= now - self.window]:
-                    del self._failures[key]
+    def failed(self, session: Session, address: str, name: str, now: datetime | None = None) -> None:
+        """Count a failed sign-in (and forget the failures older than the window)."""
+        now = now or datetime.now(UTC)
+        session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= now - self.window))
+        session.add(LoginFailure(name=name.lower()[:200], address=client_key(address), failed_at=now))
 
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{name.lower()}", None)
+    def succeeded(self, session: Session, address: str, name: str) -> None:
+        """A correct sign-in from ``address`` forgets that address's failures for ``name``."""
+        session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.address == client_key(address), LoginFailure.name == name.lower()[:200]
+            )
+        )

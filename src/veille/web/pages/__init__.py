@@ -13,8 +13,21 @@ from veille.web.pages import (
     positioning,
     reports,
     sources,
+    users,
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, overview, events, competitors, positioning, matrix, sources, alerts, reports, manual):
+for module in (
+    auth,
+    overview,
+    events,
+    competitors,
+    positioning,
+    matrix,
+    sources,
+    alerts,
+    reports,
+    manual,
+    users,
+):
     router.include_router(module.router)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from veille.auth import authenticate, touch
-from veille.web.deps import PageViewer, db
+from veille.web.deps import PageViewer, db, session_user
 from veille.web.i18n import LOCALES
 from veille.web.pages._util import safe_next
 from veille.web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, new_session, set_cookie
 from veille.web.templating import render
 
 router = APIRouter()
+log = logging.getLogger("veille.web")
 
 
 def _login_form(request: Request, next_path: str, error: str | None = None, status: int = 200) -> Response:
@@ -26,7 +28,7 @@ def _login_form(request: Request, next_path: str, error: str | None = None, stat
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    if request.app.state.sessions.load(request) is not None:
+    if session_user(request) is not None:  # a valid session (an ended one signs in again)
         return RedirectResponse(safe_next(next), status_code=303)
     return _login_form(request, safe_next(next))
 
@@ -44,21 +46,26 @@ def login(
         return _login_form(request, target, "expired", status=403)
     ip = request.client.host if request.client else "unknown"
     limiter = request.app.state.limiter
-    wait = limiter.retry_after(ip, username)
+    with db(request) as session:
+        wait = limiter.retry_after(session, ip, username)
     if wait:
+        log.warning("sign-in refused (throttled) for %r from %s", username[:200], ip)
         response = _login_form(request, target, "throttled", status=429)
         response.headers["Retry-After"] = str(wait)
         return response
     with db(request) as session:
         user = authenticate(session, username, password)
-        if user is not None:
+        if user is None:
+            limiter.failed(session, ip, username)
+        else:
             touch(session, user.id)
+            limiter.succeeded(session, ip, username)
     if user is None:
-        limiter.failed(ip, username)
+        log.warning("sign-in failed for %r from %s", username[:200], ip)
         return _login_form(request, target, "invalid", status=401)
-    limiter.succeeded(username)
+    log.info("signed in: %s from %s", user.name, ip)
     response = RedirectResponse(target, status_code=303)
-    data = new_session(user.id, user.last_seen_at)
+    data = new_session(user.id, user.last_seen_at, user.epoch)
     set_cookie(response, request, SESSION_COOKIE, request.app.state.sessions.dump(data), SESSION_MAX_AGE)
     return response
 

@@ -149,6 +149,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_kb_revisions_digest"), ["digest"], unique=False)
 
     op.create_table(
+        "login_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("failed_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.create_index("ix_login_failures_address", ["address", "failed_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_failures_failed_at"), ["failed_at"], unique=False)
+
+    op.create_table(
         "mentions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("platform", sa.String(length=40), nullable=False),
@@ -271,6 +283,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text(), nullable=False),
         sa.Column("created_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", veille.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
@@ -564,6 +577,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mentions_competitor"))
 
     op.drop_table("mentions")
+    with op.batch_alter_table("login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failures_failed_at"))
+        batch_op.drop_index("ix_login_failures_address")
+
+    op.drop_table("login_failures")
     with op.batch_alter_table("kb_revisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kb_revisions_digest"))
 
