@@ -94,6 +94,17 @@ def _send_alerts(ctx: typer.Context) -> None:
         console.print(f"alerts: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed")
 
 
+def _triage_with_model(ctx: typer.Context) -> None:
+    """With AI on, the model reads the items, mentions and news not yet read (the word lists already have)."""
+    from veille.analysis.grounding import workspace_model
+    from veille.analysis.triage import triage_events
+
+    ws = workspace(ctx)
+    model = workspace_model(ws.settings, ws.store)
+    if model is not None:
+        triage_events(ws.store, model)
+
+
 @app.command("watch")
 def watch(
     ctx: typer.Context,
@@ -133,6 +144,7 @@ def watch(
         watch_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
         return
     summary = run_once(ctx, source, kind)
+    _triage_with_model(ctx)
     _send_alerts(ctx)
     if summary.all_failed:
         raise AllSourcesFailed(
