@@ -15,9 +15,7 @@ def worker(
     ctx: typer.Context,
     queue: Annotated[
         list[str] | None,
-        typer.Option(
-            "--queue", help="Serve only this queue (repeatable): sources, catalogues. Default: both."
-        ),
+        typer.Option("--queue", help="Serve only this queue (repeatable): sources, catalogues. Default: both."),
     ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=256, help="Sources run at once by this worker.")
@@ -35,8 +33,6 @@ def worker(
     engine = make_app(ws)
     ensure_queue_schema(ws)
     served = ", ".join(queue or QUEUES)
-    err_console.print(
-        f"worker: serving {served} with {concurrency} at once; SIGTERM stops it", highlight=False
-    )
+    err_console.print(f"worker: serving {served} with {concurrency} at once; SIGTERM stops it", highlight=False)
     engine.run_worker(**worker_options(ws, queue, concurrency))
     err_console.print("worker: stopped", highlight=False)
