@@ -142,3 +142,26 @@ def test_watch_once_has_the_workspace_model_read_the_new_items(
     assert code == 0, err
     features = _features(Workspace(Settings(home=Path(home))))
     assert features[STORAGE]["triage"]["model"]["relevant"] is False and len(model.calls) == 2
+
+
+def test_a_funding_event_stays_funding_news_whatever_its_words(tmp_path: Path) -> None:
+    """An SEC filing's funding event names no amount: the words must not judge it irrelevant."""
+    from veille.analysis.triage import record_words
+
+    ws = Workspace(Settings(home=tmp_path / "ws"))
+    ws.init_store()
+    with ws.store.session() as session:
+        row = EventRow(
+            kind="funding",
+            competitor="digitalocean",
+            title="digitalocean filed 8-K (Current report)",
+            importance="high",
+            occurred_at=NOW,
+            detected_at=NOW,
+            dedup_key="funding:digitalocean:edgar:1",
+            data={"form": "8-K", "items": ["2.03"], "kind": "debt", "amount": None},
+        )
+        session.add(row)
+        record_words([row])
+        assert row.data["triage"]["words"]["kind"] == "funding" and row.data["triage"]["relevant"] is True
+    assert "digitalocean filed 8-K" in _digest(ws)

@@ -88,12 +88,15 @@ def _word_kind(text: str, tags: Sequence[str], title_tags: Sequence[str]) -> str
     return "feature" if tags or _LAUNCH.search(text) else "other"
 
 
-def word_triage(title: str, text: str = "", tags: Sequence[str] = ()) -> Triage:
+def word_triage(
+    title: str, text: str = "", tags: Sequence[str] = (), event_kind: str | None = None
+) -> Triage:
     """The word lists' reading: relevant when it is a price, incident or funding news, or touches an
-    area VMCloud sells (VPS, GPU, Kubernetes, storage, network, serverless)."""
+    area VMCloud sells (VPS, GPU, Kubernetes, storage, network, serverless). A ``funding`` event is
+    funding news whatever its words (its detector read it so: an SEC filing names no amount)."""
     areas = tuple(a for a in AREAS if a in set(tag_item(title, text)) | set(tags))
     folded = fold(f"{title}\n{text}")
-    kind = _word_kind(folded, areas, tag_item(title))
+    kind = "funding" if event_kind == "funding" else _word_kind(folded, areas, tag_item(title))
     ours = tuple(f"area:{a}" for a in areas if a in VMCLOUD_AREAS)
     relevant = kind in SIGNAL_KINDS or bool(ours)
     reason = "matches " + ", ".join(ours) if ours else f"kind {kind}" if relevant else "no area VMCloud sells"
@@ -157,10 +160,12 @@ def triage_of(
     competitor: str | None = None,
     model: Model | None = None,
     known: Mapping[str, str] | None = None,
+    *,
+    event_kind: str | None = None,
 ) -> dict[str, Any]:
     """The ``data["triage"]`` of one event: the words' reading, the model's if one is given, the verdict."""
     title, text, tags = _text_of(title, data)
-    words = word_triage(title, text, tags)
+    words = word_triage(title, text, tags, event_kind)
     found: dict[str, Any] = {"words": words.as_dict(), "relevant": words.relevant}
     reading = model_triage(model, title, text, competitor, known or {}) if model is not None else None
     if reading is not None:
@@ -174,12 +179,12 @@ def record_words(rows: Sequence[EventRow]) -> None:
     for row in rows:
         data = row.data or {}
         if row.kind in TRIAGED_EVENTS and "triage" not in data:
-            row.data = {**data, "triage": triage_of(row.title, data)}
+            row.data = {**data, "triage": triage_of(row.title, data, event_kind=row.kind)}
 
 
 def _pending(
     store: Store, model: Model | None, since: datetime | None, limit: int
-) -> tuple[list[tuple[int, str, str | None, dict[str, Any]]], dict[str, str]]:
+) -> tuple[list[tuple[int, str, str, str | None, dict[str, Any]]], dict[str, str]]:
     """The events still to read (id, title, competitor, data) and the targets, in a short session."""
     from sqlalchemy import select
 
@@ -194,7 +199,7 @@ def _pending(
         for row in session.scalars(query):
             triage = (row.data or {}).get("triage") or {}
             if not triage or (model is not None and "model" not in triage):
-                todo.append((row.id, row.title, row.competitor, dict(row.data or {})))
+                todo.append((row.id, row.kind, row.title, row.competitor, dict(row.data or {})))
             if len(todo) >= limit:
                 break
         known = targets(current(session)) if model is not None and todo else {}
@@ -212,8 +217,8 @@ def triage_events(
 
     todo, known = _pending(store, model, since, limit)
     readings = {
-        event_id: triage_of(title, data, competitor, model, known)
-        for event_id, title, competitor, data in todo
+        event_id: triage_of(title, data, competitor, model, known, event_kind=kind)
+        for event_id, kind, title, competitor, data in todo
     }
     with store.session() as session:
         for event_id, triage in readings.items():
