@@ -31,6 +31,7 @@ NEEDS_MORE = {
     "veille --home /srv/veille serve --port 8000 --forwarded-allow-ips 10.0.0.5": "a server: runs until stopped",
     "veille --home /srv/veille watch --workers 2": "needs PostgreSQL; a service that runs until stopped",
     "veille --home /srv/veille worker --queue sources --concurrency 8": "needs PostgreSQL; runs until stopped",
+    "veille --home /srv/veille mcp --token-file /etc/veille/mcp-token": "a server on stdio: runs until stopped",
 }
 DEMO_EXAMPLE = "veille demo --out /tmp/veille-demo --no-pdf"
 FILES = {

@@ -67,9 +67,14 @@ def report(
     ws = workspace(ctx)
     now = datetime.now(UTC) if at is None else parse_when(at)
     competitor_id = resolve_competitor(competitor) if competitor else None
+    model = None
+    if kind in (ReportKind.digest, ReportKind.review):  # they open with a checked summary when AI is on
+        from veille.analysis.grounding import workspace_model
+
+        model = workspace_model(ws.settings, ws.store)
     with ws.store.session() as session:
         result = reports.produce(
-            session, kind.value, lang.value, fmt.value, now, competitor_id, edition=at is None
+            session, kind.value, lang.value, fmt.value, now, competitor_id, edition=at is None, model=model
         )
     if output is None and fmt is not Format.pdf:
         sys.stdout.buffer.write(result.content)

@@ -122,6 +122,17 @@ def _send_alerts(ctx: typer.Context) -> None:
         console.print(f"alerts: {sent.sent} sent, {sent.retried} to retry, {sent.failed} failed")
 
 
+def _triage_with_model(ctx: typer.Context) -> None:
+    """With AI on, the model reads the items, mentions and news not yet read (the word lists already have)."""
+    from veille.analysis.grounding import workspace_model
+    from veille.analysis.triage import triage_events
+
+    ws = workspace(ctx)
+    model = workspace_model(ws.settings, ws.store)
+    if model is not None:
+        triage_events(ws.store, model)
+
+
 @app.command("watch")
 def watch(
     ctx: typer.Context,
@@ -168,6 +179,7 @@ def watch(
             summary = run_once(ctx, source, kind)
             if summary.stopped_by is not None:
                 raise Stopped(summary.stopped_by)
+            _triage_with_model(ctx)
             _send_alerts(ctx)
     except Stopped as stop:
         abandoned = sum(1 for r in summary.results if r.status == "abandoned") if summary else 0

@@ -366,6 +366,9 @@ def commit_run(
             run_id=run_id,
             capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
         )
+        from veille.analysis.triage import record_words
+
+        record_words(rows)  # the word lists' triage of items, mentions and news (the model's comes later)
         route_events(
             session, [r for r in rows if r.status == "open"], now, rules, fresh=True
         )  # rows just inserted

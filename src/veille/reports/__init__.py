@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from veille.analysis.grounding import Model
 from veille.errors import ValidationError
 from veille.kb.schema import Lang
 from veille.reports import builders, editions
@@ -29,14 +30,23 @@ class Report:
     content: bytes
 
 
-def build(session: Session, kind: str, lang: Lang, now: datetime, competitor: str | None = None) -> Document:
-    """Build the document of report ``kind`` (``battlecard`` needs ``competitor``)."""
+def build(
+    session: Session,
+    kind: str,
+    lang: Lang,
+    now: datetime,
+    competitor: str | None = None,
+    *,
+    model: Model | None = None,
+) -> Document:
+    """Build the document of report ``kind`` (``battlecard`` needs ``competitor``). With a ``model``, the
+    digest and the review open with a summary checked against their events."""
     if kind == "analysis":
         return builders.analysis(session, lang, now)
     if kind == "digest":
-        return builders.digest(session, lang, now)
+        return builders.digest(session, lang, now, model=model)
     if kind == "review":
-        return builders.review(session, lang, now)
+        return builders.review(session, lang, now, model=model)
     if kind == "battlecard":
         if not competitor:
             raise ValidationError("a battlecard needs --competitor ID")
@@ -53,11 +63,12 @@ def produce(
     competitor: str | None = None,
     *,
     edition: bool = True,
+    model: Model | None = None,
 ) -> Report:
     """Build and render a report. With ``edition``, the analysis records this edition for the next one's diff."""
     if fmt not in FORMATS:
         raise ValidationError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    doc = build(session, kind, lang, now, competitor)
+    doc = build(session, kind, lang, now, competitor, model=model)
     content = render(doc, fmt)
     if edition and kind == "analysis":
         editions.record(session, kind, lang, now)

@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from veille.analysis.grounding import Model, summarise
 from veille.analysis.incidents import list_incidents, statistics
 from veille.analysis.tagging import AREA_WORDS
+from veille.analysis.triage import is_relevant
 from veille.errors import NotFoundError
 from veille.kb.labels import LEVEL_EMOJI, PROBABILITY, THREAT
 from veille.kb.markdown_export import render_markdown
@@ -23,6 +25,33 @@ from veille.reports.wording import impact_word, word
 
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
+
+
+def _event_facts(e: Any, who: dict[str, str]) -> dict[str, Any]:
+    """What a summary may be written from: one event without its links and ids."""
+    data = {k: v for k, v in (e.data or {}).items() if k not in ("url", "item_id", "triage", "accession")}
+    return {
+        "kind": e.kind,
+        "competitor": who.get(e.competitor or "", e.competitor),
+        "title": e.title,
+        "importance": e.importance,
+        "date": (e.occurred_at or e.detected_at).date().isoformat(),
+        "data": data,
+    }
+
+
+def _summary(doc: Document, events: list[Any], kb: KnowledgeBase, model: Model | None) -> None:
+    """The checked summary of ``events`` in the document's language, when a model wrote a faithful one."""
+    if model is None or not events:
+        return
+    found = summarise([_event_facts(e, sections.names(kb)) for e in events], model)
+    if found is not None:
+        text = found.fr if doc.lang == "fr" else found.en
+        doc.add(
+            f"> **{label('summary', doc.lang)}** — {md_text(text)}",
+            ">",
+            f"> _{label('summary_note', doc.lang)}_",
+        )
 
 
 def _title(kind: str, lang: str, now: datetime) -> str:
@@ -79,14 +108,22 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
     return doc
 
 
-def digest(session: Session, lang: Lang, now: datetime, days: int = 30) -> Document:
-    """The monthly product digest: roadmap candidates first, then every other change of the month."""
+def digest(
+    session: Session, lang: Lang, now: datetime, days: int = 30, *, model: Model | None = None
+) -> Document:
+    """The monthly product digest: roadmap candidates first, then every other change of the month.
+
+    Items whose triage judged them irrelevant to VMCloud stay out. With a ``model``, a checked summary of
+    the month opens it."""
     kb = current(session)
     since = now - timedelta(days=days)
     doc = Document(_title("digest", lang, now), lang, f"digest-{lang}")
     doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
     until = now + timedelta(seconds=1)
-    features = gather.events(session, since, until, kinds=("feature",))
+    if model is not None:
+        period = gather.events(session, since, until, kinds=PRICE_KINDS + SIGNAL_KINDS)
+        _summary(doc, [e for e in period if is_relevant(e)], kb, model)
+    features = [e for e in gather.events(session, since, until, kinds=("feature",)) if is_relevant(e)]
     roadmap = [e for e in features if (e.data or {}).get("roadmap_candidate")]
     doc.add(f"## {label('roadmap', lang)}")
     _items_table(doc, roadmap, kb)
@@ -100,7 +137,8 @@ def digest(session: Session, lang: Lang, now: datetime, days: int = 30) -> Docum
         ("funding", ("funding",)),
     ):
         doc.add(f"## {label(key, lang)}")
-        sections.events_table(doc, gather.events(session, since, until, kinds=kinds), kb)
+        found = gather.events(session, since, until, kinds=kinds)
+        sections.events_table(doc, [e for e in found if is_relevant(e)], kb)
     doc.add(f"## {label('incidents', lang)}")
     sections.incidents_block(doc, statistics(session, since=since, until=until), kb)
     doc.add(f"## {label('hiring', lang)}")
@@ -130,13 +168,20 @@ def _items_table(doc: Document, items: list[Any], kb: KnowledgeBase) -> None:
     doc.add(table([label(k, lang) for k in ("when", "competitor", "what", "tags")], rows))
 
 
-def review(session: Session, lang: Lang, now: datetime, days: int = 91) -> Document:
-    """The quarterly strategy review: positioning then and now, incidents, ratings, hiring, threats."""
+def review(
+    session: Session, lang: Lang, now: datetime, days: int = 91, *, model: Model | None = None
+) -> Document:
+    """The quarterly strategy review: positioning then and now, incidents, ratings, hiring, threats.
+
+    With a ``model``, a checked summary of the quarter's events opens it."""
     kb = current(session)
     since = now - timedelta(days=days)
     until = now + timedelta(seconds=1)
     doc = Document(_title("review", lang, now), lang, f"review-{lang}")
     doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
+    if model is not None:
+        period = gather.events(session, since, until, kinds=PRICE_KINDS + SIGNAL_KINDS)
+        _summary(doc, [e for e in period if is_relevant(e)], kb, model)
     doc.add(f"## {label('live_positioning', lang)}")
     sections.positioning_table(doc, gather.positioning(session, now), kb)
     sections.price_history_charts(doc, gather.price_history(session, now), kb, now)

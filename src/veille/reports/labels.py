@@ -47,6 +47,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "mentions": ("Mentions", "Mentions"),
     "source_health": ("Santé des sources", "Source health"),
     "none": ("Rien sur la période.", "Nothing in this period."),
+    "summary": ("En bref", "In brief"),
+    "summary_note": (
+        "rédigé par un modèle à partir des seuls évènements de la période ; chaque chiffre et chaque nom vérifiés",
+        "written by a model from this period's events only; every number and name checked",
+    ),
     "when": ("Quand", "When"),
     "what": ("Quoi", "What"),
     "tags": ("Domaines", "Areas"),
