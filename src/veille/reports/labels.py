@@ -84,12 +84,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "low_cost": ("LOW-COST", "LOW-COST"),
     "specialist": ("SPÉCIALISTE", "SPECIALIST"),
     "generalist": ("GÉNÉRALISTE", "GENERALIST"),
+    "mid": ("MILIEU DE GAMME", "MID-RANGE"),
+    "balanced": ("ÉQUILIBRÉ", "BALANCED"),
     "chart_note": ("Graphique dans les versions HTML et PDF", "Chart in the HTML and PDF versions"),
     "confidential": ("Document confidentiel", "Confidential document"),
     "probability": ("Probabilité", "Probability"),
     "no_competitor": ("Concurrent inconnu", "Unknown competitor"),
     "unresolved": ("non résolu", "unresolved"),
     "resolved": ("résolu", "resolved"),
+    "summary": ("Synthèse", "Executive summary"),
+    "appendix_ops": ("Annexe — exploitation de veille", "Appendix — running veille"),
+    "appendix_ops_note": (
+        "Pour l'équipe qui fait tourner veille : échecs de collecte et revues de prix à faire. "
+        "Les chiffres du rapport n'en dépendent pas.",
+        "For the team that runs veille: collection failures and price reviews to do. "
+        "The report's figures do not depend on them.",
+    ),
+    "change": ("Évolution", "Change"),
+    "change_short": (
+        "Évolution sur 90 jours quand 90 jours de données existent ; sinon depuis la première observation "
+        "(date indiquée).",
+        "90-day change where 90 days of data exist; otherwise since the first observation (date shown).",
+    ),
+    "new_function": ("nouveau", "new"),
+    "latest_outages": ("Dernières pannes", "Latest outages"),
+    "worst_reviews": ("Pires avis récents", "Worst recent reviews"),
+    "most_discussed": ("Mentions les plus discutées", "Most discussed mentions"),
+    "comments": ("commentaires", "comments"),
+    "their_price": ("Eux, € / mois", "Them, € / month"),
+    "our_price": ("VMCloud, € / mois", "VMCloud, € / month"),
+    "gap": ("Écart", "Gap"),
+    "comms_draft": ("Opportunité de communication (brouillon)", "Communication opportunity (draft)"),
     "draft_not_sent": ("Brouillon, jamais envoyé automatiquement.", "Draft, never sent automatically."),
 }
 
