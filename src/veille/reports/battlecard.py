@@ -102,6 +102,36 @@ def price_gaps(doc: Document, pos: dict[str, Any] | None, kb: KnowledgeBase, com
     )
 
 
+def price_moves(session: Session, competitor: str, now: datetime, lang: str) -> str | None:
+    """Their recent price changes, one line per offer and move (regions together), newest first."""
+    found = gather.events(
+        session, now - RECENT, now + timedelta(seconds=1), kinds=("price_change",), competitor=competitor
+    )
+    moves: dict[tuple[str, str, str], list[str]] = {}
+    for e in found:
+        data = e.data or {}
+        offer, old, new = data.get("offer") or {}, data.get("old") or {}, data.get("new") or {}
+        if not isinstance(offer, dict) or not isinstance(old, dict) or not isinstance(new, dict):
+            continue
+        name = str(offer.get("name") or offer.get("sku") or "")
+        arrow = (
+            f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → "
+            f"{fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)}"
+        )
+        pct = f" ({fmt.percent(data['pct_change'], lang)})" if data.get("pct_change") else ""
+        when = fmt.day(e.occurred_at or e.detected_at, lang)
+        regions = moves.setdefault((name, arrow + pct, when), [])
+        if offer.get("region"):
+            regions.append(str(offer["region"]))
+    if not moves:
+        return None
+    lines = [
+        f"{md_text(name)}{' (' + md_text(', '.join(sorted(regions))) + ')' if regions else ''}: {arrow}, {when}"
+        for (name, arrow, when), regions in list(moves.items())[:ITEMS]
+    ]
+    return f"**{label('recent_price_moves', lang)}:** " + "; ".join(lines) + "."
+
+
 def _outages(session: Session, competitor: str, now: datetime, lang: str) -> str:
     records = [
         r
@@ -240,6 +270,8 @@ def battlecard(session: Session, lang: Lang, now: datetime, competitor: str) -> 
     if them.verdict:
         doc.add(f"**{label('verdict', lang)}:** {md_kb(them.verdict.get(lang))}")
     price_gaps(doc, gather.positioning(session, now), kb, competitor)
+    if moves := price_moves(session, competitor, now, lang):
+        doc.add(moves)
     doc.columns(_outages(session, competitor, now, lang), _reviews(session, competitor, now, lang))
     doc.columns(
         _mentions(session, competitor, now, lang), _rating_and_funding(session, competitor, now, lang)

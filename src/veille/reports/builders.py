@@ -89,7 +89,7 @@ def _summary(
     stats = statistics(session, since=since, until=until)
     facts = summary.Period(period, stats, sections.names(kb))
     doc.boxed(
-        f"**{label('summary', doc.lang)}**", "", *(f"- {line}" for line in summary.lines(facts, doc.lang))
+        f"## {label('summary', doc.lang)}", "", *(f"- {line}" for line in summary.lines(facts, doc.lang))
     )
     return period
 

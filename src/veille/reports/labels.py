@@ -114,6 +114,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "their_price": ("Eux, € / mois", "Them, € / month"),
     "our_price": ("VMCloud, € / mois", "VMCloud, € / month"),
     "gap": ("Écart", "Gap"),
+    "recent_price_moves": ("Leurs derniers changements de prix", "Their latest price moves"),
     "comms_draft": ("Opportunité de communication (brouillon)", "Communication opportunity (draft)"),
     "draft_not_sent": ("Brouillon, jamais envoyé automatiquement.", "Draft, never sent automatically."),
 }

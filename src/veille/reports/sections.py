@@ -157,7 +157,7 @@ def ratings_block(doc: Document, rows: Sequence[RatingRow], kb: KnowledgeBase) -
 FULL_WINDOW = timedelta(days=90)
 
 
-def _change(count: int, old: int | None, baseline: datetime | None, now: datetime, lang: str) -> str:
+def hiring_change(count: int, old: int | None, baseline: datetime | None, now: datetime, lang: str) -> str:
     """The change of open roles since the baseline: over 90 days, or since the first observation when data is younger (said so)."""
     if baseline is None or old is None:
         return "—"
@@ -190,7 +190,7 @@ def hiring_block(
                     md_cell(who.get(str(entry["competitor"]), entry["competitor"])),
                     md_cell(word(function, lang, FUNCTION_WORDS)),
                     str(count),
-                    _change(count, before.get(function, 0) if baseline else None, baseline, now, lang),
+                    hiring_change(count, before.get(function, 0) if baseline else None, baseline, now, lang),
                 ]
             )
     if not rows:
