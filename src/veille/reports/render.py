@@ -31,6 +31,7 @@ h1 { font-size: 1.8rem; border-bottom: 3px solid #1d4ed8; padding-bottom: .3rem;
 h2 { font-size: 1.3rem; margin-top: 2rem; color: #1e3a8a; border-bottom: 1px solid #e5e7eb; padding-bottom: .2rem; }
 h3 { font-size: 1.1rem; color: #1f2937; }
 table { border-collapse: collapse; width: 100%; margin: .8rem 0 1.2rem; font-size: .9em; page-break-inside: auto; }
+tr { page-break-inside: avoid; }
 th, td { border: 1px solid #e5e7eb; padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; }
 tr:nth-child(even) td { background: #fafafa; }
@@ -59,6 +60,7 @@ body.card table { margin: .15rem 0 .3rem; font-size: 8.5pt; } body.card td:first
 body.card blockquote { margin: .2rem 0; padding: .1rem .6rem; }
 body.card .cols { gap: .7rem; }
 body.card footer { margin-top: .4rem; padding-top: .2rem; }
+@media screen { body.card { margin: 1.5rem auto; } }
 """
 
 
