@@ -224,7 +224,10 @@ def test_the_digest_keeps_to_its_period_and_opens_with_a_summary(cli, demo) -> N
     head, _, appendix = digest.partition("## Appendix — running veille")
     assert appendix and "ParseError" in appendix and "ParseError" not in head  # for the team that runs it
     summary = head.split("## Executive summary", 1)[1].split("\n## ", 1)[0]
-    assert "4 price moves (4 rises, 0 cuts); the biggest: Hetzner" in summary and "+9.5%" in summary
+    assert (
+        "4 price moves (4 rises, 0 cuts); the biggest: Hetzner CX22 (" in summary
+        and "€3.79 → €4.15 (+9.5%)." in summary
+    )
     assert "3 new offers, 3 offers withdrawn." in summary
     assert "2 incidents at 2 competitors; serious: DigitalOcean (major)." in summary
     assert "1 collection failure" in summary

@@ -24,10 +24,11 @@ from veille.store.models import EventRow
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
 OPERATIONS_KINDS = ("source_failure", "price_review")
+NBSP = "\u00a0"  # a date is not broken across lines
 
 
 def _title(kind: str, lang: str, now: datetime) -> str:
-    return f"{label(kind, lang)} — VMCloud ({fmt.day(now, lang)})"
+    return f"{label(kind, lang)} — VMCloud ({fmt.day(now, lang).replace(' ', NBSP)})"
 
 
 def _with_live_prices(kb: KnowledgeBase, pos: dict[str, Any] | None) -> KnowledgeBase:
@@ -145,7 +146,7 @@ def _items_table(doc: Document, items: list[Any], kb: KnowledgeBase) -> None:
     who = sections.names(kb)
     rows = [
         [
-            fmt.day(e.occurred_at or e.detected_at, lang).replace(" ", "\u00a0"),
+            fmt.day(e.occurred_at or e.detected_at, lang).replace(" ", NBSP),
             md_cell(who.get(e.competitor or "", e.competitor or "—")),
             md_link(e.title, e.url),
             md_cell(", ".join(word(tag, lang, AREA_WORDS) for tag in (e.data or {}).get("tags") or [])),

@@ -58,8 +58,22 @@ def price_line(period: Period, lang: str) -> str | None:
         _, _, biggest = max(pcts, key=lambda item: item[0])
         who = period.names.get(biggest.competitor or "", biggest.competitor or "")
         word = "le plus fort" if lang != "en" else "the biggest"
-        text += f"; {word}: {md_text(who)}, {md_text(event_title(biggest, lang))}"
+        text += f"; {word}: {md_text(who)} {md_text(_move(biggest, lang))}"
     return text + "."
+
+
+def _move(event: EventRow, lang: str) -> str:
+    """``CX22 (hel1) 3,79 € → 4,15 € (+9,5%)``; the event's title where its data is not of that shape."""
+    data = event.data or {}
+    offer, old, new = data.get("offer"), data.get("old"), data.get("new")
+    if not (isinstance(offer, dict) and isinstance(old, dict) and isinstance(new, dict)):
+        return event_title(event, lang)
+    region = f" ({offer['region']})" if offer.get("region") else ""
+    return (
+        f"{offer.get('name') or offer.get('sku') or ''}{region} "
+        f"{fmt.money(old.get('monthly'), old.get('currency', 'EUR'), lang)} → "
+        f"{fmt.money(new.get('monthly'), new.get('currency', 'EUR'), lang)} ({fmt.percent(data['pct_change'], lang)})"
+    )
 
 
 def offers_line(period: Period, lang: str) -> str | None:
