@@ -47,6 +47,7 @@ def report(
         list[Format] | None,
         typer.Option(
             "--format",
+            metavar="<md|html|pdf|all>",
             help="md, html, pdf, or all; repeat it for several formats of one edition (md by default).",
         ),
     ] = None,
