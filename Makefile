@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT ?= veille-demo
 
-# Debian packages: WeasyPrint's libraries (PDF reports), Chromium (browser tests), pdftoppm.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core chromium poppler-utils
+# Debian packages: WeasyPrint's libraries (PDF reports), Chromium (browser tests), pdftoppm, and an emoji
+# font for the dashboard's pictographs (the reports print theirs as badges and country codes anyway).
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-color-emoji chromium poppler-utils
 # ... and for `make bench`: wrk drives the web benchmark's load.
 BENCH_APT_PACKAGES := wrk
 # A package lock held by another apt run (common on a fresh machine) is waited for, not a failure.

@@ -75,6 +75,9 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
     from veille.watch.scheduler import Scheduler
 
     _prepare(out)
+    if pdf and (problem := pdf_problem()):
+        say(f"PDF reports skipped: {problem}")
+        pdf = False
     times = weeks()
     specs = {sid: get_source(sid) for sid in scenario.source_ids()}
     server = DemoServer()
@@ -116,13 +119,10 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
                     at + timedelta(minutes=1),
                     out / "reports" / "editions",
                     kinds=("analysis",),
-                    pdf=False,
+                    pdf=pdf,
                 )
         clock.current = times[-1] + timedelta(minutes=1)
         scheduler.dispatch_now(include_digests=True)
-        if pdf and (problem := pdf_problem()):
-            say(f"PDF reports skipped: {problem}")
-            pdf = False
         result.reports += _reports(ws, clock.current, out / "reports", pdf=pdf)
         with store.session() as session:
             result.events = Counter(
@@ -145,26 +145,20 @@ def _reports(
     kinds: tuple[str, ...] = ("analysis", "digest", "review"),
     pdf: bool,
 ) -> list[Path]:
+    """Every report of ``kinds`` (and, for the full set, a battlecard per competitor) in both languages,
+    each one edition rendered into Markdown, HTML and (with ``pdf``) PDF."""
     from veille import reports
 
+    formats = ("md", "html", "pdf") if pdf else ("md", "html")
+    prefix = f"{now:%Y-%m-%d}-" if folder.name == "editions" else ""
     written = []
     with ws.store.session() as session:
         for lang in ("fr", "en"):
-            for kind in kinds:
-                for fmt in ("md", "html", *(("pdf",) if pdf and kind != "digest" else ())):
-                    report = reports.produce(session, kind, lang, fmt, now, edition=(fmt == "md"))
-                    if folder.name == "editions":
-                        report = reports.Report(
-                            f"{now:%Y-%m-%d}-{report.filename}", report.media_type, report.content
-                        )
-                    written.append(reports.write(report, folder))
-            if kinds == ("analysis",):
-                continue
-            for competitor in BATTLECARDS:
-                for fmt in ("md", "html"):
-                    written.append(
-                        reports.write(
-                            reports.produce(session, "battlecard", lang, fmt, now, competitor), folder
-                        )
-                    )
+            jobs: list[tuple[str, str | None]] = [(kind, None) for kind in kinds]
+            if kinds != ("analysis",):
+                jobs += [("battlecard", competitor) for competitor in BATTLECARDS]
+            for kind, competitor in jobs:
+                for report in reports.produce_edition(session, kind, lang, formats, now, competitor):
+                    named = reports.Report(prefix + report.filename, report.media_type, report.content)
+                    written.append(reports.write(named, folder))
     return written

@@ -3,6 +3,7 @@ battlecards, in French or English, as Markdown, HTML or PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from veille.reports.render import FORMATS, MEDIA_TYPES, render
 
 KINDS = ("analysis", "digest", "review", "battlecard")
 
-__all__ = ["FORMATS", "KINDS", "MEDIA_TYPES", "Report", "build", "produce"]
+__all__ = ["FORMATS", "KINDS", "MEDIA_TYPES", "Report", "build", "formats_of", "produce", "produce_edition"]
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,45 @@ def produce(
     edition: bool = True,
     model: Model | None = None,
 ) -> Report:
-    """Build and render a report. With ``edition``, the analysis records this edition for the next one's diff."""
-    if fmt not in FORMATS:
-        raise ValidationError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    """Build and render a report in one format (``produce_edition`` with a single format)."""
+    return produce_edition(session, kind, lang, (fmt,), now, competitor, edition=edition, model=model)[0]
+
+
+def formats_of(requested: Sequence[str]) -> tuple[str, ...]:
+    """The formats asked for, in order, without repeats; ``all`` means every format."""
+    out: list[str] = []
+    for fmt in requested:
+        if fmt not in (*FORMATS, "all"):
+            raise ValidationError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} or all")
+        for one in FORMATS if fmt == "all" else (fmt,):
+            if one not in out:
+                out.append(one)
+    if not out:
+        raise ValidationError(f"no format; choose one of {', '.join(FORMATS)} or all")
+    return tuple(out)
+
+
+def produce_edition(
+    session: Session,
+    kind: str,
+    lang: Lang,
+    fmts: Sequence[str],
+    now: datetime,
+    competitor: str | None = None,
+    *,
+    edition: bool = True,
+    model: Model | None = None,
+) -> list[Report]:
+    """One edition of a report, rendered into every format of ``fmts``.
+
+    The document is built once, so every format says the same thing (the same baseline for "what
+    changed"); with ``edition``, the analysis records this one edition for the next one's diff."""
+    wanted = formats_of(fmts)
     doc = build(session, kind, lang, now, competitor, model=model)
-    content = render(doc, fmt)
+    out = [Report(f"{doc.name}.{fmt}", MEDIA_TYPES[fmt], render(doc, fmt)) for fmt in wanted]
     if edition and kind == "analysis":
         editions.record(session, kind, lang, now)
-    return Report(f"{doc.name}.{fmt}", MEDIA_TYPES[fmt], content)
+    return out
 
 
 def write(report: Report, folder: Path) -> Path:

@@ -10,52 +10,27 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from veille.analysis.grounding import Model, summarise
-from veille.analysis.incidents import list_incidents, statistics
+from veille.analysis.incidents import statistics
 from veille.analysis.tagging import AREA_WORDS
 from veille.analysis.triage import is_relevant
-from veille.errors import NotFoundError
-from veille.kb.labels import LEVEL_EMOJI, PROBABILITY, THREAT
+from veille.kb.labels import PROBABILITY
 from veille.kb.markdown_export import render_markdown
 from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
-from veille.reports import editions, fmt, gather, sections
+from veille.reports import editions, fmt, gather, sections, summary
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
-from veille.reports.wording import impact_word, word
+from veille.reports.wording import word
+from veille.store.models import EventRow
 
 PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
-
-
-def _event_facts(e: Any, who: dict[str, str]) -> dict[str, Any]:
-    """What a summary may be written from: one event without its links and ids."""
-    data = {k: v for k, v in (e.data or {}).items() if k not in ("url", "item_id", "triage", "accession")}
-    return {
-        "kind": e.kind,
-        "competitor": who.get(e.competitor or "", e.competitor),
-        "title": e.title,
-        "importance": e.importance,
-        "date": (e.occurred_at or e.detected_at).date().isoformat(),
-        "data": data,
-    }
-
-
-def _summary(doc: Document, events: list[Any], kb: KnowledgeBase, model: Model | None) -> None:
-    """The checked summary of ``events`` in the document's language, when a model wrote a faithful one."""
-    if model is None or not events:
-        return
-    found = summarise([_event_facts(e, sections.names(kb)) for e in events], model)
-    if found is not None:
-        text = found.fr if doc.lang == "fr" else found.en
-        doc.add(
-            f"> **{label('summary', doc.lang)}** — {md_text(text)}",
-            ">",
-            f"> _{label('summary_note', doc.lang)}_",
-        )
+OPERATIONS_KINDS = ("source_failure", "price_review")
+NBSP = "\u00a0"  # a date is not broken across lines
 
 
 def _title(kind: str, lang: str, now: datetime) -> str:
-    return f"{label(kind, lang)} — VMCloud ({fmt.day(now, lang)})"
+    return f"{label(kind, lang)} — VMCloud ({fmt.day(now, lang).replace(' ', NBSP)})"
 
 
 def _with_live_prices(kb: KnowledgeBase, pos: dict[str, Any] | None) -> KnowledgeBase:
@@ -101,6 +76,7 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
         since = previous
         doc.add(f"_{label('since', lang)} {fmt.moment(since, lang)}_")
         changed = gather.events(session, since, now + timedelta(seconds=1), kinds=PRICE_KINDS + SIGNAL_KINDS)
+        changed.sort(key=lambda e: e.occurred_at or e.detected_at, reverse=True)
         if changed:
             sections.events_table(doc, changed, kb)
         else:
@@ -108,45 +84,95 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
     return doc
 
 
+def _summary(
+    doc: Document,
+    session: Session,
+    kb: KnowledgeBase,
+    since: datetime,
+    until: datetime,
+    model: Model | None = None,
+) -> list[EventRow]:
+    """The executive summary of [since, until); returns the period's events (dated in the period) that
+    triage did not judge irrelevant to VMCloud. With a ``model``, its checked summary follows."""
+    period = [e for e in gather.events(session, since, until, limit=5000, dated=True) if is_relevant(e)]
+    stats = statistics(session, since=since, until=until)
+    facts = summary.Period(period, stats, sections.names(kb))
+    doc.boxed(
+        f"## {label('summary', doc.lang)}", "", *(f"- {line}" for line in summary.lines(facts, doc.lang))
+    )
+    _model_summary(doc, [e for e in period if e.kind in PRICE_KINDS + SIGNAL_KINDS], kb, model)
+    return period
+
+
+def _event_facts(e: Any, who: dict[str, str]) -> dict[str, Any]:
+    """What a model's summary may be written from: one event without its links and ids."""
+    data = {k: v for k, v in (e.data or {}).items() if k not in ("url", "item_id", "triage", "accession")}
+    return {
+        "kind": e.kind,
+        "competitor": who.get(e.competitor or "", e.competitor),
+        "title": e.title,
+        "importance": e.importance,
+        "date": (e.occurred_at or e.detected_at).date().isoformat(),
+        "data": data,
+    }
+
+
+def _model_summary(doc: Document, events: list[Any], kb: KnowledgeBase, model: Model | None) -> None:
+    """The model's summary of ``events`` in the document's language, when it wrote a faithful one."""
+    if model is None or not events:
+        return
+    found = summarise([_event_facts(e, sections.names(kb)) for e in events], model)
+    if found is not None:
+        text = found.fr if doc.lang == "fr" else found.en
+        doc.add(
+            f"> **{label('model_summary', doc.lang)}** — {md_text(text)}",
+            ">",
+            f"> _{label('summary_note', doc.lang)}_",
+        )
+
+
+def _operations_appendix(doc: Document, period: list[EventRow], kb: KnowledgeBase) -> None:
+    """Collection failures and price reviews: for the team that runs veille, at the end."""
+    lang = doc.lang
+    doc.add(f"## {label('appendix_ops', lang)}", "", f"_{label('appendix_ops_note', lang)}_")
+    sections.events_table(doc, [e for e in period if e.kind in OPERATIONS_KINDS], kb)
+
+
+def _period_line(doc: Document, since: datetime, now: datetime) -> None:
+    lang = doc.lang
+    doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
+
+
 def digest(
     session: Session, lang: Lang, now: datetime, days: int = 30, *, model: Model | None = None
 ) -> Document:
-    """The monthly product digest: roadmap candidates first, then every other change of the month.
-
-    Items whose triage judged them irrelevant to VMCloud stay out. With a ``model``, a checked summary of
-    the month opens it."""
+    """The monthly product digest: a summary, roadmap candidates, every other change of the month, and
+    the operations appendix. Only what happened in the period is in it."""
     kb = current(session)
-    since = now - timedelta(days=days)
+    since, until = now - timedelta(days=days), now + timedelta(seconds=1)
     doc = Document(_title("digest", lang, now), lang, f"digest-{lang}")
-    doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
-    until = now + timedelta(seconds=1)
-    if model is not None:
-        period = gather.events(session, since, until, kinds=PRICE_KINDS + SIGNAL_KINDS)
-        _summary(doc, [e for e in period if is_relevant(e)], kb, model)
-    features = [e for e in gather.events(session, since, until, kinds=("feature",)) if is_relevant(e)]
+    _period_line(doc, since, now)
+    period = _summary(doc, session, kb, since, until, model)
+    features = [e for e in period if e.kind == "feature"]
     roadmap = [e for e in features if (e.data or {}).get("roadmap_candidate")]
     doc.add(f"## {label('roadmap', lang)}")
     _items_table(doc, roadmap, kb)
     doc.add(f"## {label('features', lang)}")
     _items_table(doc, [e for e in features if e not in roadmap], kb)
     sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
-    for key, kinds in (
-        ("price_changes", ("price_change",)),
-        ("offers_added", ("offer_added",)),
-        ("offers_removed", ("offer_removed",)),
-        ("funding", ("funding",)),
+    for key, kind in (
+        ("price_changes", "price_change"),
+        ("offers_added", "offer_added"),
+        ("offers_removed", "offer_removed"),
+        ("funding", "funding"),
     ):
         doc.add(f"## {label(key, lang)}")
-        found = gather.events(session, since, until, kinds=kinds)
-        sections.events_table(doc, [e for e in found if is_relevant(e)], kb)
+        sections.events_table(doc, [e for e in period if e.kind == kind], kb)
     doc.add(f"## {label('incidents', lang)}")
     sections.incidents_block(doc, statistics(session, since=since, until=until), kb)
     doc.add(f"## {label('hiring', lang)}")
     sections.hiring_block(doc, session, now, kb)
-    doc.add(f"## {label('source_health', lang)}")
-    sections.events_table(
-        doc, gather.events(session, since, until, kinds=("source_failure", "price_review")), kb
-    )
+    _operations_appendix(doc, period, kb)
     return doc
 
 
@@ -158,7 +184,7 @@ def _items_table(doc: Document, items: list[Any], kb: KnowledgeBase) -> None:
     who = sections.names(kb)
     rows = [
         [
-            fmt.day(e.occurred_at or e.detected_at, lang),
+            fmt.day(e.occurred_at or e.detected_at, lang).replace(" ", NBSP),
             md_cell(who.get(e.competitor or "", e.competitor or "—")),
             md_link(e.title, e.url),
             md_cell(", ".join(word(tag, lang, AREA_WORDS) for tag in (e.data or {}).get("tags") or [])),
@@ -171,22 +197,17 @@ def _items_table(doc: Document, items: list[Any], kb: KnowledgeBase) -> None:
 def review(
     session: Session, lang: Lang, now: datetime, days: int = 91, *, model: Model | None = None
 ) -> Document:
-    """The quarterly strategy review: positioning then and now, incidents, ratings, hiring, threats.
-
-    With a ``model``, a checked summary of the quarter's events opens it."""
+    """The quarterly strategy review: a summary, positioning, incidents, ratings, hiring, threats."""
     kb = current(session)
-    since = now - timedelta(days=days)
-    until = now + timedelta(seconds=1)
+    since, until = now - timedelta(days=days), now + timedelta(seconds=1)
     doc = Document(_title("review", lang, now), lang, f"review-{lang}")
-    doc.add(f"# {doc.title}", "", f"_{label('period', lang)}: {fmt.day(since, lang)} → {fmt.day(now, lang)}_")
-    if model is not None:
-        period = gather.events(session, since, until, kinds=PRICE_KINDS + SIGNAL_KINDS)
-        _summary(doc, [e for e in period if is_relevant(e)], kb, model)
+    _period_line(doc, since, now)
+    period = _summary(doc, session, kb, since, until, model)
     doc.add(f"## {label('live_positioning', lang)}")
     sections.positioning_table(doc, gather.positioning(session, now), kb)
     sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
     doc.add(f"## {label('price_changes', lang)}")
-    sections.events_table(doc, gather.events(session, since, until, kinds=PRICE_KINDS), kb)
+    sections.events_table(doc, [e for e in period if e.kind in PRICE_KINDS], kb)
     doc.add(f"## {label('incidents', lang)}")
     sections.incidents_block(doc, statistics(session, since=since, until=until), kb)
     doc.add(f"## {label('ratings', lang)}")
@@ -194,11 +215,19 @@ def review(
     doc.add(f"## {label('hiring', lang)}")
     sections.hiring_block(doc, session, now, kb)
     doc.add(f"## {label('funding', lang)}")
-    sections.events_table(doc, gather.events(session, since, until, kinds=("funding",)), kb)
+    sections.events_table(doc, [e for e in period if e.kind == "funding"], kb)
     doc.add(f"## {label('positioning_reviews', lang)}")
     flagged = gather.actions(session, since, until, kinds=("positioning_review", "strategy_note"))
     doc.add("\n".join(f"- {md_text(a.title)}" for a in flagged) if flagged else label("none", lang))
     doc.add(f"## {label('threats', lang)}")
+    _threats(doc, kb, lang)
+    doc.chart(sections.matrix_chart(kb, lang))
+    doc.chart(sections.segmentation_chart(kb, lang))
+    _operations_appendix(doc, period, kb)
+    return doc
+
+
+def _threats(doc: Document, kb: KnowledgeBase, lang: Lang) -> None:
     for threat in kb.threats:
         doc.add(f"### {md_kb(threat.title.get(lang))}", "", md_kb(threat.scenario.get(lang)))
         doc.add(
@@ -214,90 +243,10 @@ def review(
                 ],
             )
         )
-    doc.chart(sections.matrix_chart(kb, lang))
-    doc.chart(sections.segmentation_chart(kb, lang))
-    return doc
 
 
 def battlecard(session: Session, lang: Lang, now: datetime, competitor: str) -> Document:
-    """One page for sales: their strategy and key message, live price gaps, incidents, ratings, where we win."""
-    kb = current(session)
-    them = next((c for c in kb.competitors if c.id == competitor), None)
-    if them is None:
-        raise NotFoundError(f"no competitor {competitor!r} in the knowledge base")
-    doc = Document(f"{label('battlecard', lang)} — {them.name}", lang, f"battlecard-{competitor}-{lang}")
-    doc.add(f"# {md_text(doc.title)}", "", f"_{label('generated', lang)} {fmt.moment(now, lang)}_")
-    facts = []
-    if them.threat:
-        facts.append(
-            f"**{label('threat', lang)}:** {LEVEL_EMOJI.get(them.threat, '')} {level_word(them.threat, lang, THREAT)}"
-            + (f" — {md_kb(them.threat_reason.get(lang))}" if them.threat_reason else "")
-        )
-    if them.positioning:
-        facts.append(f"**{label('positioning_line', lang)}:** {md_kb(them.positioning.get(lang))}")
-    if them.strategy:
-        facts.append(f"**{label('strategy', lang)}:** {md_kb(them.strategy.get(lang))}")
-    if them.key_message:
-        facts.append(
-            f"**{label('key_message', lang)}:** « {md_kb(them.key_message.get(lang))} »"
-            if lang == "fr"
-            else f'**{label("key_message", lang)}:** "{md_kb(them.key_message.get(lang))}"'
-        )
-    doc.add("\n\n".join(facts) or "—")
-    for key, texts in (
-        ("where_we_win", them.our_advantages),
-        ("their_strengths", them.strengths),
-        ("their_weaknesses", them.weaknesses),
-    ):
-        doc.add(f"## {label(key, lang)}")
-        doc.add("\n".join(f"- {md_kb(t.get(lang))}" for t in texts) if texts else "—")
-    if them.verdict:
-        doc.add(f"**{label('verdict', lang)}:** {md_kb(them.verdict.get(lang))}")
-    doc.add(f"## {label('price_gaps', lang)}")
-    sections.positioning_table(doc, gather.positioning(session, now), kb, competitor=competitor)
-    doc.add(f"## {label('recent_incidents', lang)}")
-    records = list_incidents(session, competitor=competitor, since=now - timedelta(days=90))
-    if records:
-        doc.add(
-            table(
-                [label("when", lang), label("what", lang), label("impact", lang), label("status", lang)],
-                [
-                    [
-                        fmt.day(r.started_at, lang),
-                        md_link(r.title, r.url),
-                        md_cell(impact_word(r.impact, lang)),
-                        label("resolved", lang) if r.resolved_at else label("unresolved", lang),
-                    ]
-                    for r in records[:15]
-                ],
-            )
-        )
-    else:
-        doc.add(label("none", lang))
-    doc.add(f"## {label('rating_trend', lang)}")
-    sections.ratings_block(doc, gather.ratings(session, competitor), kb)
-    drafts = gather.actions(
-        session,
-        now - timedelta(days=90),
-        now + timedelta(seconds=1),
-        kinds=("comms_draft",),
-        competitor=competitor,
-    )
-    if drafts:
-        doc.add(f"## {label('comms_drafts', lang)}", "", f"_{label('draft_not_sent', lang)}_")
-        for action in drafts[:3]:
-            text = ((action.body or {}).get("draft") or {}).get(lang) or action.title
-            doc.add("\n".join("> " + md_text(line) for line in str(text).splitlines()))
-    doc.add(f"## {label('funding', lang)}")
-    sections.events_table(
-        doc,
-        gather.events(
-            session,
-            now - timedelta(days=365),
-            now + timedelta(seconds=1),
-            kinds=("funding",),
-            competitor=competitor,
-        ),
-        kb,
-    )
-    return doc
+    """One page for sales (see ``reports.battlecard``)."""
+    from veille.reports.battlecard import battlecard as card
+
+    return card(session, lang, now, competitor)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from html import escape
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d")
+_MAP_PALETTE = tuple(c for c in PALETTE if c != "#dc2626")  # red marks VMCloud on the map
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 
 
@@ -47,45 +48,109 @@ class MapPoint:
     highlight: bool = False
 
 
-def segmentation_map(points: Sequence[MapPoint], *, title: str, axis_labels: Mapping[str, str]) -> str:
-    """The seed's price x scope map. ``axis_labels`` keys: premium, low_cost, specialist, generalist."""
-    w, h, pad = 560, 420, 40
-    cx, cy = w / 2, h / 2
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """A generous estimate of ``text``'s width in DejaVu Sans at ``size`` px (no font metrics needed)."""
+    return len(text) * size * (0.68 if bold else 0.62)
+
+
+def _cells(points: Sequence[MapPoint]) -> dict[tuple[int, int], list[MapPoint]]:
+    """Points by (row, column) of the 3 x 3 map: row 0 premium .. 2 low-cost, column 0 specialist .. 2 generalist."""
+    cells: dict[tuple[int, int], list[MapPoint]] = {}
+    for p in points:
+        row = min(max(round(p.price) + 1, 0), 2)
+        column = min(max(round(p.scope) + 1, 0), 2)
+        cells.setdefault((row, column), []).append(p)
+    return cells
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The map's geometry: the top-left corner of the 3 x 3 grid and the size of a cell."""
+
+    left: float
+    top: float
+    cell_w: float
+    cell_h: float
+
+    @property
+    def width(self) -> float:
+        return self.left * 2 + 3 * self.cell_w
+
+    @property
+    def bottom(self) -> float:
+        return self.top + 3 * self.cell_h
+
+
+def _grid_frame(grid: _Grid, title: str, axis_labels: Mapping[str, str]) -> list[str]:
+    """Background, title, axis names and the nine cells."""
+    w, grey = grid.width, "#4b5563"
     body = [
-        f"<rect x='0' y='0' width='{w}' height='{h}' fill='#ffffff'/>",
-        f"<line x1='{pad}' y1='{cy}' x2='{w - pad}' y2='{cy}' stroke='#9ca3af'/>",
-        f"<line x1='{cx}' y1='{pad}' x2='{cx}' y2='{h - pad}' stroke='#9ca3af'/>",
-        _text(pad, cy - 6, axis_labels.get("specialist", ""), 11, "start", "#4b5563"),
-        _text(w - pad, cy - 6, axis_labels.get("generalist", ""), 11, "end", "#4b5563"),
-        _text(cx, pad - 12, axis_labels.get("premium", ""), 11, "middle", "#4b5563"),
-        _text(cx, h - pad + 24, axis_labels.get("low_cost", ""), 11, "middle", "#4b5563"),
+        f"<rect x='0' y='0' width='{w:.0f}' height='{grid.bottom + 50:.0f}' fill='#ffffff'/>",
+        _text(grid.left, 20, title, 13, weight="bold"),
+        _text(w / 2, grid.top - 8, "▲ " + axis_labels.get("premium", ""), 11, "middle", grey, "bold"),
+        _text(w / 2, grid.bottom + 18, "▼ " + axis_labels.get("low_cost", ""), 11, "middle", grey, "bold"),
+        _text(
+            grid.left, grid.bottom + 38, "◀ " + axis_labels.get("specialist", ""), 11, "start", grey, "bold"
+        ),
+        _text(
+            w - grid.left, grid.bottom + 38, axis_labels.get("generalist", "") + " ▶", 11, "end", grey, "bold"
+        ),
     ]
-    for i, p in enumerate(points):
-        x = cx + p.scope * (cx - pad - 30)
-        y = cy + p.price * (cy - pad - 20)
-        color = "#dc2626" if p.highlight else PALETTE[i % len(PALETTE)]
-        radius = 8 if p.highlight else 6
-        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{radius}' fill='{color}' opacity='0.85'/>")
-        body.append(
-            _text(
-                x + 10,
-                y + 4,
-                p.label,
-                12 if p.highlight else 11,
-                "start",
-                "#111827",
-                "bold" if p.highlight else "normal",
+    for row in range(3):
+        for column in range(3):
+            body.append(
+                f"<rect x='{grid.left + column * grid.cell_w:.1f}' y='{grid.top + row * grid.cell_h:.1f}' "
+                f"width='{grid.cell_w:.1f}' height='{grid.cell_h:.1f}' "
+                f"fill='{'#f8fafc' if (row + column) % 2 else '#ffffff'}' stroke='#e5e7eb'/>"
             )
-        )
-    return _svg(w, h, body, title)
+    return body
+
+
+def _cell_points(grid: _Grid, row: int, column: int, members: Sequence[MapPoint], first: int) -> list[str]:
+    """The players of one cell, one or two columns of points, each with its name beside it."""
+    body = []
+    columns = 1 if len(members) == 1 else 2
+    rows = -(-len(members) // columns)
+    x0, y0 = (
+        grid.left + column * grid.cell_w,
+        grid.top + row * grid.cell_h + (grid.cell_h - 22 * rows) / 2 + 11,
+    )
+    for k, p in enumerate(members):
+        x = x0 + 14 + (k % columns) * (grid.cell_w / columns)
+        if columns == 1:
+            x = x0 + (grid.cell_w - text_width(p.label, 12, True) - 16) / 2
+        y = y0 + (k // columns) * 22
+        color = "#dc2626" if p.highlight else _MAP_PALETTE[(first + k) % len(_MAP_PALETTE)]
+        body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{7 if p.highlight else 5.5}' fill='{color}'/>")
+        size, weight = (12, "bold") if p.highlight else (11, "normal")
+        body.append(_text(x + 11, y + 4, p.label, size, "start", "#111827", weight))
+    return body
+
+
+def segmentation_map(points: Sequence[MapPoint], *, title: str, axis_labels: Mapping[str, str]) -> str:
+    """The seed's price x scope map as a 3 x 3 grid: every player a point with its name, inside the chart.
+
+    ``axis_labels`` keys: premium, low_cost, specialist, generalist."""
+    cells = _cells(points)
+    widest = max((text_width(p.label, 12, True) for p in points), default=40.0)
+    per_column = max((-(-len(members) // 2) for members in cells.values()), default=1)
+    grid = _Grid(16.0, 52.0, max(180.0, 2 * (widest + 24)), max(84.0, 22.0 * per_column + 24))
+    body = _grid_frame(grid, title, axis_labels)
+    first = 0
+    for (row, column), members in sorted(cells.items()):
+        body += _cell_points(grid, row, column, members, first)
+        first += len(members)
+    return _svg(round(grid.width), round(grid.bottom + 50), body, title)
 
 
 def _nice_max(value: Decimal) -> Decimal:
+    """The top of a value axis of four steps: a round number at or above ``value`` whose quarter is
+    round too (40, 60, 80, 100, 120, 160, 200...: ticks of 10, 15, 20, 25, 30, 40, 50)."""
     if value <= 0:
         return Decimal(1)
     magnitude = Decimal(10) ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        top = magnitude * step
+    for step in ("1", "1.2", "1.6", "2", "4", "6", "8", "10"):
+        top = magnitude * Decimal(step)
         if top >= value:
             return top
     return magnitude * 10
@@ -120,7 +185,8 @@ def line_chart(
         value = vmax * i / 4
         y = top + plot_h - plot_h * i / 4
         body.append(f"<line x1='{left}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='#e5e7eb'/>")
-        body.append(_text(left - 6, y + 4, f"{value:.0f} {unit}", 10, "end", "#6b7280"))
+        tick = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.1f}"
+        body.append(_text(left - 6, y + 4, f"{tick} {unit}", 10, "end", "#6b7280"))
     body.append(_text(left, h - 12, datetime.fromtimestamp(t0).strftime("%Y-%m-%d"), 10, "start", "#6b7280"))
     body.append(
         _text(left + plot_w, h - 12, datetime.fromtimestamp(t1).strftime("%Y-%m-%d"), 10, "end", "#6b7280")
@@ -156,10 +222,11 @@ def bar_chart(bars: Sequence[tuple[str, int]], *, title: str, color: str = "#256
         return _svg(w, h, body, title)
     vmax = max(max(v for _, v in bars), 1)
     plot_w, plot_h = w - left - 20, h - top - bottom
-    slot = plot_w / len(bars)
+    slot = min(plot_w / len(bars), 90.0)  # one month is a bar, not a wall
+    start = left + (plot_w - slot * len(bars)) / 2
     for i, (label, value) in enumerate(bars):
         bh = plot_h * value / vmax
-        x = left + i * slot + slot * 0.15
+        x = start + i * slot + slot * 0.15
         y = top + plot_h - bh
         body.append(
             f"<rect x='{x:.1f}' y='{y:.1f}' width='{slot * 0.7:.1f}' height='{bh:.1f}' fill='{color}'/>"

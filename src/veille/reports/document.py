@@ -22,20 +22,41 @@ class Chart:
     alt: str
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Markdown blocks side by side in HTML and PDF (one after the other in Markdown)."""
+
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Boxed:
+    """Markdown shown in a frame in HTML and PDF (an executive summary); plain in Markdown."""
+
+    text: str
+
+
 @dataclass
 class Document:
-    """What a report builder produces."""
+    """What a report builder produces. ``layout`` ``card`` prints on one dense page (battlecards)."""
 
     title: str
     lang: str
     name: str  # file stem, e.g. "battlecard-ovhcloud-fr"
-    blocks: list[str | Chart] = field(default_factory=list)
+    blocks: list[str | Chart | Columns | Boxed] = field(default_factory=list)
+    layout: str = "page"
 
     def add(self, *lines: str) -> None:
         self.blocks.append("\n".join(lines))
 
     def chart(self, chart: Chart) -> None:
         self.blocks.append(chart)
+
+    def columns(self, *parts: str) -> None:
+        self.blocks.append(Columns(tuple(parts)))
+
+    def boxed(self, *lines: str) -> None:
+        self.blocks.append(Boxed("\n".join(lines)))
 
 
 def md_text(value: object) -> str:

@@ -22,8 +22,12 @@ def events(
     kinds: Sequence[str] = (),
     competitor: str | None = None,
     limit: int = 200,
+    dated: bool = False,
 ) -> list[EventRow]:
-    """Open or accepted events detected in [since, until), newest first."""
+    """Open or accepted events detected in [since, until), newest first.
+
+    With ``dated``, an event is also dated in the period: one detected now about something older (a
+    changelog item of last month seen for the first time) is left out."""
     query = select(EventRow).where(
         EventRow.detected_at >= since, EventRow.detected_at < until, EventRow.status.in_(("open", "accepted"))
     )
@@ -31,7 +35,11 @@ def events(
         query = query.where(EventRow.kind.in_(kinds))
     if competitor:
         query = query.where(EventRow.competitor == competitor)
-    return list(session.scalars(query.order_by(EventRow.detected_at.desc(), EventRow.id.desc()).limit(limit)))
+    rows = list(session.scalars(query.order_by(EventRow.detected_at.desc(), EventRow.id.desc()).limit(limit)))
+    if not dated:
+        return rows
+    kept = [e for e in rows if (e.occurred_at or e.detected_at) >= since]
+    return sorted(kept, key=lambda e: e.occurred_at or e.detected_at, reverse=True)
 
 
 def actions(

@@ -47,7 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "mentions": ("Mentions", "Mentions"),
     "source_health": ("Santé des sources", "Source health"),
     "none": ("Rien sur la période.", "Nothing in this period."),
-    "summary": ("En bref", "In brief"),
+    "model_summary": ("En bref", "In brief"),
     "summary_note": (
         "rédigé par un modèle à partir des seuls évènements de la période ; chaque chiffre et chaque nom vérifiés",
         "written by a model from this period's events only; every number and name checked",
@@ -89,12 +89,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "low_cost": ("LOW-COST", "LOW-COST"),
     "specialist": ("SPÉCIALISTE", "SPECIALIST"),
     "generalist": ("GÉNÉRALISTE", "GENERALIST"),
+    "mid": ("MILIEU DE GAMME", "MID-RANGE"),
+    "balanced": ("ÉQUILIBRÉ", "BALANCED"),
     "chart_note": ("Graphique dans les versions HTML et PDF", "Chart in the HTML and PDF versions"),
     "confidential": ("Document confidentiel", "Confidential document"),
     "probability": ("Probabilité", "Probability"),
     "no_competitor": ("Concurrent inconnu", "Unknown competitor"),
     "unresolved": ("non résolu", "unresolved"),
     "resolved": ("résolu", "resolved"),
+    "summary": ("Synthèse", "Executive summary"),
+    "appendix_ops": ("Annexe — exploitation de veille", "Appendix — running veille"),
+    "appendix_ops_note": (
+        "Pour l'équipe qui fait tourner veille : échecs de collecte et revues de prix à faire. "
+        "Les chiffres du rapport n'en dépendent pas.",
+        "For the team that runs veille: collection failures and price reviews to do. "
+        "The report's figures do not depend on them.",
+    ),
+    "change": ("Évolution", "Change"),
+    "change_short": (
+        "Évolution sur 90 jours quand 90 jours de données existent ; sinon depuis la première observation "
+        "(date indiquée).",
+        "90-day change where 90 days of data exist; otherwise since the first observation (date shown).",
+    ),
+    "new_function": ("nouveau", "new"),
+    "latest_outages": ("Dernières pannes", "Latest outages"),
+    "worst_reviews": ("Pires avis récents", "Worst recent reviews"),
+    "most_discussed": ("Mentions les plus discutées", "Most discussed mentions"),
+    "comments": ("commentaires", "comments"),
+    "their_price": ("Eux, € / mois", "Them, € / month"),
+    "our_price": ("VMCloud, € / mois", "VMCloud, € / month"),
+    "gap": ("Écart", "Gap"),
+    "recent_price_moves": ("Leurs derniers changements de prix", "Their latest price moves"),
+    "comms_draft": ("Opportunité de communication (brouillon)", "Communication opportunity (draft)"),
     "draft_not_sent": ("Brouillon, jamais envoyé automatiquement.", "Draft, never sent automatically."),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +76,7 @@ def events_table(doc: Document, items: Sequence[EventRow], kb: KnowledgeBase) ->
     who = names(kb)
     rows = [
         [
-            fmt.day(e.occurred_at or e.detected_at, lang),
+            fmt.day(e.occurred_at or e.detected_at, lang).replace(" ", "\u00a0"),
             md_cell(who.get(e.competitor or "", e.competitor or "—")),
             md_link(event_title(e, lang), e.url),
         ]
@@ -154,57 +154,76 @@ def ratings_block(doc: Document, rows: Sequence[RatingRow], kb: KnowledgeBase) -
     doc.add(table(header, out))
 
 
+FULL_WINDOW = timedelta(days=90)
+
+
+def hiring_change(count: int, old: int | None, baseline: datetime | None, now: datetime, lang: str) -> str:
+    """The change of open roles since the baseline: over 90 days, or since the first observation when data is younger (said so)."""
+    if baseline is None or old is None:
+        return "—"
+    text = label("new_function", lang) if old == 0 else fmt.percent(Decimal(count - old) * 100 / old, lang)
+    if baseline > now - FULL_WINDOW + timedelta(days=1):
+        text += f" ({label('since', lang)} {fmt.day(baseline, lang)})"
+    return text
+
+
 def hiring_block(
     doc: Document, session: Session, now: datetime, kb: KnowledgeBase, competitor: str | None = None
 ) -> None:
+    """Open roles per competitor and function, with their change over 90 days (or since data began)."""
     from veille.analysis.hiring import hiring_summary
 
     lang = doc.lang
-    summary = hiring_summary(session, now, competitor)
     rows = []
+    short = False
     who = names(kb)
-    for entry in summary:
+    for entry in hiring_summary(session, now, competitor):
         now_counts: dict[str, int] = entry["by_function"]  # type: ignore[assignment]
         before: dict[str, int] = entry["by_function_90d_ago"]  # type: ignore[assignment]
+        baseline = datetime.fromisoformat(str(entry["baseline_at"])) if entry.get("baseline_at") else None
+        short = short or (baseline is not None and baseline > now - FULL_WINDOW + timedelta(days=1))
         for function, count in sorted(now_counts.items()):
             if not count and not before.get(function):
                 continue
-            old = before.get(function)
-            change = Decimal(count - old) * 100 / old if old else None
             rows.append(
                 [
                     md_cell(who.get(str(entry["competitor"]), entry["competitor"])),
                     md_cell(word(function, lang, FUNCTION_WORDS)),
                     str(count),
-                    fmt.percent(change, lang) if change is not None else "—",
+                    hiring_change(count, before.get(function, 0) if baseline else None, baseline, now, lang),
                 ]
             )
     if not rows:
         doc.add(label("none", lang))
         return
-    doc.add(table([label(k, lang) for k in ("competitor", "function", "open_now", "change_90d")], rows))
+    header = [label(k, lang) for k in ("competitor", "function", "open_now")]
+    doc.add(table([*header, label("change" if short else "change_90d", lang)], rows))
+    if short:
+        doc.add(f"_{label('change_short', lang)}_")
 
 
 def segmentation_chart(kb: KnowledgeBase, lang: str) -> Chart:
+    """The price x scope map, each player a point; the text version names the players of each segment."""
     who = names(kb)
-    placed: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for p in kb.segmentation.placements:
-        placed[(p.price, p.scope)].append(p.competitor)
-    points = []
-    for (price, scope), members in placed.items():
-        for i, member in enumerate(members):
-            offset = (i - (len(members) - 1) / 2) * 0.14
-            points.append(
-                charts.MapPoint(
-                    who.get(member, member),
-                    _PRICE_AXIS[price] + offset,
-                    _SCOPE_AXIS[scope],
-                    member == "vmcloud",
-                )
-            )
+    points = [
+        charts.MapPoint(
+            who.get(p.competitor, p.competitor),
+            _PRICE_AXIS[p.price],
+            _SCOPE_AXIS[p.scope],
+            p.competitor == "vmcloud",
+        )
+        for p in kb.segmentation.placements
+    ]
     axis = {k: label(k, lang) for k in ("premium", "low_cost", "specialist", "generalist")}
     svg = charts.segmentation_map(points, title=label("segmentation", lang), axis_labels=axis)
-    return Chart(svg, label("segmentation", lang))
+    segments: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for p in kb.segmentation.placements:
+        segments[(p.price, p.scope)].append(who.get(p.competitor, p.competitor))
+    alt = "; ".join(
+        f"{label(price, lang).lower()} / {label(scope, lang).lower()}: {', '.join(members)}"
+        for (price, scope), members in segments.items()
+    )
+    return Chart(svg, f"{label('segmentation', lang)} — {alt}")
 
 
 def matrix_chart(kb: KnowledgeBase, lang: str) -> Chart:
