@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024 * 1024, description="Largest body accepted for streamed documents (bytes)."
     )
     http_per_host: int = Field(default=2, description="Concurrent requests per host.")
+    http_host_interval: float = Field(
+        default=0.0,
+        ge=0.0,
+        description="Seconds at least between two request starts to one host, across every worker "
+        "(PostgreSQL workers).",
+    )
     http_concurrency: int = Field(default=10, description="Concurrent sources in a watch cycle.")
     lease_heartbeat_timeout: float = Field(
         default=90.0,

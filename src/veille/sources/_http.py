@@ -51,6 +51,7 @@ from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
 from veille.sources._wire import OriginPool
 from veille.sources._wire import complete as wire_complete
+from veille.sources.politeness import HostGate
 
 Sleep = Callable[[float], Awaitable[None]]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -145,8 +146,10 @@ class Fetcher:
         max_wait: float = 120.0,
         spool_dir: Path | None = None,
         spool_after: int = SPOOL_AFTER_BYTES,
+        gate: HostGate | None = None,
     ) -> None:
         self.settings = settings
+        self.gate = gate  # politeness shared with other processes (workers), besides this one's slots
         self._own_client = client is None
         self.client = client or http_client(settings, transport)
         self.sleep = sleep
@@ -287,7 +290,7 @@ class Fetcher:
     async def _attempt(self, exchange: _Exchange, budget: _Budget, last: _Retry) -> Page | _Retry | None:
         """One attempt within what is left of the deadline: its page, None (304), or why to retry."""
         url = exchange.url
-        async with self._slot(exchange.host):
+        async with self._slot(exchange.host, budget.left):
             started = time.monotonic()
             deadline = asyncio.timeout(budget.left)
             try:
@@ -326,6 +329,8 @@ class Fetcher:
                 retry.hinted = retry_after_seconds(header)
                 if retry.hinted is not None:
                     retry.problem += f" (Retry-After {header})"
+                    if self.gate is not None:  # every worker waits, not only this one
+                        await self.gate.hold(exchange.host, retry.hinted)
                 return retry
             if status >= 400:
                 raise FetchError(exchange.url, f"HTTP {status} {response.reason_phrase}".strip(), status)
@@ -450,10 +455,10 @@ class Fetcher:
 
     # --- politeness -------------------------------------------------------------------------------
 
-    def _slot(self, host: str) -> _HostSlot:
+    def _slot(self, host: str, deadline: float | None = None) -> _HostSlot:
         if host not in self._host_slots:
             self._host_slots[host] = asyncio.Semaphore(max(1, self.settings.http_per_host))
-        return _HostSlot(self, host)
+        return _HostSlot(self, host, self.settings.http_deadline if deadline is None else deadline)
 
     async def _check_robots(self, url: httpx.URL) -> None:
         origin = f"{url.scheme}://{url.netloc.decode()}"
@@ -684,23 +689,35 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
 
 class _HostSlot:
-    """Async context: one of the host's ``http_per_host`` slots, spaced by its Crawl-delay."""
+    """Async context: one of the host's ``http_per_host`` slots, spaced by its Crawl-delay, and the
+    shared gate's slot when workers share one (``Fetcher.gate``)."""
 
-    def __init__(self, fetcher: Fetcher, host: str) -> None:
-        self.fetcher, self.host = fetcher, host
+    def __init__(self, fetcher: Fetcher, host: str, deadline: float) -> None:
+        self.fetcher, self.host, self.deadline = fetcher, host, deadline
         self.semaphore = fetcher._host_slots[host]
+        self.shared: object | None = None
 
     async def __aenter__(self) -> None:
         await self.semaphore.acquire()
-        delay = self.fetcher._host_delay.get(self.host, 0.0)
-        if delay:
-            elapsed = time.monotonic() - self.fetcher._host_last.get(self.host, 0.0)
-            if elapsed < delay:
-                await self.fetcher.sleep(delay - elapsed)
+        try:
+            delay = self.fetcher._host_delay.get(self.host, 0.0)
+            if delay:
+                elapsed = time.monotonic() - self.fetcher._host_last.get(self.host, 0.0)
+                if elapsed < delay:
+                    await self.fetcher.sleep(delay - elapsed)
+            if self.fetcher.gate is not None:
+                self.shared = await self.fetcher.gate.acquire(self.host, self.deadline)
+        except BaseException:
+            self.semaphore.release()
+            raise
         self.fetcher._host_last[self.host] = time.monotonic()
 
     async def __aexit__(self, *exc: Any) -> None:
-        self.semaphore.release()
+        try:
+            if self.shared is not None and self.fetcher.gate is not None:
+                await self.fetcher.gate.release(self.host, self.shared)
+        finally:
+            self.semaphore.release()
 
 
 def _header_bytes(text: str) -> bytes:

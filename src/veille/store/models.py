@@ -478,3 +478,21 @@ class Setting(Base):
     __tablename__ = "settings_kv"
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     value: Mapped[dict[str, Any]]
+
+
+class HostSlot(Base):
+    """One of a host's request slots, shared by every worker (PostgreSQL workspaces; ``store.hostgate``)."""
+
+    __tablename__ = "host_slots"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None]
+
+
+class HostPace(Base):
+    """When the next request to a host may start, whichever worker sends it (``store.hostgate``)."""
+
+    __tablename__ = "host_pace"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_at: Mapped[datetime]

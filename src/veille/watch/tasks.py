@@ -90,11 +90,26 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
     from veille.collect import run_source
     from veille.sources._registry import get_source
 
-    workspace: Workspace = context.additional_context["workspace"]
+    shared = context.additional_context
+    workspace: Workspace = shared["workspace"]
     spec = get_source(source_id)
-    result = await run_source(workspace, spec)
+    if "fetcher" not in shared:  # one per worker: its connections and per-host slots serve every job
+        shared["fetcher"] = shared_fetcher(workspace)
+    result = await run_source(workspace, spec, client=shared["fetcher"])
     await asyncio.to_thread(dispatch, workspace.store, workspace.home, datetime.now(UTC))
     return result.status
+
+
+def shared_fetcher(workspace: Workspace) -> Any:
+    """A fetcher whose per-host limits hold across every worker (``veille.store.hostgate``)."""
+    from veille.sources._http import Fetcher
+    from veille.store.hostgate import PgHostGate
+
+    settings = workspace.settings
+    gate = PgHostGate(workspace.store.engine, settings.http_per_host, settings.http_host_interval)
+    spool = workspace.home / "tmp"
+    spool.mkdir(parents=True, exist_ok=True)
+    return Fetcher(settings, spool_dir=spool, gate=gate)
 
 
 @dataclass

@@ -91,6 +91,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("day", "currency"),
     )
     op.create_table(
+        "host_pace",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("next_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("host"),
+    )
+    op.create_table(
+        "host_slots",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        sa.Column("holder", sa.String(length=64), nullable=True),
+        sa.Column("expires_at", veille.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("host", "slot"),
+    )
+    op.create_table(
         "incidents",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.String(length=120), nullable=False),
@@ -594,6 +608,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_incidents_competitor"))
 
     op.drop_table("incidents")
+    op.drop_table("host_slots")
+    op.drop_table("host_pace")
     op.drop_table("fx_rates")
     with op.batch_alter_table("filings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_filings_competitor"))
