@@ -71,11 +71,14 @@ class Settings(BaseSettings):
         default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama)."
     )
     ai_model: str | None = Field(default=None, description="Model name the endpoint serves.")
-    ai_api_key: SecretStr | None = Field(default=None, description="Key of the endpoint (local servers need none).")
+    ai_api_key: SecretStr | None = Field(
+        default=None, description="Key of the endpoint (local servers need none)."
+    )
     ai_timeout: float = Field(default=60.0, description="Seconds before a model call times out.")
     ai_retries: int = Field(default=2, description="Retries of a model call on 429, 5xx and timeouts.")
     ai_monthly_tokens: int = Field(
-        default=2_000_000, description="Tokens (prompt + answer) a calendar month may spend; past it calls stop."
+        default=2_000_000,
+        description="Tokens (prompt + answer) a calendar month may spend; past it calls stop.",
     )
     ai_eur_per_million_tokens: Decimal = Field(
         default=Decimal(0), description="What a million tokens cost (EUR), for the cost estimate."

@@ -76,7 +76,7 @@ class Completion:
     completion_tokens: int = 0
 
 
-def client_for(settings: Settings, store: Store) -> ModelClient | None:
+def client_for(settings: Settings, store: Store | None = None) -> ModelClient | None:
     """The model client, or None when AI is off (the default): then nothing is ever sent."""
     if not settings.ai_enabled:
         return None
@@ -125,7 +125,7 @@ def parse_answer(text: str, schema: type[M]) -> M:
 class ModelClient:
     """Calls to one OpenAI-compatible endpoint, with cache, budget and log in the database."""
 
-    def __init__(self, settings: Settings, store: Store, *, openai_client: Any = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None, *, openai_client: Any = None) -> None:
         self.settings = settings
         self.store = store
         self.model = settings.ai_model or ""
@@ -166,7 +166,9 @@ class ModelClient:
             cached = self._cached(s, key, schema, call)
             if cached is not None:
                 return cached
-            self._check_budget(s, call, len(system) + len(user))
+            over = self._over_budget(s, call, len(system) + len(user))
+        if over is not None:
+            raise OverBudget(over)
         try:
             answer, prompt_tokens, completion_tokens = self._send(schema, system, user)
         except AiError as exc:
@@ -197,6 +199,8 @@ class ModelClient:
         if session is not None:
             yield session
             return
+        if self.store is None:
+            raise ConfigError("the model client has neither a session nor a store to log its calls in")
         with self.store.session() as own:
             yield own
 
@@ -215,12 +219,13 @@ class ModelClient:
         s.flush()
         return Completion(value, call.id, True, self.model)
 
-    def _check_budget(self, s: Session, call: AiCall, chars: int) -> None:
+    def _over_budget(self, s: Session, call: AiCall, chars: int) -> str | None:
+        """Why the call may not be sent (logged as ``over_budget``), or None."""
         budget = self.settings.ai_monthly_tokens
         _, spent = tokens_this_month(s, _now())
         estimate = chars // 4  # a token is about four characters: the prompt alone must fit
         if spent + estimate <= budget:
-            return
+            return None
         call.status, call.created_at = "over_budget", _now()
         message = (
             f"the monthly model budget is spent: {spent} of {budget} tokens used this month "
@@ -230,7 +235,7 @@ class ModelClient:
         call.detail = {"error": message}
         s.add(call)
         s.flush()
-        raise OverBudget(message)
+        return message
 
     def _cost(self, tokens: int) -> Decimal:
         return self.settings.ai_eur_per_million_tokens * tokens / Decimal(1_000_000)
@@ -304,3 +309,57 @@ def _short(text: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def latest_calls(session: Session) -> dict[str, dict[str, Any]]:
+    """Each source's latest model call: when, which model, status, offers kept and rejected, error."""
+    newest = select(func.max(AiCall.id)).where(AiCall.source_id.is_not(None)).group_by(AiCall.source_id)
+    out: dict[str, dict[str, Any]] = {}
+    for row in session.scalars(select(AiCall).where(AiCall.id.in_(newest))):
+        detail = row.detail or {}
+        out[str(row.source_id)] = {
+            "at": row.created_at.isoformat(),
+            "run_id": row.run_id,
+            "model": row.model,
+            "status": row.status,
+            "cached": row.cached,
+            "accepted": detail.get("accepted"),
+            "rejected": detail.get("rejected", []),
+            "error": detail.get("error"),
+        }
+    return out
+
+
+def usage(session: Session, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """What ``veille ai status`` shows: on or off, where, and what this month's calls sent and cost."""
+    now = now or _now()
+    rows = session.execute(
+        select(
+            AiCall.purpose, AiCall.status, AiCall.cached, AiCall.prompt_tokens,
+            AiCall.completion_tokens, AiCall.cost_eur, AiCall.sent_chars,
+        ).where(AiCall.created_at >= month_start(now))
+    ).all()  # fmt: skip
+    purposes: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = purposes.setdefault(row.purpose, {"purpose": row.purpose, "calls": 0, "cached": 0, "tokens": 0,
+                                                  "sent_chars": 0, "failed": 0})  # fmt: skip
+        entry["cached" if row.cached else "calls"] += 1
+        entry["tokens"] += row.prompt_tokens + row.completion_tokens
+        entry["sent_chars"] += 0 if row.cached else row.sent_chars
+        entry["failed"] += row.status != "ok"
+    tokens = sum(p["tokens"] for p in purposes.values())
+    cost = sum((r.cost_eur or Decimal(0) for r in rows), Decimal(0))
+    budget = settings.ai_monthly_tokens
+    return {
+        "enabled": settings.ai_enabled,
+        "endpoint": settings.ai_base_url,
+        "model": settings.ai_model,
+        "month": f"{now:%Y-%m}",
+        "calls": sum(p["calls"] for p in purposes.values()),
+        "cached_calls": sum(p["cached"] for p in purposes.values()),
+        "tokens": tokens,
+        "budget_tokens": budget,
+        "budget_left": max(budget - tokens, 0),
+        "cost_eur": format(cost, "f"),
+        "by_purpose": sorted(purposes.values(), key=lambda p: p["purpose"]),
+    }

@@ -34,12 +34,14 @@ def list_sources(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
 ) -> None:
     """Every configured source: id, competitor, kind, url, cadence, enabled, why disabled, last run."""
+    from veille.ai.client import latest_calls
     from veille.collect.select import states, why_disabled
     from veille.sources._registry import sources
 
     ws = workspace(ctx)
     with ws.store.session() as session:
         known = states(session)
+        readings = latest_calls(session)
         rows: list[dict[str, Any]] = []
         for spec in sources():
             st = known.get(spec.id)
@@ -61,6 +63,7 @@ def list_sources(
                     "last_error": st.last_error if st else None,
                     "consecutive_failures": st.consecutive_failures if st else 0,
                     "next_run_at": st.next_run_at.isoformat() if st and st.next_run_at else None,
+                    "model": readings.get(spec.id),  # the latest model reading: offers kept, rejected and why
                 }
             )
     if as_json:
@@ -73,6 +76,8 @@ def list_sources(
         status = row["last_status"] or "-"
         if row["last_error"]:
             status += f": {row['last_error'][:60]}"
+        if row["model"]:
+            status += _model_note(row["model"])
         table.add_row(
             row["id"],
             row["competitor"] or "-",
@@ -83,6 +88,14 @@ def list_sources(
             status,
         )
     console.print(table)
+
+
+def _model_note(call: dict[str, Any]) -> str:
+    if call["error"]:
+        return f" · model: {call['error'][:60]}"
+    rejected = call["rejected"] or []
+    why = f" ({rejected[0]['reason']}{'...' if len(rejected) > 1 else ''})" if rejected else ""
+    return f" · model: {call['accepted'] or 0} kept, {len(rejected)} rejected{why}"
 
 
 @group.command("parsers")
