@@ -91,7 +91,7 @@ def test_a_refusal_is_a_clear_error(ai_workspace: MakeWorkspace, fake_model: Fak
     fake_model.answer(completion(None, refusal="I can't help with reading this page."))
     with pytest.raises(Refused, match="the model refused: I can't help"):
         _ask(ws)
-    assert [c.status for c in _calls(ws)] == ["refused"]
+    assert [(c.status, c.prompt_tokens) for c in _calls(ws)] == [("refused", 900)]  # paid for: counted
 
 
 def test_429_then_success_is_retried(ai_workspace: MakeWorkspace, fake_model: FakeModel) -> None:

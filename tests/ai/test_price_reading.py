@@ -167,6 +167,15 @@ def test_adversarial_offers_are_rejected_with_their_reasons(
     code, out, _ = cli("--home", ws.home, "sources", "list", "--json", env=_env(ws))
     row = next(r for r in json.loads(out) if r["id"] == SOURCE)
     assert code == 0 and row["model"]["accepted"] == 1 and len(row["model"]["rejected"]) == 7
+    code, out, _ = cli("--home", ws.home, "sources", "show", SOURCE, "--json", env=_env(ws))
+    shown = json.loads(out)
+    assert code == 0 and shown["runs"][0]["status"] == "suspect"
+    assert shown["model_readings"][0]["rejected"][0] == {
+        "offer": "Cloud VPS 20",
+        "reason": "price 6.5 not in the quote",
+    }
+    code, out, _ = cli("--home", ws.home, "sources", "show", SOURCE, env=_env(ws))
+    assert code == 0 and "rejected Cloud VPS 40: quote not found on the page" in out
 
 
 def _env(ws: Workspace) -> dict[str, str]:
@@ -258,3 +267,17 @@ def test_declared_selectors_that_work_never_ask_the_model(
     serve_page(httpserver, (FIXTURES / "pricing_pages" / "contabo_en.html").read_bytes())
     ws = ai_workspace()
     assert _run(ws).status == "ok" and fake_model.requests == [] and len(_offers(ws)) == 3
+
+
+def test_past_the_budget_the_run_says_so_and_nothing_is_sent(
+    ai_workspace: MakeWorkspace, fake_model: FakeModel, httpserver: HTTPServer
+) -> None:
+    serve_page(httpserver, REDESIGN.read_bytes())
+    ws = ai_workspace(ai_monthly_tokens=100)  # less than the page's prompt
+    fake_model.answer(CORRECT)
+    result = _run(ws)
+    assert result.status == "failed" and "the monthly model budget is spent: 0 of 100 tokens" in (
+        result.error or ""
+    )
+    assert fake_model.requests == [] and _offers(ws) == []
+    assert [c.status for c in _calls(ws)] == ["over_budget"]  # kept although the run rolled back

@@ -42,6 +42,7 @@ class AiError(VeilleError):
     """A model call that gave nothing usable; the message says why in one line."""
 
     reason = "error"
+    tokens: tuple[int, int] = (0, 0)  # (prompt, completion) the failed call still cost
 
 
 class OverBudget(AiError):
@@ -171,7 +172,9 @@ class ModelClient:
             raise OverBudget(over)
         try:
             answer, prompt_tokens, completion_tokens = self._send(schema, system, user)
-        except AiError as exc:
+        except AiError as exc:  # a refusal was still paid for: its tokens count
+            call.prompt_tokens, call.completion_tokens = getattr(exc, "tokens", (0, 0))
+            call.cost_eur = self._cost(call.prompt_tokens + call.completion_tokens)
             self._log(session, call, exc.reason, detail={"error": str(exc)})
             raise
         call.prompt_tokens, call.completion_tokens = prompt_tokens, completion_tokens
@@ -297,7 +300,9 @@ def _content(response: Any, endpoint: str) -> tuple[str, int, int]:
     message = choices[0].message
     refusal = getattr(message, "refusal", None)
     if refusal or choices[0].finish_reason == "content_filter":
-        raise Refused(f"the model refused: {_short(refusal or 'content filter')}")
+        refused = Refused(f"the model refused: {_short(refusal or 'content filter')}")
+        refused.tokens = tokens
+        raise refused
     if not message.content:
         raise BadAnswer(f"the model at {endpoint} answered with no content")
     return message.content, *tokens
@@ -363,3 +368,23 @@ def usage(session: Session, settings: Settings, now: datetime | None = None) -> 
         "cost_eur": format(cost, "f"),
         "by_purpose": sorted(purposes.values(), key=lambda p: p["purpose"]),
     }
+
+
+def recent_calls(session: Session, source_id: str, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest model calls made for ``source_id``, newest first (the dashboard's source page)."""
+    rows = session.scalars(
+        select(AiCall).where(AiCall.source_id == source_id).order_by(AiCall.id.desc()).limit(limit)
+    )
+    return [
+        {
+            "at": row.created_at,
+            "model": row.model,
+            "status": row.status,
+            "cached": row.cached,
+            "tokens": row.prompt_tokens + row.completion_tokens,
+            "accepted": (row.detail or {}).get("accepted"),
+            "rejected": (row.detail or {}).get("rejected", []),
+            "error": (row.detail or {}).get("error"),
+        }
+        for row in rows
+    ]

@@ -90,6 +90,45 @@ def list_sources(
     console.print(table)
 
 
+@group.command("show")
+def show(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON object instead of text.")] = False,
+) -> None:
+    """One source: what it reads, its state, its recent runs and errors, the model's readings."""
+    from sqlalchemy import select
+
+    from veille.ai.client import recent_calls
+    from veille.sources._registry import get_source
+    from veille.store.models import SourceRun
+
+    spec = get_source(source_id)
+    with workspace(ctx).store.session() as session:
+        runs = session.scalars(
+            select(SourceRun).where(SourceRun.source_id == spec.id).order_by(SourceRun.id.desc()).limit(10)
+        ).all()
+        doc: dict[str, Any] = {
+            "id": spec.id, "competitor": spec.competitor, "kind": spec.kind, "parser": spec.parser, "url": spec.url,
+            "runs": [{"id": r.id, "started_at": r.started_at.isoformat(), "status": r.status,
+                      "observations": r.observations, "events": r.events, "error": r.error} for r in runs],
+            "model_readings": [{**c, "at": c["at"].isoformat()} for c in recent_calls(session, spec.id)],
+        }  # fmt: skip
+    if as_json:
+        print_json(doc)
+        return
+    console.print(f"{spec.id} ({spec.competitor or '-'}, {spec.kind}): {spec.url}", highlight=False)
+    for run in doc["runs"]:
+        error = f": {run['error']}" if run["error"] else ""
+        console.print(f"  run {run['id']} {run['started_at'][:16]} {run['status']}{error}", highlight=False)
+    for call in doc["model_readings"]:
+        console.print(
+            f"  model {call['at'][:16]} {call['model']} {call['status']}{_model_note(call)}", highlight=False
+        )
+        for rejected in call["rejected"]:
+            console.print(f"    rejected {rejected['offer']}: {rejected['reason']}", highlight=False)
+
+
 def _model_note(call: dict[str, Any]) -> str:
     if call["error"]:
         return f" · model: {call['error'][:60]}"

@@ -69,7 +69,16 @@ def source_page(request: Request, source_id: str, user: PageViewer) -> Response:
 
             raise NotFoundError(f"no source {source_id!r}")
         runs = sources.runs(session, source_id, limit=30)
-    return render(request, "source.html", {"s": views[0], "runs": runs})
+        from veille.ai.client import recent_calls
+
+        readings = recent_calls(session, source_id)
+    context = {
+        "s": views[0],
+        "runs": runs,
+        "readings": readings,
+        "ai_on": request.app.state.settings.ai_enabled,
+    }
+    return render(request, "source.html", context)
 
 
 @router.post("/sources/{source_id}/enabled")
