@@ -92,6 +92,7 @@ class FakeModel:
     server: HTTPServer
     queue: list[tuple[int, Any, float]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    reader: Callable[[str], list[dict[str, Any]]] | None = None  # page text -> offers, instead of the queue
 
     def answer(self, content: Any, *, status: int = 200, delay: float = 0.0) -> None:
         """Queue an answer: offers (a list: JSON of them), raw text, a full body (dict), or an error status."""
@@ -105,6 +106,9 @@ class FakeModel:
 
     def handle(self, request: Request) -> Response:
         self.requests.append(json.loads(request.get_data() or b"{}"))
+        if self.reader is not None:
+            text = self.requests[-1]["messages"][-1]["content"].split("\n\n", 1)[1]
+            self.queue.append((200, completion(json.dumps({"offers": self.reader(text)})), 0.0))
         status, body, delay = self.queue.pop(0) if self.queue else (500, {"error": "no answer queued"}, 0.0)
         if delay:
             time.sleep(delay)
