@@ -21,7 +21,7 @@ from veille.ai.prices import PageFacts, Reading, read_prices
 from veille.errors import ParseError
 from veille.ingest import IngestContext
 from veille.observations import Observation
-from veille.sources._registry import ParseContext
+from veille.sources import ParseContext
 from veille.sources.pricing_pages import NoPlansFound, page_config, selectors_failed
 from veille.store.models import AiCall, EventRow
 
