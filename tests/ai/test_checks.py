@@ -92,6 +92,21 @@ def test_a_size_written_in_tb_and_a_null_are_kept() -> None:
     assert kept[0].category == "gpu" and kept[0].price_monthly == Decimal("4745")
 
 
+def test_a_currency_the_quote_does_not_show_must_be_the_pages() -> None:
+    text = "Flavor\na2-ram4\n0,0079 / Std."
+    offer = {**VPS10, "name": "a2-ram4", "price": 0.0079, "unit": "hour", "quote": "a2-ram4\n0,0079 / Std.",
+             "vcpu": None, "ram_gb": None, "disk_gb": None}  # fmt: skip
+    answer = PriceAnswer.model_validate({"offers": [offer, {**offer, "currency": "CHF"}]})
+    facts = PageFacts(competitor="infomaniak", url="u", currency="CHF")
+    kept, rejected = check_offers(answer, text, facts, "m")
+    assert [o.currency for o in kept] == ["CHF"] and rejected == [
+        {
+            "offer": "a2-ram4",
+            "reason": "currency EUR but the quote shows none and the page's prices are in CHF",
+        }
+    ]
+
+
 def test_the_same_offer_twice_is_rejected() -> None:
     kept, rejected = _check(VPS10, VPS10)
     assert len(kept) == 1 and rejected == [{"offer": "Cloud VPS 10", "reason": "the same offer twice"}]

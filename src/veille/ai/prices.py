@@ -9,7 +9,8 @@ footers removed, whitespace collapsed, size capped) with the ``PriceAnswer`` sch
   normalisation (``1.299,95 €``, ``$0.0119/hr``, ``1 299,00``): the quote is on the page, so the
   number is too, and it is the offer's own, not a figure of the plan next to it; a size may be the
   quote's figure converted from TB;
-- the currency is an ISO 4217 code and agrees with the currency the quote shows;
+- the currency is an ISO 4217 code and agrees with the currency the quote shows (or, where the quote
+  shows none, with the currency the page's entry declares);
 - the unit is one of ``UNITS`` and agrees with the period the quote shows; billing one of ``BILLINGS``;
 - a field the page does not give stays null: a guess is a number not on the page, so it is rejected.
 
@@ -227,7 +228,7 @@ class _Page:
         for label, word in (("gpu_model", offer.gpu_model), ("region", offer.region)):
             if word and _squeeze(word).casefold() not in self.folded:
                 return f"{label} {word[:60]!r} not found on the page"
-        return _money_problem(offer)
+        return _money_problem(offer, facts)
 
 
 def _size_in(value: Decimal, numbers: set[Decimal]) -> bool:
@@ -235,8 +236,23 @@ def _size_in(value: Decimal, numbers: set[Decimal]) -> bool:
     return value in numbers or any(value / factor in numbers for factor in (Decimal(1000), Decimal(1024)))
 
 
-def _money_problem(offer: ModelOffer) -> str | None:
+def _money_problem(offer: ModelOffer, facts: PageFacts) -> str | None:
     """Currency, unit and billing: closed lists, and no contradiction with what the quote shows."""
+    closed = _closed_list_problem(offer)
+    if closed is not None:
+        return closed
+    shown = parse_price_text(offer.quote)
+    currency = shown.currency if shown is not None else None
+    if currency and currency != offer.currency:
+        return f"currency {offer.currency} but the quote shows {currency}"
+    if not currency and facts.currency and facts.currency != offer.currency:
+        return f"currency {offer.currency} but the quote shows none and the page's prices are in {facts.currency}"
+    if shown is not None and shown.period and shown.period != offer.unit:
+        return f"unit {offer.unit} but the quote says per {shown.period}"
+    return None
+
+
+def _closed_list_problem(offer: ModelOffer) -> str | None:
     from babel.numbers import list_currencies
 
     if offer.currency not in list_currencies():
@@ -247,11 +263,6 @@ def _money_problem(offer: ModelOffer) -> str | None:
         return f"billing {offer.billing!r} is not one of {', '.join(BILLINGS)}"
     if offer.price <= 0 or not offer.price.is_finite():
         return f"price {offer.price} is not a positive amount"
-    shown = parse_price_text(offer.quote)
-    if shown is not None and shown.currency and shown.currency != offer.currency:
-        return f"currency {offer.currency} but the quote shows {shown.currency}"
-    if shown is not None and shown.period and shown.period != offer.unit:
-        return f"unit {offer.unit} but the quote says per {shown.period}"
     return None
 
 

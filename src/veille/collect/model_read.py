@@ -58,8 +58,8 @@ def parse_or_read(
             calls = _calls_of_run(ctx)
             raise ModelReadingFailed(exc.parser, f"{exc.detail}; {reading.summary()}", calls) from exc
         return list(reading.offers), reading
-    if not selectors_failed(observations, pctx):
-        return observations, None
+    if ctx.source.parser != "pricing_page.html" or not selectors_failed(observations, pctx):
+        return observations, None  # the generic parser tries no selectors: its reading stands
     reading = _read(ctx, body, pctx)
     if not reading.offers:
         log.warning("%s: %s; the generic extractor's reading stands", ctx.source.id, reading.summary())
