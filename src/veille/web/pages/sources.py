@@ -35,6 +35,9 @@ def sources_page(
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         views = sources.views(session, request.app.state.settings)
+        from veille.ai.client import usage
+
+        ai = usage(session, request.app.state.settings)
     shown = [
         v
         for v in views
@@ -56,6 +59,7 @@ def sources_page(
         "health": sources.health_counts(views),
         "watch_items": kb.get("watch_items") or [],
         "names": kbview.names(kb),
+        "ai": ai,
     }
     return render(request, "sources.html", context)
 
