@@ -227,9 +227,12 @@ def _reason_kind(reason: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench ai", description=__doc__.split("\n")[0])
     parser.add_argument("--endpoint", help="an OpenAI-compatible base URL (default: a loopback fake)")
-    parser.add_argument("--model", default="fake-reader", help="the model name the endpoint serves")
+    parser.add_argument("--model", help="the model name the endpoint serves (needed with --endpoint)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a call may take")
     args = parser.parse_args(argv or [])
+    if args.endpoint and not args.model:
+        parser.error("--endpoint needs --model: the name of a model the endpoint serves")
+    args.model = args.model or "fake-reader"
     from veille.ai.client import ModelClient
     from veille.settings import Settings
     from veille.workspace import Workspace
