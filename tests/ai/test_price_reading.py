@@ -27,7 +27,6 @@ from tests.ai.conftest import (
 )
 
 from veille.collect.runner import RunResult, run_source
-from veille.detect import gate
 from veille.settings import Settings
 from veille.sources import get_source
 from veille.store.models import AiCall, EventRow, OfferVersion, SourceState
@@ -91,7 +90,7 @@ def test_ai_off_sends_nothing(
 
 
 def test_correct_reading_is_stored_and_held_for_a_person(
-    ai_workspace: MakeWorkspace, fake_model: FakeModel, httpserver: HTTPServer
+    ai_workspace: MakeWorkspace, fake_model: FakeModel, httpserver: HTTPServer, cli: Any
 ) -> None:
     serve_page(httpserver, REDESIGN.read_bytes())
     ws = ai_workspace()
@@ -120,10 +119,9 @@ def test_correct_reading_is_stored_and_held_for_a_person(
     assert again.status == "ok" and [r.status for r in _reviews(ws)] == ["open"]
     assert all(o.held for o in _offers(ws))
 
-    with ws.store.session() as s:
-        held = s.get(EventRow, review.id)
-        assert held is not None
-        gate.accept(s, held, review.detected_at)
+    code, out, _ = cli("--home", ws.home, "review", "list", "--json", env=_env(ws))
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [review.id]
+    assert cli("--home", ws.home, "review", "accept", str(review.id), env=_env(ws))[0] == 0
     assert not any(o.held for o in _offers(ws))
     third = _run(ws)  # accepted once: later readings pass the gate like any other snapshot
     assert third.status == "ok" and len(_reviews(ws)) == 1 and len(fake_model.requests) == 1
