@@ -41,7 +41,10 @@ def page_body(n: int, generation: int) -> bytes:
     cents = 500 + 37 * n
     if generation >= 2 and n % CHANGED_EVERY == 3:
         cents = cents * (9 + generation) // 10
-    items = [{"sku": f"s{n}-{k}", "name": f"Plan {n}.{k}", "hourly": f"{(cents + 11 * k) / 10000:.4f}"} for k in range(3)]
+    items = [
+        {"sku": f"s{n}-{k}", "name": f"Plan {n}.{k}", "hourly": f"{(cents + 11 * k) / 10000:.4f}"}
+        for k in range(3)
+    ]
     return json.dumps({"currency": "EUR", "items": items}).encode()
 
 
@@ -74,7 +77,9 @@ def serve(port: int, generation: Any, peaks: Any, ready: Any) -> None:
             writer.close()
 
     async def main() -> None:
-        servers = [await asyncio.start_server(handle, f"127.0.0.{h + 1}", port, backlog=1024) for h in range(HOSTS)]
+        servers = [
+            await asyncio.start_server(handle, f"127.0.0.{h + 1}", port, backlog=1024) for h in range(HOSTS)
+        ]
         ready.set()
         await asyncio.gather(*(s.serve_forever() for s in servers))
 
@@ -147,7 +152,12 @@ def queue_left(ws: Any) -> int:
     from sqlalchemy import text
 
     with ws.store.engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")).scalar() or 0)
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
+            ).scalar()
+            or 0
+        )
 
 
 def cycle(ws: Any, specs: list[Any], workers: int, port: int, home: Path, url: str) -> dict[str, float]:
@@ -207,9 +217,13 @@ def one_setting(workers: int, port: int, generation: Any, peaks: Any) -> dict[st
         generation.value = 2
         measured = cycle(ws, specs, workers, port, home, url)
         with ws.store.session() as session:
-            changes = session.scalar(select(func.count()).select_from(EventRow).where(EventRow.kind == "price_change"))
+            changes = session.scalar(
+                select(func.count()).select_from(EventRow).where(EventRow.kind == "price_change")
+            )
             others = session.scalar(
-                select(func.count()).select_from(EventRow).where(EventRow.kind.not_in(("price_change", "offer_added")))
+                select(func.count())
+                .select_from(EventRow)
+                .where(EventRow.kind.not_in(("price_change", "offer_added")))
             )
         ws.store.dispose()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -124,6 +125,28 @@ class Settings(BaseSettings):
         description="Requests in progress per client address and process (more answer 429).",
     )
 
+    # The model client (``veille.ai``): off until an admin turns it on and names the endpoint.
+    ai_enabled: bool = Field(default=False, description="Send anything to a model at all (off by default).")
+    ai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama)."
+    )
+    ai_model: str | None = Field(default=None, description="Model name the endpoint serves.")
+    ai_api_key: SecretStr | None = Field(
+        default=None, description="Key of the endpoint (local servers need none)."
+    )
+    ai_timeout: float = Field(default=60.0, description="Seconds before a model call times out.")
+    ai_retries: int = Field(default=2, description="Retries of a model call on 429, 5xx and timeouts.")
+    ai_monthly_tokens: int = Field(
+        default=2_000_000,
+        description="Tokens (prompt + answer) a calendar month may spend; past it calls stop.",
+    )
+    ai_eur_per_million_tokens: Decimal = Field(
+        default=Decimal(0), description="What a million tokens cost (EUR), for the cost estimate."
+    )
+    ai_max_page_chars: int = Field(
+        default=24_000, description="Characters of cleaned page text sent to the model at most."
+    )
+
     # Credentials of sources that need one.
     hetzner_token: SecretStr | None = None
     digitalocean_token: SecretStr | None = None
@@ -174,7 +197,7 @@ class Settings(BaseSettings):
 CREDENTIAL_FIELDS = tuple(
     name
     for name, field in Settings.model_fields.items()
-    if field.annotation == (SecretStr | None) and name != "secret_key"
+    if field.annotation == (SecretStr | None) and name not in ("secret_key", "ai_api_key")
 )
 
 

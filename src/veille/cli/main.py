@@ -43,6 +43,7 @@ COMMAND_MODULES = (
     "backup",
     "worker",
     "mcp",
+    "ai",
 )
 
 

@@ -34,12 +34,14 @@ def list_sources(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
 ) -> None:
     """Every configured source: id, competitor, kind, url, cadence, enabled, why disabled, last run."""
+    from veille.ai.client import latest_calls
     from veille.collect.select import states, why_disabled
     from veille.sources._registry import sources
 
     ws = workspace(ctx)
     with ws.store.session() as session:
         known = states(session)
+        readings = latest_calls(session)
         rows: list[dict[str, Any]] = []
         for spec in sources():
             st = known.get(spec.id)
@@ -61,6 +63,7 @@ def list_sources(
                     "last_error": st.last_error if st else None,
                     "consecutive_failures": st.consecutive_failures if st else 0,
                     "next_run_at": st.next_run_at.isoformat() if st and st.next_run_at else None,
+                    "model": readings.get(spec.id),  # the latest model reading: offers kept, rejected and why
                 }
             )
     if as_json:
@@ -73,6 +76,8 @@ def list_sources(
         status = row["last_status"] or "-"
         if row["last_error"]:
             status += f": {row['last_error'][:60]}"
+        if row["model"]:
+            status += _model_note(row["model"])
         table.add_row(
             row["id"],
             row["competitor"] or "-",
@@ -83,6 +88,53 @@ def list_sources(
             status,
         )
     console.print(table)
+
+
+@group.command("show")
+def show(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON object instead of text.")] = False,
+) -> None:
+    """One source: what it reads, its state, its recent runs and errors, the model's readings."""
+    from sqlalchemy import select
+
+    from veille.ai.client import recent_calls
+    from veille.sources._registry import get_source
+    from veille.store.models import SourceRun
+
+    spec = get_source(source_id)
+    with workspace(ctx).store.session() as session:
+        runs = session.scalars(
+            select(SourceRun).where(SourceRun.source_id == spec.id).order_by(SourceRun.id.desc()).limit(10)
+        ).all()
+        doc: dict[str, Any] = {
+            "id": spec.id, "competitor": spec.competitor, "kind": spec.kind, "parser": spec.parser, "url": spec.url,
+            "runs": [{"id": r.id, "started_at": r.started_at.isoformat(), "status": r.status,
+                      "observations": r.observations, "events": r.events, "error": r.error} for r in runs],
+            "model_readings": [{**c, "at": c["at"].isoformat()} for c in recent_calls(session, spec.id)],
+        }  # fmt: skip
+    if as_json:
+        print_json(doc)
+        return
+    console.print(f"{spec.id} ({spec.competitor or '-'}, {spec.kind}): {spec.url}", highlight=False)
+    for run in doc["runs"]:
+        error = f": {run['error']}" if run["error"] else ""
+        console.print(f"  run {run['id']} {run['started_at'][:16]} {run['status']}{error}", highlight=False)
+    for call in doc["model_readings"]:
+        console.print(
+            f"  model {call['at'][:16]} {call['model']} {call['status']}{_model_note(call)}", highlight=False
+        )
+        for rejected in call["rejected"]:
+            console.print(f"    rejected {rejected['offer']}: {rejected['reason']}", highlight=False)
+
+
+def _model_note(call: dict[str, Any]) -> str:
+    if call["error"]:
+        return f" · model: {call['error'][:60]}"
+    rejected = call["rejected"] or []
+    why = f" ({rejected[0]['reason']}{'...' if len(rejected) > 1 else ''})" if rejected else ""
+    return f" · model: {call['accepted'] or 0} kept, {len(rejected)} rejected{why}"
 
 
 @group.command("parsers")

@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, case, func, select, update
 from veille.act import route_events
 from veille.capture import record as record_capture
 from veille.collect import lease
+from veille.collect.model_read import hold_reason, parse_or_read
 from veille.collect.record import failure_draft, finish_run, insert_events, retry_delay
 from veille.detect.prices import OfferSnapshot
 from veille.errors import ParseError, VeilleError
@@ -36,7 +37,7 @@ from veille.logs import bind
 from veille.observations import Observation, Offer
 from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
 from veille.sources._registry import ParseContext, SourceSpec, get_parser
-from veille.store.models import SourceRun, SourceState
+from veille.store.models import AiCall, SourceRun, SourceState
 from veille.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -506,7 +507,13 @@ def parse_and_ingest(
         pctx = ParseContext(
             spec.id, spec.competitor, page.url, page.fetched_at, dict(page.request.params), page.headers
         )
-        observations = _parse(info, spec, page, pctx)
+        observations, reading = parse_or_read(
+            functools.partial(_parse, info, spec, page, pctx), ctx, page.read, pctx
+        )
+        if reading is not None and snapshot is not None:
+            reason = hold_reason(ctx, reading)
+            if reason and reason not in snapshot.review.holds:
+                snapshot.review.holds.append(reason)
         count += len(observations)
         if snapshot is None:
             others.extend(observations)
@@ -557,6 +564,8 @@ def record_failure(
                 _capture(session, workspace, spec, run_id, page)
             except OSError:
                 break
+        for call in getattr(error, "ai_calls", ()):  # model calls paid for stay counted and cached
+            session.add(AiCall(**call))
         st = lease.state(session, spec.id)
         st.consecutive_failures = (st.consecutive_failures or 0) + 1
         st.last_run_at, st.last_status, st.last_error = now, "failed", message

@@ -9,7 +9,8 @@ carried it is held. A held snapshot is stored (its versions flagged ``held``,
 the versions it would replace left current, its events kept with status ``held``) and one
 ``price_review`` event (high) is raised instead. It is settled by a person (``veille review accept`` /
 ``reject``) or by the next run: the same snapshot again (same fingerprint) confirms it, a different one
-supersedes it.
+supersedes it. A snapshot held for a person (``Review.holds``: a model's first reading of a page) is
+not confirmed by the same snapshot again: only ``veille review accept`` believes it.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Review:
     currency_moves: list[str] = field(default_factory=list)
     jumps: list[str] = field(default_factory=list)
     impossible: list[str] = field(default_factory=list)  # offers refused (``price_problem``): not stored
+    holds: list[str] = field(
+        default_factory=list
+    )  # held for a person whatever the figures (a model's first reading)
     drafts: list[EventDraft] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -122,6 +126,7 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
     if review.impossible:  # absolute checks: a first snapshot passes them too
         bad = review.impossible
         reasons.append(f"{len(bad)} offer(s) with an impossible price, not stored: {'; '.join(bad[:5])}")
+    reasons.extend(review.holds)
     removed = snap.removed_ids()
     for row in _load(session, removed[:MAX_EVENTS_PER_KIND]).values():
         review.emit(
@@ -141,7 +146,8 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
     if pending is not None:
         if pending.data.get("fingerprint") == fingerprint:
             _forget_run(session, snap)
-            accept(session, pending, ctx.now, "confirmed by the next run")
+            if not pending.data.get("needs_person"):  # else the same reading again: still a person's call
+                accept(session, pending, ctx.now, "confirmed by the next run")
             return []
         reject(session, pending, ctx.now, f"superseded by run {ctx.run_id}")
     if not reasons:
@@ -167,6 +173,7 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
             "added": review.counts.get("offer_added", 0),
             "removed_version_ids": removed,
             "held_events": len(drafts),
+            "needs_person": bool(review.holds),
         },
     )
     return [replace(d, status="held") for d in drafts] + [held]

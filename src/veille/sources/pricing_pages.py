@@ -27,6 +27,7 @@ from veille.normalise.categories import categorise
 from veille.normalise.units import HOURS_PER_MONTH, cap_hours, clean
 from veille.observations import Observation, Offer
 from veille.sources._html_plans import Plan, Selectors, extract_plans, extract_with
+from veille.sources._html_prices import ParsedPrice, parse_price
 from veille.sources._price_json import gpu_fields
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
@@ -107,6 +108,27 @@ SOURCES = [
     )
     for key, page in PAGES.items()
 ]
+
+
+class NoPlansFound(ParseError):
+    """Neither the page's selectors nor the generic extractor found a priced plan on the page."""
+
+
+def parse_price_text(text: str) -> ParsedPrice | None:
+    """The first price ``text`` shows, with its currency and period (see ``_html_prices.parse_price``)."""
+    return parse_price(text)
+
+
+def page_config(ctx: ParseContext) -> PageConfig | None:
+    """The declared entry of the page ``ctx`` reads (by host, else by source id), or None."""
+    return _config(ctx)
+
+
+def selectors_failed(offers: list[Observation], ctx: ParseContext) -> bool:
+    """Whether a page with declared selectors was read by the generic fallback (its selectors found nothing)."""
+    if _config(ctx) is None:
+        return False
+    return any(isinstance(o, Offer) and o.extra.get("extractor") != "selectors" for o in offers)
 
 
 def _config(ctx: ParseContext) -> PageConfig | None:
@@ -220,7 +242,7 @@ def parse_pricing_page(body: bytes, ctx: ParseContext) -> list[Observation]:
         where = (
             f"selectors {page.selectors.table or page.selectors.card!r} matched nothing and " if page else ""
         )
-        raise ParseError(
+        raise NoPlansFound(
             pid, f"{where}no plan with a price and a vCPU/RAM/GPU spec found on {ctx.url or 'the page'}"
         )
     return offers
@@ -233,7 +255,7 @@ def parse_generic_page(body: bytes, ctx: ParseContext) -> list[Observation]:
     page = _config(ctx)
     offers = _to_offers(extract_plans(html), _competitor(ctx, page, pid), None, ctx.url)
     if not offers:
-        raise ParseError(
+        raise NoPlansFound(
             pid, f"no plan with a price and a vCPU/RAM/GPU spec found on {ctx.url or 'the page'}"
         )
     return offers

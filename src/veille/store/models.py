@@ -496,3 +496,34 @@ class HostPace(Base):
     __tablename__ = "host_pace"
     host: Mapped[str] = mapped_column(String(255), primary_key=True)
     next_at: Mapped[datetime]
+
+
+# --- model calls ----------------------------------------------------------------------------------
+
+
+class AiCall(Base):
+    """One call to the model, paid or answered from the cache: the log, the cache and the budget.
+
+    ``cache_key`` is the model, the prompt version and the digest of what was sent; a paid call with
+    ``status`` ``ok`` answers every later call of the same key (``cached`` rows cost no token).
+    ``detail`` holds what the caller made of the answer (the offers rejected and why) or the error.
+    """
+
+    __tablename__ = "ai_calls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    purpose: Mapped[str] = mapped_column(String(60))
+    endpoint: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(120))
+    prompt_version: Mapped[str] = mapped_column(String(20))
+    cache_key: Mapped[str] = mapped_column(String(64), index=True)
+    cached: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20))  # ok, invalid, refused, error, over_budget
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_eur: Mapped[Decimal | None]
+    sent_chars: Mapped[int] = mapped_column(Integer, default=0)
+    answer: Mapped[str | None] = mapped_column(Text)  # the model's JSON as received (the cache)
+    source_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None]

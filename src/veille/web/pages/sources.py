@@ -35,6 +35,9 @@ def sources_page(
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         views = sources.views(session, request.app.state.settings)
+        from veille.ai.client import usage
+
+        ai = usage(session, request.app.state.settings)
     shown = [
         v
         for v in views
@@ -56,6 +59,7 @@ def sources_page(
         "health": sources.health_counts(views),
         "watch_items": kb.get("watch_items") or [],
         "names": kbview.names(kb),
+        "ai": ai,
     }
     return render(request, "sources.html", context)
 
@@ -69,7 +73,16 @@ def source_page(request: Request, source_id: str, user: PageViewer) -> Response:
 
             raise NotFoundError(f"no source {source_id!r}")
         runs = sources.runs(session, source_id, limit=30)
-    return render(request, "source.html", {"s": views[0], "runs": runs})
+        from veille.ai.client import recent_calls
+
+        readings = recent_calls(session, source_id)
+    context = {
+        "s": views[0],
+        "runs": runs,
+        "readings": readings,
+        "ai_on": request.app.state.settings.ai_enabled,
+    }
+    return render(request, "source.html", context)
 
 
 @router.post("/sources/{source_id}/enabled")
