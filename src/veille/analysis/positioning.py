@@ -2,7 +2,9 @@
 
 For each product (its match rule comes from the knowledge base's ``spec``: category, minimum vCPU and
 RAM, GPU model and count, storage size) and each competitor, the cheapest offer valid at the chosen
-time that meets the rule, in EUR per month, with its ratio to VMCloud's own price. Where no collected
+time that meets the rule, in EUR per month, with its ratio to VMCloud's own price. The native price
+is the truth: every EUR figure is converted at the ECB rate of the as-of day (``fx_rate`` and
+``fx_date`` beside it), never at the rate of the day the offer's version started. Where no collected
 offer matches, the knowledge base's figure is used (``basis: "kb"``). Every row says when its data was
 last confirmed (``observed_at``) and is ``stale`` past three times its source's cadence. GPU rows carry
 the price per GPU-hour too; spot, interruptible and marketplace prices are rows of their own.
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
+from veille.normalise.fx import FxQuote, FxResolver
 from veille.store.models import KbRevision, OfferVersion, SourceRun, SourceState
 
 SELF = "vmcloud"
@@ -102,11 +104,16 @@ def reference(session: Session) -> tuple[list[dict[str, Any]], dict[str, dict[st
 
 
 def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
+    return _kb_eur(fx, cell, day)[0]
+
+
+def _kb_eur(fx: FxResolver, cell: Any, day: date) -> tuple[Decimal | None, FxQuote | None]:
+    """A knowledge-base cell's amount in EUR at the rate of ``day``, with the quote used."""
     if not cell:
-        return None
+        return None, None
     amount = money.to_decimal(cell.get("amount"))
     quote = fx.quote(cell.get("currency", "EUR"), day)
-    return money.to_eur(amount, quote.rate) if quote else None
+    return (money.to_eur(amount, quote.rate) if quote else None), quote
 
 
 # --- the query: the rule in SQL, exactness in Python -------------------------------------------------
@@ -121,7 +128,9 @@ _HAIR = 1e-9  # relative; far above any float conversion error (~1e-16), far bel
 _GPU_CATEGORIES = ("gpu", "bare_metal", "vps", "dedicated")
 _STORAGE_CATEGORIES = ("block_storage", "object_storage")
 # "+column" keeps SQLite from reaching for an index on the column (ix_offer_live ranks by price, not rule)
-_UNINDEXED_PRICE_KNOWN = text("+offer_versions.monthly_eur IS NOT NULL")
+_UNINDEXED_PRICE_KNOWN = text(
+    "(+offer_versions.price_monthly IS NOT NULL OR +offer_versions.price_hourly IS NOT NULL)"
+)
 _OFFER_COLUMNS = [c for c in OfferVersion.__table__.columns if c.key != "extra"]
 
 
@@ -208,34 +217,37 @@ def _conditions(
     return (rule.category,), exact, sure, loose
 
 
-def _in_python(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
-    """The versions valid at ``at`` that are matched in Python rather than in SQL, each with its EUR figure.
-
-    The current versions stored without a EUR figure: one stored before any ECB rate of its date was
-    known gets one here, at the rate of its observation date, so one missing rate never hides an offer
-    for good. And the versions closed after ``at`` (none when ``at`` is now; for a date in the past,
-    about one per offer, found once in ix_offer_closed rather than once per product).
-    """
-    current, closed = _valid(at)
+def _in_python(session: Session, at: datetime, fx: FxResolver | None = None) -> list[Any]:
+    """The versions valid at ``at`` that are matched in Python rather than in SQL: those closed after
+    ``at`` (none when ``at`` is now; for a date in the past, about one per offer, found once in
+    ix_offer_closed rather than once per product). Their EUR figure is computed in ``_best``."""
+    _, closed = _valid(at)
     live = OfferVersion.category.in_(_LIVE_CATEGORIES)
-    query = union_all(
-        select(*_OFFER_COLUMNS).where(current, OfferVersion.monthly_eur.is_(None), live),
-        select(*_OFFER_COLUMNS).where(closed, live),
-    )
-    offers: list[Any] = []
-    for row in session.execute(query):
-        if row.monthly_eur is not None:
-            offers.append(row)
-            continue
-        quote = fx.quote(row.currency, row.valid_from.date())
-        eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
-        if eur is not None:
-            offers.append(SimpleNamespace(**{**row._asdict(), "monthly_eur": eur}))
-    return offers
+    return list(session.execute(select(*_OFFER_COLUMNS).where(closed, live)))
+
+
+def at_rate(offer: Any, fx: FxResolver, day: date, *, exact: bool = False) -> Any | None:
+    """``offer`` with ``monthly_eur``, ``fx_rate`` and ``fx_date`` of the ECB rate of ``day`` (the day
+    the figure describes), or None when no rate of that day is known. ``exact``: the EUR figure is
+    not rounded to ``money.EUR_PLACES`` (to rank offers, then round once)."""
+    quote = fx.quote(offer.currency, day)
+    amount = money.monthly(offer)
+    if quote is None or amount is None or not quote.rate:
+        return None
+    eur = amount / quote.rate if exact else money.to_eur(amount, quote.rate)
+    fields = offer._asdict() if hasattr(offer, "_asdict") else dict(vars(offer))
+    return SimpleNamespace(**{**fields, "monthly_eur": eur, "fx_rate": quote.rate, "fx_date": quote.day})
+
+
+def _native_monthly(ov: Any) -> Any:
+    """The native monthly price as a float: the provider's monthly figure, else hourly x 730."""
+    hours = float(money.HOURS_PER_MONTH)
+    return case((ov.price_monthly.is_not(None), _num(ov.price_monthly)), else_=_num(ov.price_hourly) * hours)
 
 
 def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]]) -> list[Any]:
-    """Current rows that may be the cheapest of their group, and every one near a threshold; each with
+    """Current rows that may be the cheapest of their group (competitor, billing, currency: ranked by
+    native price, which one rate converts in the same order), and every one near a threshold; each with
     the group's first id (``first_id``) among the rows that surely meet the rule."""
     conditions = _conditions(rule, gpu_models)
     if conditions is None:
@@ -248,7 +260,8 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
         ov.id.label("id"),
         ov.competitor.label("competitor"),
         ov.billing.label("billing"),
-        (_num(ov.monthly_eur) * sign).label("price"),
+        ov.currency.label("currency"),
+        (_native_monthly(ov) * sign).label("price"),
         is_sure.label("sure"),
     )
     current, _ = _valid(at)
@@ -258,7 +271,7 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
         for category in categories
     ]
     pool = union_all(*branches).subquery("pool")
-    group = (pool.c.competitor, pool.c.billing)
+    group = (pool.c.competitor, pool.c.billing, pool.c.currency)  # one rate per currency: same order
     sure_price = case((pool.c.sure == 1, pool.c.price))
     ranked = select(
         pool.c.id,
@@ -277,27 +290,36 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
 
 
 def _best(
-    session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]], others: list[Any]
+    session: Session,
+    rule: Rule,
+    at: datetime,
+    gpu_models: dict[str, list[str]],
+    others: list[Any],
+    fx: FxResolver | None = None,
 ) -> dict[tuple[str, str], tuple[Decimal, Any]]:
     """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``, among the
-    current versions (in SQL) and ``others`` (``_in_python``).
+    current versions (in SQL) and ``others`` (``_in_python``), each converted at the rate of ``at``'s day.
 
     Ties go to the smaller sku, then to the earlier stored version; groups come in the order of their
-    earliest stored matching version.
+    earliest stored matching version. An offer in a currency without a rate that day is left out.
     """
+    fx = fx or FxResolver(session)
     best: dict[tuple[str, str], tuple[Decimal, int, Any]] = {}
     first: dict[tuple[str, str], int] = {}
     wanted = _categories(rule)
     candidates = [(row, row.first_id) for row in _candidates(session, rule, at, gpu_models)]
-    for offer, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
-        value = rule.monthly_eur(offer)
-        if value is None:
+    for row, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
+        offer = at_rate(row, fx, at.date(), exact=True)
+        if offer is None or (value := rule.monthly_eur(offer)) is None:
             continue
         key = (offer.competitor, offer.billing)
         first[key] = min(first.get(key, offer.id), offer.id, offer.id if first_id is None else first_id)
         if key not in best or (value, offer.sku, offer.id) < (best[key][0], best[key][2].sku, best[key][1]):
             best[key] = (value, offer.id, offer)
-    return {key: (best[key][0], best[key][2]) for key in sorted(best, key=first.__getitem__)}
+    return {
+        key: (best[key][0].quantize(money.EUR_PLACES, rounding=ROUND_HALF_EVEN), best[key][2])
+        for key in sorted(best, key=first.__getitem__)
+    }
 
 
 def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
@@ -334,7 +356,7 @@ def positioning(
     if not products:
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
-    others = _in_python(session, as_of, fx)
+    others = _in_python(session, as_of)
     gpu_models = _gpu_models(session) if any(p["spec"].get("category") == "gpu" for p in products) else {}
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
@@ -343,7 +365,7 @@ def positioning(
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
         own = _eur(fx, kb_cells.get(SELF), as_of.date())
-        best = _best(session, rule, as_of, gpu_models, others)
+        best = _best(session, rule, as_of, gpu_models, others, fx)
         live_rows = [
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()
@@ -353,7 +375,7 @@ def positioning(
         for competitor, cell in kb_cells.items():
             if not cell or competitor in covered:
                 continue
-            value = _eur(fx, cell, as_of.date())  # None when no ECB rate is known: kept, without EUR
+            value, quote = _kb_eur(fx, cell, as_of.date())  # None without an ECB rate: kept, without EUR
             kb_rows.append(
                 {
                     "product": product["id"],
@@ -367,6 +389,8 @@ def positioning(
                     "ratio_to_self": _ratio(value, own),
                     "source_id": None,
                     "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
+                    "fx_rate": money.plain(quote.rate) if quote else None,
+                    "fx_date": quote.day if quote else None,
                 }
             )
         rows.extend(
@@ -423,6 +447,8 @@ def _live_row(
         "stale": as_of - observed > cadence * STALE_FACTOR,
         "ratio_to_self": _ratio(value, own),
         "source_id": offer.source_id,
+        "fx_rate": money.plain(offer.fx_rate),
+        "fx_date": offer.fx_date,
     }
     if rule.category == "gpu":
         hourly = money.to_eur(offer.price_hourly, offer.fx_rate) if offer.price_hourly is not None else None

@@ -27,6 +27,15 @@ def names(kb: KnowledgeBase) -> dict[str, str]:
     return {c.id: c.name for c in kb.competitors}
 
 
+def _fx_note(row: dict[str, Any], lang: str) -> str:
+    """`` (1 € = 1.0858 USD, 6 Dec 2026)`` beside a figure converted from another currency."""
+    native = (row.get("offer") or row.get("kb_price") or {}).get("currency", "EUR")
+    if native == "EUR" or not row.get("fx_rate") or row.get("monthly_eur") is None:
+        return ""
+    when = fmt.day(datetime.fromisoformat(row["fx_date"]), lang) if row.get("fx_date") else "—"
+    return f" (1 € = {fmt.number(row['fx_rate'], lang, '0.0#####')} {native}, {when})"
+
+
 def positioning_table(
     doc: Document, pos: dict[str, Any] | None, kb: KnowledgeBase, *, competitor: str | None = None
 ) -> None:
@@ -59,7 +68,7 @@ def positioning_table(
                 md_cell(product_label or row["product"]),
                 md_cell(who.get(row["competitor"], row["competitor"])),
                 offer_text or "—",
-                fmt.money(row.get("monthly_eur"), "EUR", lang),
+                fmt.money(row.get("monthly_eur"), "EUR", lang) + _fx_note(row, lang),
                 fmt.number(row.get("ratio_to_self"), lang, "0.00") if row.get("ratio_to_self") else "—",
                 basis,
             ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from statistics import median
 from typing import Any
@@ -107,11 +108,11 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
         kb = kbview.current(session, request_locale(request))
         data = pos.table(session)
         names = kbview.names(kb)
+        as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
         lines = []
         for row in _live_offers(data, product_id):
             offer = row["offer"]
             history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
-            lines.append(
-                {"label": names.get(row["competitor"], row["competitor"]), "points": offers.series(history)}
-            )
+            points = offers.series(session, history, as_of)
+            lines.append({"label": names.get(row["competitor"], row["competitor"]), "points": points})
     return JSONResponse(lines)
