@@ -21,7 +21,7 @@ from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, 
 from veille.reports.labels import label, level_word
 from veille.reports.wording import impact_word, word
 
-PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
+PRICE_KINDS = ("price_change", "price_announcement", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
 
 
@@ -94,7 +94,7 @@ def digest(session: Session, lang: Lang, now: datetime, days: int = 30) -> Docum
     _items_table(doc, [e for e in features if e not in roadmap], kb)
     sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
     for key, kinds in (
-        ("price_changes", ("price_change",)),
+        ("price_changes", ("price_change", "price_announcement")),
         ("offers_added", ("offer_added",)),
         ("offers_removed", ("offer_removed",)),
         ("funding", ("funding",)),
