@@ -73,7 +73,7 @@ def _expected(document: dict[str, Any], demo: Demo) -> dict[tuple[str, str], str
     return {
         (labels[r["product"]], who.get(r["competitor"], r["competitor"])): r["monthly_eur"]
         for r in document["rows"]
-        if r["billing"] == "on_demand" and r["monthly_eur"] is not None
+        if r["compared"] and r["monthly_eur"] is not None
     }
 
 

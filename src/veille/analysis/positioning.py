@@ -8,6 +8,12 @@ is the truth: every EUR figure is converted at the ECB rate of the as-of day (``
 offer matches, the knowledge base's figure is used (``basis: "kb"``). Every row says when its data was
 last confirmed (``observed_at``) and is ``stale`` past three times its source's cadence. GPU rows carry
 the price per GPU-hour too; spot, interruptible and marketplace prices are rows of their own.
+
+Terms: each row says its ``terms`` (``{"billing", "commitment_months"}``) and whether it is the one
+``compared`` for its product and competitor (the price page, the reports' tables and charts): by
+default the no-commitment on-demand offer, falling back to the shortest commitment (billing
+``reserved``: OVHcloud's bare-metal plans sold only for 6, 12 or 24 months) where a competitor has no
+on-demand offer for the product; ``terms="reserved"`` prefers the committed offer where there is one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from veille.errors import NotFoundError
 from veille.normalise import money
 from veille.normalise.fx import FxQuote, FxResolver
 from veille.store.models import KbRevision, OfferVersion, SourceRun, SourceState
+
+TERMS = ("on_demand", "reserved")  # what positioning compares first; the other is the fallback
 
 SELF = "vmcloud"
 GB_PER_TB = Decimal(1000)
@@ -347,10 +355,42 @@ def _ratio(value: Decimal | None, own: Decimal | None) -> str | None:
     return format((value / own).quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN), "f")
 
 
+def _commitments(session: Session, rows: list[dict[str, Any]], offers: dict[int, Any]) -> None:
+    """Add ``terms`` to the live rows: the billing and, for committed offers, the months (from extra)."""
+    ids = [offer_id for offer_id, offer in offers.items() if offer.billing == "reserved"]
+    months: dict[int, Any] = {}
+    if ids:
+        query = select(OfferVersion.id, OfferVersion.extra).where(OfferVersion.id.in_(ids))
+        months = {i: (extra or {}).get("commitment_months") for i, extra in session.execute(query)}
+    for row in rows:
+        offer_id = row.pop("_offer_id")
+        row["terms"] = {"billing": row["billing"], "commitment_months": months.get(offer_id)}
+
+
+def _mark_compared(rows: list[dict[str, Any]], terms: str) -> None:
+    """Per competitor, flag the one row compared: the preferred terms' row, else the other (a shorter
+    commitment first); spot, marketplace and promo rows are never the compared one."""
+    order = (terms, *(t for t in TERMS if t != terms))
+    chosen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        row["compared"] = False
+        if row["billing"] not in TERMS:
+            continue
+        held = chosen.get(row["competitor"])
+        rank = (order.index(row["billing"]), (row.get("terms") or {}).get("commitment_months") or 0)
+        if held is None or rank < held["_rank"]:
+            chosen[row["competitor"]] = {"_rank": rank, "row": row}
+    for entry in chosen.values():
+        entry["row"]["compared"] = True
+
+
 def positioning(
-    session: Session, *, at: datetime | None = None, now: datetime | None = None
+    session: Session, *, at: datetime | None = None, now: datetime | None = None, terms: str = "on_demand"
 ) -> dict[str, Any]:
-    """The positioning document of docs/contract.md (``as_of``, ``currency``, ``products``, ``rows``)."""
+    """The positioning document of docs/contract.md (``as_of``, ``currency``, ``products``, ``rows``);
+    ``terms``: what is compared first, ``on_demand`` (no commitment) or ``reserved`` (see above)."""
+    if terms not in TERMS:
+        raise ValueError(f"terms must be one of {', '.join(TERMS)}, not {terms!r}")
     as_of = at or now or datetime.now(UTC)
     products, prices, kb_time = reference(session)
     if not products:
@@ -370,7 +410,9 @@ def positioning(
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()
         ]
-        covered = {r["competitor"] for r in live_rows if r["billing"] == "on_demand"}
+        _commitments(session, live_rows, {offer.id: offer for value, offer in best.values()})
+        _mark_compared(live_rows, terms)
+        covered = {r["competitor"] for r in live_rows if r["compared"]}
         kb_rows = []
         for competitor, cell in kb_cells.items():
             if not cell or competitor in covered:
@@ -391,13 +433,15 @@ def positioning(
                     "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
                     "fx_rate": money.plain(quote.rate) if quote else None,
                     "fx_date": quote.day if quote else None,
+                    "terms": {"billing": "on_demand", "commitment_months": None},
+                    "compared": True,
                 }
             )
         rows.extend(
             sorted(
                 live_rows + kb_rows,
                 key=lambda r: (
-                    r["billing"] != "on_demand",
+                    not r["compared"],
                     r["monthly_eur"] is None,
                     Decimal(r["monthly_eur"] or 0),
                 ),
@@ -449,6 +493,7 @@ def _live_row(
         "source_id": offer.source_id,
         "fx_rate": money.plain(offer.fx_rate),
         "fx_date": offer.fx_date,
+        "_offer_id": offer.id,
     }
     if rule.category == "gpu":
         hourly = money.to_eur(offer.price_hourly, offer.fx_rate) if offer.price_hourly is not None else None

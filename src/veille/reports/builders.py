@@ -36,7 +36,7 @@ def _with_live_prices(kb: KnowledgeBase, pos: dict[str, Any] | None) -> Knowledg
     prices = {product: dict(cells) for product, cells in kb.price_table.prices.items()}
     columns = {c.competitor for c in kb.price_table.columns}
     for row in pos["rows"]:
-        if row.get("basis") != "live" or row.get("billing", "on_demand") != "on_demand":
+        if row.get("basis") != "live" or not row.get("compared", row.get("billing") == "on_demand"):
             continue
         if row["competitor"] in columns and row["product"] in prices:
             amount = Decimal(row["monthly_eur"]).quantize(Decimal("0.01"), ROUND_HALF_EVEN)

@@ -59,7 +59,9 @@ def positioning_table(
         if offer.get("region"):
             offer_text += f" ({md_text(offer['region'])})"
         if row.get("billing") and row["billing"] != "on_demand":
-            offer_text += f" [{md_text(row['billing'])}]"
+            months = (row.get("terms") or {}).get("commitment_months")
+            commitment = f", {months} {'mois' if lang == 'fr' else 'months'}" if months else ""
+            offer_text += f" [{md_text(row['billing'])}{commitment}]"
         basis = label("basis_live" if row.get("basis") == "live" else "basis_kb", lang)
         if row.get("stale"):
             basis += f" ({label('stale', lang)})"

@@ -54,15 +54,18 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
     return points
 
 
+def compared(row: dict[str, Any]) -> bool:
+    """Whether ``row`` is the one compared for its product and competitor (on demand, else the
+    shortest commitment); a table cached before rows said so: its on-demand rows."""
+    return bool(row.get("compared", row.get("billing", "on_demand") == "on_demand"))
+
+
 def _live_offers(data: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
-    """The on-demand live rows of one product (at most MAX_LINES), cheapest first."""
+    """The compared live rows of one product (at most MAX_LINES), cheapest first."""
     rows = [
         r
         for r in data.get("rows", [])
-        if r.get("product") == product_id
-        and r.get("basis") == "live"
-        and r.get("offer")
-        and r.get("billing", "on_demand") == "on_demand"
+        if r.get("product") == product_id and r.get("basis") == "live" and r.get("offer") and compared(r)
     ]
     return rows[:MAX_LINES]
 
@@ -75,7 +78,7 @@ def positioning(request: Request, user: PageViewer) -> Response:
     grid: dict[str, dict[str, dict[str, Any]]] = {}
     competitors: list[str] = []
     for row in data.get("rows", []):
-        if row.get("billing", "on_demand") != "on_demand":
+        if not compared(row):
             continue
         grid.setdefault(row["product"], {}).setdefault(row["competitor"], row)
         if row["competitor"] not in competitors:
