@@ -240,3 +240,51 @@ def test_the_demo_rates_move_as_real_ones_do(demo: Demo) -> None:
     for currency, rates in series.items():
         for before, after in itertools.pairwise(rates):
             assert abs(after - before) / before < Decimal("0.005"), (currency, before, after)
+
+
+def test_offers_and_history_are_converted_at_the_rate_of_their_day(
+    demo: Demo, document: dict[str, Any]
+) -> None:
+    """The API's current offers at today's rate (as positioning), each history version at its own day's
+    rate, and the price page's chart ends on the figure of the table."""
+    auth = {"Authorization": f"Bearer {demo.token}"}
+    row = next(
+        r for r in document["rows"] if r["competitor"] == "digitalocean" and r["product"] == "vps-entry"
+    )
+    sku = row["offer"]["sku"]
+    with demo.workspace.store.session() as session:
+        rates = sorted(
+            (day, rate)
+            for day, currency, rate in session.execute(
+                select(FxRateRow.day, FxRateRow.currency, FxRateRow.rate)
+            )
+            if currency == "USD"
+        )
+    with TestClient(create_app(demo.workspace), base_url="http://127.0.0.1") as client:
+        offers = client.get("/api/v1/offers?competitor=digitalocean", headers=auth).json()["items"]
+        history = client.get(f"/api/v1/offers/history?competitor=digitalocean&sku={sku}", headers=auth).json()
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf
+        client.post(
+            "/login",
+            data={
+                "username": "reader",
+                "password": "correct horse battery",
+                "csrf_token": csrf.group(1),
+                "next": "/",
+            },
+        )
+        chart = client.get("/positioning/history/vps-entry").json()
+    current = next(o for o in offers if o["sku"] == sku and (o["region"] or None) == row["offer"]["region"])
+    assert (current["fx_rate"], current["fx_date"]) == (row["fx_rate"], row["fx_date"])
+    assert Decimal(current["monthly_eur"]).quantize(CENT, ROUND_HALF_EVEN) == Decimal(row["monthly_eur"])
+    assert history["items"]
+    for version in history["items"]:
+        day = version["valid_from"][:10]
+        expected_day, expected_rate = max((d, r) for d, r in rates if d <= day)
+        assert version["fx_date"] == expected_day and Decimal(version["fx_rate"]) == expected_rate
+    line = next(line for line in chart if line["label"] == _names(demo)["digitalocean"])
+    last = line["points"][-1]
+    assert Decimal(last["y"]).quantize(CENT, ROUND_HALF_EVEN) == Decimal(row["monthly_eur"])
+    assert last["fx_date"] == row["fx_date"]
