@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text, union_all
@@ -68,25 +67,27 @@ class Rule:
 
     def monthly_eur(self, offer: Any) -> Decimal | None:
         """The offer's monthly EUR price for this product, or None when it does not meet the rule."""
-        if offer.monthly_eur is None:
+        if offer.monthly_eur is None or not self.matches(offer):
             return None
+        return self.scaled(offer.monthly_eur)
+
+    def scaled(self, monthly_eur: Decimal) -> Decimal:
+        """An offer's monthly EUR figure as this product's price (storage: per GB x 1,000 x the TB)."""
+        return monthly_eur * GB_PER_TB * self.storage_tb if self.category == "storage" else monthly_eur
+
+    def matches(self, offer: Any) -> bool:
+        """Whether the offer meets the rule, whatever its price."""
         if self.category == "storage":
-            if offer.category not in ("block_storage", "object_storage") or not offer.unit.startswith("GB"):
-                return None
-            return offer.monthly_eur * GB_PER_TB * self.storage_tb
+            return offer.category in ("block_storage", "object_storage") and offer.unit.startswith("GB")
         if self.category == "gpu":
             if offer.category not in ("gpu", "bare_metal", "vps", "dedicated") or not offer.gpu_model:
-                return None
-            if gpu_family(offer.gpu_model) != self.gpu_family or (offer.gpu_count or 0) < self.gpu_count:
-                return None
-            return offer.monthly_eur
+                return False
+            return gpu_family(offer.gpu_model) == self.gpu_family and (offer.gpu_count or 0) >= self.gpu_count
         if offer.category != self.category or (offer.gpu_count or 0) > 0:
-            return None
+            return False
         if self.vcpu is not None and (offer.vcpu is None or offer.vcpu < self.vcpu):
-            return None
-        if self.ram_gb is not None and (offer.ram_gb is None or offer.ram_gb < self.ram_gb):
-            return None
-        return offer.monthly_eur
+            return False
+        return not (self.ram_gb is not None and (offer.ram_gb is None or offer.ram_gb < self.ram_gb))
 
 
 def gpu_family(name: str) -> str:
@@ -234,7 +235,24 @@ def _in_python(session: Session, at: datetime, fx: FxResolver | None = None) -> 
     return list(session.execute(select(*_OFFER_COLUMNS).where(closed, live)))
 
 
-def at_rate(offer: Any, fx: FxResolver, day: date, *, exact: bool = False) -> Any | None:
+class AtRate:
+    """An offer row seen with the EUR figure of one day (``monthly_eur``, ``fx_rate``, ``fx_date``);
+    every other attribute is the row's."""
+
+    __slots__ = ("_row", "fx_date", "fx_rate", "monthly_eur")
+
+    def __init__(self, row: Any, eur: Decimal, quote: FxQuote) -> None:
+        self._row, self.monthly_eur, self.fx_rate, self.fx_date = row, eur, quote.rate, quote.day
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+    def _asdict(self) -> dict[str, Any]:
+        fields = self._row._asdict() if hasattr(self._row, "_asdict") else dict(vars(self._row))
+        return {**fields, "monthly_eur": self.monthly_eur, "fx_rate": self.fx_rate, "fx_date": self.fx_date}
+
+
+def at_rate(offer: Any, fx: FxResolver, day: date, *, exact: bool = False) -> AtRate | None:
     """``offer`` with ``monthly_eur``, ``fx_rate`` and ``fx_date`` of the ECB rate of ``day`` (the day
     the figure describes), or None when no rate of that day is known. ``exact``: the EUR figure is
     not rounded to ``money.EUR_PLACES`` (to rank offers, then round once)."""
@@ -242,9 +260,8 @@ def at_rate(offer: Any, fx: FxResolver, day: date, *, exact: bool = False) -> An
     amount = money.monthly(offer)
     if quote is None or amount is None or not quote.rate:
         return None
-    eur = amount / quote.rate if exact else money.to_eur(amount, quote.rate)
-    fields = offer._asdict() if hasattr(offer, "_asdict") else dict(vars(offer))
-    return SimpleNamespace(**{**fields, "monthly_eur": eur, "fx_rate": quote.rate, "fx_date": quote.day})
+    eur = amount / quote.rate
+    return AtRate(offer, eur if exact else eur.quantize(money.EUR_PLACES, ROUND_HALF_EVEN), quote)
 
 
 def _native_monthly(ov: Any) -> Any:
@@ -304,22 +321,31 @@ def _best(
     gpu_models: dict[str, list[str]],
     others: list[Any],
     fx: FxResolver | None = None,
+    memo: dict[int, AtRate | None] | None = None,
 ) -> dict[tuple[str, str], tuple[Decimal, Any]]:
     """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``, among the
     current versions (in SQL) and ``others`` (``_in_python``), each converted at the rate of ``at``'s day.
 
     Ties go to the smaller sku, then to the earlier stored version; groups come in the order of their
     earliest stored matching version. An offer in a currency without a rate that day is left out.
+    ``memo`` keeps the conversions of one call of ``positioning`` (by version id) for the next product.
     """
     fx = fx or FxResolver(session)
+    memo = {} if memo is None else memo
+    day = at.date()
     best: dict[tuple[str, str], tuple[Decimal, int, Any]] = {}
     first: dict[tuple[str, str], int] = {}
     wanted = _categories(rule)
     candidates = [(row, row.first_id) for row in _candidates(session, rule, at, gpu_models)]
     for row, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
-        offer = at_rate(row, fx, at.date(), exact=True)
-        if offer is None or (value := rule.monthly_eur(offer)) is None:
+        if not rule.matches(row):
             continue
+        if row.id not in memo:
+            memo[row.id] = at_rate(row, fx, day, exact=True)
+        offer = memo[row.id]
+        if offer is None:
+            continue
+        value = rule.scaled(offer.monthly_eur)
         key = (offer.competitor, offer.billing)
         first[key] = min(first.get(key, offer.id), offer.id, offer.id if first_id is None else first_id)
         if key not in best or (value, offer.sku, offer.id) < (best[key][0], best[key][2].sku, best[key][1]):
@@ -397,6 +423,7 @@ def positioning(
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
     others = _in_python(session, as_of)
+    memo: dict[int, AtRate | None] = {}
     gpu_models = _gpu_models(session) if any(p["spec"].get("category") == "gpu" for p in products) else {}
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
@@ -405,7 +432,7 @@ def positioning(
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
         own = _eur(fx, kb_cells.get(SELF), as_of.date())
-        best = _best(session, rule, as_of, gpu_models, others, fx)
+        best = _best(session, rule, as_of, gpu_models, others, fx, memo)
         live_rows = [
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()

@@ -44,11 +44,12 @@ def in_eur(
     for row in rows:
         described = day if row.valid_to is None and not history else row.valid_from.date()
         converted = at_rate(row, fx, described)
-        if converted is None:
-            converted = SimpleNamespace(
-                **{**row._asdict(), "monthly_eur": None, "fx_rate": None, "fx_date": None}
+        if converted is None:  # no rate known for that day: no EUR figure
+            out.append(
+                SimpleNamespace(**{**row._asdict(), "monthly_eur": None, "fx_rate": None, "fx_date": None})
             )
-        out.append(converted)
+        else:
+            out.append(converted)
     return out
 
 
