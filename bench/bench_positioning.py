@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,13 +55,14 @@ def plain_python() -> Iterator[None]:
             )
             rows: list[Any] = []
             for row in session.execute(query.order_by(OfferVersion.id)):
-                if row.monthly_eur is None:
-                    quote = fx.quote(row.currency, row.valid_from.date())
-                    eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
-                    if eur is None:
-                        continue
-                    row = SimpleNamespace(**{**row._asdict(), "monthly_eur": eur})
-                rows.append(row)
+                # every figure at the rate of the day asked about (exact, rounded once chosen)
+                quote = fx.quote(row.currency, at.date())
+                amount = money.monthly(row)
+                if quote is None or amount is None or not quote.rate:
+                    continue
+                eur = amount / quote.rate
+                fields = {**row._asdict(), "monthly_eur": eur, "fx_rate": quote.rate, "fx_date": quote.day}
+                rows.append(SimpleNamespace(**fields))
             loaded[at] = rows
         return loaded[at]
 
@@ -74,7 +75,7 @@ def plain_python() -> Iterator[None]:
             key = (offer.competitor, offer.billing)
             if key not in out or (value, offer.sku) < (out[key][0], out[key][1].sku):
                 out[key] = (value, offer)
-        return out
+        return {k: (v.quantize(money.EUR_PLACES, ROUND_HALF_EVEN), o) for k, (v, o) in out.items()}
 
     saved = pos._best, pos._in_python, pos._gpu_models
     pos._best, pos._in_python, pos._gpu_models = best, lambda *_: [], lambda *_: {}  # type: ignore[assignment]

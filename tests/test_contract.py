@@ -238,6 +238,7 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
 REFERENCE_CASES: tuple[Case, ...] = (
     Case("ovhcloud.catalog", "pricing/ovh_public_cloud_catalog_addons.json", "ovhcloud.cloud"),
     Case("ovhcloud.eco", "pricing/ovh_eco_catalog_FI.json", "ovhcloud.eco"),
+    Case("ovhcloud.eco", "pricing/ovh_baremetal_catalog_FR.json", "ovhcloud.baremetal"),
     Case("scaleway.catalog", "pricing/scaleway_product_catalog_instances_fr-par-1.json",
          "scaleway.catalog.fr-par-1"),
     Case("scaleway.servers", "pricing/scaleway_instance_products_servers_fr-par-1_page1.json",

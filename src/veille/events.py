@@ -20,6 +20,7 @@ EVENT_KINDS = (
     "incident_escalated",
     "incident_resolved",
     "feature",
+    "price_announcement",
     "mention",
     "review",
     "rating_change",

@@ -14,6 +14,7 @@ KINDS = {
     "incident",
     "incident_resolved",
     "feature",
+    "price_announcement",
     "mention",
     "hiring",
     "funding",
@@ -44,6 +45,28 @@ def test_every_kind_of_event(cli, demo_home: Path) -> None:
     assert [(e["data"]["source_id"], e["data"]["error_class"]) for e in failure] == [
         ("vultr.plans", "ParseError")
     ]
+
+
+def test_a_persisting_trend_and_a_price_announcement(cli, demo_home: Path) -> None:
+    """The GPU/AI hiring trend is one event (not one per week); Hetzner's price item is no feature."""
+    code, out, err = cli("--home", demo_home, "events", "--json")
+    assert code == 0, err
+    events = json.loads(out)
+    hiring = [e for e in events if e["kind"] == "hiring" and e["data"]["function"] == "gpu_ai"]
+    assert [(e["data"]["open_before"], e["data"]["open_now"]) for e in hiring] == [(1, 6)]
+    price = [e for e in events if e["title"] == "Price adjustment for cloud servers"]
+    assert [(e["kind"], e["competitor"]) for e in price] == [("price_announcement", "hetzner")]
+    assert price[0]["data"]["offers"]["count"] >= 1 and "cx22" in price[0]["data"]["offers"]["skus"]
+    digest = (demo_home / "reports" / "digest-en.md").read_text(encoding="utf-8")
+    roadmap = digest.split("## Roadmap candidates", 1)[1].split("\n## ", 1)[0]
+    assert "Price adjustment" not in roadmap and "New GPU servers with NVIDIA L40S" in roadmap
+    code, out, err = cli("--home", demo_home, "actions", "list", "--json")
+    assert code == 0, err
+    actions = json.loads(out)
+    mine = {(a["kind"], a["title"]) for a in actions}
+    assert ("price_review", "Price adjustment for cloud servers") in mine
+    assert not any(a["kind"] == "roadmap_candidate" and "Price adjustment" in a["title"] for a in actions)
+    assert len([a for a in actions if a["kind"] == "strategy_note" and "GPU/AI" in a["title"]]) == 1
 
 
 def test_alerts_are_sent_once(demo_home: Path) -> None:

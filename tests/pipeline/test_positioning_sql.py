@@ -1,15 +1,15 @@
 """The positioning query (rule pushed into SQL) against a plain Python reference, on random offer sets.
 
 The reference is the straightforward reading of the rule: load every offer version valid at the time,
-in storage order, convert the ones without a EUR figure, and keep the cheapest per (competitor,
-billing) — ties to the smaller sku, then to the earlier version. Both backends run it (``any_store``).
+in storage order, convert each at the ECB rate of the day asked about (never the stored EUR figure),
+and keep the cheapest per (competitor, billing) — ties to the smaller sku, then to the earlier version. Both backends run it (``any_store``).
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -131,20 +131,21 @@ def _reference(session: Session, rule: pos.Rule, at: datetime, fx: FxResolver) -
     )
     best: dict[tuple[str, str], tuple[Decimal, Any]] = {}
     for row in session.execute(query):
-        offer: Any = row
-        if row.monthly_eur is None:
-            quote = fx.quote(row.currency, row.valid_from.date())
-            eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
-            if eur is None:
-                continue
-            offer = SimpleNamespace(**{**row._asdict(), "monthly_eur": eur})
+        quote = fx.quote(row.currency, at.date())
+        amount = money.monthly(row)
+        if quote is None or amount is None:
+            continue
+        eur = amount / quote.rate  # exact: the cheapest is found before rounding
+        offer = SimpleNamespace(
+            **{**row._asdict(), "monthly_eur": eur, "fx_rate": quote.rate, "fx_date": quote.day}
+        )
         value = rule.monthly_eur(offer)
         if value is None:
             continue
         key = (offer.competitor, offer.billing)
         if key not in best or (value, offer.sku) < (best[key][0], best[key][1].sku):
             best[key] = (value, offer)
-    return best
+    return {key: (value.quantize(money.EUR_PLACES, ROUND_HALF_EVEN), o) for key, (value, o) in best.items()}
 
 
 def _ids(best: dict[Any, Any]) -> list[tuple[Any, ...]]:
@@ -153,7 +154,9 @@ def _ids(best: dict[Any, Any]) -> list[tuple[Any, ...]]:
 
 def _fill(store: Store, seed: int, count: int) -> None:
     with store.session() as session:
-        session.add(FxRateRow(day="2030-01-01", currency="USD", rate=Decimal("1.25"), source="test"))
+        # the stored EUR figures are at 1.25; the rate of the day asked about moves (read-time conversion)
+        session.add(FxRateRow(day="2030-05-28", currency="USD", rate=Decimal("1.25"), source="test"))
+        session.add(FxRateRow(day="2030-05-31", currency="USD", rate=Decimal("1.1875"), source="test"))
         session.add_all(_offers(random.Random(seed), count))
 
 
@@ -163,11 +166,11 @@ def test_cheapest_per_group_matches_the_python_reference(any_store: Store, seed:
     with any_store.session() as session:
         fx = FxResolver(session)
         for at in (AT, AT - timedelta(days=2), AT + timedelta(hours=2)):
-            others = pos._in_python(session, at, fx)
+            others = pos._in_python(session, at)
             models = pos._gpu_models(session)
             for rule in RULES:
                 expected = _ids(_reference(session, rule, at, fx))
-                assert _ids(pos._best(session, rule, at, models, others)) == expected, (rule, at)
+                assert _ids(pos._best(session, rule, at, models, others, fx)) == expected, (rule, at)
         assert any(_reference(session, rule, AT, fx) for rule in RULES[:4])  # the data does match some
 
 
@@ -224,7 +227,7 @@ def test_float_look_alikes_are_told_apart_exactly(any_store: Store) -> None:
         session.flush()
         fx = FxResolver(session)
         rule = pos.Rule("vps", vcpu=Decimal(2))
-        got = pos._best(session, rule, AT, {}, pos._in_python(session, AT, fx))
+        got = pos._best(session, rule, AT, {}, pos._in_python(session, AT), fx)
         assert _ids(got) == _ids(_reference(session, rule, AT, fx))
         offer_id = got[("alpha", "on_demand")][1].id
         assert offer_id == offers[2 if any_store.engine.dialect.name == "sqlite" else 0].id

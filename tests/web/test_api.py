@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -114,16 +115,20 @@ def test_offers_and_price_history(site: Site, client: TestClient) -> None:
     offers = client.get("/api/v1/offers?competitor=hetzner", headers=_h(site)).json()["items"]
     assert {o["sku"] for o in offers} == {"cx22", "cx32"} and all(o["valid_to"] is None for o in offers)
     cx22 = next(o for o in offers if o["sku"] == "cx22")
-    assert cx22["monthly_eur"] == "3.79" and isinstance(cx22["monthly_eur"], str)
+    assert Decimal(cx22["monthly_eur"]) == Decimal("3.79") and isinstance(cx22["monthly_eur"], str)
+    assert cx22["fx_rate"] == "1" and cx22["fx_date"]  # converted at today's rate (identity for EUR)
     history = client.get(
         "/api/v1/offers/history?competitor=hetzner&sku=cx22&limit=2", headers=_h(site)
     ).json()
-    assert [v["monthly_eur"] for v in history["items"]] == ["3.79", "4.15"] and history["next_cursor"]
+    assert [Decimal(v["monthly_eur"]) for v in history["items"]] == [Decimal("3.79"), Decimal("4.15")]
+    assert history["next_cursor"]
     rest = client.get(
         f"/api/v1/offers/history?competitor=hetzner&sku=cx22&cursor={history['next_cursor']}",
         headers=_h(site),
     ).json()
-    assert [v["monthly_eur"] for v in rest["items"]] == ["4.51"] and rest["next_cursor"] is None
+    assert [Decimal(v["monthly_eur"]) for v in rest["items"]] == [Decimal("4.51")] and rest[
+        "next_cursor"
+    ] is None
 
 
 def test_positioning_has_the_contract_shape(site: Site, client: TestClient) -> None:

@@ -4,6 +4,7 @@
 |---|---|
 | price change | ``price_review``: adjust if needed; the positioning is flagged for a refresh |
 | new feature | ``roadmap_candidate``: evaluated in the monthly digest |
+| price announcement (changelog) | ``price_review``: check the competitor's offers it concerns; the positioning is flagged for a refresh |
 | competitor incident | ``comms_draft``: a communication opportunity drafted from that competitor's strategy and key message (FR and EN), never sent automatically |
 | hiring move | ``strategy_note``: a note on that competitor's strategy (also a row of ``notes``) |
 | funding round | ``positioning_review``: adapt our positioning (the alert itself goes out at once) |
@@ -185,6 +186,10 @@ def create_actions(
                 event.title,
                 {"pct": data.get("pct", data.get("pct_change")), "data": data},
             )
+        elif event.kind == "price_announcement":
+            flagged.append((event.id, "price_announcement"))
+            body = {"url": event.url, "offers": data.get("offers"), "data": data}
+            added = _add(pending, existing, "price_review", event, now, event.title, body)
         elif event.kind == "funding":
             flagged.append((event.id, "funding"))
             added = _add(pending, existing, "positioning_review", event, now, event.title, {"data": data})

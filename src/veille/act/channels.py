@@ -42,6 +42,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
     "incident_escalated": ("Incident aggravé", "Incident escalated"),
     "incident_resolved": ("Incident résolu", "Incident resolved"),
     "feature": ("Nouvelle fonctionnalité", "New feature"),
+    "price_announcement": ("Annonce de prix", "Price announcement"),
     "mention": ("Mention", "Mention"),
     "review": ("Avis client", "Customer review"),
     "rating_change": ("Note modifiée", "Rating change"),

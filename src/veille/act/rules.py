@@ -257,6 +257,7 @@ DEFAULT_RULES: tuple[RuleSpec, ...] = (
     RuleSpec("incidents-major", kinds=("incident", "incident_escalated"), conditions={"min_impact": "major"}),
     RuleSpec("funding", kinds=("funding",), channels=("file",)),
     RuleSpec("features", kinds=("feature",), channels=("file",), mode="monthly"),
+    RuleSpec("price-announcements", kinds=("price_announcement",), channels=("file",)),
     RuleSpec("hiring", kinds=("hiring",), channels=("file",), mode="monthly"),
     RuleSpec(
         "source-health",

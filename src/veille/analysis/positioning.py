@@ -2,10 +2,18 @@
 
 For each product (its match rule comes from the knowledge base's ``spec``: category, minimum vCPU and
 RAM, GPU model and count, storage size) and each competitor, the cheapest offer valid at the chosen
-time that meets the rule, in EUR per month, with its ratio to VMCloud's own price. Where no collected
+time that meets the rule, in EUR per month, with its ratio to VMCloud's own price. The native price
+is the truth: every EUR figure is converted at the ECB rate of the as-of day (``fx_rate`` and
+``fx_date`` beside it), never at the rate of the day the offer's version started. Where no collected
 offer matches, the knowledge base's figure is used (``basis: "kb"``). Every row says when its data was
 last confirmed (``observed_at``) and is ``stale`` past three times its source's cadence. GPU rows carry
 the price per GPU-hour too; spot, interruptible and marketplace prices are rows of their own.
+
+Terms: each row says its ``terms`` (``{"billing", "commitment_months"}``) and whether it is the one
+``compared`` for its product and competitor (the price page, the reports' tables and charts): by
+default the no-commitment on-demand offer, falling back to the shortest commitment (billing
+``reserved``: OVHcloud's bare-metal plans sold only for 6, 12 or 24 months) where a competitor has no
+on-demand offer for the product; ``terms="reserved"`` prefers the committed offer where there is one.
 """
 
 from __future__ import annotations
@@ -14,7 +22,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, text, union_all
@@ -22,8 +29,10 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
+from veille.normalise.fx import FxQuote, FxResolver
 from veille.store.models import KbRevision, OfferVersion, SourceRun, SourceState
+
+TERMS = ("on_demand", "reserved")  # what positioning compares first; the other is the fallback
 
 SELF = "vmcloud"
 GB_PER_TB = Decimal(1000)
@@ -58,25 +67,27 @@ class Rule:
 
     def monthly_eur(self, offer: Any) -> Decimal | None:
         """The offer's monthly EUR price for this product, or None when it does not meet the rule."""
-        if offer.monthly_eur is None:
+        if offer.monthly_eur is None or not self.matches(offer):
             return None
+        return self.scaled(offer.monthly_eur)
+
+    def scaled(self, monthly_eur: Decimal) -> Decimal:
+        """An offer's monthly EUR figure as this product's price (storage: per GB x 1,000 x the TB)."""
+        return monthly_eur * GB_PER_TB * self.storage_tb if self.category == "storage" else monthly_eur
+
+    def matches(self, offer: Any) -> bool:
+        """Whether the offer meets the rule, whatever its price."""
         if self.category == "storage":
-            if offer.category not in ("block_storage", "object_storage") or not offer.unit.startswith("GB"):
-                return None
-            return offer.monthly_eur * GB_PER_TB * self.storage_tb
+            return offer.category in ("block_storage", "object_storage") and offer.unit.startswith("GB")
         if self.category == "gpu":
             if offer.category not in ("gpu", "bare_metal", "vps", "dedicated") or not offer.gpu_model:
-                return None
-            if gpu_family(offer.gpu_model) != self.gpu_family or (offer.gpu_count or 0) < self.gpu_count:
-                return None
-            return offer.monthly_eur
+                return False
+            return gpu_family(offer.gpu_model) == self.gpu_family and (offer.gpu_count or 0) >= self.gpu_count
         if offer.category != self.category or (offer.gpu_count or 0) > 0:
-            return None
+            return False
         if self.vcpu is not None and (offer.vcpu is None or offer.vcpu < self.vcpu):
-            return None
-        if self.ram_gb is not None and (offer.ram_gb is None or offer.ram_gb < self.ram_gb):
-            return None
-        return offer.monthly_eur
+            return False
+        return not (self.ram_gb is not None and (offer.ram_gb is None or offer.ram_gb < self.ram_gb))
 
 
 def gpu_family(name: str) -> str:
@@ -102,11 +113,16 @@ def reference(session: Session) -> tuple[list[dict[str, Any]], dict[str, dict[st
 
 
 def _eur(fx: FxResolver, cell: Any, day: date) -> Decimal | None:
+    return _kb_eur(fx, cell, day)[0]
+
+
+def _kb_eur(fx: FxResolver, cell: Any, day: date) -> tuple[Decimal | None, FxQuote | None]:
+    """A knowledge-base cell's amount in EUR at the rate of ``day``, with the quote used."""
     if not cell:
-        return None
+        return None, None
     amount = money.to_decimal(cell.get("amount"))
     quote = fx.quote(cell.get("currency", "EUR"), day)
-    return money.to_eur(amount, quote.rate) if quote else None
+    return (money.to_eur(amount, quote.rate) if quote else None), quote
 
 
 # --- the query: the rule in SQL, exactness in Python -------------------------------------------------
@@ -121,7 +137,9 @@ _HAIR = 1e-9  # relative; far above any float conversion error (~1e-16), far bel
 _GPU_CATEGORIES = ("gpu", "bare_metal", "vps", "dedicated")
 _STORAGE_CATEGORIES = ("block_storage", "object_storage")
 # "+column" keeps SQLite from reaching for an index on the column (ix_offer_live ranks by price, not rule)
-_UNINDEXED_PRICE_KNOWN = text("+offer_versions.monthly_eur IS NOT NULL")
+_UNINDEXED_PRICE_KNOWN = text(
+    "(+offer_versions.price_monthly IS NOT NULL OR +offer_versions.price_hourly IS NOT NULL)"
+)
 _OFFER_COLUMNS = [c for c in OfferVersion.__table__.columns if c.key != "extra"]
 
 
@@ -208,34 +226,53 @@ def _conditions(
     return (rule.category,), exact, sure, loose
 
 
-def _in_python(session: Session, at: datetime, fx: FxResolver) -> list[Any]:
-    """The versions valid at ``at`` that are matched in Python rather than in SQL, each with its EUR figure.
-
-    The current versions stored without a EUR figure: one stored before any ECB rate of its date was
-    known gets one here, at the rate of its observation date, so one missing rate never hides an offer
-    for good. And the versions closed after ``at`` (none when ``at`` is now; for a date in the past,
-    about one per offer, found once in ix_offer_closed rather than once per product).
-    """
-    current, closed = _valid(at)
+def _in_python(session: Session, at: datetime, fx: FxResolver | None = None) -> list[Any]:
+    """The versions valid at ``at`` that are matched in Python rather than in SQL: those closed after
+    ``at`` (none when ``at`` is now; for a date in the past, about one per offer, found once in
+    ix_offer_closed rather than once per product). Their EUR figure is computed in ``_best``."""
+    _, closed = _valid(at)
     live = OfferVersion.category.in_(_LIVE_CATEGORIES)
-    query = union_all(
-        select(*_OFFER_COLUMNS).where(current, OfferVersion.monthly_eur.is_(None), live),
-        select(*_OFFER_COLUMNS).where(closed, live),
-    )
-    offers: list[Any] = []
-    for row in session.execute(query):
-        if row.monthly_eur is not None:
-            offers.append(row)
-            continue
-        quote = fx.quote(row.currency, row.valid_from.date())
-        eur = money.to_eur(money.monthly(row), quote.rate) if quote else None
-        if eur is not None:
-            offers.append(SimpleNamespace(**{**row._asdict(), "monthly_eur": eur}))
-    return offers
+    return list(session.execute(select(*_OFFER_COLUMNS).where(closed, live)))
+
+
+class AtRate:
+    """An offer row seen with the EUR figure of one day (``monthly_eur``, ``fx_rate``, ``fx_date``);
+    every other attribute is the row's."""
+
+    __slots__ = ("_row", "fx_date", "fx_rate", "monthly_eur")
+
+    def __init__(self, row: Any, eur: Decimal, quote: FxQuote) -> None:
+        self._row, self.monthly_eur, self.fx_rate, self.fx_date = row, eur, quote.rate, quote.day
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+    def _asdict(self) -> dict[str, Any]:
+        fields = self._row._asdict() if hasattr(self._row, "_asdict") else dict(vars(self._row))
+        return {**fields, "monthly_eur": self.monthly_eur, "fx_rate": self.fx_rate, "fx_date": self.fx_date}
+
+
+def at_rate(offer: Any, fx: FxResolver, day: date, *, exact: bool = False) -> AtRate | None:
+    """``offer`` with ``monthly_eur``, ``fx_rate`` and ``fx_date`` of the ECB rate of ``day`` (the day
+    the figure describes), or None when no rate of that day is known. ``exact``: the EUR figure is
+    not rounded to ``money.EUR_PLACES`` (to rank offers, then round once)."""
+    quote = fx.quote(offer.currency, day)
+    amount = money.monthly(offer)
+    if quote is None or amount is None or not quote.rate:
+        return None
+    eur = amount / quote.rate
+    return AtRate(offer, eur if exact else eur.quantize(money.EUR_PLACES, ROUND_HALF_EVEN), quote)
+
+
+def _native_monthly(ov: Any) -> Any:
+    """The native monthly price as a float: the provider's monthly figure, else hourly x 730."""
+    hours = float(money.HOURS_PER_MONTH)
+    return case((ov.price_monthly.is_not(None), _num(ov.price_monthly)), else_=_num(ov.price_hourly) * hours)
 
 
 def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]]) -> list[Any]:
-    """Current rows that may be the cheapest of their group, and every one near a threshold; each with
+    """Current rows that may be the cheapest of their group (competitor, billing, currency: ranked by
+    native price, which one rate converts in the same order), and every one near a threshold; each with
     the group's first id (``first_id``) among the rows that surely meet the rule."""
     conditions = _conditions(rule, gpu_models)
     if conditions is None:
@@ -248,7 +285,8 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
         ov.id.label("id"),
         ov.competitor.label("competitor"),
         ov.billing.label("billing"),
-        (_num(ov.monthly_eur) * sign).label("price"),
+        ov.currency.label("currency"),
+        (_native_monthly(ov) * sign).label("price"),
         is_sure.label("sure"),
     )
     current, _ = _valid(at)
@@ -258,7 +296,7 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
         for category in categories
     ]
     pool = union_all(*branches).subquery("pool")
-    group = (pool.c.competitor, pool.c.billing)
+    group = (pool.c.competitor, pool.c.billing, pool.c.currency)  # one rate per currency: same order
     sure_price = case((pool.c.sure == 1, pool.c.price))
     ranked = select(
         pool.c.id,
@@ -277,27 +315,45 @@ def _candidates(session: Session, rule: Rule, at: datetime, gpu_models: dict[str
 
 
 def _best(
-    session: Session, rule: Rule, at: datetime, gpu_models: dict[str, list[str]], others: list[Any]
+    session: Session,
+    rule: Rule,
+    at: datetime,
+    gpu_models: dict[str, list[str]],
+    others: list[Any],
+    fx: FxResolver | None = None,
+    memo: dict[int, AtRate | None] | None = None,
 ) -> dict[tuple[str, str], tuple[Decimal, Any]]:
     """(competitor, billing) -> (EUR per month, offer): the cheapest offer meeting ``rule``, among the
-    current versions (in SQL) and ``others`` (``_in_python``).
+    current versions (in SQL) and ``others`` (``_in_python``), each converted at the rate of ``at``'s day.
 
     Ties go to the smaller sku, then to the earlier stored version; groups come in the order of their
-    earliest stored matching version.
+    earliest stored matching version. An offer in a currency without a rate that day is left out.
+    ``memo`` keeps the conversions of one call of ``positioning`` (by version id) for the next product.
     """
+    fx = fx or FxResolver(session)
+    memo = {} if memo is None else memo
+    day = at.date()
     best: dict[tuple[str, str], tuple[Decimal, int, Any]] = {}
     first: dict[tuple[str, str], int] = {}
     wanted = _categories(rule)
     candidates = [(row, row.first_id) for row in _candidates(session, rule, at, gpu_models)]
-    for offer, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
-        value = rule.monthly_eur(offer)
-        if value is None:
+    for row, first_id in [*candidates, *((o, None) for o in others if o.category in wanted)]:
+        if not rule.matches(row):
             continue
+        if row.id not in memo:
+            memo[row.id] = at_rate(row, fx, day, exact=True)
+        offer = memo[row.id]
+        if offer is None:
+            continue
+        value = rule.scaled(offer.monthly_eur)
         key = (offer.competitor, offer.billing)
         first[key] = min(first.get(key, offer.id), offer.id, offer.id if first_id is None else first_id)
         if key not in best or (value, offer.sku, offer.id) < (best[key][0], best[key][2].sku, best[key][1]):
             best[key] = (value, offer.id, offer)
-    return {key: (best[key][0], best[key][2]) for key in sorted(best, key=first.__getitem__)}
+    return {
+        key: (best[key][0].quantize(money.EUR_PLACES, rounding=ROUND_HALF_EVEN), best[key][2])
+        for key in sorted(best, key=first.__getitem__)
+    }
 
 
 def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
@@ -325,16 +381,49 @@ def _ratio(value: Decimal | None, own: Decimal | None) -> str | None:
     return format((value / own).quantize(Decimal("0.001"), rounding=ROUND_HALF_EVEN), "f")
 
 
+def _commitments(session: Session, rows: list[dict[str, Any]], offers: dict[int, Any]) -> None:
+    """Add ``terms`` to the live rows: the billing and, for committed offers, the months (from extra)."""
+    ids = [offer_id for offer_id, offer in offers.items() if offer.billing == "reserved"]
+    months: dict[int, Any] = {}
+    if ids:
+        query = select(OfferVersion.id, OfferVersion.extra).where(OfferVersion.id.in_(ids))
+        months = {i: (extra or {}).get("commitment_months") for i, extra in session.execute(query)}
+    for row in rows:
+        offer_id = row.pop("_offer_id")
+        row["terms"] = {"billing": row["billing"], "commitment_months": months.get(offer_id)}
+
+
+def _mark_compared(rows: list[dict[str, Any]], terms: str) -> None:
+    """Per competitor, flag the one row compared: the preferred terms' row, else the other (a shorter
+    commitment first); spot, marketplace and promo rows are never the compared one."""
+    order = (terms, *(t for t in TERMS if t != terms))
+    chosen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        row["compared"] = False
+        if row["billing"] not in TERMS:
+            continue
+        held = chosen.get(row["competitor"])
+        rank = (order.index(row["billing"]), (row.get("terms") or {}).get("commitment_months") or 0)
+        if held is None or rank < held["_rank"]:
+            chosen[row["competitor"]] = {"_rank": rank, "row": row}
+    for entry in chosen.values():
+        entry["row"]["compared"] = True
+
+
 def positioning(
-    session: Session, *, at: datetime | None = None, now: datetime | None = None
+    session: Session, *, at: datetime | None = None, now: datetime | None = None, terms: str = "on_demand"
 ) -> dict[str, Any]:
-    """The positioning document of docs/contract.md (``as_of``, ``currency``, ``products``, ``rows``)."""
+    """The positioning document of docs/contract.md (``as_of``, ``currency``, ``products``, ``rows``);
+    ``terms``: what is compared first, ``on_demand`` (no commitment) or ``reserved`` (see above)."""
+    if terms not in TERMS:
+        raise ValueError(f"terms must be one of {', '.join(TERMS)}, not {terms!r}")
     as_of = at or now or datetime.now(UTC)
     products, prices, kb_time = reference(session)
     if not products:
         raise NotFoundError("the knowledge base has no reference products")
     fx = FxResolver(session)
-    others = _in_python(session, as_of, fx)
+    others = _in_python(session, as_of)
+    memo: dict[int, AtRate | None] = {}
     gpu_models = _gpu_models(session) if any(p["spec"].get("category") == "gpu" for p in products) else {}
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
@@ -343,17 +432,19 @@ def positioning(
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
         own = _eur(fx, kb_cells.get(SELF), as_of.date())
-        best = _best(session, rule, as_of, gpu_models, others)
+        best = _best(session, rule, as_of, gpu_models, others, fx, memo)
         live_rows = [
             _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
             for (competitor, billing), (value, offer) in best.items()
         ]
-        covered = {r["competitor"] for r in live_rows if r["billing"] == "on_demand"}
+        _commitments(session, live_rows, {offer.id: offer for value, offer in best.values()})
+        _mark_compared(live_rows, terms)
+        covered = {r["competitor"] for r in live_rows if r["compared"]}
         kb_rows = []
         for competitor, cell in kb_cells.items():
             if not cell or competitor in covered:
                 continue
-            value = _eur(fx, cell, as_of.date())  # None when no ECB rate is known: kept, without EUR
+            value, quote = _kb_eur(fx, cell, as_of.date())  # None without an ECB rate: kept, without EUR
             kb_rows.append(
                 {
                     "product": product["id"],
@@ -367,13 +458,17 @@ def positioning(
                     "ratio_to_self": _ratio(value, own),
                     "source_id": None,
                     "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
+                    "fx_rate": money.plain(quote.rate) if quote else None,
+                    "fx_date": quote.day if quote else None,
+                    "terms": {"billing": "on_demand", "commitment_months": None},
+                    "compared": True,
                 }
             )
         rows.extend(
             sorted(
                 live_rows + kb_rows,
                 key=lambda r: (
-                    r["billing"] != "on_demand",
+                    not r["compared"],
                     r["monthly_eur"] is None,
                     Decimal(r["monthly_eur"] or 0),
                 ),
@@ -423,6 +518,9 @@ def _live_row(
         "stale": as_of - observed > cadence * STALE_FACTOR,
         "ratio_to_self": _ratio(value, own),
         "source_id": offer.source_id,
+        "fx_rate": money.plain(offer.fx_rate),
+        "fx_date": offer.fx_date,
+        "_offer_id": offer.id,
     }
     if rule.category == "gpu":
         hourly = money.to_eur(offer.price_hourly, offer.fx_rate) if offer.price_hourly is not None else None

@@ -99,6 +99,24 @@ def tag_item(title: str, summary: str = "", categories: Iterable[str] = ()) -> t
     return tags
 
 
+# An item announcing prices: a price noun in its title (French, English, German; folded). "Price
+# adjustment for cloud servers", "Hausse des tarifs", "Preisanpassung": change words such as
+# adjustment, increase, hausse or Erhöhung count only beside a price noun ("Adjustment of firewall
+# rules" announces no price).
+_PRICE_NOUNS = (
+    r"prices?|pricing|repricing|price list|rates? card|prix|tarifs?|tarification|tarifaires?|grille tarifaire"
+    r"|preis(e|n|liste|anpassung(en)?|erhohung(en)?|senkung(en)?|anderung(en)?|modell)?|kostenanpassung"
+)
+_PRICE_ANNOUNCEMENT = re.compile(rf"\b(?:{_PRICE_NOUNS})\b|\bpreis\w*(anpassung|erhohung|senkung)")
+
+
+def announces_price(title: str, categories: Iterable[str] = ()) -> bool:
+    """True where an item's title (or its own categories) announces prices: a price announcement, not
+    a feature."""
+    cats = " ".join(c.replace("-", " ").replace("_", " ") for c in categories)
+    return bool(_PRICE_ANNOUNCEMENT.search(fold(f"{title} {cats}")))
+
+
 def roadmap_candidate(tags: Iterable[str]) -> bool:
     """True where the item touches what VMCloud sells (VPS, GPU, PaaS, storage, CDN, LB)."""
     return bool(VMCLOUD_AREAS.intersection(tags))

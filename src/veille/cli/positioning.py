@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,18 +13,30 @@ from veille.cli.events import parse_when
 from veille.cli.main import app
 
 
+class Terms(StrEnum):
+    on_demand = "on_demand"
+    reserved = "reserved"
+
+
 @app.command("positioning")
 def positioning(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="The JSON document of docs/contract.md.")] = False,
     at: Annotated[str | None, typer.Option("--at", help="As it stood at DATE (offers valid then).")] = None,
+    terms: Annotated[
+        Terms,
+        typer.Option(
+            "--terms",
+            help="Terms compared first: on_demand (no commitment; else the shortest commitment) or reserved.",
+        ),
+    ] = Terms.on_demand,
 ) -> None:
     """Reference products against every competitor's cheapest matching offer, in EUR per month."""
     from veille.analysis.positioning import positioning as build_positioning
 
     when = parse_when(at) if at else None
     with workspace(ctx).store.session() as session:
-        doc = build_positioning(session, at=when)
+        doc = build_positioning(session, at=when, terms=terms.value)
     if as_json:
         print_json(doc)
         return
@@ -40,7 +53,10 @@ def positioning(
         name = (
             f"{offer.get('name') or offer.get('sku')} {offer.get('region') or ''}".strip() if offer else "-"
         )
+        months = (row.get("terms") or {}).get("commitment_months")
         basis = row["basis"] + ("" if row["billing"] == "on_demand" else f" {row['billing']}")
+        basis += f" {months} mo" if months else ""
+        basis += "" if row.get("compared") else " (not compared)"
         seen = (row["observed_at"] or "-")[:10] + (" stale" if row.get("stale") else "")
         table.add_row(
             row["product"],

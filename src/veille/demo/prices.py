@@ -352,13 +352,17 @@ def vultr(step: int) -> Response:
     return json_response({"plans": plans, "meta": {"total": len(plans), "links": {"next": "", "prev": ""}}})
 
 
+# ECB reference rates (units per EUR) published the day before each demo week: USD, CHF, GBP. Real
+# weekly moves are a fraction of a percent; so are these (at most 0.4% from one week to the next).
+ECB_RATES: tuple[dict[str, str], ...] = (
+    {"USD": "1.0842", "CHF": "0.9391", "GBP": "0.8433"},
+    {"USD": "1.0815", "CHF": "0.9402", "GBP": "0.8451"},
+    {"USD": "1.0858", "CHF": "0.9377", "GBP": "0.8419"},
+)
+
+
 def ecb(step: int, day: datetime) -> Response:
-    usd, chf, gbp = (
-        ("1.0842", "0.9391", "0.8433"),
-        ("1.0795", "0.9402", "0.8451"),
-        ("1.0911", "0.9377", "0.8419"),
-    )
-    rates = {"USD": usd[step], "CHF": chf[step], "GBP": gbp[step]}
+    rates = ECB_RATES[step]
     cubes = "".join(f"<Cube currency='{c}' rate='{r}'/>" for c, r in rates.items())
     xml = (
         "<?xml version='1.0' encoding='UTF-8'?>"

@@ -9,6 +9,11 @@ No flood on a first run: a feed is often an archive. Every item is stored, but a
 only for items published within ``RECENT`` (30 days) of the run's time; an undated item raises one
 only when its source already had items stored (so it is genuinely new, not backlog).
 
+An item whose title announces prices ("Price adjustment for cloud servers", "Hausse des tarifs",
+"Preisanpassung": ``tagging.announces_price``) is no feature: it raises a ``price_announcement`` event
+(high), linked to the competitor's current offers (``data.offers``: how many, and up to
+``OFFER_SKUS`` of their skus), and is never a roadmap candidate.
+
 Only sources of kind ``changelog`` are handled here; press feeds (kind ``funding``) belong to the
 funding detector, which reads the same observation type.
 """
@@ -17,17 +22,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from veille.analysis.tagging import roadmap_candidate
+from veille.analysis.tagging import announces_price, roadmap_candidate
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.observations import FeedItem, Observation
-from veille.store.models import FeedItemRow
+from veille.store.models import FeedItemRow, OfferVersion
 
 RECENT = timedelta(days=30)
 KINDS = frozenset({"changelog"})
+OFFER_SKUS = 50
+
+
+def offers_of(session: Session, competitor: str | None) -> dict[str, Any]:
+    """The competitor's current offers a price announcement concerns: ``{"count", "skus"}``."""
+    if not competitor:
+        return {"count": 0, "skus": []}
+    live = (OfferVersion.competitor == competitor, OfferVersion.valid_to.is_(None))
+    count = session.scalar(select(func.count(func.distinct(OfferVersion.sku))).where(*live)) or 0
+    skus = session.scalars(
+        select(OfferVersion.sku).where(*live).distinct().order_by(OfferVersion.sku).limit(OFFER_SKUS)
+    )
+    return {"count": int(count), "skus": list(skus)}
 
 
 def importance_of(tags: Sequence[str]) -> str:
@@ -61,7 +81,8 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
                 row.summary = obs.summary or row.summary
             continue
         tags = list(obs.tags)
-        candidate = roadmap_candidate(tags)
+        price = announces_price(obs.title)
+        candidate = roadmap_candidate(tags) and not price
         row = FeedItemRow(
             source_id=source_id,
             item_id=item_id,
@@ -79,23 +100,27 @@ def ingest_items(ctx: IngestContext, observations: Sequence[Observation]) -> lis
         recent = obs.published_at >= ctx.now - RECENT if obs.published_at is not None else had_items
         if not recent:
             continue
+        data: dict[str, Any] = {
+            "title": obs.title,
+            "url": obs.url,
+            "tags": tags,
+            "roadmap_candidate": candidate,
+            "source_id": source_id,
+            "item_id": item_id,
+        }
+        kind = "price_announcement" if price else "feature"
+        if price:
+            data["offers"] = offers_of(ctx.session, row.competitor)
         drafts.append(
             EventDraft(
-                kind="feature",
+                kind=kind,
                 competitor=row.competitor,
                 title=obs.title[:500],
-                importance=importance_of(tags),
-                dedup_key=f"feature:{source_id}:{item_id}"[:400],
+                importance="high" if price else importance_of(tags),
+                dedup_key=f"{kind}:{source_id}:{item_id}"[:400],
                 occurred_at=obs.published_at or ctx.now,
                 url=obs.url,
-                data={
-                    "title": obs.title,
-                    "url": obs.url,
-                    "tags": tags,
-                    "roadmap_candidate": candidate,
-                    "source_id": source_id,
-                    "item_id": item_id,
-                },
+                data=data,
             )
         )
     ctx.session.flush()

@@ -10,6 +10,11 @@ Trend rule (``hiring`` events): for each function, the open count now is compare
 when the count moved by at least ``MIN_ROLES`` (3) roles and by at least ``MIN_SHARE`` (25%) of the
 baseline (any move of 3+ from zero counts). Importance is medium, high for a rise of 50% or more in
 GPU/AI roles (VMCloud's own market). One event per competitor, function and ISO week at most.
+
+A trend that persists is one signal: once an event reported a level (``open_now``), the same
+competitor and function fire again only when the open count has moved again from that level by as much
+as a trend must move (``MIN_ROLES`` and ``MIN_SHARE`` of the level last reported); "+500% GPU/AI roles
+(1 → 6)" seen again a week later with the same six roles is no new event.
 """
 
 from __future__ import annotations
@@ -19,13 +24,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from veille.analysis.hiring import FUNCTION_WORDS, FUNCTIONS, baseline_time, open_counts
 from veille.detect.mentions import already_recorded
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.observations import JobPosting, Observation
-from veille.store.models import JobRow
+from veille.store.models import EventRow, JobRow
 
 WINDOW = timedelta(days=90)
 MIN_ROLES = 3
@@ -67,6 +73,25 @@ def _store_snapshot(ctx: IngestContext, postings: Sequence[JobPosting]) -> None:
     session.flush()
 
 
+def _moved(old: int, new: int) -> bool:
+    """Whether a count moved enough to be a trend: MIN_ROLES roles and MIN_SHARE of ``old`` (any move
+    of MIN_ROLES from zero)."""
+    change = abs(new - old)
+    return change >= MIN_ROLES and not (old and Decimal(change) / old < MIN_SHARE)
+
+
+def _last_reported(session: Session, competitor: str, function: str) -> int | None:
+    """The open count the latest ``hiring`` event of this competitor and function reported, if any."""
+    data = session.scalar(
+        select(EventRow.data)
+        .where(EventRow.kind == "hiring", EventRow.dedup_key.startswith(f"hiring:{competitor}:{function}:"))
+        .order_by(EventRow.detected_at.desc(), EventRow.id.desc())
+        .limit(1)
+    )
+    value = (data or {}).get("open_now")
+    return int(value) if isinstance(value, int) else None
+
+
 def _trend_events(ctx: IngestContext, competitor: str) -> list[EventDraft]:
     session = ctx.session
     baseline = baseline_time(session, competitor, ctx.now, WINDOW)
@@ -80,11 +105,14 @@ def _trend_events(ctx: IngestContext, competitor: str) -> list[EventDraft]:
     for function in FUNCTIONS:
         old, new = before.get(function, 0), after.get(function, 0)
         change = new - old
-        if abs(change) < MIN_ROLES or (old and Decimal(abs(change)) / old < MIN_SHARE):
+        if not _moved(old, new):
             continue
         key = f"hiring:{competitor}:{function}:{year}-W{week:02d}"
         if already_recorded(session, key):
             continue
+        reported = _last_reported(session, competitor, function)
+        if reported is not None and not _moved(reported, new):
+            continue  # the same trend, still at the level already reported
         share = (Decimal(change) * 100 / old).quantize(Decimal(1)) if old else None
         label = FUNCTION_WORDS[function][1]  # the title is stored in English
         amount = f"{share:+}%" if share is not None else f"{change:+d}"

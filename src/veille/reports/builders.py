@@ -23,7 +23,7 @@ from veille.reports.labels import label, level_word
 from veille.reports.wording import word
 from veille.store.models import EventRow
 
-PRICE_KINDS = ("price_change", "offer_added", "offer_removed", "spec_change")
+PRICE_KINDS = ("price_change", "price_announcement", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")
 OPERATIONS_KINDS = ("source_failure", "price_review")
 NBSP = "\u00a0"  # a date is not broken across lines
@@ -40,7 +40,7 @@ def _with_live_prices(kb: KnowledgeBase, pos: dict[str, Any] | None) -> Knowledg
     prices = {product: dict(cells) for product, cells in kb.price_table.prices.items()}
     columns = {c.competitor for c in kb.price_table.columns}
     for row in pos["rows"]:
-        if row.get("basis") != "live" or row.get("billing", "on_demand") != "on_demand":
+        if row.get("basis") != "live" or not row.get("compared", row.get("billing") == "on_demand"):
             continue
         if row["competitor"] in columns and row["product"] in prices:
             amount = Decimal(row["monthly_eur"]).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
@@ -160,14 +160,14 @@ def digest(
     doc.add(f"## {label('features', lang)}")
     _items_table(doc, [e for e in features if e not in roadmap], kb)
     sections.price_history_charts(doc, gather.price_history(session, now), kb, now)
-    for key, kind in (
-        ("price_changes", "price_change"),
-        ("offers_added", "offer_added"),
-        ("offers_removed", "offer_removed"),
-        ("funding", "funding"),
+    for key, kinds in (
+        ("price_changes", ("price_change", "price_announcement")),
+        ("offers_added", ("offer_added",)),
+        ("offers_removed", ("offer_removed",)),
+        ("funding", ("funding",)),
     ):
         doc.add(f"## {label(key, lang)}")
-        sections.events_table(doc, [e for e in period if e.kind == kind], kb)
+        sections.events_table(doc, [e for e in period if e.kind in kinds], kb)
     doc.add(f"## {label('incidents', lang)}")
     sections.incidents_block(doc, statistics(session, since=since, until=until), kb)
     doc.add(f"## {label('hiring', lang)}")

@@ -88,7 +88,7 @@ def price_history(
         if doc is None:
             continue
         for row in doc["rows"]:
-            if row.get("basis") != "live" or row.get("billing", "on_demand") != "on_demand":
+            if row.get("basis") != "live" or not row.get("compared", row.get("billing") == "on_demand"):
                 continue
             line = series.setdefault(row["product"], {}).setdefault(row["competitor"], [])
             value = Decimal(row["monthly_eur"])

@@ -27,6 +27,15 @@ def names(kb: KnowledgeBase) -> dict[str, str]:
     return {c.id: c.name for c in kb.competitors}
 
 
+def _fx_note(row: dict[str, Any], lang: str) -> str:
+    """`` (1 € = 1.0858 USD, 6 Dec 2026)`` beside a figure converted from another currency."""
+    native = (row.get("offer") or row.get("kb_price") or {}).get("currency", "EUR")
+    if native == "EUR" or not row.get("fx_rate") or row.get("monthly_eur") is None:
+        return ""
+    when = fmt.day(datetime.fromisoformat(row["fx_date"]), lang) if row.get("fx_date") else "—"
+    return f" (1 € = {fmt.number(row['fx_rate'], lang, '0.0#####')} {native}, {when})"
+
+
 def positioning_table(
     doc: Document, pos: dict[str, Any] | None, kb: KnowledgeBase, *, competitor: str | None = None
 ) -> None:
@@ -50,7 +59,9 @@ def positioning_table(
         if offer.get("region"):
             offer_text += f" ({md_text(offer['region'])})"
         if row.get("billing") and row["billing"] != "on_demand":
-            offer_text += f" [{md_text(row['billing'])}]"
+            months = (row.get("terms") or {}).get("commitment_months")
+            commitment = f", {months} {'mois' if lang == 'fr' else 'months'}" if months else ""
+            offer_text += f" [{md_text(row['billing'])}{commitment}]"
         basis = label("basis_live" if row.get("basis") == "live" else "basis_kb", lang)
         if row.get("stale"):
             basis += f" ({label('stale', lang)})"
@@ -59,7 +70,7 @@ def positioning_table(
                 md_cell(product_label or row["product"]),
                 md_cell(who.get(row["competitor"], row["competitor"])),
                 offer_text or "—",
-                fmt.money(row.get("monthly_eur"), "EUR", lang),
+                fmt.money(row.get("monthly_eur"), "EUR", lang) + _fx_note(row, lang),
                 fmt.number(row.get("ratio_to_self"), lang, "0.00") if row.get("ratio_to_self") else "—",
                 basis,
             ]

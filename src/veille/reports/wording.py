@@ -105,6 +105,16 @@ def _hiring_title(data: Mapping[str, Any], lang: str) -> str:
     return f"Postes ouverts, {function}: {amount} depuis le {since} {counts}"
 
 
+def _price_announcement_title(data: Mapping[str, Any], lang: str) -> str:
+    """ "Price announcement: <title> (12 current offers concerned)", in ``lang``."""
+    count = (data.get("offers") or {}).get("count")
+    if lang == "en":
+        concerned = f" ({count} current offers concerned)" if count else ""
+        return f"Price announcement: {data['title']}{concerned}"
+    concerned = f" ({count} offres en cours concernées)" if count else ""
+    return f"Annonce de prix : {data['title']}{concerned}"
+
+
 def event_title(event: Event, lang: str) -> str:
     """A localised one-line description of an event, from its data where the kind is known.
 
@@ -138,6 +148,8 @@ def _written(lang: str, kind: str, data: Mapping[str, Any]) -> str | None:
         return f"{'Avis' if lang != 'en' else 'Review'} {platform}{stars}: {data['headline']}"
     if kind == "hiring" and data.get("function") and data.get("baseline_at") and "open_now" in data:
         return _hiring_title(data, lang)
+    if kind == "price_announcement" and data.get("title"):
+        return _price_announcement_title(data, lang)
     old, new, offer_data = data.get("old"), data.get("new"), data.get("offer")
     if not isinstance(offer_data, dict):
         return None

@@ -12,6 +12,9 @@ region ``3AZ`` / ``LZ.<area>``; the plain flavour has no region: one price every
 ``blobs.technical`` (memory in GB as OVHcloud sells it). Caveats: which flavour exists in which
 region needs the authenticated API; IPv4 is billed apart; the eco catalogue's plan price is the rental
 of the plan with its mandatory default add-ons (RAM, disks, bandwidth), installation fee in ``extra``.
+A plan sold only with a commitment (no ``default`` monthly renew price: the bare-metal HGR range, 6, 12
+or 24 months) is an offer with billing ``reserved``, priced at its shortest commitment paid monthly
+(``extra.commitment_months``, ``extra.commitment_mode``); every term is in ``extra.commitment_prices``.
 """
 
 from __future__ import annotations
@@ -274,6 +277,30 @@ def _renew(pricings: Any, mode: str = "default") -> Mapping[str, Any] | None:
     return None
 
 
+def _terms(pricings: Any) -> tuple[Mapping[str, Any], str, int | None] | None:
+    """(renew pricing, billing, commitment months) a plan is offered at: its monthly price without
+    commitment (``on_demand``), else, for a plan sold only with a commitment (HGR-HCI-2: 6, 12 or 24
+    months), the monthly-paid price of its shortest commitment (``reserved``); None for no rental."""
+    plain = _renew(pricings)
+    if plain is not None:
+        return plain, "on_demand", None
+    committed = [
+        p
+        for p in pricings or ()
+        if isinstance(p, Mapping)
+        and "renew" in (p.get("capacities") or ())
+        and p.get("mode") != "default"
+        and p.get("intervalUnit") == "month"
+        and p.get("interval") == 1
+        and isinstance(p.get("commitment"), int)
+        and p["commitment"] > 0
+    ]
+    if not committed:
+        return None
+    shortest = min(committed, key=lambda p: (p["commitment"], str(p.get("mode"))))
+    return shortest, "reserved", int(shortest["commitment"])
+
+
 def _installation(pricings: Any) -> Mapping[str, Any] | None:
     for p in pricings or ():
         if (
@@ -300,9 +327,10 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
         plan = mapping(plan, pid, "plan")
         code = text_field(plan, "planCode", pid, "plan")
         where = f"plan {code!r}"
-        renew = _renew(plan.get("pricings"))
-        if renew is None:
+        terms = _terms(plan.get("pricings"))
+        if terms is None:
             continue  # not a monthly rental (licences, options)
+        renew, billing, months = terms
         monthly = _price(renew, pid, where)
         server = _technical(products, plan.get("product")).get("server")
         server = obj(server)
@@ -318,7 +346,9 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
             addon = addons.get(str(default)) if default else None
             if not addon or not family.get("mandatory"):
                 continue
-            addon_price = _renew(addon.get("pricings"))
+            addon_price = _renew(addon.get("pricings"), str(renew.get("mode"))) or _renew(
+                addon.get("pricings")
+            )
             if addon_price is not None:
                 monthly += _price(addon_price, pid, f"add-on {default!r}")
             tech = _technical(products, addon.get("product"))
@@ -338,7 +368,11 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
             None,
         )
         commitments = {
-            p["mode"]: {"price": format(from_scaled(p["price"], 8), "f"), "months": p.get("interval")}
+            p["mode"]: {
+                "price": format(from_scaled(p["price"], 8), "f"),
+                "months": p.get("commitment") or p.get("interval"),
+                "paid": "monthly" if p.get("interval") == 1 else "upfront",
+            }
             for p in plan.get("pricings") or ()
             if "renew" in (p.get("capacities") or ())
             and p.get("mode") != "default"
@@ -354,8 +388,10 @@ def parse_eco_catalog(body: bytes, ctx: ParseContext) -> list[Observation]:
                 price_hourly=None,
                 price_monthly=clean(monthly),
                 unit="month",
+                billing=billing,
                 arch="x86_64" if str(cpu.get("brand", "")).lower() in ("intel", "amd") else None,
                 extra={
+                    **({"commitment_months": months, "commitment_mode": renew.get("mode")} if months else {}),
                     "cpu": " ".join(str(x) for x in (cpu.get("brand"), cpu.get("model")) if x) or None,
                     "range": (plan.get("blobs") or {}).get("commercial", {}).get("range"),
                     "setup_fee": format(_price(setup, pid, where), "f") if setup else None,

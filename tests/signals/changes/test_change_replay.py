@@ -1,5 +1,5 @@
 """Replaying two successive states of every product-change source gives exactly the expected
-``feature`` events, and a third identical state gives none (SQLite and PostgreSQL)."""
+``feature`` and ``price_announcement`` events, and a third identical state gives none (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def run(
         drafts = ingest(
             IngestContext(session, spec, None, now, Settings(home=Path("/nonexistent"))), observations
         )
-    return [d for d in drafts if d.kind == "feature"]
+    return [d for d in drafts if d.kind in ("feature", "price_announcement")]
 
 
 def keys(drafts: list[EventDraft]) -> list[tuple[str, str]]:
@@ -59,7 +59,7 @@ CASES = [
         "feeds/blog_fr_2.rss",
         None,
         [
-            ("feature:ovhcloud.blog:https://blog.ovhcloud.com/?p=31000", "high"),
+            ("price_announcement:ovhcloud.blog:https://blog.ovhcloud.com/?p=31000", "high"),
             ("feature:ovhcloud.blog:https://blog.ovhcloud.com/?p=31001", "medium"),
         ],
         [("feature:ovhcloud.blog:https://blog.ovhcloud.com/?p=31002", "low")],
@@ -75,7 +75,7 @@ CASES = [
         None,
         [
             ("feature:hetzner.news:tag:hetzner.com,2026:news/neue-dedizierte-gpu-server", "medium"),
-            ("feature:hetzner.news:tag:hetzner.com,2026:news/preisanpassung-cloud", "high"),
+            ("price_announcement:hetzner.news:tag:hetzner.com,2026:news/preisanpassung-cloud", "high"),
         ],
         [("feature:hetzner.news:tag:hetzner.com,2026:news/neuer-standort-singapur", "low")],
         3,
@@ -114,7 +114,7 @@ CASES = [
         ],
         [
             (
-                "feature:scaleway.changelog:changelog/november2026/2026-11-19-object-storage-changed-new-pricing-for-glacier-class.mdx",
+                "price_announcement:scaleway.changelog:changelog/november2026/2026-11-19-object-storage-changed-new-pricing-for-glacier-class.mdx",
                 "high",
             )
         ],

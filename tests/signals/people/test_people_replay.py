@@ -172,6 +172,26 @@ def test_greenhouse_jobs_and_hiring_trend(any_store: Store) -> None:
         assert s.scalar(select(func.count()).select_from(JobRow).where(JobRow.closed_at.is_(None))) == 7
 
 
+def test_a_hiring_trend_that_persists_is_one_signal(any_store: Store) -> None:
+    """Week 2: +150% (2 → 5). Week 3, the same five roles: no new event. Week 4, nine: it moved again."""
+    spec = greenhouse_board("digitalocean", "digitalocean98")
+    day1, day2 = (
+        fixture("greenhouse/board_digitalocean98_day1.json"),
+        fixture("greenhouse/board_digitalocean98_day2.json"),
+    )
+    monday = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+    replay(any_store, spec, day1, monday)
+    assert len(replay(any_store, spec, day2, monday + timedelta(days=10))) == 1
+    assert replay(any_store, spec, day2, monday + timedelta(days=17)) == []  # same level, new ISO week
+    board = json.loads(day2)
+    gpu = next(j for j in board["jobs"] if "GPU" in j["title"] or "ML" in j["title"] or "AI" in j["title"])
+    board["jobs"] += [{**gpu, "id": 990000 + n, "internal_job_id": 990000 + n} for n in range(4)]
+    drafts = replay(any_store, spec, json.dumps(board).encode(), monday + timedelta(days=24))
+    assert [(d.dedup_key, d.data["open_before"], d.data["open_now"]) for d in drafts] == [
+        ("hiring:digitalocean:gpu_ai:2026-W50", 2, 9)
+    ]
+
+
 def test_emptied_board_closes_every_posting(any_store: Store) -> None:
     spec = get_source("contabo.jobs.personio")
     replay(any_store, spec, fixture("personio/contabo_positions.xml"), T1)

@@ -41,9 +41,41 @@ def test_eco_catalog_real(parse, reference) -> None:
     assert rise.price_monthly == Decimal("59.99") and rise.category == "dedicated" and rise.currency == "EUR"
     assert (rise.vcpu, rise.ram_gb, rise.disk_gb) == (12, 32, 1000)
     assert rise.extra["setup_fee"] == "59.99"
-    assert rise.extra["commitment_prices"]["degressivity12"] == {"price": "56.99", "months": 1}
+    assert rise.extra["commitment_prices"]["degressivity12"] == {
+        "price": "56.99",
+        "months": 12,
+        "paid": "monthly",
+    }
+    assert rise.billing == "on_demand" and "commitment_months" not in rise.extra
     ks1 = next(o for o in offers if o.sku == "22sk010")
     assert (ks1.price_monthly, ks1.ram_gb, ks1.disk_gb, ks1.name) == (Decimal("4.99"), 4, 1000, "KS-1")
+
+
+def test_baremetal_plans_sold_only_with_a_commitment(parse, reference) -> None:
+    """HGR-HCI-2 has no price without commitment: it rents at 778.99, 737.99 or 696.99 EUR a month for
+    6, 12 or 24 months; it is an offer on ``reserved`` terms at its shortest commitment."""
+    offers = parse("ovhcloud.eco", reference / "pricing/ovh_baremetal_catalog_FR.json")
+    assert {(o.sku, o.billing) for o in offers} == {
+        ("20adv02-sgp", "on_demand"),
+        ("21hci02", "reserved"),
+        ("21hgrai01", "reserved"),
+    }
+    hci = next(o for o in offers if o.sku == "21hci02")
+    assert (hci.name, hci.price_monthly, hci.currency, hci.category) == (
+        "HGR-HCI-2",
+        Decimal("778.99"),
+        "EUR",
+        "dedicated",
+    )
+    assert hci.extra["commitment_months"] == 6 and hci.extra["commitment_mode"] == "degressivity6"
+    monthly = {k: v["price"] for k, v in hci.extra["commitment_prices"].items() if v["paid"] == "monthly"}
+    assert monthly == {"degressivity6": "778.99", "degressivity12": "737.99", "degressivity24": "696.99"}
+    assert hci.extra["commitment_prices"]["upfront24"] == {
+        "price": "15743.81",
+        "months": 24,
+        "paid": "upfront",
+    }
+    assert (hci.vcpu, hci.ram_gb) == (80, 384)
 
 
 def test_public_cloud_catalog_fixture(parse, fixtures) -> None:

@@ -34,6 +34,8 @@ def offer(r: Any) -> m.Offer:
         price_hourly=dec(r.price_hourly),
         price_monthly=dec(r.price_monthly),
         monthly_eur=dec(r.monthly_eur),
+        fx_rate=dec(r.fx_rate),
+        fx_date=r.fx_date,
         valid_from=r.valid_from,
         valid_to=r.valid_to,
     )
@@ -47,6 +49,8 @@ def version(r: Any) -> m.PriceVersion:
         price_hourly=dec(r.price_hourly),
         price_monthly=dec(r.price_monthly),
         monthly_eur=dec(r.monthly_eur),
+        fx_rate=dec(r.fx_rate),
+        fx_date=r.fx_date,
     )
 
 

@@ -63,6 +63,8 @@ class Offer(BaseModel):
     price_hourly: Decimal_ | None
     price_monthly: Decimal_ | None
     monthly_eur: Decimal_ | None
+    fx_rate: Decimal_ | None = None  # units of the currency per EUR, of the day monthly_eur describes
+    fx_date: str | None = None  # the ECB publication day of fx_rate
     valid_from: datetime
     valid_to: datetime | None
 
@@ -79,6 +81,8 @@ class PriceVersion(BaseModel):
     price_hourly: Decimal_ | None
     price_monthly: Decimal_ | None
     monthly_eur: Decimal_ | None
+    fx_rate: Decimal_ | None = None
+    fx_date: str | None = None
 
 
 class PriceHistory(BaseModel):
@@ -105,6 +109,8 @@ class PositioningRow(BaseModel):
     basis: Literal["live", "kb"]
     observed_at: str | None
     ratio_to_self: Decimal_ | None
+    fx_rate: Decimal_ | None = None  # the ECB rate of the as-of day that converted monthly_eur
+    fx_date: str | None = None
 
 
 class Positioning(BaseModel):

@@ -78,12 +78,14 @@ def list_offers(
     limit: Limit = 100,
     cursor: Cursor = None,
 ) -> m.OfferPage:
-    """Offers (only the current versions unless ``current=false``), newest first."""
+    """Offers (only the current versions unless ``current=false``), newest first; ``monthly_eur`` at the
+    ECB rate of today for a current version, of its first day for a closed one (``fx_rate``, ``fx_date``)."""
     with db(request) as session:
         page = offers.page(
             session, competitor=competitor, category=category, current=current, limit=limit, cursor=cursor
         )
-        return m.OfferPage(items=[convert.offer(r) for r in page.items], next_cursor=page.next_cursor)
+        items = [convert.offer(r) for r in offers.in_eur(session, page.items)]
+        return m.OfferPage(items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/offers/history", response_model=m.PriceHistory, tags=["offers"])
@@ -96,10 +98,11 @@ def price_history(
     limit: Limit = 200,
     cursor: Cursor = None,
 ) -> m.PriceHistory:
-    """The price history of one offer (every version), newest first."""
+    """The price history of one offer (every version), newest first; each ``monthly_eur`` at the ECB
+    rate of the version's first day (``fx_rate``, ``fx_date``)."""
     with db(request) as session:
         page = offers.history_page(session, competitor, sku, region, limit, cursor)
-        items = [convert.version(r) for r in page.items]
+        items = [convert.version(r) for r in offers.in_eur(session, page.items, history=True)]
     return m.PriceHistory(
         competitor=competitor, sku=sku, region=region, items=items, next_cursor=page.next_cursor
     )

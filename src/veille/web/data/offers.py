@@ -1,14 +1,21 @@
-"""Offers: live prices and their history (``offer_versions``)."""
+"""Offers: live prices and their history (``offer_versions``).
+
+The native price is the truth; every EUR figure shown is converted at the ECB rate of the day it
+describes: today for a current offer, the day of each point for a history (``in_eur``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Float, Row, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from veille.analysis.positioning import at_rate
+from veille.normalise.fx import FxResolver
 from veille.store.models import OfferVersion
 from veille.web.data import paging
 
@@ -25,8 +32,29 @@ VERSION = (
 )
 
 
-def live(session: Session, competitor: str, category: str | None = None, limit: int = 200) -> list[Row[Any]]:
-    """The competitor's current offers, by category then price (cheapest first).
+def in_eur(
+    session: Session, rows: Sequence[Any], today: date | None = None, *, history: bool = False
+) -> list[Any]:
+    """``rows`` with ``monthly_eur``, ``fx_rate`` and ``fx_date`` at the rate of the day each describes:
+    ``today`` for a current version, its first day for a closed one or a point of a ``history``
+    (None without a rate)."""
+    fx = FxResolver(session)
+    day = today or datetime.now(UTC).date()
+    out: list[Any] = []
+    for row in rows:
+        described = day if row.valid_to is None and not history else row.valid_from.date()
+        converted = at_rate(row, fx, described)
+        if converted is None:  # no rate known for that day: no EUR figure
+            out.append(
+                SimpleNamespace(**{**row._asdict(), "monthly_eur": None, "fx_rate": None, "fx_date": None})
+            )
+        else:
+            out.append(converted)
+    return out
+
+
+def live(session: Session, competitor: str, category: str | None = None, limit: int = 200) -> list[Any]:
+    """The competitor's current offers, by category then price (cheapest first), in EUR at today's rate.
 
     The order is taken from the partial index of current offers; only the ``limit`` rows shown are read.
     """
@@ -37,7 +65,9 @@ def live(session: Session, competitor: str, category: str | None = None, limit: 
     if category:
         ids = ids.where(OfferVersion.category == category)
     ids = ids.order_by(OfferVersion.category, OfferVersion.monthly_eur.is_(None), price).limit(limit)
-    rows = list(session.execute(select(*OFFER).where(OfferVersion.id.in_(ids.scalar_subquery()))))
+    rows = in_eur(
+        session, list(session.execute(select(*OFFER).where(OfferVersion.id.in_(ids.scalar_subquery()))))
+    )
     rows.sort(key=lambda r: (r.category, r.monthly_eur is None, r.monthly_eur or 0))
     return rows
 
@@ -64,17 +94,31 @@ def history(
     return rows
 
 
-def series(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
-    """Chart points: one per version, monthly price in EUR (and the native price)."""
-    return [
-        {
-            "t": r.valid_from.isoformat(),
-            "y": str(r.monthly_eur) if r.monthly_eur is not None else None,
-            "native": str(r.price_monthly) if r.price_monthly is not None else None,
-            "currency": r.currency,
-        }
-        for r in rows
-    ]
+def series(session: Session, rows: Sequence[Row[Any]], now: datetime | None = None) -> list[dict[str, Any]]:
+    """Chart points: one per version, monthly price in EUR at the ECB rate of the point's day (and the
+    native price, the rate and its date); a current version closes the line at ``now``'s rate."""
+    fx = FxResolver(session)
+    moments: list[tuple[datetime, Any]] = [(r.valid_from, r) for r in rows]
+    if rows and rows[-1].valid_to is None:
+        end = now or datetime.now(UTC)
+        if rows[-1].valid_from.tzinfo is None:
+            end = end.replace(tzinfo=None)
+        if end.date() > rows[-1].valid_from.date():
+            moments.append((end, rows[-1]))
+    points = []
+    for when, r in moments:
+        priced = at_rate(r, fx, when.date())
+        points.append(
+            {
+                "t": when.isoformat(),
+                "y": str(priced.monthly_eur) if priced is not None else None,
+                "native": str(r.price_monthly) if r.price_monthly is not None else None,
+                "currency": r.currency,
+                "fx_rate": str(priced.fx_rate) if priced is not None else None,
+                "fx_date": priced.fx_date if priced is not None else None,
+            }
+        )
+    return points
 
 
 def chart_for(
@@ -89,7 +133,7 @@ def chart_for(
         charted.add(offer.sku)
         rows = history(session, competitor, offer.sku, offer.region, limit=120)
         label = offer.name + (f" · {offer.region}" if offer.region else "")
-        out.append({"label": label, "points": series(rows)})
+        out.append({"label": label, "points": series(session, rows)})
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from statistics import median
 from typing import Any
@@ -53,15 +54,18 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
     return points
 
 
+def compared(row: dict[str, Any]) -> bool:
+    """Whether ``row`` is the one compared for its product and competitor (on demand, else the
+    shortest commitment); a table cached before rows said so: its on-demand rows."""
+    return bool(row.get("compared", row.get("billing", "on_demand") == "on_demand"))
+
+
 def _live_offers(data: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
-    """The on-demand live rows of one product (at most MAX_LINES), cheapest first."""
+    """The compared live rows of one product (at most MAX_LINES), cheapest first."""
     rows = [
         r
         for r in data.get("rows", [])
-        if r.get("product") == product_id
-        and r.get("basis") == "live"
-        and r.get("offer")
-        and r.get("billing", "on_demand") == "on_demand"
+        if r.get("product") == product_id and r.get("basis") == "live" and r.get("offer") and compared(r)
     ]
     return rows[:MAX_LINES]
 
@@ -74,7 +78,7 @@ def positioning(request: Request, user: PageViewer) -> Response:
     grid: dict[str, dict[str, dict[str, Any]]] = {}
     competitors: list[str] = []
     for row in data.get("rows", []):
-        if row.get("billing", "on_demand") != "on_demand":
+        if not compared(row):
             continue
         grid.setdefault(row["product"], {}).setdefault(row["competitor"], row)
         if row["competitor"] not in competitors:
@@ -107,11 +111,11 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
         kb = kbview.current(session, request_locale(request))
         data = pos.table(session)
         names = kbview.names(kb)
+        as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
         lines = []
         for row in _live_offers(data, product_id):
             offer = row["offer"]
             history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
-            lines.append(
-                {"label": names.get(row["competitor"], row["competitor"]), "points": offers.series(history)}
-            )
+            points = offers.series(session, history, as_of)
+            lines.append({"label": names.get(row["competitor"], row["competitor"]), "points": points})
     return JSONResponse(lines)
