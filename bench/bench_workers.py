@@ -29,6 +29,7 @@ from typing import Any
 HOSTS = 100
 SOURCES = 3000
 DELAY = 0.050
+ITEMS = 3  # offers per page: a changed page moves the price of each
 CHANGED_EVERY = 10  # page n changes when n % 10 == 3: 10%
 PER_HOST = 2
 CONCURRENCY = 50  # sources a worker runs at once
@@ -235,7 +236,7 @@ def one_setting(workers: int, port: int, generation: Any, peaks: Any) -> dict[st
         "cpu_ms_per_source": round(measured["worker_cpu_s"] * 1000 / SOURCES, 2),
         "peak_per_host": max(peaks[h] for h in range(HOSTS)),
         "price_changes": changes,
-        "expected_changes": SOURCES // CHANGED_EVERY,
+        "expected_changes": SOURCES // CHANGED_EVERY * ITEMS,
         "other_events": others,
     }
 

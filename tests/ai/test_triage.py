@@ -68,7 +68,7 @@ def watched(tmp_path: Path, httpserver: HTTPServer) -> Workspace:
 
 def _features(ws: Workspace) -> dict[str, dict[str, Any]]:
     with ws.store.session() as session:
-        rows = session.scalars(select(EventRow).where(EventRow.kind == "feature"))
+        rows = session.scalars(select(EventRow).where(EventRow.kind.in_(("feature", "price_announcement"))))
         return {r.title: dict(r.data) for r in rows}
 
 

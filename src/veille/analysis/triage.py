@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("feature", "price_announcement", "incident", "funding", "hiring", "other")
 TriageKind = Literal["feature", "price_announcement", "incident", "funding", "hiring", "other"]
-TRIAGED_EVENTS = ("feature", "mention", "funding")
+TRIAGED_EVENTS = ("feature", "price_announcement", "mention", "funding")
 PROMPT_VERSION = "triage-1"
 PURPOSE = "triage"
 SIGNAL_KINDS = frozenset({"price_announcement", "incident", "funding"})

@@ -21,8 +21,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import procrastinate
@@ -92,11 +94,19 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
 
     shared = context.additional_context
     workspace: Workspace = shared["workspace"]
+    if "executor" not in shared:  # each running job stores through a thread: one each, not the default few
+        shared["executor"] = ThreadPoolExecutor(
+            shared.get("concurrency", 4) + 4, thread_name_prefix="veille-job"
+        )
+        asyncio.get_running_loop().set_default_executor(shared["executor"])
     spec = get_source(source_id)
     if "fetcher" not in shared:  # one per worker: its connections and per-host slots serve every job
         shared["fetcher"] = shared_fetcher(workspace)
     result = await run_source(workspace, spec, client=shared["fetcher"])
-    await asyncio.to_thread(dispatch, workspace.store, workspace.home, datetime.now(UTC))
+    if result.events:  # its alerts go out now; the scheduler sends the rest (retries, digests) each tick
+        await asyncio.to_thread(
+            partial(dispatch, workspace.store, workspace.home, datetime.now(UTC), settings=workspace.settings)
+        )
     return result.status
 
 
@@ -170,7 +180,7 @@ def worker_options(workspace: Workspace, queues: Iterable[str] | None, concurren
         "queues": list(queues) if queues else None,
         "concurrency": concurrency,
         "name": "veille-worker",
-        "additional_context": {"workspace": workspace},
+        "additional_context": {"workspace": workspace, "concurrency": concurrency},
         "update_heartbeat_interval": HEARTBEAT_SECONDS,
         "stalled_worker_timeout": HEARTBEAT_SECONDS * 6,
         "shutdown_graceful_timeout": 60.0,
@@ -201,7 +211,11 @@ async def run_scheduler(
         while not stop.is_set():
             result = await enqueue(app, workspace, await asyncio.to_thread(scheduler.due))
             result.requeued = await requeue_stalled(app, stalled_after)
-            await asyncio.to_thread(dispatch, workspace.store, workspace.home, datetime.now(UTC))
+            await asyncio.to_thread(
+                partial(
+                    dispatch, workspace.store, workspace.home, datetime.now(UTC), settings=workspace.settings
+                )
+            )
             if on_pass is not None:
                 on_pass(result)
             done += 1

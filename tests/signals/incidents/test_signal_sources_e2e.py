@@ -170,7 +170,8 @@ def test_scaleway_changelog_walks_the_contents_api(ws: Workspace, httpserver: HT
     assert result.status == "ok", result.error
     assert result.pages == 3 + len(entries)  # three listings, then every entry they name
     assert count(ws, FeedItemRow, FeedItemRow.source_id == "scaleway.changelog") == 4
-    assert len([k for k in kinds(ws) if k[0] == "feature"]) == 4
+    assert len([k for k in kinds(ws) if k[0] == "feature"]) == 3
+    assert len([k for k in kinds(ws) if k[0] == "price_announcement"]) == 1  # the Glacier pricing entry
     with ws.store.session() as s:
         titles = set(
             s.scalars(select(FeedItemRow.title).where(FeedItemRow.source_id == "scaleway.changelog"))
@@ -194,7 +195,8 @@ def test_feeds_and_release_feeds_on_their_real_paths(ws: Workspace, httpserver: 
     results = run_sources(ws, [blog_ok, releases], now=T1).results
     assert sorted(r.status for r in results) == ["ok", "ok"], [r.error for r in results]
     assert count(ws, FeedItemRow) == 5
-    assert len([k for k in kinds(ws) if k[0] == "feature"]) == 3
+    assert len([k for k in kinds(ws) if k[0] == "feature"]) == 2
+    assert len([k for k in kinds(ws) if k[0] == "price_announcement"]) == 1  # the blog's new storage prices
 
 
 def test_an_xxe_feed_fails_cleanly(ws: Workspace, httpserver: HTTPServer) -> None:

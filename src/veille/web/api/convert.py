@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from veille.normalise.money import plain
 from veille.store.models import IncidentRow, Note, RatingRow
 from veille.web.api import models as m
 from veille.web.data.sources import SourceView
@@ -33,7 +34,7 @@ def offer(r: Any) -> m.Offer:
         currency=r.currency,
         price_hourly=dec(r.price_hourly),
         price_monthly=dec(r.price_monthly),
-        monthly_eur=dec(r.monthly_eur),
+        monthly_eur=plain(r.monthly_eur),
         fx_rate=dec(r.fx_rate),
         fx_date=r.fx_date,
         valid_from=r.valid_from,
@@ -48,7 +49,7 @@ def version(r: Any) -> m.PriceVersion:
         currency=r.currency,
         price_hourly=dec(r.price_hourly),
         price_monthly=dec(r.price_monthly),
-        monthly_eur=dec(r.monthly_eur),
+        monthly_eur=plain(r.monthly_eur),
         fx_rate=dec(r.fx_rate),
         fx_date=r.fx_date,
     )
