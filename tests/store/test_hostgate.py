@@ -88,11 +88,11 @@ def test_starts_are_spaced_and_a_retry_after_holds_every_worker(engines: tuple[E
 def test_a_dead_workers_slot_comes_back_and_a_full_host_fails_at_the_deadline(
     engines: tuple[Engine, Engine],
 ) -> None:
-    dead = PgHostGate(engines[0], per_host=1, lease=0.3)
+    dead = PgHostGate(engines[0], per_host=1, margin=0.1)
     alive = PgHostGate(engines[1], per_host=1)
 
     async def main() -> None:
-        await dead.acquire("d.example", deadline=5)  # never released: its worker was killed
+        await dead.acquire("d.example", deadline=0.2)  # never released: its worker was killed
         with pytest.raises(FetchError, match=r"no request slot for d\.example"):
             await alive.acquire("d.example", deadline=0.1)
         await asyncio.sleep(0.35)

@@ -138,3 +138,25 @@ def test_worker_refuses_a_sqlite_workspace_and_an_unknown_queue(cli: Any, tmp_pa
     assert code == 1 and "workers need a PostgreSQL workspace" in err
     code, _, err = cli("--home", tmp_path / "ws", "worker", "--queue", "fast")
     assert code == 1 and "unknown queue 'fast'" in err
+
+
+def test_a_busy_source_is_retried_not_skipped(pg_ws: Workspace) -> None:
+    from veille.collect import lease
+    from veille.watch.tasks import ensure_queue_schema
+
+    ensure_queue_schema(pg_ws)
+    token = lease.acquire(pg_ws.store, "watch.s0")  # a live process (this one) holds it
+    assert token is not None
+    asyncio.run(_schedule_and_work(pg_ws, 1))
+    with pg_ws.store.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT status, attempts, scheduled_at > now() FROM procrastinate_jobs")
+        ).one()
+    assert tuple(row) == ("todo", 1, True)  # waiting for its retry, not finished
+    lease.release_now(pg_ws.store, "watch.s0", token)
+    with pg_ws.store.engine.begin() as conn:
+        conn.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now()"))
+    asyncio.run(_schedule_and_work(pg_ws, 1))
+    assert _jobs(pg_ws) == []
+    with pg_ws.store.session() as session:
+        assert session.execute(select(SourceRun.source_id, SourceRun.status)).all() == [("watch.s0", "ok")]

@@ -1,7 +1,8 @@
 """Per-host politeness held in PostgreSQL, shared by every worker (``veille.sources.politeness``).
 
 Two small tables: ``host_slots`` (one row per host and slot; a slot is held by one request until it is
-given back or its lease expires, so a killed worker's slots come back by themselves) and ``host_pace``
+given back or its lease expires: the lease is the request's own deadline and a little more, so a killed
+worker's slots come back by themselves as soon as its requests would have ended) and ``host_pace``
 (when the next request to a host may start). Taking a slot is one ``UPDATE ... FOR UPDATE SKIP LOCKED``;
 the pace is one upsert that reserves the next start time and says how long to wait for it.
 """
@@ -46,20 +47,21 @@ _HOLD = text(
 class PgHostGate:
     """At most ``per_host`` requests in flight to a host across all workers, ``spacing`` seconds apart."""
 
-    def __init__(self, engine: Engine, per_host: int, spacing: float = 0.0, lease: float = 3600.0) -> None:
+    def __init__(self, engine: Engine, per_host: int, spacing: float = 0.0, margin: float = 5.0) -> None:
         self.engine, self.per_host = engine, max(1, per_host)
-        self.spacing, self.lease = timedelta(seconds=max(0.0, spacing)), timedelta(seconds=lease)
+        self.spacing, self.margin = timedelta(seconds=max(0.0, spacing)), timedelta(seconds=margin)
         self.me = uuid.uuid4().hex
         self._seeded: set[str] = set()
 
-    def _take(self, host: str) -> tuple[int | None, float]:
-        """A free slot of ``host`` and the seconds to wait before starting, or (None, 0) if none is free."""
+    def _take(self, host: str, lease: timedelta) -> tuple[int | None, float]:
+        """A free slot of ``host`` held for ``lease`` and the seconds to wait before starting, or (None, 0)
+        if none is free."""
         with self.engine.begin() as conn:
             if host not in self._seeded:
                 conn.execute(_SEED, {"host": host, "n": self.per_host})
                 self._seeded.add(host)
             slot = conn.execute(
-                _TAKE, {"me": self.me, "ttl": self.lease, "host": host, "n": self.per_host}
+                _TAKE, {"me": self.me, "ttl": lease, "host": host, "n": self.per_host}
             ).scalar()
             if slot is None:
                 return None, 0.0
@@ -69,8 +71,9 @@ class PgHostGate:
     async def acquire(self, host: str, deadline: float) -> object:
         loop = asyncio.get_running_loop()
         until = loop.time() + deadline
+        lease = timedelta(seconds=deadline) + self.margin  # a request never outlives its deadline
         while True:
-            slot, wait = await asyncio.to_thread(self._take, host)
+            slot, wait = await asyncio.to_thread(self._take, host, lease)
             if slot is not None:
                 break
             if loop.time() >= until:

@@ -85,9 +85,20 @@ def ensure_queue_schema(workspace: Workspace) -> bool:
     return True
 
 
-@blueprint.task(name=TASK_NAME, pass_context=True)
+class SourceBusy(Exception):
+    """The source's lease is held by a live process: the job runs again a little later."""
+
+
+@blueprint.task(
+    name=TASK_NAME,
+    pass_context=True,
+    retry=procrastinate.RetryStrategy(max_attempts=60, wait=5, retry_exceptions={SourceBusy}),
+)
 async def collect_source(context: procrastinate.JobContext, source_id: str) -> str:
-    """Run one source through the one run lifecycle, then send the alerts it queued."""
+    """Run one source through the one run lifecycle, then send the alerts it queued.
+
+    A source found busy (another live process holds its lease) is not a finished job: it is retried,
+    so that no cycle of a source is skipped."""
     from veille.act.outbox import dispatch
     from veille.collect import run_source
     from veille.sources._registry import get_source
@@ -103,6 +114,8 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
     if "fetcher" not in shared:  # one per worker: its connections and per-host slots serve every job
         shared["fetcher"] = shared_fetcher(workspace)
     result = await run_source(workspace, spec, client=shared["fetcher"])
+    if result.status == "busy":
+        raise SourceBusy(f"{source_id}: {result.error}")
     if result.events:  # its alerts go out now; the scheduler sends the rest (retries, digests) each tick
         await asyncio.to_thread(
             partial(dispatch, workspace.store, workspace.home, datetime.now(UTC), settings=workspace.settings)
