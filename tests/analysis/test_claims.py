@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from tests.analysis.conftest import NOW, move_price, offer, ran
+from tests.analysis.stored import NOW, move_price, offer, ran
 
 from veille.analysis.claims import refresh, stance, stored, tags
 from veille.kb.schema import T
@@ -166,3 +166,23 @@ def test_sentences_are_tagged_and_given_a_stance_from_the_word_lists() -> None:
     assert stance(T("Pricing parfois élevé", "Pricing sometimes high")) == "dear"
     assert tags(T("Support humain", "Human support")) == []
     assert tags(T("Incidents récurrents", "Recurring incidents")) == ["incidents"]
+
+
+def test_a_dismissed_claim_stays_quiet_until_its_data_moves(kb_ws: Any) -> None:
+    from veille.analysis.claims.decide import dismiss
+
+    with kb_ws() as session:
+        d24 = offer("ovhcloud", "d2-4", "8.69")
+        session.add(d24)
+        refresh(session, NOW)
+        dismiss(session, "price_cell:vps-entry:ovhcloud", author="bob", reason="promo price")
+    with kb_ws() as session:
+        assert refresh(session, NOW + timedelta(hours=1)).rechecked == []
+        assert session.get(ClaimCheck, "price_cell:vps-entry:ovhcloud").status == "dismissed"
+        row = session.scalars(select(type(d24)).where(type(d24).sku == "d2-4")).one()
+        move_price(session, row, "9.50", NOW + timedelta(hours=2))
+        moved = refresh(session, NOW + timedelta(hours=2))
+        cell = session.get(ClaimCheck, "price_cell:vps-entry:ovhcloud")
+        events = session.scalars(select(EventRow).where(EventRow.id.in_(moved.events))).all()
+    assert cell.status == "open" and cell.verdict == "contradicted"
+    assert [e.data["claim_id"] for e in events] == ["price_cell:vps-entry:ovhcloud"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,3 +34,17 @@ def print_json(data: Any) -> None:
 
 def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
+def check_claims(ws: Workspace, now: Any, statuses: Sequence[str]) -> None:
+    """Re-check the analysis's claims after a collection that stored data (docs/claims.md); says on
+    stderr how many were re-checked and how many turned contradicted."""
+    from veille.analysis.claims.check import after_collection
+
+    done = after_collection(ws.store, now, statuses)
+    if done is not None and done.rechecked:
+        err_console.print(
+            f"claims: {len(done.rechecked)} re-checked, {len(done.events)} newly contradicted "
+            "(`veille claims --verdict contradicted`)",
+            highlight=False,
+        )

@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "plan",
     "backup",
     "worker",
+    "claims",
 )
 
 

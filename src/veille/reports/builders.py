@@ -16,7 +16,7 @@ from veille.kb.labels import LEVEL_EMOJI, PROBABILITY, THREAT
 from veille.kb.markdown_export import render_markdown
 from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
-from veille.reports import editions, fmt, gather, sections
+from veille.reports import claims, editions, fmt, gather, sections
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
 from veille.reports.wording import impact_word, word
@@ -52,13 +52,15 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
     kb = current(session)
     pos = gather.positioning(session, now)
     doc = Document(_title("analysis", lang, now), lang, f"analysis-{lang}")
-    body = render_markdown(_with_live_prices(kb, pos), lang)
+    refuted = claims.contradicted(session)
+    body = claims.mark_in_place(render_markdown(_with_live_prices(kb, pos), lang), refuted, lang)
     head, _, rest = body.partition("\n")
     note = (
         f"> **{label('live_figures', lang)}** — {label('generated', lang)} {fmt.moment(now, lang)} "
         f"(veille). {label('live_positioning', lang)}: § 6."
     )
     doc.add(head, "", note, "", rest)
+    claims.claims_section(doc, refuted, lang)
     doc.add(f"## {label('live_positioning', lang)}")
     sections.positioning_table(doc, pos, kb)
     doc.chart(sections.segmentation_chart(kb, lang))

@@ -94,8 +94,8 @@ def _write(row: ClaimCheck, claim: Claim, check: Check, key: str, now: datetime)
         row.verdict_since = now
     if row.status == "dismissed" and row.dismissed_digest != key:
         row.status = "open"  # the data moved: a dismissal holds only until then
-    if row.status == "accepted" and row.verdict != check.verdict:
-        row.status = "open"
+    if row.status == "accepted" and check.verdict == "contradicted":
+        row.status = "open"  # contradicted again after its revision was accepted
     row.competitor, row.section, row.kind, row.text = claim.competitor, claim.section, claim.kind, claim.text
     row.verdict, row.reason, row.evidence = check.verdict, check.reason, _jsonable(check.evidence)
     row.proposal, row.inputs_digest, row.checked_at = check.proposal, key, now

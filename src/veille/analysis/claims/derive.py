@@ -124,6 +124,7 @@ def price_cells(kb: KnowledgeBase) -> list[Claim]:
                     competitor=competitor,
                     text=both(label, label.replace(" : ", ": ")),
                     expected=expected,
+                    name=_name(kb, competitor),
                 )
             )
     return claims
@@ -155,6 +156,7 @@ def price_levels(kb: KnowledgeBase) -> list[Claim]:
                 competitor=placement.competitor,
                 text=both(f"{name} : prix {fr}", f"{name}: {en} prices"),
                 expected={"segment": placement.price},
+                name=name,
             )
         )
     return claims
@@ -175,6 +177,7 @@ def price_scores(kb: KnowledgeBase) -> list[Claim]:
                 competitor=ref.competitor,
                 text=both(f"{ref.label} — Prix : {score}/5", f"{ref.label} — Price: {score}/5"),
                 expected={"score": score},
+                name=_name(kb, ref.competitor),
             )
         )
     return claims
@@ -194,7 +197,9 @@ def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
     if "price" in found:
         expected = {"stance": stance(text)}
         claims.append(
-            Claim(f"price_sentence:{base}", "price_sentence", field, comp.id, _text(text), expected)
+            Claim(
+                f"price_sentence:{base}", "price_sentence", field, comp.id, _text(text), expected, comp.name
+            )
         )
     words = _words(text)
     if "incidents" in found and words & set(RECURRING_WORDS):
@@ -211,7 +216,13 @@ def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
     if "reviews" in found:
         claims.append(
             Claim(
-                f"review_sentence:{base}", "review_sentence", field, comp.id, _text(text), {"negative": True}
+                f"review_sentence:{base}",
+                "review_sentence",
+                field,
+                comp.id,
+                _text(text),
+                {"negative": True},
+                comp.name,
             )
         )
     return claims

@@ -54,6 +54,11 @@ class Claim:
     competitor: str
     text: dict[str, str]
     expected: dict[str, Any]
+    name: str = ""  # the competitor's name, for the reasons and proposals
+
+    @property
+    def who(self) -> str:
+        return self.name or self.competitor
 
 
 @dataclass
@@ -81,7 +86,10 @@ def _without_times(value: Any) -> Any:
 
 def digest(claim: Claim, inputs: Any) -> str:
     """SHA-256 of the claim and the data its verdict reads: equal digests, equal verdicts."""
-    data = {"claim": [claim.id, claim.kind, claim.text, claim.expected], "inputs": _without_times(inputs)}
+    data = {
+        "claim": [claim.id, claim.kind, claim.text, claim.expected, claim.name],
+        "inputs": _without_times(inputs),
+    }
     return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
 
 

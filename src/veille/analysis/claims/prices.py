@@ -155,8 +155,8 @@ def _set_price(claim: Claim, offer: dict[str, Any]) -> dict[str, Any]:
         "amount": amount,
         "currency": currency,
         "text": both(
-            f"Prix {product} de {claim.competitor} : {amount} {currency} (offre {offer['sku']})",
-            f"{product} price of {claim.competitor}: {amount} {currency} (offer {offer['sku']})",
+            f"Prix {product} de {claim.who} : {amount} {currency} (offre {offer['sku']})",
+            f"{product} price of {claim.who}: {amount} {currency} (offer {offer['sku']})",
         ),
     }
 
@@ -195,8 +195,8 @@ def _level(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str, An
         "competitor": claim.competitor,
         "segment": found,
         "text": both(
-            f"Placer {claim.competitor} en {fr_seg} sur l'axe des prix",
-            f"Place {claim.competitor} as {en_seg} on the price axis",
+            f"Placer {claim.who} en {fr_seg} sur l'axe des prix",
+            f"Place {claim.who} as {en_seg} on the price axis",
         ),
     }
     return Check("contradicted", reason, evidence, proposal)
@@ -223,9 +223,7 @@ def _score(claim: Claim, level: Decimal, evidence: list[dict[str, Any]]) -> Chec
         "competitor": claim.competitor,
         "criterion": "price",
         "score": found,
-        "text": both(
-            f"Note prix de {claim.competitor} : {found}/5", f"Price score of {claim.competitor}: {found}/5"
-        ),
+        "text": both(f"Note prix de {claim.who} : {found}/5", f"Price score of {claim.who}: {found}/5"),
     }
     return Check("contradicted", reason, evidence, proposal)
 
@@ -243,8 +241,8 @@ def _sentence(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str,
         )
     fr_basis, en_basis = _basis_words(basis)
     reason = both(
-        f"prix médian de {claim.competitor} à {ratio_text(level)} fois {fr_basis}",
-        f"{claim.competitor}'s median price at {ratio_text(level)} times {en_basis}",
+        f"prix médian de {claim.who} à {ratio_text(level)} fois {fr_basis}",
+        f"{claim.who}'s median price at {ratio_text(level)} times {en_basis}",
     )
     # our advantage "cheaper pricing": their price is above ours; a strength "cheap": below the market's
     cheap_for_them = stance == "cheap" and basis != "our_price"
