@@ -186,3 +186,27 @@ def test_a_dismissed_claim_stays_quiet_until_its_data_moves(kb_ws: Any) -> None:
         events = session.scalars(select(EventRow).where(EventRow.id.in_(moved.events))).all()
     assert cell.status == "open" and cell.verdict == "contradicted"
     assert [e.data["claim_id"] for e in events] == ["price_cell:vps-entry:ovhcloud"]
+
+
+def test_a_segment_barely_crossed_is_weakened_and_a_far_one_contradicted() -> None:
+    from veille.analysis.claims.check import judge
+    from veille.analysis.claims.model import Claim
+
+    def verdict(segment: str, ratio: str) -> str:
+        claim = Claim(
+            "price_level:x",
+            "price_level",
+            "segmentation",
+            "ovhcloud",
+            {"fr": "", "en": ""},
+            {"segment": segment},
+        )
+        evidence = {"type": "offer", "sku": "s", "stale": False}
+        return judge(claim, {"basis": "our_price", "ratios": [[ratio, evidence]]}).verdict
+
+    assert verdict("mid", "1.0") == "holds"
+    assert verdict("mid", "0.66") == "weakened"  # low-cost, 0.04 under the 0.7 threshold
+    assert verdict("mid", "0.5") == "contradicted"
+    assert verdict("premium", "0.72") == "contradicted"  # mid, but far from the 1.3 threshold it crossed
+    assert verdict("premium", "1.25") == "weakened"
+    assert verdict("low_cost", "1.4") == "contradicted"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from veille.auth import add_user, new_token
 from veille.settings import Settings
@@ -91,7 +92,7 @@ def test_contradictions_raised_events_and_the_analysis_shows_them(cli: Any, demo
 
 
 def test_the_api_serves_the_claims(demo_home: Path) -> None:
-    ws = Workspace(Settings(home=demo_home, database_url=None, secret_key="test-secret-key"))
+    ws = Workspace(Settings(home=demo_home, database_url=None, secret_key=SecretStr("test-secret-key")))
     with ws.store.session() as session:
         add_user(session, "viewer-claims", "viewer", "correct horse battery")
         token = new_token(session, "viewer-claims")

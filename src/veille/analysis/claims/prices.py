@@ -167,14 +167,20 @@ def segment_of(level: Decimal) -> str:
     return "premium" if level > m.SEGMENT_HIGH else "mid"
 
 
-def _near_threshold(level: Decimal) -> bool:
-    return any(abs(level - t) <= t * m.SEGMENT_MARGIN for t in (m.SEGMENT_LOW, m.SEGMENT_HIGH))
+def _barely_crossed(level: Decimal, found: str, expected: str) -> bool:
+    """True when ``found`` and ``expected`` are neighbours and ``level`` is close to the threshold between."""
+    pair = {found, expected}
+    threshold = {
+        frozenset(("low_cost", "mid")): m.SEGMENT_LOW,
+        frozenset(("mid", "premium")): m.SEGMENT_HIGH,
+    }.get(frozenset(pair))
+    return threshold is not None and abs(level - threshold) <= threshold * m.SEGMENT_MARGIN
 
 
 def _basis_words(basis: str) -> tuple[str, str]:
     if basis == "our_price":
-        return "du prix de VMCloud", "VMCloud's price"
-    return "du prix médian du marché", "the market's median price"
+        return "le prix de VMCloud", "VMCloud's price"
+    return "le prix médian du marché", "the market's median price"
 
 
 def _level(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str, Any]]) -> Check:
@@ -187,8 +193,7 @@ def _level(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str, An
     )
     if found == claim.expected["segment"]:
         return Check("holds", reason, evidence)
-    adjacent = "mid" in (found, claim.expected["segment"])
-    if adjacent and _near_threshold(level):
+    if _barely_crossed(level, found, claim.expected["segment"]):
         return Check("weakened", reason, evidence)
     proposal = {
         "action": "set_segment",
@@ -241,7 +246,7 @@ def _sentence(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str,
         )
     fr_basis, en_basis = _basis_words(basis)
     reason = both(
-        f"prix médian de {claim.who} à {ratio_text(level)} fois {fr_basis}",
+        f"{claim.who} : prix médian à {ratio_text(level)} fois {fr_basis}",
         f"{claim.who}'s median price at {ratio_text(level)} times {en_basis}",
     )
     # our advantage "cheaper pricing": their price is above ours; a strength "cheap": below the market's
