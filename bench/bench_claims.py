@@ -25,29 +25,35 @@ from typing import Any
 TARGET_MS = 200.0
 
 
-def _cheapest_vps(session: Any) -> Any:
-    """The current version of the cheapest VPS offer that meets VPS Entry's rule (2 vCPU, 4 GB)."""
+def _cheapest_vps(session: Any, at: datetime) -> Any:
+    """The current version of Hetzner's offer the positioning finds cheapest for VPS Entry at ``at``."""
     from sqlalchemy import select
 
+    from veille.analysis.positioning import positioning
     from veille.store.models import OfferVersion as Ov
 
-    query = (
-        select(Ov)
-        .where(Ov.valid_to.is_(None), Ov.category == "vps", Ov.vcpu >= 2, Ov.ram_gb >= 4, Ov.held.is_(False))
-        .order_by(Ov.monthly_eur)
-        .limit(1)
+    wanted = ("vps-entry", "hetzner", "live", "on_demand")
+    rows = positioning(session, at=at)["rows"]
+    row = next(r for r in rows if (r["product"], r["competitor"], r["basis"], r["billing"]) == wanted)
+    offer = row["offer"]
+    query = select(Ov).where(
+        Ov.valid_to.is_(None),
+        Ov.competitor == row["competitor"],
+        Ov.sku == offer["sku"],
+        Ov.region == (offer["region"] or ""),
+        Ov.billing == "on_demand",
     )
     return session.scalars(query).first()
 
 
 def _move_price(session: Any, now: datetime, step: int) -> str:
-    """Store a new version of the cheapest VPS offer, a little dearer; returns its sku."""
+    """Store a new version of Hetzner's cheapest VPS Entry offer, twice as dear; returns its sku."""
     from veille.store.models import OfferVersion
 
-    row = _cheapest_vps(session)
+    row = _cheapest_vps(session, now)
     row.valid_to = now
     data = {c.key: getattr(row, c.key) for c in OfferVersion.__table__.columns if c.key != "id"}
-    price = (row.monthly_eur or Decimal(1)) + Decimal("0.01") * (step + 1)
+    price = (row.monthly_eur or Decimal(1)) * 2 + Decimal("0.01") * step  # no longer the cheapest
     data.update(valid_from=now, valid_to=None, price_monthly=price, monthly_eur=price, price_hourly=None)
     session.add(OfferVersion(**data))
     session.flush()
@@ -74,7 +80,7 @@ def measure(home: Path, runs: int) -> None:
     now = datetime.now(UTC)
     first, result = _timed(ws, now)
     print(
-        f"first check: {result.claims} claims, {len(result.rechecked)} checked, {len(result.events)} events: {first:.1f} ms"
+        f"first check in this process (cold caches): {result.claims} claims, {len(result.rechecked)} checked, {len(result.events)} events: {first:.1f} ms"
     )
     unchanged = [_timed(ws, now + timedelta(minutes=i + 1))[0] for i in range(runs)]
     moved: list[float] = []

@@ -105,6 +105,24 @@ def test_the_api_serves_the_claims(demo_home: Path) -> None:
     ws.store.dispose()
 
 
+def test_the_dashboard_lists_the_contradicted_claims(demo_home: Path) -> None:
+    from tests.web.conftest import login
+
+    ws = Workspace(Settings(home=demo_home, database_url=None, secret_key=SecretStr("test-secret-key")))
+    with ws.store.session() as session:
+        add_user(session, "page-viewer", "viewer", "correct horse battery")
+    with TestClient(create_app(ws), base_url="http://127.0.0.1") as client:
+        login(client, "page-viewer", "correct horse battery")
+        page = client.get("/claims?competitor=infomaniak&verdict=contradicted")
+        assert page.status_code == 200
+        assert (
+            "Pricing plus agressif (pas premium suisse)" in page.text and "a2-ram4-disk50-perf1" in page.text
+        )
+        assert "Affirmations" in page.text and "contredite" in page.text
+        assert "Reasonable prices" not in page.text and "Prix raisonnables" not in page.text  # it holds
+    ws.store.dispose()
+
+
 def test_accepting_a_revision_changes_the_kb_through_a_revision(cli: Any, demo_copy: Path) -> None:
     code, out, err = cli("--home", demo_copy, "claims", "accept", "price_level:vmcloud",
                          "--reason", "the live prices say so", "--author", "alice")  # fmt: skip

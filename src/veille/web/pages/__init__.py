@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from veille.web.pages import (
     alerts,
     auth,
+    claims,
     competitors,
     events,
     manual,
@@ -16,5 +17,5 @@ from veille.web.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, overview, events, competitors, positioning, matrix, sources, alerts, reports, manual):
+for module in (auth, overview, events, claims, competitors, positioning, matrix, sources, alerts, reports, manual):
     router.include_router(module.router)
