@@ -210,3 +210,19 @@ def test_a_segment_barely_crossed_is_weakened_and_a_far_one_contradicted() -> No
     assert verdict("premium", "0.72") == "contradicted"  # mid, but far from the 1.3 threshold it crossed
     assert verdict("premium", "1.25") == "weakened"
     assert verdict("low_cost", "1.4") == "contradicted"
+
+
+def test_the_quarterly_review_lists_the_claims_whose_verdict_changed(kb_ws: Any) -> None:
+    from veille.reports.builders import review
+
+    with kb_ws() as session:
+        cx22 = offer("hetzner", "cx22", "4.15")
+        session.add(cx22)
+        ran(session, "hetzner.catalog", NOW)
+        refresh(session, NOW)
+        move_price(session, cx22, "6.50", NOW + timedelta(hours=1))
+        refresh(session, NOW + timedelta(hours=1))
+        doc = review(session, "en", NOW + timedelta(hours=2))
+    text = "\n".join(b for b in doc.blocks if isinstance(b, str))
+    section = text.split("## Claims whose verdict changed", 1)[1].split("\n## ", 1)[0]
+    assert "VPS Entry (2vCPU/4GB) — Hetzner: 4 EUR | holds | contradicted" in section

@@ -120,6 +120,9 @@ def test_the_dashboard_lists_the_contradicted_claims(demo_home: Path) -> None:
         )
         assert "Affirmations" in page.text and "contredite" in page.text
         assert "Reasonable prices" not in page.text and "Prix raisonnables" not in page.text  # it holds
+        sheet = client.get("/competitors/infomaniak").text
+        block = sheet.split("Ce que le marché dit contre notre analyse", 1)[1].split("</section>", 1)[0]
+        assert "Pricing plus agressif (pas premium suisse)" in block and "Retirer" in block
     ws.store.dispose()
 
 

@@ -155,6 +155,7 @@ def review(session: Session, lang: Lang, now: datetime, days: int = 91) -> Docum
     doc.add(f"## {label('positioning_reviews', lang)}")
     flagged = gather.actions(session, since, until, kinds=("positioning_review", "strategy_note"))
     doc.add("\n".join(f"- {md_text(a.title)}" for a in flagged) if flagged else label("none", lang))
+    claims.changed_section(doc, session, since, lang)
     doc.add(f"## {label('threats', lang)}")
     for threat in kb.threats:
         doc.add(f"### {md_kb(threat.title.get(lang))}", "", md_kb(threat.scenario.get(lang)))

@@ -3,6 +3,7 @@ that refute them and the revision proposed, and a mark in place on each contradi
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -65,3 +66,27 @@ def mark_in_place(body: str, claims: list[dict[str, Any]], lang: str) -> str:
                 break
         body = "\n".join(lines)
     return body
+
+
+def changed_section(doc: Document, session: Session, since: datetime, lang: str) -> None:
+    """The claims whose verdict changed since ``since`` (the quarterly review): was, is, why."""
+    doc.add(f"## {label('claims_changed', lang)}")
+    moved = [
+        c
+        for c in stored(session)
+        if c["previous_verdict"] and datetime.fromisoformat(c["verdict_since"]) >= since
+    ]
+    if not moved:
+        doc.add(label("none", lang))
+        return
+    header = [label(k, lang) for k in ("claims_claim", "claims_was", "claims_is", "claims_reason")]
+    rows = [
+        [
+            md_cell(c["text"][lang]),
+            md_cell(c["previous_verdict"]),
+            md_cell(c["verdict"]),
+            md_cell(c["reason"][lang]),
+        ]
+        for c in moved
+    ]
+    doc.add(table(header, rows))
