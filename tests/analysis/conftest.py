@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from veille.kb.store import bundled, save
-from veille.workspace import Workspace
+from veille.store.db import Store
 
 
 @pytest.fixture
-def kb_ws(workspace: Workspace) -> Iterator[Callable[[], Any]]:
-    """The workspace with the bundled analysis saved; yields ``session()`` (one transaction each)."""
-    with workspace.store.session() as session:
+def kb_ws(any_store: Store) -> Iterator[Callable[[], Any]]:
+    """A store (SQLite, and PostgreSQL where reachable) with the bundled analysis saved; yields
+    ``session()`` (one transaction each)."""
+    with any_store.session() as session:
         save(session, bundled(), "test", "seed")
-    yield workspace.store.session
+    yield any_store.session
