@@ -226,3 +226,40 @@ def test_the_quarterly_review_lists_the_claims_whose_verdict_changed(kb_ws: Any)
     text = "\n".join(b for b in doc.blocks if isinstance(b, str))
     section = text.split("## Claims whose verdict changed", 1)[1].split("\n## ", 1)[0]
     assert "VPS Entry (2vCPU/4GB) — Hetzner: 4 EUR | holds | contradicted" in section
+
+
+def test_a_price_entered_by_hand_is_checked_against_the_analysis_at_once(cli: Any, tmp_path: Any) -> None:
+    import json
+
+    home = tmp_path / "ws"
+    assert cli("--home", home, "init")[0] == 0
+    code, _, err = cli("--home", home, "prices", "add", "ovhcloud", "d2-4", "--url", "https://www.ovhcloud.com/fr/",
+                       "--vcpu", "2", "--ram-gb", "4", "--price-monthly", "8,69")  # fmt: skip
+    assert code == 0 and "claims:" in err and "newly contradicted" in err, err
+    code, out, _ = cli("--home", home, "claims", "--json", "--competitor", "OVH", "--section", "price_table")
+    cell = next(c for c in json.loads(out) if c["id"] == "price_cell:vps-entry:ovhcloud")
+    assert cell["verdict"] == "contradicted" and cell["evidence"][0]["source_id"] == "manual"
+    code, _, err = cli("--home", home, "claims", "--competitor", "nobody")
+    assert code == 1 and "Traceback" not in err
+
+
+def test_a_failing_check_never_undoes_the_collection(cli: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    from veille.analysis.claims import check
+    from veille.settings import Settings
+    from veille.watch.scheduler import Scheduler
+    from veille.workspace import Workspace
+
+    def broken(*_args: Any, **_kw: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(check, "after_collection", broken)
+    home = tmp_path / "ws"
+    assert cli("--home", home, "init")[0] == 0
+    code, out, err = cli("--home", home, "prices", "add", "ovhcloud", "d2-4", "--url", "https://www.ovhcloud.com/fr/",
+                         "--vcpu", "2", "--ram-gb", "4", "--price-monthly", "8.69")  # fmt: skip
+    assert code == 0 and "recorded ovhcloud d2-4" in out and "claims were not checked: RuntimeError" in err
+    errors: list[str] = []
+    ws = Workspace(Settings(home=home, database_url=None))
+    Scheduler(ws, specs=[], on_error=errors.append).check_claims(["ok"])
+    assert errors == ["claims: RuntimeError: disk full"]
+    ws.store.dispose()

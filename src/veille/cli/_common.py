@@ -38,10 +38,15 @@ def warn(message: str) -> None:
 
 def check_claims(ws: Workspace, now: Any, statuses: Sequence[str]) -> None:
     """Re-check the analysis's claims after a collection that stored data (docs/claims.md); says on
-    stderr how many were re-checked and how many turned contradicted."""
+    stderr how many were re-checked and how many turned contradicted. A failure is one warning: the
+    collection itself is stored."""
     from veille.analysis.claims.check import after_collection
 
-    done = after_collection(ws.store, now, statuses)
+    try:
+        done = after_collection(ws.store, now, statuses)
+    except Exception as exc:  # what was collected is stored; the next collection checks again
+        warn(f"the analysis's claims were not checked: {type(exc).__name__}: {exc}")
+        return
     if done is not None and done.rechecked:
         err_console.print(
             f"claims: {len(done.rechecked)} re-checked, {len(done.events)} newly contradicted "

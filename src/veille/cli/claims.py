@@ -59,12 +59,13 @@ def list_claims(
 
 
 def _table(found: list[dict[str, Any]]) -> None:
-    table = Table("verdict", "claim", "says", "because")
+    table = Table("verdict", "says", "because")
+    table.add_column("id", overflow="fold")
     for claim in found:
         colour = _COLOURS.get(claim["verdict"], "white")
         mark = " (dismissed)" if claim["status"] == "dismissed" else ""
         table.add_row(
-            f"[{colour}]{claim['verdict']}[/]{mark}", claim["id"], claim["text"]["en"], claim["reason"]["en"]
+            f"[{colour}]{claim['verdict']}[/]{mark}", claim["text"]["en"], claim["reason"]["en"], claim["id"]
         )
     console.print(table)
     console.print(f"{len(found)} claim(s)")
