@@ -263,3 +263,21 @@ def test_a_failing_check_never_undoes_the_collection(cli: Any, tmp_path: Any, mo
     Scheduler(ws, specs=[], on_error=errors.append).check_claims(["ok"])
     assert errors == ["claims: RuntimeError: disk full"]
     ws.store.dispose()
+
+
+def test_no_incident_contradicts_recurring_incidents_only_once_watched_for_the_whole_window(
+    kb_ws: Any,
+) -> None:
+    source = "ovhcloud.status.network.incidents"
+    with kb_ws() as session:
+        ran(session, source, NOW - timedelta(days=10))
+        ran(session, source, NOW)
+        refresh(session, NOW)
+        found = checks(session)
+    incident = next(v for k, v in found.items() if k.startswith("incident_sentence:ovhcloud"))
+    assert incident["verdict"] == "weakened" and "when watching began" in incident["reason"]["en"]
+    with kb_ws() as session:
+        ran(session, source, NOW - timedelta(days=100))
+        refresh(session, NOW)
+        incident = next(v for k, v in checks(session).items() if k.startswith("incident_sentence:ovhcloud"))
+    assert incident["verdict"] == "contradicted" and incident["reason"]["en"] == "0 incident(s) in 90 days"

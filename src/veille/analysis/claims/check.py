@@ -47,7 +47,9 @@ def evaluate(session: Session, now: datetime) -> list[tuple[Claim, dict[str, Any
     found = signals.load(session, now, wanted)
     out = []
     for claim in claims:
-        data = signals.inputs(claim, found) if claim.kind in SIGNAL_KINDS else prices.inputs(claim, market)
+        data = (
+            signals.inputs(claim, found, now) if claim.kind in SIGNAL_KINDS else prices.inputs(claim, market)
+        )
         out.append((claim, data, digest(claim, data)))
     return out
 

@@ -25,6 +25,7 @@ class Signals:
 
     incidents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     status_seen: dict[str, bool] = field(default_factory=dict)  # competitor -> fresh (False: stale)
+    watched_since: dict[str, datetime] = field(default_factory=dict)  # competitor -> first status-page run
     ratings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -63,17 +64,20 @@ def load(session: Session, now: datetime, competitors: set[str]) -> Signals:
             }
         )
     specs = [s for s in sources() if s.kind == "incidents" and s.competitor in competitors]
-    last = dict(
-        session.execute(
-            select(SourceRun.source_id, func.max(SourceRun.started_at))
+    runs = {
+        source_id: (first, last)
+        for source_id, first, last in session.execute(
+            select(SourceRun.source_id, func.min(SourceRun.started_at), func.max(SourceRun.started_at))
             .where(SourceRun.source_id.in_([s.id for s in specs]), SourceRun.status.in_(("ok", "unchanged")))
             .group_by(SourceRun.source_id)
-        ).all()
-    )
+        )
+    }
     for spec in specs:
-        if spec.id in last and spec.competitor:
-            fresh = now - last[spec.id] <= spec.cadence * STALE_FACTOR
+        if spec.id in runs and spec.competitor:
+            first, last = runs[spec.id]
+            fresh = now - last <= spec.cadence * STALE_FACTOR
             out.status_seen[spec.competitor] = out.status_seen.get(spec.competitor, False) or fresh
+            out.watched_since[spec.competitor] = min(first, out.watched_since.get(spec.competitor, first))
     _ratings(session, out, competitors)
     return out
 
@@ -102,13 +106,16 @@ def _ratings(session: Session, out: Signals, competitors: set[str]) -> None:
         )
 
 
-def inputs(claim: Claim, signals: Signals) -> dict[str, Any]:
+def inputs(claim: Claim, signals: Signals, now: datetime) -> dict[str, Any]:
     c = claim.competitor
     if claim.kind == "incident_sentence":
+        since = signals.watched_since.get(c)
         return {
             "incidents": signals.incidents.get(c, []),
             "watched": c in signals.status_seen,
             "fresh": signals.status_seen.get(c, False),
+            "watched_since": since.date().isoformat() if since else None,
+            "whole_window": since is not None and now - since >= timedelta(days=m.INCIDENT_DAYS),
         }
     return {"ratings": signals.ratings.get(c, [])}
 
@@ -144,7 +151,15 @@ def _incidents(data: dict[str, Any]) -> Check:
     )
     if count >= m.RECURRING:
         return Check("holds", reason, found)
-    return Check("weakened" if count else "contradicted", reason, found)
+    if count == 0 and data["whole_window"]:
+        return Check("contradicted", reason, found)
+    if count == 0:  # watched for less than the window: too early to say there are none
+        since = data["watched_since"]
+        reason = both(
+            f"aucun incident depuis le {since}, début du relevé",
+            f"no incident since {since}, when watching began",
+        )
+    return Check("weakened", reason, found)
 
 
 def _reviews(data: dict[str, Any]) -> Check:
