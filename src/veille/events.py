@@ -28,6 +28,7 @@ EVENT_KINDS = (
     "funding",
     "filing",
     "source_failure",
+    "claim_contradicted",
 )
 IMPORTANCE = ("low", "medium", "high")
 

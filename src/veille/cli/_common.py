@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -33,3 +34,22 @@ def print_json(data: Any) -> None:
 
 def warn(message: str) -> None:
     err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
+def check_claims(ws: Workspace, now: Any, statuses: Sequence[str]) -> None:
+    """Re-check the analysis's claims after a collection that stored data (docs/claims.md); says on
+    stderr how many were re-checked and how many turned contradicted. A failure is one warning: the
+    collection itself is stored."""
+    from veille.analysis.claims.check import after_collection
+
+    try:
+        done = after_collection(ws.store, now, statuses)
+    except Exception as exc:  # what was collected is stored; the next collection checks again
+        warn(f"the analysis's claims were not checked: {type(exc).__name__}: {exc}")
+        return
+    if done is not None and done.rechecked:
+        err_console.print(
+            f"claims: {len(done.rechecked)} re-checked, {len(done.events)} newly contradicted "
+            "(`veille claims --verdict contradicted`)",
+            highlight=False,
+        )

@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "worker",
     "mcp",
     "ai",
+    "claims",
 )
 
 

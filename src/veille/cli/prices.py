@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from veille.cli._common import console, print_json, warn, workspace
+from veille.cli._common import check_claims, console, print_json, warn, workspace
 from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
@@ -98,6 +98,7 @@ def add(
         free_tier=free_tier,
     )
     result = record_manual(workspace(ctx), offer, url=url, when=when)
+    check_claims(workspace(ctx), datetime.now(UTC), [result.status])
     if result.status == "suspect":
         warn("the figure is held for review (implausible move): `veille review list`")
     console.print(f"recorded {offer.competitor} {sku} (run {result.run_id}): {result.events} event(s)")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from veille.cli._common import console, err_console, workspace
+from veille.cli._common import check_claims, console, err_console, workspace
 from veille.cli.main import app
 
 if TYPE_CHECKING:
@@ -26,10 +26,15 @@ def replay(
     """Ingest a capture set (recorded responses with their fetch times) as if fetched then."""
     from veille.collect.replay import replay as replay_captures
 
+    latest: list[datetime] = []
+
     def progress(source_id: str, when: datetime, result: RunResult) -> None:
+        latest[:] = [max([when, *latest])]
         err_console.print(f"{when.isoformat()} {source_id}: {result.status}", highlight=False)
 
     summary = replay_captures(workspace(ctx), directory, progress=progress)
+    if latest:
+        check_claims(workspace(ctx), latest[0], [r.status for r in summary.results])
     table = Table("source", "status", "observations", "events", "error")
     for r in summary.results:
         table.add_row(r.source_id, r.status, str(r.observations), str(r.events), r.error or "")

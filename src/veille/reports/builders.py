@@ -17,7 +17,7 @@ from veille.kb.labels import PROBABILITY
 from veille.kb.markdown_export import render_markdown
 from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
-from veille.reports import editions, fmt, gather, sections, summary
+from veille.reports import claims, editions, fmt, gather, sections, summary
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
 from veille.reports.wording import word
@@ -56,13 +56,15 @@ def analysis(session: Session, lang: Lang, now: datetime) -> Document:
     kb = current(session)
     pos = gather.positioning(session, now)
     doc = Document(_title("analysis", lang, now), lang, f"analysis-{lang}")
-    body = render_markdown(_with_live_prices(kb, pos), lang)
+    refuted = claims.contradicted(session)
+    body = claims.mark_in_place(render_markdown(_with_live_prices(kb, pos), lang), refuted, lang)
     head, _, rest = body.partition("\n")
     note = (
         f"> **{label('live_figures', lang)}** — {label('generated', lang)} {fmt.moment(now, lang)} "
         f"(veille). {label('live_positioning', lang)}: § 6."
     )
     doc.add(head, "", note, "", rest)
+    claims.claims_section(doc, refuted, lang)
     doc.add(f"## {label('live_positioning', lang)}")
     sections.positioning_table(doc, pos, kb)
     doc.chart(sections.segmentation_chart(kb, lang))
@@ -219,6 +221,7 @@ def review(
     doc.add(f"## {label('positioning_reviews', lang)}")
     flagged = gather.actions(session, since, until, kinds=("positioning_review", "strategy_note"))
     doc.add("\n".join(f"- {md_text(a.title)}" for a in flagged) if flagged else label("none", lang))
+    claims.changed_section(doc, session, since, lang)
     doc.add(f"## {label('threats', lang)}")
     _threats(doc, kb, lang)
     doc.chart(sections.matrix_chart(kb, lang))

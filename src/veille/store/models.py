@@ -419,6 +419,33 @@ class Action(Base):
     body: Mapped[dict[str, Any]]
 
 
+class ClaimCheck(Base):
+    """The latest check of one claim of the knowledge base against the live data (analysis/claims).
+
+    Rewritten only when the claim's inputs change (``inputs_digest``); ``verdict_since`` is when the
+    verdict last changed. ``status``: open, accepted (its revision applied), dismissed (quiet until the
+    inputs move away from ``dismissed_digest``).
+    """
+
+    __tablename__ = "claim_checks"
+    claim_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    competitor: Mapped[str | None] = mapped_column(String(40), index=True)
+    section: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[dict[str, Any]]  # {"fr": ..., "en": ...}
+    verdict: Mapped[str] = mapped_column(String(20))  # holds, contradicted, weakened, unverifiable, stale
+    previous_verdict: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[dict[str, Any]]  # {"fr": ..., "en": ...}
+    evidence: Mapped[list[Any]]
+    proposal: Mapped[dict[str, Any] | None]  # the KB revision a contradiction proposes
+    inputs_digest: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime]
+    verdict_since: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    dismissed_digest: Mapped[str | None] = mapped_column(String(64))
+    dismissed_reason: Mapped[str | None] = mapped_column(Text)
+
+
 # --- people and manual intelligence ----------------------------------------------------------------
 
 

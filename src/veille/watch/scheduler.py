@@ -214,6 +214,7 @@ class Scheduler:
                 if own:
                     await pool.fetcher.client.aclose()
             self._reschedule(report.results)
+            await asyncio.to_thread(self.check_claims, [getattr(r, "status", "") for r in report.results])
         await self._finish_pass(report, started)
         return report
 
@@ -291,6 +292,18 @@ class Scheduler:
             del self.cycles[:-KEEP_REPORTS]  # a watch runs for months: keep the recent passes only
             if self.on_cycle:
                 self.on_cycle(report)
+
+    def check_claims(self, statuses: Sequence[str]) -> None:
+        """Re-check the analysis's claims after a pass that stored new data (their events go out with
+        this pass's alerts). A failure is logged and reported, never fatal to the watch."""
+        from veille.analysis.claims.check import after_collection
+
+        try:
+            after_collection(self.store, self.clock.now(), statuses)
+        except Exception as exc:
+            log.exception("checking the analysis's claims failed")
+            if self.on_error:
+                self.on_error(f"claims: {type(exc).__name__}: {exc}")
 
     def dispatch_now(self, *, include_digests: bool = False) -> Any:
         """Send the outbox's due alerts now (in the scheduler's clock time)."""

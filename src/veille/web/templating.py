@@ -25,6 +25,7 @@ NAV = (
     ("/events", "events"),
     ("/competitors", "competitors"),
     ("/positioning", "positioning"),
+    ("/claims", "claims"),
     ("/matrix", "matrix"),
     ("/threats", "threats"),
     ("/sources", "sources"),

@@ -120,6 +120,25 @@ class Positioning(BaseModel):
     rows: list[PositioningRow]
 
 
+class Claim(BaseModel):
+    """A claim of the analysis and its latest verdict against the live data (docs/claims.md)."""
+
+    id: str
+    competitor: str | None
+    section: str
+    kind: str
+    text: dict[str, str]
+    verdict: Literal["holds", "contradicted", "weakened", "unverifiable", "stale"]
+    previous_verdict: str | None
+    reason: dict[str, str]
+    evidence: list[dict[str, Any]]
+    proposal: dict[str, Any] | None
+    status: Literal["open", "accepted", "dismissed"]
+    dismissed_reason: str | None
+    checked_at: datetime
+    verdict_since: datetime
+
+
 class Event(BaseModel):
     id: int
     kind: str

@@ -1,9 +1,10 @@
-"""Read routes: competitors, knowledge base export, offers, price history, positioning, events, incidents."""
+"""Read routes: competitors, knowledge base export, offers, price history, positioning, claims, events,
+incidents."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -113,6 +114,23 @@ def positioning(request: Request, user: ApiViewer) -> dict[str, Any]:
     """The price positioning table, as ``veille positioning --json`` prints it."""
     with db(request) as session:
         return pos.table(session)
+
+
+@router.get("/claims", response_model=list[m.Claim], tags=["claims"])
+def list_claims(
+    request: Request,
+    user: ApiViewer,
+    competitor: Annotated[str | None, Query(max_length=40)] = None,
+    verdict: Annotated[
+        Literal["holds", "contradicted", "weakened", "unverifiable", "stale"] | None, Query()
+    ] = None,
+    section: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[dict[str, Any]]:
+    """The analysis's claims and their latest verdicts, as ``veille claims --json`` prints them."""
+    from veille.analysis.claims import stored
+
+    with db(request) as session:
+        return stored(session, competitor=competitor, verdict=verdict, section=section)
 
 
 @router.get("/events", response_model=m.EventPage, tags=["events"])

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from veille.web.pages import (
     alerts,
     auth,
+    claims,
     competitors,
     events,
     manual,
@@ -21,6 +22,7 @@ for module in (
     auth,
     overview,
     events,
+    claims,
     competitors,
     positioning,
     matrix,

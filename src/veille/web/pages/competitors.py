@@ -56,8 +56,17 @@ def competitor(
             "notes": notes.page(session, competitor=competitor_id, limit=5).items,
             "matrix": kb.get("matrix") or {},
             "kb_prices": _kb_prices(kb, competitor_id),
+            "claims": _against(session, competitor_id),
         }
     return render(request, "competitor.html", context)
+
+
+def _against(session: Any, competitor_id: str) -> list[dict[str, Any]]:
+    """The claims about this competitor the live data contradicts or weakens (docs/claims.md)."""
+    from veille.analysis.claims import stored
+
+    found = stored(session, competitor=competitor_id)
+    return [c for c in found if c["verdict"] in ("contradicted", "weakened") and c["status"] != "dismissed"]
 
 
 def _kb_prices(kb: dict[str, Any], competitor_id: str) -> list[tuple[str, Any]]:

@@ -70,6 +70,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("name"),
     )
     op.create_table(
+        "claim_checks",
+        sa.Column("claim_id", sa.String(length=200), nullable=False),
+        sa.Column("competitor", sa.String(length=40), nullable=True),
+        sa.Column("section", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("text", sa.JSON(), nullable=False),
+        sa.Column("verdict", sa.String(length=20), nullable=False),
+        sa.Column("previous_verdict", sa.String(length=20), nullable=True),
+        sa.Column("reason", sa.JSON(), nullable=False),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.Column("proposal", sa.JSON(), nullable=True),
+        sa.Column("inputs_digest", sa.String(length=64), nullable=False),
+        sa.Column("checked_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verdict_since", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("dismissed_digest", sa.String(length=64), nullable=True),
+        sa.Column("dismissed_reason", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("claim_id"),
+    )
+    with op.batch_alter_table("claim_checks", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_claim_checks_competitor"), ["competitor"], unique=False)
+
+    op.create_table(
         "feed_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.String(length=120), nullable=False),
@@ -645,6 +668,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_feed_items_competitor"))
 
     op.drop_table("feed_items")
+    with op.batch_alter_table("claim_checks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claim_checks_competitor"))
+
+    op.drop_table("claim_checks")
     op.drop_table("channels")
     op.drop_table("alert_rules")
     with op.batch_alter_table("ai_calls", schema=None) as batch_op:
