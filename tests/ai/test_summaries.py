@@ -162,3 +162,32 @@ def test_veille_report_asks_the_workspace_model_and_none_while_ai_is_off(
         "--home", home, "report", "battlecard", "--competitor", "hetzner", "--at", "2026-11-20"
     )
     assert code == 0 and "In brief" not in card and len(model.calls) == 1  # battlecards: no summary
+
+
+def test_the_digest_summary_comes_through_the_real_client_and_the_fake_endpoint(
+    ai_workspace: Any, fake_model: Any
+) -> None:
+    """AI on: the model client sends the period's events to the OpenAI-compatible endpoint (a loopback
+    fake) and the digest opens with the answer, checked; the call is logged; AI off sends nothing."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from tests.ai.conftest import completion
+    from veille.analysis.grounding import workspace_model
+    from veille.store.models import AiCall
+
+    ws = ai_workspace()
+    with ws.store.session() as session:
+        seed.load_kb(session)
+        seed.load_signals(session)
+    fake_model.answer(completion(json.dumps(FAITHFUL)))
+    model = workspace_model(ws.settings, ws.store)
+    assert model is not None
+    text = _report(ws, "digest", "en", model=model)
+    assert f"> **In brief** — {FAITHFUL['en']}\n" in text
+    assert len(fake_model.requests) == 1 and "Hetzner lowers CX22 price" in json.dumps(fake_model.requests[0])
+    with ws.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(AiCall).where(AiCall.purpose == "summary")) >= 1
+    off = Settings(home=ws.home, ai_enabled=False, ai_base_url=fake_model.base_url, ai_model="m")
+    assert workspace_model(off, ws.store) is None and len(fake_model.requests) == 1
