@@ -172,8 +172,8 @@ def test_the_digest_summary_comes_through_the_real_client_and_the_fake_endpoint(
     import json
 
     from sqlalchemy import func, select
-
     from tests.ai.conftest import completion
+
     from veille.analysis.grounding import workspace_model
     from veille.store.models import AiCall
 
@@ -188,6 +188,8 @@ def test_the_digest_summary_comes_through_the_real_client_and_the_fake_endpoint(
     assert f"> **In brief** — {FAITHFUL['en']}\n" in text
     assert len(fake_model.requests) == 1 and "Hetzner lowers CX22 price" in json.dumps(fake_model.requests[0])
     with ws.store.session() as session:
-        assert session.scalar(select(func.count()).select_from(AiCall).where(AiCall.purpose == "summary")) >= 1
+        assert (
+            session.scalar(select(func.count()).select_from(AiCall).where(AiCall.purpose == "summary")) >= 1
+        )
     off = Settings(home=ws.home, ai_enabled=False, ai_base_url=fake_model.base_url, ai_model="m")
     assert workspace_model(off, ws.store) is None and len(fake_model.requests) == 1
