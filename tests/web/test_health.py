@@ -65,6 +65,25 @@ def test_metrics_parse_and_agree_with_the_database(site: Site, client: TestClien
     assert ("veille_sources_due" in found) and ("veille_oldest_due_age_seconds" in found)
 
 
+def test_metrics_count_the_models_tokens(site: Site, client: TestClient) -> None:
+    from datetime import UTC, datetime
+
+    from veille.store.models import AiCall
+
+    with site.workspace.store.session() as session:
+        for purpose, prompt, answer in (
+            ("price_page", 1200, 300),
+            ("price_page", 800, 200),
+            ("summary", 50, 25),
+        ):
+            session.add(AiCall(created_at=datetime.now(UTC), purpose=purpose, endpoint="http://127.0.0.1:9/v1",
+                               model="m", prompt_version="1", cache_key=purpose + str(prompt), status="ok",
+                               prompt_tokens=prompt, completion_tokens=answer))  # fmt: skip
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {site.tokens['viewer']}"})
+    tokens = {dict(k)["purpose"]: v for k, v in _families(response.text)["veille_model_tokens_total"].items()}
+    assert tokens == {"price_page": 2500, "summary": 75}
+
+
 def test_metrics_take_the_scrapers_own_token(tmp_path: Path) -> None:
     from tests.web.conftest import make_site
 

@@ -107,6 +107,7 @@ class WorkspaceCollector(Collector):
             yield from _run_metrics(session)
             yield from _state_metrics(session, now)
             yield from _outbox_and_events(session)
+            yield from _model_metrics(session)
             if session.get_bind().dialect.name == "postgresql":
                 yield from _queue_metrics(session)
 
@@ -192,6 +193,20 @@ def _outbox_and_events(session: Session) -> Iterator[Metric]:
         events.add_metric([kind], count)
     yield outbox
     yield events
+
+
+def _model_metrics(session: Session) -> Iterator[Metric]:
+    from veille.store.models import AiCall
+
+    tokens = CounterMetricFamily(
+        "veille_model_tokens",
+        "Tokens spent on model calls (prompt and answer; cached answers cost none).",
+        labels=["purpose"],
+    )
+    spent = AiCall.prompt_tokens + AiCall.completion_tokens
+    for purpose, total in session.execute(select(AiCall.purpose, func.sum(spent)).group_by(AiCall.purpose)):
+        tokens.add_metric([purpose], int(total or 0))
+    yield tokens
 
 
 def _queue_metrics(session: Session) -> Iterator[Metric]:
