@@ -160,3 +160,19 @@ def test_a_busy_source_is_retried_not_skipped(pg_ws: Workspace) -> None:
     assert _jobs(pg_ws) == []
     with pg_ws.store.session() as session:
         assert session.execute(select(SourceRun.source_id, SourceRun.status)).all() == [("watch.s0", "ok")]
+
+
+def test_a_worker_keeps_one_fetcher_for_all_its_jobs(
+    pg_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building a fetcher (its TLS context) per job cost most of a worker's CPU: one per worker."""
+    from veille.watch import tasks
+
+    built: list[Any] = []
+    real = tasks.shared_fetcher
+    monkeypatch.setattr(tasks, "shared_fetcher", lambda ws: built.append(ws) or real(ws))
+    tasks.ensure_queue_schema(pg_ws)
+    asyncio.run(_schedule_and_work(pg_ws, 3))
+    assert len(built) == 1
+    with pg_ws.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(SourceRun)) == 3

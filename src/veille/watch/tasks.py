@@ -103,12 +103,11 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
     from veille.collect import run_source
     from veille.sources._registry import get_source
 
-    shared = context.additional_context
-    workspace: Workspace = shared["workspace"]
+    workspace: Workspace = context.additional_context["workspace"]
+    # the worker's own state: Procrastinate copies ``additional_context`` for each job, not what it holds
+    shared: dict[str, Any] = context.additional_context["worker"]
     if "executor" not in shared:  # each running job stores through a thread: one each, not the default few
-        shared["executor"] = ThreadPoolExecutor(
-            shared.get("concurrency", 4) + 4, thread_name_prefix="veille-job"
-        )
+        shared["executor"] = ThreadPoolExecutor(shared["concurrency"] + 4, thread_name_prefix="veille-job")
         asyncio.get_running_loop().set_default_executor(shared["executor"])
     spec = get_source(source_id)
     if "fetcher" not in shared:  # one per worker: its connections and per-host slots serve every job
@@ -193,7 +192,7 @@ def worker_options(workspace: Workspace, queues: Iterable[str] | None, concurren
         "queues": list(queues) if queues else None,
         "concurrency": concurrency,
         "name": "veille-worker",
-        "additional_context": {"workspace": workspace, "concurrency": concurrency},
+        "additional_context": {"workspace": workspace, "worker": {"concurrency": concurrency}},
         "update_heartbeat_interval": HEARTBEAT_SECONDS,
         "stalled_worker_timeout": HEARTBEAT_SECONDS * 6,
         "shutdown_graceful_timeout": 60.0,
