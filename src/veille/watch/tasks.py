@@ -6,7 +6,8 @@ the same run lifecycle as a single process. No broker: the queue is tables in th
 
 - **Queued once**: a job carries the source id as its queueing lock, and the scheduler skips sources
   that already have a job waiting or running.
-- **Run once at a time**: the source id is also the job's lock, and the run takes the source's lease.
+- **Run once at a time**: the run takes the source's lease (``veille.collect.lease``); a source whose
+  lease a live process holds is retried a little later, never skipped.
 - **A killed worker's job runs again**: workers send heartbeats; the scheduler gives the jobs of a
   worker silent for longer than ``stalled_after`` seconds back to the queue. Storing is idempotent
   (history rows are written only on change, events are deduplicated, alerts are unique per rule, event
@@ -165,7 +166,9 @@ async def enqueue(app: procrastinate.App, workspace: Workspace, due: Sequence[So
         if spec.id in active:
             waiting.append(spec.id)
             continue
-        job = task.configure(queueing_lock=spec.id, lock=spec.id, queue=queue_of(spec))
+        # no Procrastinate ``lock``: with one per source its job fetch scanned every waiting job (most of
+        # the database's CPU in the bench); the source's lease is the lock, and a busy source retries
+        job = task.configure(queueing_lock=spec.id, queue=queue_of(spec))
         try:
             await job.defer_async(source_id=spec.id)
         except AlreadyEnqueued:  # another scheduler queued it between our read and our write
