@@ -113,7 +113,12 @@ def price_cells(kb: KnowledgeBase) -> list[Claim]:
         for competitor, cell in kb.price_table.prices[product.id].items():
             figure = "N/A" if cell is None else f"{cell.amount} {cell.currency}"
             label = f"{product.label.get('fr')} — {names[competitor]} : {figure}"
-            expected: dict[str, Any] = {"product": product.id, "amount": None, "currency": None}
+            expected: dict[str, Any] = {
+                "product": product.id,
+                "label": product.label.get("en") or product.id,
+                "amount": None,
+                "currency": None,
+            }
             if cell is not None:
                 expected.update(amount=str(cell.amount), currency=cell.currency)
             claims.append(

@@ -148,6 +148,8 @@ def _set_price(claim: Claim, offer: dict[str, Any]) -> dict[str, Any]:
     if amount is None:
         amount, currency = offer["monthly_eur"], "EUR"
     product = claim.expected["product"]
+    label = claim.expected.get("label") or product  # the product's name, not its id
+    shown = money.fmt(Decimal(str(amount)), 2)
     return {
         "action": "set_price",
         "competitor": claim.competitor,
@@ -155,8 +157,8 @@ def _set_price(claim: Claim, offer: dict[str, Any]) -> dict[str, Any]:
         "amount": amount,
         "currency": currency,
         "text": both(
-            f"Prix {product} de {claim.who} : {amount} {currency} (offre {offer['sku']})",
-            f"{product} price of {claim.who}: {amount} {currency} (offer {offer['sku']})",
+            f"Prix {label} de {claim.who} : {shown} {currency} (offre {offer['sku']})",
+            f"{label} price of {claim.who}: {shown} {currency} (offer {offer['sku']})",
         ),
     }
 
