@@ -206,6 +206,24 @@ def clean_pass(ws: Workspace, demo: Demo, home: Path, log: Path) -> None:
     assert leases(ws) == []
 
 
+def assert_nothing_lost_nor_sent_twice(ws: Workspace, expected: Counter[str], home: Path) -> None:
+    """The events of a run without kills are all there (and no others but source failures), every
+    alert was written once, and no run is left ``running``."""
+    got = event_keys(ws)
+    missing = set(expected) - set(got)
+    assert not missing, f"events lost: {sorted(missing)}"
+    extra = {key for key in set(got) - set(expected) if not key.startswith("source_failure:")}
+    assert not extra, f"events that a run without kills does not find: {sorted(extra)}"
+    lines = read_file_alerts(home / "alerts.jsonl")
+    ids = [line["id"] for line in lines]
+    assert lines and len(ids) == len(set(ids)), "an alert was written twice"
+    assert len({(line["rule"], line["event_id"], line["channel"]) for line in lines}) == len(lines)
+    with ws.store.session() as session:
+        assert not session.scalar(
+            select(func.count()).select_from(SourceRun).where(SourceRun.status == "running")
+        )
+
+
 def a_week_passes(ws: Workspace) -> None:
     """Every source falls due again for ``veille watch`` (its runs keep the wall clock's time)."""
     with ws.store.session() as session:
@@ -233,17 +251,6 @@ def test_kills_at_random_moments_lose_nothing_and_leave_nothing_stuck(demo: Demo
     assert {(mode, sig) for mode, sig, _ in kills} == {
         (mode, int(sig)) for mode in ("once", "watch") for sig in (signal.SIGKILL, signal.SIGTERM)
     }
-    got = event_keys(ws)
-    missing = set(expected) - set(got)
-    assert not missing, f"events lost: {sorted(missing)}"
-    extra = {key for key in set(got) - set(expected) if not key.startswith("source_failure:")}
-    assert not extra, f"events that a run without kills does not find: {sorted(extra)}"
-    lines = read_file_alerts(home / "alerts.jsonl")
-    ids = [line["id"] for line in lines]
-    assert lines and len(ids) == len(set(ids)), "an alert was written twice"
-    assert len({(line["rule"], line["event_id"], line["channel"]) for line in lines}) == len(lines)
+    assert_nothing_lost_nor_sent_twice(ws, expected, home)
     with ws.store.session() as session:
         assert session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-        assert not session.scalar(
-            select(func.count()).select_from(SourceRun).where(SourceRun.status == "running")
-        )

@@ -20,9 +20,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from tests.conftest import _postgres_database
-from tests.watch.test_kills import VEILLE, Demo, a_week_passes, demo, event_keys, reference, run_count
+from tests.watch.test_kills import (
+    VEILLE,
+    Demo,
+    a_week_passes,
+    assert_nothing_lost_nor_sent_twice,
+    demo,
+    reference,
+    run_count,
+)
 
-from veille.act.channels import read_file_alerts
 from veille.act.rules import ensure_defaults
 from veille.demo import scenario
 from veille.settings import Settings
@@ -131,16 +138,5 @@ def test_a_killed_workers_sources_complete_on_the_other(demo: Demo, tmp_path: Pa
             ).all()
         assert set(ran) == set(demo.specs)
     assert requeued >= 1  # the killed worker had jobs in hand, and another ran them
-    got = event_keys(ws)
-    missing = set(expected) - set(got)
-    assert not missing, f"events lost: {sorted(missing)}"
-    extra = {key for key in set(got) - set(expected) if not key.startswith("source_failure:")}
-    assert not extra, f"events that a run without kills does not find: {sorted(extra)}"
-    lines = read_file_alerts(home / "alerts.jsonl")
-    ids = [line["id"] for line in lines]
-    assert lines and len(ids) == len(set(ids)), "an alert was written twice"
-    with ws.store.session() as session:
-        assert not session.scalar(
-            select(func.count()).select_from(SourceRun).where(SourceRun.status == "running")
-        )
+    assert_nothing_lost_nor_sent_twice(ws, expected, home)
     ws.store.dispose()
