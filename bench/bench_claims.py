@@ -11,11 +11,8 @@ that moved one competitor's cheapest VPS price (a new version of one offer). Tar
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -102,20 +99,9 @@ def measure(home: Path, runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.bench_web import build
+    from bench.bench_web import on_built_workspace
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here and keep it")
-    parser.add_argument("--runs", type=int, default=10, help="timed checks of each kind (default 10)")
-    args = parser.parse_args(argv if argv is not None else [])
-    home = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-claims-"))
-    try:
-        if not (home / "veille.db").exists():
-            build(home)
-        measure(home, args.runs)
-    finally:
-        if not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
+    on_built_workspace(__doc__, measure, argv, 10, "veille-bench-claims-")
 
 
 if __name__ == "__main__":

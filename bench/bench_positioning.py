@@ -13,11 +13,8 @@ checks both give the same document, and prints the median and worst of each, at 
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,20 +125,9 @@ def measure(home: Path, runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.bench_web import build
+    from bench.bench_web import on_built_workspace
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here and keep it")
-    parser.add_argument("--runs", type=int, default=20, help="timed runs after the change (default 20)")
-    args = parser.parse_args(argv if argv is not None else [])
-    home = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-positioning-"))
-    try:
-        if not (home / "veille.db").exists():
-            build(home)
-        measure(home, args.runs)
-    finally:
-        if not args.keep:
-            shutil.rmtree(home, ignore_errors=True)
+    on_built_workspace(__doc__, measure, argv, 20, "veille-bench-positioning-")
 
 
 if __name__ == "__main__":

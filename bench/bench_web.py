@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -253,6 +253,28 @@ def build(home: Path) -> None:
     print(
         f"generated {OFFERS * VERSIONS:,} offer versions and {EVENTS:,} events in {time.perf_counter() - started:.1f} s"
     )
+
+
+def on_built_workspace(
+    doc: str | None, measure: Callable[[Path, int], None], argv: list[str] | None, runs: int, prefix: str
+) -> None:
+    """The command line of a benchmark over the generated workspace of ``build``: ``--keep DIR`` builds
+    (or reuses) it there and keeps it, ``--runs N`` sets the timed runs; then ``measure(home, runs)``."""
+    import shutil
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the workspace here and keep it")
+    parser.add_argument("--runs", type=int, default=runs, help=f"timed runs (default {runs})")
+    args = parser.parse_args(argv if argv is not None else [])
+    home = args.keep or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        if not (home / "veille.db").exists():
+            build(home)
+        measure(home, args.runs)
+    finally:
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def _free_port() -> int:
