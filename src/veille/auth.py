@@ -81,6 +81,10 @@ def _user(session: Session, name: str) -> User:
     return user
 
 
+def user_exists(session: Session, name: str) -> bool:
+    return session.scalar(select(User.id).where(User.name == name)) is not None
+
+
 def add_user(
     session: Session, name: str, role: str, password: str, *, keep_tokens: bool = False
 ) -> Principal:

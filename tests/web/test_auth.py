@@ -74,7 +74,7 @@ def test_cli_users_add_and_token(cli, workspace: Workspace) -> None:  # type: ig
         stdin="pa55word-long\n",
     )
     assert code == 0, err
-    assert "carol" in out and "admin" in out
+    assert out.strip() == "user carol: created (role admin)"
     code, out, err = cli("--home", home, "users", "token", "carol")
     assert code == 0, err
     token = out.strip()
@@ -83,6 +83,22 @@ def test_cli_users_add_and_token(cli, workspace: Workspace) -> None:  # type: ig
         principal = user_for_token(session, token)
         assert principal is not None and principal.role == "admin"
         assert authenticate(session, "carol", "pa55word-long") is not None
+    code, out, err = cli(
+        "--home",
+        home,
+        "users",
+        "add",
+        "carol",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="an0ther-long\n",
+    )
+    assert code == 0, err
+    assert (
+        out.strip()
+        == "user carol: reset (role admin, new password; its sessions ended, its API tokens revoked)"
+    )
 
 
 def test_cli_users_errors(cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]

@@ -51,14 +51,23 @@ def add(
     keep_tokens: KeepTokens = False,
 ) -> None:
     """Create a dashboard account (or reset its role and password, which ends its sessions)."""
-    from veille.auth import add_user
+    from veille.auth import add_user, user_exists
 
     _check_role(role)
     password = _read_password(password_stdin)
     ws = workspace(ctx)
     with ws.store.session() as session:
+        existed = user_exists(session, name)
         user = add_user(session, name, role, password, keep_tokens=keep_tokens)
-    console.print(f"user {user.name}: role {user.role}", highlight=False)
+    if existed:
+        ended = "its sessions ended" + ("" if keep_tokens else ", its API tokens revoked")
+        console.print(
+            f"user {user.name}: reset (role {user.role}, new password; {ended})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"user {user.name}: created (role {user.role})", highlight=False)
 
 
 @users_app.command("passwd")
