@@ -29,7 +29,8 @@ def test_source_page_shows_model_readings(tmp_path: Path) -> None:
         other = client.get("/sources/hetzner.server_types", headers={"Accept-Language": "en"})
         listing = client.get("/sources", headers={"Accept-Language": "en"})
         listing_fr = client.get("/sources", headers={"Accept-Language": "fr"})
-    assert page.status_code == 200 and "Model readings" in page.text
+    assert page.status_code == 200 and page.text.count("Model readings") == 1
+    assert "<title>pricing_page.contabo · veille</title>" in page.text  # the readings are not in the title
     assert "Cloud VPS 20: price 6.5 not in the quote" in page.text and "mistral-small-latest" in page.text
     assert "The model is off now." in page.text
     assert other.status_code == 200 and "Model readings" not in other.text
