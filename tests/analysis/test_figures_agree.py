@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.web.conftest import login
 
 from veille.auth import add_user, new_token
 from veille.kb.store import current
@@ -162,18 +163,7 @@ def test_api_page_and_report_show_the_same_figures(demo: Demo, document: dict[st
     app = create_app(demo.workspace)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         api = client.get("/api/v1/positioning", headers={"Authorization": f"Bearer {demo.token}"}).json()
-        page = client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf
-        client.post(
-            "/login",
-            data={
-                "username": "reader",
-                "password": "correct horse battery",
-                "csrf_token": csrf.group(1),
-                "next": "/",
-            },
-        )
+        login(client, "reader", "correct horse battery")
         client.cookies.set("veille_lang", "en")
         html = client.get("/positioning").text
     assert {
@@ -263,18 +253,7 @@ def test_offers_and_history_are_converted_at_the_rate_of_their_day(
     with TestClient(create_app(demo.workspace), base_url="http://127.0.0.1") as client:
         offers = client.get("/api/v1/offers?competitor=digitalocean", headers=auth).json()["items"]
         history = client.get(f"/api/v1/offers/history?competitor=digitalocean&sku={sku}", headers=auth).json()
-        page = client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-        assert csrf
-        client.post(
-            "/login",
-            data={
-                "username": "reader",
-                "password": "correct horse battery",
-                "csrf_token": csrf.group(1),
-                "next": "/",
-            },
-        )
+        login(client, "reader", "correct horse battery")
         chart = client.get("/positioning/history/vps-entry").json()
     current = next(o for o in offers if o["sku"] == sku and (o["region"] or None) == row["offer"]["region"])
     assert (current["fx_rate"], current["fx_date"]) == (row["fx_rate"], row["fx_date"])

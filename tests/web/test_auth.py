@@ -62,17 +62,8 @@ def test_tokens_are_stored_as_sha256_only(workspace: Workspace) -> None:
 
 def test_cli_users_add_and_token(cli, workspace: Workspace) -> None:  # type: ignore[no-untyped-def]
     home = str(workspace.home)
-    code, out, err = cli(
-        "--home",
-        home,
-        "users",
-        "add",
-        "carol",
-        "--role",
-        "admin",
-        "--password-stdin",
-        stdin="pa55word-long\n",
-    )
+    add = ("--home", home, "users", "add", "carol", "--role", "admin", "--password-stdin")
+    code, out, err = cli(*add, stdin="pa55word-long\n")
     assert code == 0, err
     assert out.strip() == "user carol: created (role admin)"
     code, out, err = cli("--home", home, "users", "token", "carol")
@@ -83,17 +74,7 @@ def test_cli_users_add_and_token(cli, workspace: Workspace) -> None:  # type: ig
         principal = user_for_token(session, token)
         assert principal is not None and principal.role == "admin"
         assert authenticate(session, "carol", "pa55word-long") is not None
-    code, out, err = cli(
-        "--home",
-        home,
-        "users",
-        "add",
-        "carol",
-        "--role",
-        "admin",
-        "--password-stdin",
-        stdin="an0ther-long\n",
-    )
+    code, out, err = cli(*add, stdin="an0ther-long\n")
     assert code == 0, err
     assert (
         out.strip()
