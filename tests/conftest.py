@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,45 @@ def reference() -> Path:
 def seed_dir() -> Path:
     """``tests/fixtures/seed``: the analysis document veille started from, clean and mis-encoded."""
     return SEED
+
+
+# --- the address policy: names resolved by the test, an internal service ------------------------------
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Names -> the addresses the address guard resolves them to, instead of asking the system's
+    resolver (both its lookups: the fetcher's, async, and the channel check's, sync)."""
+    from veille.netguard import AddressGuard
+
+    table: dict[str, list[str]] = {}
+
+    def lookup_now(self: AddressGuard, host: str, port: int) -> list[str]:
+        if host not in table:
+            raise OSError(f"[test resolver] {host} is unknown")
+        return table[host]
+
+    async def lookup(self: AddressGuard, host: str, port: int) -> list[str]:
+        return lookup_now(self, host, port)
+
+    monkeypatch.setattr(AddressGuard, "lookup_now", lookup_now)
+    monkeypatch.setattr(AddressGuard, "lookup", lookup)
+    return table
+
+
+@pytest.fixture
+def internal() -> Iterator[Any]:
+    """An "internal service" on 127.0.0.2, which nothing in the tests' settings allows; it answers any path."""
+    import re
+
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.2")
+    server.start()
+    server.expect_request(re.compile(".*")).respond_with_data("internal data")
+    yield server
+    server.clear()
+    server.stop()
 
 
 # --- databases --------------------------------------------------------------------------------------

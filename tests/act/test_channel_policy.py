@@ -6,7 +6,7 @@ literals); the only server connected to is on 127.0.0.2, a loopback address the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ from sqlalchemy import select, update
 
 from veille.act.channels import ChannelError, validate_target
 from veille.act.outbox import dispatch
-from veille.netguard import AddressGuard
 from veille.settings import Settings
 from veille.store.db import Store
 from veille.store.models import Alert, Channel
@@ -24,29 +23,6 @@ from veille.workspace import Workspace
 from .conftest import NOW, event_row
 
 Cli = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    table: dict[str, list[str]] = {}
-
-    def lookup_now(self: AddressGuard, host: str, port: int) -> list[str]:
-        if host not in table:
-            raise OSError(f"[test resolver] {host} is unknown")
-        return table[host]
-
-    monkeypatch.setattr(AddressGuard, "lookup_now", lookup_now)
-    return table
-
-
-@pytest.fixture
-def internal() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.2")
-    server.start()
-    server.expect_request("/hook").respond_with_data("ok")
-    yield server
-    server.clear()
-    server.stop()
 
 
 @pytest.mark.parametrize(

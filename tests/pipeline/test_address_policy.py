@@ -8,7 +8,6 @@ place); the only servers connected to listen on 127.0.0.1 (allowed by name in th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,37 +16,12 @@ from werkzeug import Request as WRequest
 from werkzeug import Response
 
 from veille.errors import FetchError
-from veille.netguard import AddressGuard, AddressRefused, address_class
+from veille.netguard import AddressRefused, address_class
 from veille.settings import Settings
 from veille.sources._http import Fetcher, HostPools, http_client
 from veille.sources._registry import Request
 
 REAL = "https://api.example.test"
-
-
-@pytest.fixture
-def internal() -> Iterator[HTTPServer]:
-    """An "internal service" on 127.0.0.2, which nothing in the tests' settings allows."""
-    server = HTTPServer(host="127.0.0.2")
-    server.start()
-    server.expect_request("/secret").respond_with_data("internal data")
-    yield server
-    server.clear()
-    server.stop()
-
-
-@pytest.fixture
-def resolver(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """Names -> addresses the guard resolves them to, instead of asking the system's resolver."""
-    table: dict[str, list[str]] = {}
-
-    async def lookup(self: AddressGuard, host: str, port: int) -> list[str]:
-        if host not in table:
-            raise OSError(f"[test resolver] {host} is unknown")
-        return table[host]
-
-    monkeypatch.setattr(AddressGuard, "lookup", lookup)
-    return table
 
 
 def make_fetcher(settings: Settings, path: str) -> Fetcher:
