@@ -19,7 +19,7 @@ from veille.errors import ValidationError
 from veille.ingest import IngestContext
 from veille.normalise import money
 from veille.normalise.fx import CONVERTIBLE
-from veille.observations import CATEGORIES, Billing, Offer, price_problem
+from veille.observations import CATEGORIES, Billing, Offer
 from veille.sources._registry import SourceSpec
 from veille.store.models import OfferVersion, SourceRun
 from veille.workspace import Workspace
@@ -51,10 +51,7 @@ def manual_spec(competitor: str, url: str) -> SourceSpec:
 
 def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetime) -> RunResult:
     """Store one manually entered offer (observed at ``when`` on ``url``); returns the run's result."""
-    check_entry(offer, url=url, when=when, now=datetime.now(UTC))
-    problem = price_problem(offer)
-    if problem is not None:
-        raise ValidationError(f"{problem} (a free offer needs --free-tier)" if "zero" in problem else problem)
+    check_entry(offer, url=url, when=when, now=datetime.now(UTC))  # stricter than ``price_problem``
     spec = manual_spec(offer.competitor, url)
     token = lease.acquire(
         workspace.store, MANUAL_SOURCE, stale_after=workspace.settings.lease_heartbeat_timeout
