@@ -102,3 +102,27 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_demo(cli, tmp_path: Path) -
     code, _, err = cli("demo", "--out", tmp_path, "--no-pdf")
     assert code == 1 and "not a veille demo" in err
     assert (tmp_path / "precious.txt").exists()
+
+
+def test_the_sources_that_ran_show_as_healthy(cli, demo_home: Path) -> None:
+    """The demo runs fifteen sources: the pages count fifteen healthy, none of them disabled; the two
+    unverified endpoints it ran are recorded as switched on, the two needing a token say so beside."""
+    from veille.settings import Settings
+    from veille.web.data import sources
+    from veille.workspace import Workspace
+
+    ws = Workspace(Settings(home=demo_home, database_url=f"sqlite:///{demo_home / 'veille.db'}"))
+    with ws.store.session() as session:
+        views = sources.views(session, ws.settings)
+    ws.store.dispose()
+    ran = [v for v in views if v.last_run_at is not None]
+    assert len(ran) == 15
+    counts = sources.health_counts(views)
+    assert counts["ok"] + counts["failing"] == 15 and counts["ok"] == 15, counts
+    assert all(v.health == "ok" for v in ran)
+    off = {v.id: v.why_disabled for v in ran if not v.enabled}
+    assert set(off) == {"hetzner.server_types", "digitalocean.sizes"}, off  # no token outside the demo
+    assert all("token" in (why or "") for why in off.values())
+    code, out, _ = cli("--home", demo_home, "sources", "list")
+    assert code == 0 and "every 10 min" in out and "hourly" in out and "weekly" in out
+    assert "168" not in out and "0,2" not in out and "10min" not in out

@@ -22,6 +22,7 @@ app.add_typer(group, name="sources")
 
 
 def _cadence(seconds: float) -> str:
+    """The compact form ``plan --every`` reads (5min, 6h, 1d), for the JSON output."""
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
@@ -69,8 +70,11 @@ def list_sources(
     if as_json:
         print_json(rows)
         return
+    from veille.cadence import describe
+
     table = Table("id", "competitor", "kind", "cadence", "enabled", "last run", "status")
     table.columns[0].overflow = "fold"
+    table.columns[3].no_wrap, table.columns[3].min_width = True, len("every 10 min")
     for row in rows:
         enabled = "yes" if row["enabled"] else f"no: {row['why_disabled']}"
         status = row["last_status"] or "-"
@@ -82,7 +86,7 @@ def list_sources(
             row["id"],
             row["competitor"] or "-",
             row["kind"],
-            row["cadence"],
+            describe(row["cadence_seconds"]),
             enabled,
             (row["last_run_at"] or "never")[:16],
             status,

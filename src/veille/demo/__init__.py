@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from veille.demo import scenario
 from veille.demo.server import DemoServer
 from veille.errors import ConfigError
 from veille.reports.render import pdf_problem
 from veille.settings import Settings
-from veille.sources import get_source
+from veille.sources import SourceSpec, get_source
 from veille.store.models import Alert, EventRow
 from veille.workspace import Workspace
 
@@ -95,6 +96,7 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
         load_bundled(store)
         with store.session() as session:
             ensure_defaults(session)
+            _switch_on(session, specs.values())
         tokens = {
             "hetzner.server_types": scenario.TOKENS["hetzner_token"],
             "digitalocean.sizes": scenario.TOKENS["digitalocean_token"],
@@ -135,6 +137,16 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
         return result
     finally:
         server.stop()
+
+
+def _switch_on(session: Session, specs: Iterable[SourceSpec]) -> None:
+    """Record in the workspace that the demo runs its unverified or off-by-default sources (as
+    ``veille sources enable`` would), so its pages show them as the plan they ran in."""
+    from veille.collect.lease import state
+
+    for spec in specs:
+        if not (spec.verified and spec.enabled_by_default):
+            state(session, spec.id).enabled = True
 
 
 def _reports(

@@ -186,6 +186,12 @@ class Formats:
         when = _when(value)
         return "—" if when is None else _medium_datetime(when, self.locale)
 
+    def cadence(self, seconds: Any) -> str:
+        """How often, in words: "every 5 min", "hourly", "daily" ("quotidienne" in French)..."""
+        from veille.cadence import describe
+
+        return describe(float(seconds), self.locale[:2])
+
     def ago(self, value: Any) -> str:
         when = _when(value)
         if when is None:

@@ -34,11 +34,11 @@ class SourceView:
 
     @property
     def health(self) -> str:
-        if not self.enabled:
-            return "disabled"
-        if self.last_status is None:
-            return "never"
-        return "failing" if self.last_status in ("failed", "suspect") else "ok"
+        """What its runs say: failing or ok after a run (even if it is switched off since, which
+        ``why_disabled`` says beside it); never run, or disabled when it will not run either."""
+        if self.last_status is not None:
+            return "failing" if self.last_status in ("failed", "suspect") else "ok"
+        return "never" if self.enabled else "disabled"
 
 
 def _specs() -> list:  # type: ignore[type-arg,unused-ignore]

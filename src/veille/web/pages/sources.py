@@ -19,7 +19,7 @@ router = APIRouter(route_class=CachedRoute)
 
 
 PAGE_SIZE = 50
-HEALTH_ORDER = {"failing": 0, "never": 1, "ok": 2, "disabled": 3}
+HEALTH_ORDER = {"failing": 0, "ok": 1, "never": 2, "disabled": 3}  # problems, then what runs
 
 
 @router.get("/sources")
