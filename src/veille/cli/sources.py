@@ -70,6 +70,11 @@ def list_sources(
     if as_json:
         print_json(rows)
         return
+    _print_sources(rows)
+
+
+def _print_sources(rows: list[dict[str, Any]]) -> None:
+    """The sources as a table, cadences in words ("every 10 min", "hourly", "daily")."""
     from veille.cadence import describe
 
     table = Table("id", "competitor", "kind", "cadence", "enabled", "last run", "status")
