@@ -46,10 +46,10 @@ def test_the_main_journey(browser: Any, live: tuple[Site, LiveServer], shots_dir
     page.wait_for_url(server.url + "/competitors/hetzner")
 
     # the competitor page draws its price history
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('#price-chart'))")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('#price-chart-vps'))")
     drawn = page.evaluate(
         """() => {
-          const canvas = document.querySelector('#price-chart');
+          const canvas = document.querySelector('#price-chart-vps');
           const chart = Chart.getChart(canvas);
           const ctx = canvas.getContext('2d');
           const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;

@@ -12,8 +12,41 @@ from decimal import Decimal
 from html import escape
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d")
-_MAP_PALETTE = tuple(c for c in PALETTE if c != "#dc2626")  # red marks VMCloud on the map
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
+
+# One colour per competitor in every chart (reports and dashboard): red is ours alone.
+SELF_COLOUR = "#dc2626"
+COMPETITOR_COLOURS = {
+    "vmcloud": SELF_COLOUR,
+    "ovhcloud": "#1e40af",
+    "scaleway": "#7c3aed",
+    "hetzner": "#ea580c",
+    "infomaniak": "#059669",
+    "digitalocean": "#0ea5e9",
+    "hostinger": "#db2777",
+    "contabo": "#65a30d",
+    "vultr": "#854d0e",
+    "lambda": "#0f766e",
+    "coreweave": "#4b5563",
+    "vastai": "#c026d3",
+    "runpod": "#ca8a04",
+    "paperspace": "#6366f1",
+    "aws": "#111827",
+    "gcp": "#14b8a6",
+    "azure": "#9f1239",
+}
+_OTHER_COLOURS = ("#0369a1", "#a16207", "#4d7c0f", "#6d28d9", "#be185d", "#0e7490", "#57534e", "#b45309")
+# Lines of one competitor (its offers) share its colour and differ by their dashes.
+DASHES = ("", "6 3", "2 3", "9 3 2 3", "1 5")
+
+
+def competitor_colour(competitor_id: str) -> str:
+    """The colour of ``competitor_id`` in every chart: a fixed one for the analysis' players, a stable
+    one (from the id alone) for a competitor added later."""
+    if competitor_id in COMPETITOR_COLOURS:
+        return COMPETITOR_COLOURS[competitor_id]
+    digest = sum((i + 1) * ord(ch) for i, ch in enumerate(competitor_id))
+    return _OTHER_COLOURS[digest % len(_OTHER_COLOURS)]
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
@@ -46,6 +79,7 @@ class MapPoint:
     price: float
     scope: float
     highlight: bool = False
+    colour: str = PALETTE[0]
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -106,7 +140,7 @@ def _grid_frame(grid: _Grid, title: str, axis_labels: Mapping[str, str]) -> list
     return body
 
 
-def _cell_points(grid: _Grid, row: int, column: int, members: Sequence[MapPoint], first: int) -> list[str]:
+def _cell_points(grid: _Grid, row: int, column: int, members: Sequence[MapPoint]) -> list[str]:
     """The players of one cell, one or two columns of points, each with its name beside it."""
     body = []
     columns = 1 if len(members) == 1 else 2
@@ -120,7 +154,7 @@ def _cell_points(grid: _Grid, row: int, column: int, members: Sequence[MapPoint]
         if columns == 1:
             x = x0 + (grid.cell_w - text_width(p.label, 12, True) - 16) / 2
         y = y0 + (k // columns) * 22
-        color = "#dc2626" if p.highlight else _MAP_PALETTE[(first + k) % len(_MAP_PALETTE)]
+        color = SELF_COLOUR if p.highlight else p.colour
         body.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{7 if p.highlight else 5.5}' fill='{color}'/>")
         size, weight = (12, "bold") if p.highlight else (11, "normal")
         body.append(_text(x + 11, y + 4, p.label, size, "start", "#111827", weight))
@@ -136,10 +170,8 @@ def segmentation_map(points: Sequence[MapPoint], *, title: str, axis_labels: Map
     per_column = max((-(-len(members) // 2) for members in cells.values()), default=1)
     grid = _Grid(16.0, 52.0, max(180.0, 2 * (widest + 24)), max(84.0, 22.0 * per_column + 24))
     body = _grid_frame(grid, title, axis_labels)
-    first = 0
     for (row, column), members in sorted(cells.items()):
-        body += _cell_points(grid, row, column, members, first)
-        first += len(members)
+        body += _cell_points(grid, row, column, members)
     return _svg(round(grid.width), round(grid.bottom + 50), body, title)
 
 
@@ -156,57 +188,95 @@ def _nice_max(value: Decimal) -> Decimal:
     return magnitude * 10
 
 
+@dataclass(frozen=True)
+class _Plot:
+    """A line chart's plot area (in px) and the time and value ranges it maps."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    t0: float
+    span: float
+    vmax: Decimal
+
+    def xy(self, t: datetime, v: Decimal) -> tuple[float, float]:
+        x = self.left + (t.timestamp() - self.t0) / self.span * self.width
+        return x, self.top + self.height - float(v / self.vmax) * self.height
+
+
+def _value_axis(plot: _Plot, unit: str) -> list[str]:
+    """Five grid lines and their values, 0 to the top of the axis."""
+    body = []
+    for i in range(5):
+        value = plot.vmax * i / 4
+        y = plot.top + plot.height - plot.height * i / 4
+        body.append(
+            f"<line x1='{plot.left}' y1='{y:.1f}' x2='{plot.left + plot.width}' y2='{y:.1f}' stroke='#e5e7eb'/>"
+        )
+        tick = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.1f}"
+        body.append(_text(plot.left - 6, y + 4, f"{tick} {unit}", 10, "end", "#6b7280"))
+    return body
+
+
+def _step_line(
+    plot: _Plot, values: Sequence[tuple[datetime, Decimal]], colour: str, dash: str | None
+) -> list[str]:
+    """One series as steps: each price flat from the day it was seen to the next one's day, then up
+    or down; the last one runs to the end of the plot."""
+    ordered = sorted(values)
+    path: list[str] = []
+    for j, (t, v) in enumerate(ordered):
+        x, y = plot.xy(t, v)
+        path.append(f"M{x:.1f},{y:.1f}" if j == 0 else f"H{x:.1f} V{y:.1f}")
+    last_x, last_y = plot.xy(*ordered[-1])
+    path.append(f"H{plot.left + plot.width:.1f}")
+    dashed = f" stroke-dasharray='{dash}'" if dash else ""
+    return [
+        f"<path d='{' '.join(path)}' fill='none' stroke='{colour}' stroke-width='2'{dashed}/>",
+        f"<circle cx='{last_x:.1f}' cy='{last_y:.1f}' r='3' fill='{colour}'/>",
+    ]
+
+
 def line_chart(
     series: Mapping[str, Sequence[tuple[datetime, Decimal]]],
     *,
     title: str,
     unit: str = "€",
     end: datetime | None = None,
+    colours: Mapping[str, str] | None = None,
+    dashes: Mapping[str, str] | None = None,
 ) -> str:
-    """Price history: one step line per series (a price holds until it changes, up to ``end``)."""
+    """Price history: one step line per series (a price holds until it changes, up to ``end``).
+
+    ``colours`` and ``dashes`` give a series' colour and dash pattern by its name (one colour per
+    competitor: ``competitor_colour``); a series without one takes the palette's next colour."""
     w, h, left, right, top, bottom = 640, 300, 56, 150, 30, 40
     points = [pt for values in series.values() for pt in values]
     if not points:
         return _svg(w, 80, [_text(10, 40, title + " — no data", 12)], title)
     t0 = min(t for t, _ in points).timestamp()
     t1 = max([t for t, _ in points] + ([end] if end else [])).timestamp()
-    span = max(t1 - t0, 1.0)
     vmax = _nice_max(max(v for _, v in points))
-    plot_w, plot_h = w - left - right, h - top - bottom
-
-    def xy(t: datetime, v: Decimal) -> tuple[float, float]:
-        return left + (t.timestamp() - t0) / span * plot_w, top + plot_h - float(v / vmax) * plot_h
-
+    plot = _Plot(left, top, w - left - right, h - top - bottom, t0, max(t1 - t0, 1.0), vmax)
+    grey = "#6b7280"
     body = [
         f"<rect x='0' y='0' width='{w}' height='{h}' fill='#ffffff'/>",
         _text(left, 18, title, 13, weight="bold"),
+        *_value_axis(plot, unit),
+        _text(left, h - 12, datetime.fromtimestamp(t0).strftime("%Y-%m-%d"), 10, "start", grey),
+        _text(left + plot.width, h - 12, datetime.fromtimestamp(t1).strftime("%Y-%m-%d"), 10, "end", grey),
     ]
-    for i in range(5):
-        value = vmax * i / 4
-        y = top + plot_h - plot_h * i / 4
-        body.append(f"<line x1='{left}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='#e5e7eb'/>")
-        tick = f"{value:.0f}" if value == value.to_integral_value() else f"{value:.1f}"
-        body.append(_text(left - 6, y + 4, f"{tick} {unit}", 10, "end", "#6b7280"))
-    body.append(_text(left, h - 12, datetime.fromtimestamp(t0).strftime("%Y-%m-%d"), 10, "start", "#6b7280"))
-    body.append(
-        _text(left + plot_w, h - 12, datetime.fromtimestamp(t1).strftime("%Y-%m-%d"), 10, "end", "#6b7280")
-    )
     for i, (name, values) in enumerate(series.items()):
         if not values:
             continue
-        color = PALETTE[i % len(PALETTE)]
-        ordered = sorted(values)
-        path: list[str] = []
-        for j, (t, v) in enumerate(ordered):
-            x, y = xy(t, v)
-            path.append(f"M{x:.1f},{y:.1f}" if j == 0 else f"H{x:.1f} V{y:.1f}")
-        last_x, last_y = xy(ordered[-1][0], ordered[-1][1])
-        path.append(f"H{left + plot_w:.1f}")
-        body.append(f"<path d='{' '.join(path)}' fill='none' stroke='{color}' stroke-width='2'/>")
-        body.append(f"<circle cx='{last_x:.1f}' cy='{last_y:.1f}' r='3' fill='{color}'/>")
+        colour = (colours or {}).get(name) or PALETTE[i % len(PALETTE)]
+        body += _step_line(plot, values, colour, (dashes or {}).get(name))
         ly = top + 14 + i * 16
-        body.append(f"<rect x='{left + plot_w + 12}' y='{ly - 9}' width='10' height='10' fill='{color}'/>")
-        body.append(_text(left + plot_w + 28, ly, name, 11))
+        body.append(
+            f"<rect x='{left + plot.width + 12}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>"
+        )
+        body.append(_text(left + plot.width + 28, ly, name, 11))
     return _svg(w, h, body, title)
 
 

@@ -222,6 +222,7 @@ def segmentation_chart(kb: KnowledgeBase, lang: str) -> Chart:
             _PRICE_AXIS[p.price],
             _SCOPE_AXIS[p.scope],
             p.competitor == "vmcloud",
+            charts.competitor_colour(p.competitor),
         )
         for p in kb.segmentation.placements
     ]
@@ -263,5 +264,7 @@ def price_history_charts(
             continue
         title = f"{label('price_history', lang)} — {product_labels.get(product, product)}"
         series = {who.get(c, c): v for c, v in sorted(per_competitor.items())}
+        colours = {who.get(c, c): charts.competitor_colour(c) for c in per_competitor}
         alt = "; ".join(f"{name}: {fmt.money(v[-1][1], 'EUR', lang)}" for name, v in series.items() if v)
-        doc.chart(Chart(charts.line_chart(series, title=title, end=end), f"{title} ({alt})"))
+        svg = charts.line_chart(series, title=title, end=end, colours=colours)
+        doc.chart(Chart(svg, f"{title} ({alt})"))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
 from veille.normalise.fx import FxResolver
+from veille.reports.charts import DASHES, competitor_colour
 from veille.store.models import OfferVersion
 from veille.web.data import paging
 
@@ -82,6 +83,20 @@ def live_counts(session: Session) -> dict[str, int]:
     return {str(c): int(n) for c, n in rows}
 
 
+def priced_categories(session: Session, competitor: str) -> list[str]:
+    """The categories of the competitor's current offers that have a price (one chart each)."""
+    rows = session.scalars(
+        select(OfferVersion.category)
+        .where(
+            OfferVersion.valid_to.is_(None),
+            OfferVersion.competitor == competitor,
+            or_(OfferVersion.price_monthly.is_not(None), OfferVersion.monthly_eur.is_not(None)),
+        )
+        .distinct()
+    )
+    return sorted(str(c) for c in rows if c)
+
+
 def history(
     session: Session, competitor: str, sku: str, region: str | None = None, limit: int = HISTORY_POINTS
 ) -> list[Row[Any]]:
@@ -133,7 +148,8 @@ def chart_for(
         charted.add(offer.sku)
         rows = history(session, competitor, offer.sku, offer.region, limit=120)
         label = offer.name + (f" · {offer.region}" if offer.region else "")
-        out.append({"label": label, "points": series(session, rows)})
+        style = {"color": competitor_colour(competitor), "dash": DASHES[len(out) % len(DASHES)]}
+        out.append({"label": label, **style, "points": series(session, rows)})
     return out
 
 

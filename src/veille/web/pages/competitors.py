@@ -46,7 +46,9 @@ def competitor(
             "c": profile,
             "offers": live,
             "category": category or "",
-            "chart": any(o.monthly_eur is not None for o in live),
+            "chart_categories": [
+                c for c in offers.priced_categories(session, competitor_id) if not category or c == category
+            ],
             "incidents": signals.incidents_page(session, competitor=competitor_id, limit=8).items,
             "ratings": signals.latest_ratings(session, competitor_id),
             "reviews": signals.reviews(session, competitor_id, limit=5),

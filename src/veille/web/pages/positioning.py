@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from veille.reports.charts import competitor_colour
 from veille.web import kbview
 from veille.web.cache import CachedRoute
 from veille.web.data import offers
@@ -47,6 +48,7 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
         points.append(
             {
                 "label": names.get(competitor_id, competitor_id),
+                "color": competitor_colour(competitor_id),
                 "x": float(median(values)),
                 "y": round(sum(own) / len(own), 2),
             }
@@ -117,5 +119,6 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
             offer = row["offer"]
             history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
             points = offers.series(session, history, as_of)
-            lines.append({"label": names.get(row["competitor"], row["competitor"]), "points": points})
+            who = row["competitor"]
+            lines.append({"label": names.get(who, who), "color": competitor_colour(who), "points": points})
     return JSONResponse(lines)
