@@ -108,7 +108,7 @@
 
   var pointLabels = {
     id: "pointLabels",
-    afterDatasetsDraw: function (chart) {
+    beforeDatasetsDraw: function (chart) {  /* under the points: a name never hides a player */
       var ctx = chart.ctx;
       ctx.save();
       ctx.font = "12px system-ui, sans-serif";
