@@ -22,7 +22,7 @@ app.add_typer(group, name="sources")
 
 
 def _cadence(seconds: float) -> str:
-    """The compact form ``plan --every`` reads (5min, 6h, 1d), for the JSON output."""
+    """The compact form of the JSON output (10min, 6h, 1d)."""
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
