@@ -21,6 +21,8 @@ from veille.cadence import describe
         (7 * 86400, "weekly", "hebdomadaire"),
         (14 * 86400, "every 2 weeks", "toutes les 2 semaines"),
         (45, "every 45 s", "toutes les 45 s"),
+        (13 * 7 * 86400, "quarterly", "trimestrielle"),
+        (26 * 7 * 86400, "twice a year", "semestrielle"),
     ],
 )
 def test_cadences_in_words(seconds: int, en: str, fr: str) -> None:

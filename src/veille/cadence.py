@@ -13,6 +13,9 @@ _WORDS = {
         "days": "every {n} days",
         "week": "weekly",
         "weeks": "every {n} weeks",
+        "quarter": "quarterly",
+        "half": "twice a year",
+        "year": "yearly",
     },
     "fr": {
         "seconds": "toutes les {n} s",
@@ -24,16 +27,23 @@ _WORDS = {
         "days": "tous les {n} jours",
         "week": "hebdomadaire",
         "weeks": "toutes les {n} semaines",
+        "quarter": "trimestrielle",
+        "half": "semestrielle",
+        "year": "annuelle",
     },
 }
 _UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+_WEEK = 7 * 86400
+_LONG = {13 * _WEEK: "quarter", 26 * _WEEK: "half", 52 * _WEEK: "year"}  # the plan's review periods
 
 
 def describe(seconds: float, lang: str = "en") -> str:
     """``seconds`` in words of ``lang`` (fr or en): the largest whole unit, e.g. 300 -> "every 5 min",
-    3600 -> "hourly", 21600 -> "every 6 h", 86400 -> "daily", 604800 -> "weekly"."""
+    3600 -> "hourly", 21600 -> "every 6 h", 86400 -> "daily", 604800 -> "weekly", 13 weeks -> "quarterly"."""
     words = _WORDS.get(lang, _WORDS["en"])
     whole = int(seconds)
+    if whole in _LONG:
+        return words[_LONG[whole]]
     for unit, size in _UNITS:
         if whole >= size and whole % size == 0:
             n = whole // size

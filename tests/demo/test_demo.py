@@ -126,3 +126,5 @@ def test_the_sources_that_ran_show_as_healthy(cli, demo_home: Path) -> None:
     code, out, _ = cli("--home", demo_home, "sources", "list")
     assert code == 0 and "every 10 min" in out and "hourly" in out and "weekly" in out
     assert "168" not in out and "0,2" not in out and "10min" not in out
+    code, out, _ = cli("--home", demo_home, "plan", "show", "--lang", "fr")
+    assert code == 0 and "toutes les heures" in out and "trimestrielle" in out and "13w" not in out

@@ -73,6 +73,8 @@ def show(
             }
         )
         return
+    from veille.cadence import describe
+
     table = Table(
         "element",
         "label",
@@ -82,23 +84,25 @@ def show(
         "action",
         title="plan de veille" if lang != "en" else "watch plan",
     )
-    for e in elements:
+    table.columns[3].no_wrap = True  # "toutes les heures" on one line
+    for r, e in zip(rows, elements, strict=True):
         table.add_row(
             e["element"],
             e["label"],
             ", ".join(e["kinds"]) or "(manual)",
-            e["every"],
+            describe(r.element.every.total_seconds(), lang) if r.element.every else "-",
             e["report"],
             e["action"],
         )
     console.print(table)
     src = Table("source", "competitor", "element", "every", "set by", "next run")
+    src.columns[3].no_wrap = True
     for s in per_source:
         src.add_row(
             s["source"],
             s["competitor"] or "",
             s["element"],
-            s["every"],
+            describe(s["every_seconds"], lang),
             s["origin"],
             (s["next_run_at"] or "due")[:16],
         )
