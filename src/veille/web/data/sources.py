@@ -36,7 +36,7 @@ class SourceView:
     def health(self) -> str:
         """What its runs say: failing or ok after a run (even if it is switched off since, which
         ``why_disabled`` says beside it); never run, or disabled when it will not run either."""
-        if self.last_status is not None:
+        if self.last_status not in (None, "disabled", "busy"):  # a run that fetched something
             return "failing" if self.last_status in ("failed", "suspect") else "ok"
         return "never" if self.enabled else "disabled"
 
