@@ -25,6 +25,21 @@
     return String(s.dash || "").split(/\s+/).filter(Boolean).map(Number).filter(function (n) { return n >= 0; });
   }
 
+  /* Legend samples: a short line drawn in the series' colour and dashes. */
+  function lineSamples(chart) {
+    var items = window.Chart.defaults.plugins.legend.labels.generateLabels(chart);
+    items.forEach(function (item) {
+      var ds = chart.data.datasets[item.datasetIndex];
+      var sample = document.createElement("canvas");
+      sample.width = 28; sample.height = 8;
+      var ctx = sample.getContext("2d");
+      ctx.strokeStyle = ds.borderColor; ctx.lineWidth = 2; ctx.setLineDash(ds.borderDash || []);
+      ctx.beginPath(); ctx.moveTo(0, 4); ctx.lineTo(28, 4); ctx.stroke();
+      item.pointStyle = sample;
+    });
+    return items;
+  }
+
   function historyChart(el) {
     var now = Date.now();
     var datasets = readSeries(el).map(function (s, i) {
@@ -50,7 +65,8 @@
           y: { beginAtZero: true, ticks: { maxTicksLimit: 6, callback: function (v) { return money.format(v); } } }
         },
         plugins: {
-          legend: { position: "bottom", labels: { boxWidth: 12, usePointStyle: false } },
+          /* a legend sample is a short line in the series' colour and dashes */
+          legend: { position: "bottom", labels: { usePointStyle: true, pointStyleWidth: 30, generateLabels: lineSamples } },
           tooltip: { callbacks: {
             title: function (items) { return items.length ? day.format(new Date(items[0].parsed.x)) : ""; },
             label: function (item) { return item.dataset.label + ": " + money.format(item.parsed.y); }
