@@ -25,18 +25,18 @@ MODES = ("immediate", "daily", "weekly", "monthly")
 """The rule modes of ``veille.act.rules.MODES`` (the last three are digests), for the help text."""
 
 alerts = typer.Typer(
-    help="Alert rules, channels and the outbox. / Règles d'alerte, canaux et file d'envoi.",
+    help="Alert rules, channels and the outbox.\n\nRègles d'alerte, canaux et file d'envoi.",
     no_args_is_help=True,
 )
 rules = typer.Typer(
-    help="Which events alert, where, and when. / Quels événements alertent, où et quand.",
+    help="Which events alert, where, and when.\n\nQuels événements alertent, où et quand.",
     no_args_is_help=True,
 )
 channels = typer.Typer(
-    help="Where alerts go (file, Apprise). / Où partent les alertes.", no_args_is_help=True
+    help="Where alerts go (file, Apprise).\n\nOù partent les alertes.", no_args_is_help=True
 )
 actions = typer.Typer(
-    help="Actions from events: price reviews, roadmap candidates, comms drafts, strategy notes. / Actions issues des événements.",
+    help="Actions from events: price reviews, roadmap candidates, comms drafts, strategy notes.\n\nActions issues des événements.",
     no_args_is_help=True,
 )
 alerts.add_typer(rules, name="rules")

@@ -12,7 +12,7 @@ from veille.cli.main import app
 from veille.errors import ValidationError
 
 group = typer.Typer(
-    help="The watch plan: cadences and actions. / Le plan de veille : fréquences et actions.",
+    help="The watch plan: cadences and actions.\n\nLe plan de veille : fréquences et actions.",
     no_args_is_help=True,
 )
 app.add_typer(group, name="plan")
