@@ -13,6 +13,8 @@ from veille.store.models import Action, Alert, AlertRule, Channel, EventRow
 from veille.web.data import paging
 
 EVENT = paging.columns(EventRow, "dedup_key", "run_id", "capture_id")
+ALERT_STATUSES = ("pending", "sending", "sent", "failed", "digest")
+"""An alert's delivery status (``alerts.status``)."""
 OPEN_ALERT = Alert.acknowledged_at.is_(None)
 """An alert is open until a person acknowledges it, whatever its delivery status (docs/web.md)."""
 
