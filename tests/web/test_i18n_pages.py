@@ -186,3 +186,22 @@ def test_claims_reasons_use_the_french_decimal_mark(demo_app: Any) -> None:
         text, _ = visible_text(client.get("/claims").text, "fr")
     assert re.search(r"\d,\d\d fois", text)
     assert not re.search(r"\d\.\d\d fois|\d\.\d\d €", text)
+
+
+def test_the_reports_show_no_raw_code(demo_app: Any) -> None:
+    codes = {code: name for name, values in vocabularies().items() for code in values}
+    folder = demo_app.state.settings.reports_dir
+    written = sorted(folder.glob("*.md")) + sorted(folder.glob("*.html"))
+    assert {p.stem.rsplit("-", 1)[-1] for p in written} == {"fr", "en"} and len(written) >= 8
+    problems = {}
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".html":
+            text = LexborHTMLParser(text).body.text(separator=" ")  # type: ignore[union-attr]
+        text = re.sub(r"\S+://\S+|`[^`]*`", " ", text)
+        raw = {
+            t for t in re.findall(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])", text) if t in codes
+        }
+        if raw:
+            problems[path.name] = sorted(raw)
+    assert not problems, problems
