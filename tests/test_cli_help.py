@@ -43,8 +43,13 @@ def test_root_help_lists_each_command_in_one_language(cli) -> None:  # type: ign
 
 @pytest.mark.parametrize(
     "args",
-    [("report", "analysis", "--lang", "de"), ("kb", "export", "--lang", "de")],
-    ids=["report", "kb-export"],
+    [
+        ("report", "analysis", "--lang", "de"),
+        ("kb", "export", "--lang", "de"),
+        ("plan", "show", "--lang", "de"),
+        ("actions", "show", "1", "--lang", "de"),
+    ],
+    ids=["report", "kb-export", "plan-show", "actions-show"],
 )
 def test_an_unknown_language_is_refused_with_the_languages_there_are(cli, tmp_path, args) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli("--home", str(tmp_path / "ws"), *args)

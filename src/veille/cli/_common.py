@@ -52,6 +52,17 @@ def tidy_help(root: Any) -> Any:
     return root
 
 
+LANGUAGES = ("fr", "en")
+
+
+def language(value: str) -> str:
+    """``--lang``'s check where it is a plain string: one of the languages veille writes, else a usage
+    error that lists them."""
+    if value not in LANGUAGES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(repr(v) for v in LANGUAGES)}.")
+    return value
+
+
 VALUE_ERROR_PREFIX = "Value error, "
 
 

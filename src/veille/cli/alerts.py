@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from veille.cli._common import console, print_json, workspace
+from veille.cli._common import console, language, print_json, workspace
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
 from veille.workspace import Workspace
@@ -405,7 +405,7 @@ def _action(session: Session, action_id: int) -> Action:
 def actions_show(
     ctx: typer.Context,
     action_id: Annotated[int, typer.Argument(metavar="ID")],
-    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
+    lang: Annotated[str, typer.Option("--lang", help="fr or en.", callback=language)] = "fr",
 ) -> None:
     """One action in full; for a communication opportunity, its drafted message."""
     ws = workspace(ctx)
