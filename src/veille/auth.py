@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -177,6 +177,31 @@ def touch(session: Session, user_id: int, when: datetime | None = None) -> None:
     user = session.get(User, user_id)
     if user is not None:
         user.last_seen_at = when or _now()
+
+
+VISIT_GAP = timedelta(minutes=30)
+"""Sign-ins less than this after the user was last seen continue the same visit (a second browser, a
+new tab after signing out): they keep that visit's "since", instead of "since a minute ago"."""
+
+
+def begin_visit(session: Session, user_id: int, now: datetime | None = None) -> datetime | None:
+    """Record a sign-in; returns where its "since your last visit" starts: None on the first visit
+    ever, the time the user was last seen if that was more than ``VISIT_GAP`` ago, and otherwise the
+    start of the visit that is going on."""
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    now = now or _now()
+    last = user.last_seen_at
+    if last is None:
+        since = None
+    elif now - last > VISIT_GAP:
+        since = last
+    else:
+        since = user.visit_since
+    user.visit_since = since
+    user.last_seen_at = now
+    return since
 
 
 def token_hash(token: str) -> str:

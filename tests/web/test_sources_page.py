@@ -36,7 +36,7 @@ def _ran(site: Site) -> None:
 
 
 def _ids(html: str) -> list[str]:
-    return re.findall(r'<td><a href="/sources/([^"]+)">', html)
+    return re.findall(r'<td><a href="/sources/([^"]+)"[^>]*>', html)
 
 
 def test_a_source_that_ran_is_healthy_even_if_switched_off_since(site: Site, client: TestClient) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -30,6 +30,46 @@ def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON on stdout (decimals and dates must already be strings)."""
     sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     sys.stdout.flush()
+
+
+def walk_commands(command: Any, path: tuple[str, ...] = ("veille",)) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command under ``command`` (itself first), with its path of names."""
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from walk_commands(sub, (*path, name))
+
+
+def tidy_help(root: Any) -> Any:
+    """``root`` with flags (``--json``, ``--help``...) shown without a type placeholder: a flag takes no
+    value, so typer's ``<bool>`` in the help only misleads."""
+    from typer._click import Context
+
+    for _, command in walk_commands(root):
+        help_option = command.get_help_option(Context(command))
+        for param in [*command.params, help_option]:
+            if param is not None and getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""
+    return root
+
+
+LANGUAGES = ("fr", "en")
+
+
+def language(value: str) -> str:
+    """``--lang``'s check where it is a plain string: one of the languages veille writes, else a usage
+    error that lists them."""
+    if value not in LANGUAGES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(repr(v) for v in LANGUAGES)}.")
+    return value
+
+
+VALUE_ERROR_PREFIX = "Value error, "
+
+
+def usage_message(message: str) -> str:
+    """A usage error's message without the validation library's "Value error, " label (the rest says
+    what was given and what is accepted)."""
+    return message.replace(VALUE_ERROR_PREFIX, "")
 
 
 def warn(message: str) -> None:

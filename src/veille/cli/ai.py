@@ -10,7 +10,7 @@ from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 
 group = typer.Typer(
-    help="The model client (off by default). / Le client du modèle (désactivé par défaut).",
+    help="The model client (off by default).\n\nLe client du modèle (désactivé par défaut).",
     no_args_is_help=True,
 )
 app.add_typer(group, name="ai")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from veille.cli._common import console, print_json, workspace
+from veille.cli._common import console, language, print_json, workspace
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
 from veille.workspace import Workspace
@@ -25,18 +25,18 @@ MODES = ("immediate", "daily", "weekly", "monthly")
 """The rule modes of ``veille.act.rules.MODES`` (the last three are digests), for the help text."""
 
 alerts = typer.Typer(
-    help="Alert rules, channels and the outbox. / Règles d'alerte, canaux et file d'envoi.",
+    help="Alert rules, channels and the outbox.\n\nRègles d'alerte, canaux et file d'envoi.",
     no_args_is_help=True,
 )
 rules = typer.Typer(
-    help="Which events alert, where, and when. / Quels événements alertent, où et quand.",
+    help="Which events alert, where, and when.\n\nQuels événements alertent, où et quand.",
     no_args_is_help=True,
 )
 channels = typer.Typer(
-    help="Where alerts go (file, Apprise). / Où partent les alertes.", no_args_is_help=True
+    help="Where alerts go (file, Apprise).\n\nOù partent les alertes.", no_args_is_help=True
 )
 actions = typer.Typer(
-    help="Actions from events: price reviews, roadmap candidates, comms drafts, strategy notes. / Actions issues des événements.",
+    help="Actions from events: price reviews, roadmap candidates, comms drafts, strategy notes.\n\nActions issues des événements.",
     no_args_is_help=True,
 )
 alerts.add_typer(rules, name="rules")
@@ -405,7 +405,7 @@ def _action(session: Session, action_id: int) -> Action:
 def actions_show(
     ctx: typer.Context,
     action_id: Annotated[int, typer.Argument(metavar="ID")],
-    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
+    lang: Annotated[str, typer.Option("--lang", help="fr or en.", callback=language)] = "fr",
 ) -> None:
     """One action in full; for a communication opportunity, its drafted message."""
     ws = workspace(ctx)

@@ -17,7 +17,8 @@ def backup_command(
     folder: Annotated[Path, typer.Argument(help="A new or empty folder to write the backup into.")],
 ) -> None:
     """Back up the workspace (database, captures, reports) with a checksummed manifest; safe while it runs.
-    / Sauvegarde l'espace de travail, même pendant qu'il tourne."""
+
+    Sauvegarde l'espace de travail, même pendant qu'il tourne."""
     from veille.store.backup import backup
 
     ws = workspace(ctx)
@@ -35,7 +36,8 @@ def restore_command(
     folder: Annotated[Path, typer.Argument(help="A folder written by `veille backup`.")],
 ) -> None:
     """Restore a backup into this new, empty workspace (--home); refuses a damaged or mismatched backup.
-    / Restaure une sauvegarde dans un espace de travail vide ; refuse une sauvegarde abîmée."""
+
+    Restaure une sauvegarde dans un espace de travail vide ; refuse une sauvegarde abîmée."""
     from veille.store.backup import restore
 
     ws = workspace(ctx)

@@ -64,7 +64,9 @@ def events(
     status: Annotated[str | None, typer.Option("--status", help="open, held, accepted or dismissed.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all).")] = 0,
 ) -> None:
-    """Detected events, newest first. / Les évènements détectés, du plus récent au plus ancien."""
+    """Detected events, newest first.
+
+    Les évènements détectés, du plus récent au plus ancien."""
     from sqlalchemy import select
 
     from veille.kb.ids import resolve_competitor

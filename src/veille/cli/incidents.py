@@ -24,7 +24,9 @@ def incidents(
     until: Annotated[str | None, typer.Option("--until", help="Started before DATE (ISO).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many incidents (0: all).")] = 50,
 ) -> None:
-    """Competitors' incidents and maintenances, newest first. / Incidents des concurrents."""
+    """Competitors' incidents and maintenances, newest first.
+
+    Incidents des concurrents."""
     from veille.analysis.incidents import list_incidents, statistics
 
     start = parse_when(since) if since else None

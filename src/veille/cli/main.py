@@ -87,10 +87,13 @@ _register()
 def main_argv(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` and return its exit status (0 ok, 1 handled error, 2 usage)."""
     from typer._click import exceptions as click_errors  # typer vendors its own click
+    from typer.main import get_command
+
+    from veille.cli._common import tidy_help, usage_message
 
     try:
         # ``typer.Exit(n)`` raised by a command comes back as its return value (click's non-standalone mode)
-        returned = app(args=argv, prog_name="veille", standalone_mode=False)
+        returned = tidy_help(get_command(app)).main(args=argv, prog_name="veille", standalone_mode=False)
         if isinstance(returned, int) and not isinstance(returned, bool):
             return returned
     except VeilleError as exc:
@@ -102,6 +105,7 @@ def main_argv(argv: list[str] | None = None) -> int:
         typer.echo("aborted", err=True)
         return 1
     except click_errors.ClickException as exc:
+        exc.message = usage_message(exc.message)
         exc.show()
         return exc.exit_code
     except KeyboardInterrupt:

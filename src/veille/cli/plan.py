@@ -7,12 +7,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from veille.cli._common import console, print_json, warn, workspace
+from veille.cli._common import console, language, print_json, warn, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
 
 group = typer.Typer(
-    help="The watch plan: cadences and actions. / Le plan de veille : fréquences et actions.",
+    help="The watch plan: cadences and actions.\n\nLe plan de veille : fréquences et actions.",
     no_args_is_help=True,
 )
 app.add_typer(group, name="plan")
@@ -21,7 +21,7 @@ app.add_typer(group, name="plan")
 @group.command("show")
 def show(
     ctx: typer.Context,
-    lang: Annotated[str, typer.Option("--lang", help="fr or en.")] = "fr",
+    lang: Annotated[str, typer.Option("--lang", help="fr or en.", callback=language)] = "fr",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The plan's elements (from the knowledge base and the seed) and every source's cadence."""

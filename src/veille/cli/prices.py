@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from veille.store.models import OfferVersion
 
 group = typer.Typer(
-    help="Prices entered by hand and price history. / Prix saisis à la main et historique.",
+    help="Prices entered by hand and price history.\n\nPrix saisis à la main et historique.",
     no_args_is_help=True,
 )
 app.add_typer(group, name="prices")

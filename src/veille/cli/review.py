@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from veille.store.models import EventRow
 
 group = typer.Typer(
-    help="Price snapshots held as suspect. / Relevés de prix retenus comme suspects.", no_args_is_help=True
+    help="Price snapshots held as suspect.\n\nRelevés de prix retenus comme suspects.", no_args_is_help=True
 )
 app.add_typer(group, name="review")
 

@@ -2,13 +2,38 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
 
 from veille.cli._common import console, workspace
 from veille.cli.main import app
+from veille.errors import VeilleError
+
+
+def check_address(host: str, port: int) -> None:
+    """Fail with one clear line if ``host:port`` cannot be listened on (another server holds it, or
+    the address is not this machine's), before anything announces it. The probe binds as uvicorn does
+    (SO_REUSEADDR, so a closed connection's TIME_WAIT is no obstacle) and lets go at once."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise VeilleError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise VeilleError(
+                    f"port {port} on {host} is already in use (another veille serve?): stop it or choose "
+                    "another --port"
+                ) from None
+            raise VeilleError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 @app.command()
@@ -33,6 +58,7 @@ def serve(
 
     ws = workspace(ctx)
     ws.store  # noqa: B018 - fail early, with one clear line, if the workspace is not initialised
+    check_address(host, port)
     console.print(
         f"veille dashboard on http://{host}:{port}/ (workspace {ws.home.resolve()})", highlight=False
     )

@@ -27,7 +27,7 @@ MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
 """``veille.analysis.reviews.MANUAL_PLATFORMS``, for the help text."""
 
 ratings_app = typer.Typer(
-    help="Review-site ratings: manual G2/Capterra entries and evidence. / Notes des sites d'avis.",
+    help="Review-site ratings: manual G2/Capterra entries and evidence.\n\nNotes des sites d'avis.",
     no_args_is_help=True,
 )
 app.add_typer(ratings_app, name="ratings")
@@ -86,7 +86,9 @@ def ratings_add(
     by: Annotated[str, typer.Option("--by", help="Who entered it.")] = "cli",
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored entry as JSON.")] = False,
 ) -> None:
-    """Record a rating read by hand on G2, Capterra... / Saisir une note relevée à la main."""
+    """Record a rating read by hand on G2, Capterra...
+
+    Saisir une note relevée à la main."""
     from veille.analysis.reviews import enter_manual_rating
 
     ws = workspace(ctx)
@@ -121,7 +123,9 @@ def ratings_list(
     platform: Annotated[str | None, typer.Option("--platform", help="Only this platform.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
-    """Every recorded rating, newest first. / Les notes enregistrées, de la plus récente."""
+    """Every recorded rating, newest first.
+
+    Les notes enregistrées, de la plus récente."""
     from sqlalchemy import select
 
     from veille.store.models import RatingRow
@@ -151,7 +155,9 @@ def ratings_evidence(
     competitor: Annotated[str, typer.Argument(help="Competitor id or name.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON object.")] = False,
 ) -> None:
-    """Review evidence for the matrix's Support and UX scores. / Les preuves des notes Support et UX."""
+    """Review evidence for the matrix's Support and UX scores.
+
+    Les preuves des notes Support et UX."""
     from veille.analysis.reviews import matrix_evidence
 
     with workspace(ctx).store.session() as session:
@@ -177,7 +183,9 @@ def hiring(
     competitor: Annotated[str | None, typer.Option("--competitor", help="Only this competitor.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
-    """Open roles by function, against 90 days ago. / Les postes ouverts par fonction, face à il y a 90 jours."""
+    """Open roles by function, against 90 days ago.
+
+    Les postes ouverts par fonction, face à il y a 90 jours."""
     from veille.analysis.hiring import FUNCTIONS, hiring_summary
 
     with workspace(ctx).store.session() as session:
@@ -216,7 +224,9 @@ def mentions(
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array (see docs/contract.md).")] = False,
 ) -> None:
-    """Mentions on Hacker News, Reddit and Bluesky, newest first. / Les mentions des concurrents."""
+    """Mentions on Hacker News, Reddit and Bluesky, newest first.
+
+    Les mentions des concurrents."""
     from sqlalchemy import select
 
     from veille.store.models import MentionRow
@@ -263,7 +273,9 @@ def filings(
     competitor: Annotated[str | None, typer.Option("--competitor", help="Only this competitor.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
 ) -> None:
-    """SEC filings (8-K, 10-Q, 10-K, S-1), newest first. / Les dépôts SEC des concurrents cotés."""
+    """SEC filings (8-K, 10-Q, 10-K, S-1), newest first.
+
+    Les dépôts SEC des concurrents cotés."""
     from sqlalchemy import select
 
     from veille.store.models import FilingRow
@@ -302,7 +314,9 @@ def purge(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON object.")] = False,
 ) -> None:
-    """Erase personal data older than the retention. / Effacer les données personnelles trop anciennes."""
+    """Erase personal data older than the retention.
+
+    Effacer les données personnelles trop anciennes."""
     from veille.analysis import retention
 
     ws = workspace(ctx)

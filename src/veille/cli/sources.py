@@ -15,7 +15,7 @@ from veille.errors import NotFoundError, ValidationError
 # The source registry (every provider's parsers) loads inside each command, not for --help.
 
 group = typer.Typer(
-    help="Sources of the watch and their parsers. / Les sources de la veille et leurs parseurs.",
+    help="Sources of the watch and their parsers.\n\nLes sources de la veille et leurs parseurs.",
     no_args_is_help=True,
 )
 app.add_typer(group, name="sources")

@@ -24,7 +24,8 @@ def worker(
     ] = 4,
 ) -> None:
     """Run the sources that `veille watch` queues, until SIGTERM (PostgreSQL workspaces).
-    / Exécute les sources mises en file par `veille watch` (espaces PostgreSQL)."""
+
+    Exécute les sources mises en file par `veille watch` (espaces PostgreSQL)."""
     from veille.errors import ValidationError
     from veille.watch.tasks import QUEUES, ensure_queue_schema, make_app, worker_options
 

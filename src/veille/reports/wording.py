@@ -127,9 +127,32 @@ def title_in(lang: str, kind: str, title: str, data: Mapping[str, Any] | None) -
     """``event_title`` from an event's kind, stored title and data; the stored title where the data is
     not of the shape its detector writes (an older event, or a damaged one: never an error on a page)."""
     try:
+        if kind == "claim_contradicted":
+            return _claim_title(data or {}, lang) or title
         return _written(lang, kind, data or {}) or title
     except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError):
         return title
+
+
+CLAIM_SECTIONS = {
+    "price_table": ("tableau des prix", "price table"),
+    "segmentation": ("segmentation", "segmentation"),
+    "matrix": ("matrice", "matrix"),
+    "strengths": ("forces", "strengths"),
+    "weaknesses": ("faiblesses", "weaknesses"),
+    "our_advantages": ("nos avantages", "our advantages"),
+}
+
+
+def _claim_title(data: Mapping[str, Any], lang: str) -> str | None:
+    """A contradicted claim's title in ``lang``, from the claim's text and reason (kept in both)."""
+    text, reason, section = data.get("text"), data.get("reason"), str(data.get("section") or "")
+    if not isinstance(text, dict) or not isinstance(reason, dict) or not text.get(lang):
+        return None
+    fr, en = CLAIM_SECTIONS.get(section, (section.replace("_", " "), section.replace("_", " ")))
+    if lang == "en":
+        return f"Analysis contradicted ({en}): {text['en']} — {reason.get('en', '')}"[:500]
+    return f"Analyse contredite ({fr}) : {text['fr']} — {reason.get('fr', '')}"[:500]
 
 
 def _written(lang: str, kind: str, data: Mapping[str, Any]) -> str | None:

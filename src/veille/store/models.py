@@ -400,6 +400,9 @@ class Alert(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]]
+    # Open until a person acknowledges it (dashboard or API), whatever its delivery status (docs/web.md).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class Action(Base):
@@ -457,6 +460,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    # Where the current visit's "since your last visit" starts (None: first visit); see veille.auth.begin_visit.
+    visit_since: Mapped[datetime | None]
     # Part of every session cookie: raising it (password change, sign out everywhere) ends them all.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
-from veille.reports.wording import event_title, impact_word, title_in
+from veille.reports.wording import event_title, impact_word, title_in, word
 from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -74,8 +74,22 @@ class Titles:
             return title_in(self.locale, "hiring", note.title, data["event"])
         return str(note.title)
 
+    def note_body(self, note: Any) -> str:
+        """A note's text; a note the watch made from a hiring trend repeats its (English) title, so only
+        its link is left."""
+        data = note.data if isinstance(note.data, dict) else {}
+        if data.get("from") == "hiring":
+            return str(note.body or "").rpartition("\n")[2] if "\n" in str(note.body or "") else ""
+        return str(note.body or "")
+
     def impact(self, code: str | None) -> str:
         return impact_word(code, self.locale)
+
+    def function(self, code: str) -> str:
+        """A hiring function (``gpu_ai``, ``datacenter_ops``...) in words."""
+        from veille.analysis.hiring import FUNCTION_WORDS
+
+        return word(code, self.locale, FUNCTION_WORDS)
 
 
 @cache

@@ -104,5 +104,12 @@ def median(values: list[Decimal]) -> Decimal | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def ratio_text(value: Decimal) -> str:
-    return format(value.quantize(Decimal("0.01")), "f")
+def ratio_text(value: Decimal, lang: str = "en") -> str:
+    """A ratio with two places, with the language's decimal mark (``0.40``, ``0,40``)."""
+    return decimal_text(format(value.quantize(Decimal("0.01")), "f"), lang)
+
+
+def decimal_text(value: object, lang: str) -> str:
+    """A plain decimal figure (``5.50``, a string or a number) with the language's decimal mark."""
+    text = str(value)
+    return text.replace(".", ",") if lang == "fr" else text

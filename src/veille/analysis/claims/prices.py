@@ -12,7 +12,7 @@ from typing import Any
 from veille.analysis.claims import model as m
 from veille.analysis.claims.derive import segment_words
 from veille.analysis.claims.market import SELF, Market, offer_evidence
-from veille.analysis.claims.model import Check, Claim, both, median, ratio_text
+from veille.analysis.claims.model import Check, Claim, both, decimal_text, median, ratio_text
 from veille.normalise import money
 
 Ratios = list[tuple[Decimal, dict[str, Any]]]
@@ -118,7 +118,7 @@ def _cell(claim: Claim, data: dict[str, Any]) -> Check:
         return Check("stale", _stale_reason(), [offer])
     if claim.expected["amount"] is None:
         reason = both(
-            f"{offer['sku']} correspond, à {offer['monthly_eur']} €/mois",
+            f"{offer['sku']} correspond, à {decimal_text(offer['monthly_eur'], 'fr')} €/mois",
             f"{offer['sku']} matches, at €{offer['monthly_eur']}/month",
         )
         return Check("contradicted", reason, [offer], _set_price(claim, offer))
@@ -137,7 +137,8 @@ def _cell(claim: Claim, data: dict[str, Any]) -> Check:
     )
     pct = format((gap * 100).quantize(Decimal(1)), "f")
     reason = both(
-        f"moins chère offre relevée : {offer['sku']} à {offer['monthly_eur']} €/mois, contre {kb_eur} € dans l'analyse (écart {pct} %)",
+        f"moins chère offre relevée : {offer['sku']} à {decimal_text(offer['monthly_eur'], 'fr')} €/mois, contre "
+        f"{decimal_text(kb_eur, 'fr')} € dans l'analyse (écart {pct} %)",
         f"cheapest collected offer: {offer['sku']} at €{offer['monthly_eur']}/month, against €{kb_eur} in the analysis ({pct}% apart)",
     )
     return Check(verdict, reason, [offer], _set_price(claim, offer) if verdict == "contradicted" else None)
@@ -190,7 +191,7 @@ def _level(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str, An
     fr_basis, en_basis = _basis_words(basis)
     fr_seg, en_seg = segment_words(found)
     reason = both(
-        f"prix médian à {ratio_text(level)} fois {fr_basis} : {fr_seg}",
+        f"prix médian à {ratio_text(level, 'fr')} fois {fr_basis} : {fr_seg}",
         f"median price at {ratio_text(level)} times {en_basis}: {en_seg}",
     )
     if found == claim.expected["segment"]:
@@ -217,7 +218,7 @@ def score_of(level: Decimal) -> int:
 def _score(claim: Claim, level: Decimal, evidence: list[dict[str, Any]]) -> Check:
     found, stored = score_of(level), claim.expected["score"]
     reason = both(
-        f"prix médian à {ratio_text(level)} fois le prix médian du marché : note {found}/5 (analyse : {stored}/5)",
+        f"prix médian à {ratio_text(level, 'fr')} fois le prix médian du marché : note {found}/5 (analyse : {stored}/5)",
         f"median price at {ratio_text(level)} times the market's median: score {found}/5 (analysis: {stored}/5)",
     )
     gap = abs(found - stored)
@@ -248,7 +249,7 @@ def _sentence(claim: Claim, level: Decimal, basis: str, evidence: list[dict[str,
         )
     fr_basis, en_basis = _basis_words(basis)
     reason = both(
-        f"{claim.who} : prix médian à {ratio_text(level)} fois {fr_basis}",
+        f"{claim.who} : prix médian à {ratio_text(level, 'fr')} fois {fr_basis}",
         f"{claim.who}'s median price at {ratio_text(level)} times {en_basis}",
     )
     # our advantage "cheaper pricing": their price is above ours; a strength "cheap": below the market's

@@ -97,6 +97,9 @@ def alert(a: Any) -> m.AlertOut:
         created_at=a.created_at,
         sent_at=a.sent_at,
         last_error=a.last_error,
+        open=a.acknowledged_at is None,
+        acknowledged_at=a.acknowledged_at,
+        acknowledged_by=a.acknowledged_by,
     )
 
 

@@ -186,6 +186,9 @@ class AlertOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    open: bool = Field(description="Not acknowledged yet (whatever its delivery status).")
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
 
 
 class AlertPage(BaseModel):

@@ -52,10 +52,23 @@ def _invalid(exc: rules.RuleError) -> RequestValidationError:
 def list_alerts(
     request: Request, user: ApiViewer, open: bool = False, limit: Limit = 50, cursor: Cursor = None
 ) -> m.AlertPage:
-    """Alerts (the outbox), newest first; ``open=true``: pending, sending or failed only."""
+    """Alerts (the outbox), newest first; ``open=true``: only those nobody has acknowledged yet."""
     with db(request) as session:
         page = events.alerts_page(session, open_only=open, limit=limit, cursor=cursor)
         return m.AlertPage(items=[convert.alert(a) for a in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=m.AlertOut, tags=["alerts"])
+def acknowledge_alert(request: Request, alert_id: RowId, user: ApiEditor) -> m.AlertOut:
+    """Acknowledge an alert (editors): it is no longer open. Acknowledging it again changes nothing
+    (who and when stay those of the first time); its delivery goes on as before."""
+    with db(request) as session:
+        events.acknowledge(session, [alert_id], user.name)
+        session.flush()
+        row = events.alert(session, alert_id)
+        if row is None:
+            raise NotFoundError(f"no alert {alert_id}")
+        return convert.alert(row)
 
 
 @router.get("/alert-rules", response_model=list[m.Rule], tags=["alerts"])

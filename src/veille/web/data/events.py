@@ -13,7 +13,10 @@ from veille.store.models import Action, Alert, AlertRule, Channel, EventRow
 from veille.web.data import paging
 
 EVENT = paging.columns(EventRow, "dedup_key", "run_id", "capture_id")
-OPEN_ALERT_STATUSES = ("pending", "sending", "failed")
+ALERT_STATUSES = ("pending", "sending", "sent", "failed", "digest")
+"""An alert's delivery status (``alerts.status``)."""
+OPEN_ALERT = Alert.acknowledged_at.is_(None)
+"""An alert is open until a person acknowledges it, whatever its delivery status (docs/web.md)."""
 
 
 def page(
@@ -74,7 +77,7 @@ def alerts_page(
     limit = paging.clamp(limit)
     query = select(*ALERT).join(EventRow, EventRow.id == Alert.event_id, isouter=True)
     if open_only:
-        query = query.where(Alert.status.in_(OPEN_ALERT_STATUSES))
+        query = query.where(OPEN_ALERT)
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(Alert.id < key[0])
@@ -84,9 +87,33 @@ def alerts_page(
     return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)
 
 
+def alert(session: Session, alert_id: int) -> Row[Any] | None:
+    """One alert in the shape of ``alerts_page``'s rows."""
+    query = select(*ALERT).join(EventRow, EventRow.id == Alert.event_id, isouter=True)
+    return session.execute(query.where(Alert.id == alert_id)).first()
+
+
 def alert_counts(session: Session) -> dict[str, int]:
+    """How many alerts by delivery status, and how many are ``open`` (not acknowledged)."""
     rows = session.execute(select(Alert.status, func.count()).group_by(Alert.status))
-    return {str(s): int(n) for s, n in rows}
+    counts = {str(s): int(n) for s, n in rows}
+    counts["open"] = int(session.scalar(select(func.count()).select_from(Alert).where(OPEN_ALERT)) or 0)
+    return counts
+
+
+def acknowledge(session: Session, ids: list[int] | None, by: str, now: datetime | None = None) -> list[int]:
+    """Acknowledge the open alerts ``ids`` (every open alert if None) in ``by``'s name; returns the ids
+    acknowledged now (an alert acknowledged before keeps who and when)."""
+    query = select(Alert).where(OPEN_ALERT)
+    if ids is not None:
+        query = query.where(Alert.id.in_(ids))
+    when = now or datetime.now(UTC)
+    done = []
+    for alert in session.scalars(query.order_by(Alert.id)):
+        alert.acknowledged_at = when
+        alert.acknowledged_by = by
+        done.append(alert.id)
+    return done
 
 
 def rules(session: Session) -> list[AlertRule]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +12,11 @@ from sqlalchemy.orm import Session
 from veille.errors import NotFoundError
 from veille.settings import Settings
 from veille.store.models import SourceRun, SourceState
+
+RUN_STATUSES = ("running", "ok", "unchanged", "suspect", "late", "failed")
+"""A source run's status (``source_runs.status``), as the run lifecycle writes it."""
+WHY_DISABLED = ("unverified", "off_by_default", "operator", "credential")
+"""Why a source is off (``SourceView.why_code``)."""
 
 
 @dataclass
@@ -31,6 +37,9 @@ class SourceView:
     last_error: str | None
     consecutive_failures: int
     next_run_at: datetime | None
+    why_code: str | None = (
+        None  # unverified, off_by_default, operator, credential: for labels in the reader's language
+    )
 
     @property
     def health(self) -> str:
@@ -47,6 +56,21 @@ def _specs() -> list:  # type: ignore[type-arg,unused-ignore]
     return list(sources())
 
 
+def _switch(
+    spec: Any, state: SourceState | None, present: bool | None
+) -> tuple[bool, str | None, str | None]:
+    """Whether a source runs, and if not why: in words (the API's) and as a ``WHY_DISABLED`` code."""
+    if present is False:
+        return False, f"credential {spec.credential} missing", "credential"
+    if state is not None and state.enabled is not None:
+        return (True, None, None) if state.enabled else (False, "disabled by an operator", "operator")
+    if not spec.verified:
+        return False, "unverified endpoint", "unverified"
+    if not spec.enabled_by_default:
+        return False, "off by default", "off_by_default"
+    return True, None, None
+
+
 def views(session: Session, settings: Settings) -> list[SourceView]:
     """Every registered source with its state, sorted by competitor then id."""
     states = {s.source_id: s for s in session.scalars(select(SourceState))}
@@ -54,17 +78,7 @@ def views(session: Session, settings: Settings) -> list[SourceView]:
     for spec in _specs():
         state = states.get(spec.id)
         present = None if spec.credential is None else settings.credential(spec.credential) is not None
-        enabled = spec.enabled_by_default and spec.verified
-        why = None
-        if not spec.verified:
-            why = "unverified endpoint"
-        elif not spec.enabled_by_default:
-            why = "off by default"
-        if state is not None and state.enabled is not None:
-            enabled = state.enabled
-            why = None if enabled else "disabled by an operator"
-        if present is False:
-            enabled, why = False, f"credential {spec.credential} missing"
+        enabled, why, code = _switch(spec, state, present)
         out.append(
             SourceView(
                 spec.id,
@@ -83,6 +97,7 @@ def views(session: Session, settings: Settings) -> list[SourceView]:
                 state.last_error if state else None,
                 state.consecutive_failures if state else 0,
                 state.next_run_at if state else None,
+                code,
             )
         )
     out.sort(key=lambda v: (v.competitor or "~", v.id))

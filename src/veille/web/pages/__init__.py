@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from veille.web.pages import (
     alerts,
+    apidocs,
     auth,
     claims,
     competitors,
@@ -31,5 +32,6 @@ for module in (
     reports,
     manual,
     users,
+    apidocs,
 ):
     router.include_router(module.router)

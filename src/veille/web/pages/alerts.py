@@ -17,11 +17,13 @@ from veille.web.data import events
 from veille.web.data.paging import RowId
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
-from veille.web.pages._util import back
+from veille.web.pages._util import back, safe_next
 from veille.web.templating import render
 
 router = APIRouter(route_class=CachedRoute)
 EVENT_KINDS = list(ALL_KINDS)
+NextPage = Annotated[str, Form(max_length=300)]
+"""The page a form came from, to go back to (a local path only: ``safe_next``)."""
 
 
 @router.get("/alerts")
@@ -62,6 +64,24 @@ def _conditions(min_change_pct: str, min_impact: str, min_failures: str) -> dict
         "min_consecutive_failures": min_failures.strip(),
     }
     return {k: v for k, v in given.items() if v}
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge_alert(request: Request, alert_id: RowId, user: PageEditor, next: NextPage = "") -> Response:
+    """Acknowledge one alert (editors): it leaves the open alerts."""
+    with db(request) as session:
+        if events.alert(session, alert_id) is None:
+            raise NotFoundError(f"no alert {alert_id}")
+        events.acknowledge(session, [alert_id], user.name)
+    return back(request, safe_next(next, "/alerts"), "acknowledged")
+
+
+@router.post("/alerts/acknowledge")
+def acknowledge_all(request: Request, user: PageEditor, next: NextPage = "") -> Response:
+    """Acknowledge every open alert (editors)."""
+    with db(request) as session:
+        events.acknowledge(session, None, user.name)
+    return back(request, safe_next(next, "/alerts"), "acknowledged")
 
 
 @router.post("/alerts/rules")

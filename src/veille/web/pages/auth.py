@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from veille.auth import authenticate, touch
+from veille.auth import authenticate, begin_visit
 from veille.web.deps import PageViewer, db, session_user
 from veille.web.i18n import LOCALES
 from veille.web.pages._util import safe_next
@@ -53,19 +54,20 @@ def login(
         response = _login_form(request, target, "throttled", status=429)
         response.headers["Retry-After"] = str(wait)
         return response
+    since: datetime | None = None
     with db(request) as session:
         user = authenticate(session, username, password)
         if user is None:
             limiter.failed(session, ip, username)
         else:
-            touch(session, user.id)
+            since = begin_visit(session, user.id)
             limiter.succeeded(session, ip, username)
     if user is None:
         log.warning("sign-in failed for %r from %s", username[:200], ip)
         return _login_form(request, target, "invalid", status=401)
     log.info("signed in: %s from %s", user.name, ip)
     response = RedirectResponse(target, status_code=303)
-    data = new_session(user.id, user.last_seen_at, user.epoch)
+    data = new_session(user.id, since, user.epoch)
     set_cookie(response, request, SESSION_COOKIE, request.app.state.sessions.dump(data), SESSION_MAX_AGE)
     return response
 

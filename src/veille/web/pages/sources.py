@@ -76,8 +76,10 @@ def source_page(request: Request, source_id: str, user: PageViewer) -> Response:
         from veille.ai.client import recent_calls
 
         readings = recent_calls(session, source_id)
+        names = kbview.names(kbview.current(session, request_locale(request)))
     context = {
         "s": views[0],
+        "names": names,
         "runs": runs,
         "readings": readings,
         "ai_on": request.app.state.settings.ai_enabled,
