@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, Row, and_, cast, func, or_, select
+from sqlalchemy import Float, Row, and_, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
@@ -94,6 +94,33 @@ def history(
     return rows
 
 
+Key = tuple[str, str, str | None]  # competitor, sku, region (None: every region of the sku)
+
+
+def histories(
+    session: Session, keys: Sequence[Key], limit: int = HISTORY_POINTS
+) -> dict[Key, list[Row[Any]]]:
+    """``history`` of several offers in one statement: ``key -> versions`` (newest ``limit`` of each,
+    oldest first). A page charting a dozen offers reads them at once instead of one query each: a
+    UNION ALL of one ``history`` query per key, each served by ``ix_offer_key``."""
+    out: dict[Key, list[Row[Any]]] = {key: [] for key in keys}
+    if not out:
+        return out
+    parts = []
+    for n, (competitor, sku, region) in enumerate(out):
+        one = select(*VERSION, literal(n).label("key")).where(
+            OfferVersion.competitor == competitor, OfferVersion.sku == sku
+        )
+        if region is not None:
+            one = one.where(OfferVersion.region == region)
+        parts.append(select(one.order_by(OfferVersion.valid_from.desc()).limit(limit).subquery()))
+    wanted = list(out)
+    everything = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    for row in session.execute(select(everything).order_by(everything.c.key, everything.c.valid_from)):
+        out[wanted[row.key]].append(row)
+    return out
+
+
 def series(session: Session, rows: Sequence[Row[Any]], now: datetime | None = None) -> list[dict[str, Any]]:
     """Chart points: one per version, monthly price in EUR at the ECB rate of the point's day (and the
     native price, the rate and its date); a current version closes the line at ``now``'s rate."""
@@ -125,16 +152,18 @@ def chart_for(
     session: Session, competitor: str, offers: Sequence[Row[Any]], most: int = 5
 ) -> list[dict[str, Any]]:
     """History series of up to ``most`` offers (one line each, one region per SKU), for the price chart."""
-    out: list[dict[str, Any]] = []
-    charted: set[str] = set()
+    charted: dict[str, Any] = {}
     for offer in offers:
-        if offer.monthly_eur is None or offer.sku in charted or len(out) >= most:
-            continue
-        charted.add(offer.sku)
-        rows = history(session, competitor, offer.sku, offer.region, limit=120)
-        label = offer.name + (f" · {offer.region}" if offer.region else "")
-        out.append({"label": label, "points": series(session, rows)})
-    return out
+        if offer.monthly_eur is not None and offer.sku not in charted and len(charted) < most:
+            charted[offer.sku] = offer
+    found = histories(session, [(competitor, o.sku, o.region) for o in charted.values()], limit=120)
+    return [
+        {
+            "label": offer.name + (f" · {offer.region}" if offer.region else ""),
+            "points": series(session, found[(competitor, offer.sku, offer.region)]),
+        }
+        for offer in charted.values()
+    ]
 
 
 def page(
@@ -148,7 +177,7 @@ def page(
 ) -> paging.Page[Row[Any]]:
     """Offers (current ones by default), newest id first, keyset-paginated."""
     limit = paging.clamp(limit)
-    query = select(*OFFER)
+    query = select(OfferVersion.id)
     if current:
         query = query.where(OfferVersion.valid_to.is_(None))
     if competitor:
@@ -158,7 +187,18 @@ def page(
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(OfferVersion.id < key[0])
-    rows = list(session.execute(query.order_by(OfferVersion.id.desc()).limit(limit + 1)))
+    query = query.order_by(OfferVersion.id.desc()).limit(limit + 1)
+    if current and (competitor or category):
+        # the page's ids from the partial index of current offers alone, then only those rows: ordering
+        # the whole rows of every current offer of a competitor cost ten times more
+        query = (
+            select(*OFFER)
+            .where(OfferVersion.id.in_(query.scalar_subquery()))
+            .order_by(OfferVersion.id.desc())
+        )
+    else:
+        query = query.with_only_columns(*OFFER)
+    rows = list(session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)

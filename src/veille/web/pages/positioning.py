@@ -112,10 +112,13 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
         data = pos.table(session)
         names = kbview.names(kb)
         as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
-        lines = []
-        for row in _live_offers(data, product_id):
-            offer = row["offer"]
-            history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
-            points = offers.series(session, history, as_of)
-            lines.append({"label": names.get(row["competitor"], row["competitor"]), "points": points})
+        live = [
+            (row["competitor"], row["offer"]["sku"], row["offer"].get("region"))
+            for row in _live_offers(data, product_id)
+        ]
+        found = offers.histories(session, live, limit=200)
+        lines = [
+            {"label": names.get(key[0], key[0]), "points": offers.series(session, found[key], as_of)}
+            for key in live
+        ]
     return JSONResponse(lines)
