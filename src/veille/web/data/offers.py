@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, Row, and_, cast, func, literal, or_, select, union_all
+from sqlalchemy import Float, Integer, Row, TextualSelect, and_, cast, column, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
@@ -104,21 +105,30 @@ def histories(
     oldest first). A page charting a dozen offers reads them at once instead of one query each: a
     UNION ALL of one ``history`` query per key, each served by ``ix_offer_key``."""
     out: dict[Key, list[Row[Any]]] = {key: [] for key in keys}
-    if not out:
-        return out
-    parts = []
-    for n, (competitor, sku, region) in enumerate(out):
-        one = select(*VERSION, literal(n).label("key")).where(
-            OfferVersion.competitor == competitor, OfferVersion.sku == sku
-        )
-        if region is not None:
-            one = one.where(OfferVersion.region == region)
-        parts.append(select(one.order_by(OfferVersion.valid_from.desc()).limit(limit).subquery()))
     wanted = list(out)
-    everything = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    for row in session.execute(select(everything).order_by(everything.c.key, everything.c.valid_from)):
-        out[wanted[row.key]].append(row)
+    if not wanted:
+        return out
+    params: dict[str, Any] = {"most": limit}
+    for n, (competitor, sku, region) in enumerate(wanted):
+        params |= {f"c{n}": competitor, f"s{n}": sku, f"r{n}": region}
+    statement = _histories_sql(tuple(region is not None for _, _, region in wanted))
+    for row in session.execute(statement, params):
+        out[wanted[row.k]].append(row)
     return out
+
+
+@lru_cache(maxsize=64)
+def _histories_sql(regional: tuple[bool, ...]) -> TextualSelect:
+    """The statement of ``histories`` for keys with (True) or without (False) a region, built once:
+    SQLAlchemy's construction of the same union took longer than running it."""
+    names = ", ".join(column.key for column in VERSION)
+    parts = [
+        f"SELECT * FROM (SELECT {names}, {n} AS k FROM offer_versions WHERE competitor = :c{n} AND sku = :s{n}"
+        + (f" AND region = :r{n}" if with_region else "")
+        + f" ORDER BY valid_from DESC LIMIT :most) AS h{n}"
+        for n, with_region in enumerate(regional)
+    ]
+    return text(" UNION ALL ".join(parts) + " ORDER BY k, valid_from").columns(*VERSION, column("k", Integer))
 
 
 def series(session: Session, rows: Sequence[Row[Any]], now: datetime | None = None) -> list[dict[str, Any]]:

@@ -116,9 +116,15 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
             (row["competitor"], row["offer"]["sku"], row["offer"].get("region"))
             for row in _live_offers(data, product_id)
         ]
-        found = offers.histories(session, live, limit=200)
-        lines = [
-            {"label": names.get(key[0], key[0]), "points": offers.series(session, found[key], as_of)}
-            for key in live
-        ]
+
+        def chart() -> list[dict[str, Any]]:
+            found = offers.histories(session, live, limit=200)
+            return [
+                {"label": names.get(key[0], key[0]), "points": offers.series(session, found[key], as_of)}
+                for key in live
+            ]
+
+        # the table's rows seen at its as_of: kept until a write changes the table's inputs
+        what = ("history", product_id, data.get("as_of"), tuple(live), tuple(names.items()))
+        lines = pos.derived(session, what, chart)
     return JSONResponse(lines)
