@@ -345,6 +345,25 @@ end
 """
 
 
+def server_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds of every live process of the server's process group (Linux /proc).
+
+    Divided by the requests served, it is what one answer costs the server: unlike latency, it hardly
+    moves with the load of a shared machine, and latency under ``CONCURRENCY`` connections follows
+    from it (about ``CONCURRENCY / workers`` answers queue ahead of each one)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; then utime and stime, fields 14 and 15 of stat
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _wrk(url: str, headers: dict[str, str], seconds: int, script: Path) -> dict[str, float]:
     """``CONCURRENCY`` connections asking for ``url`` for ``seconds``: wrk's latency figures (ms)."""
     cmd = [
@@ -369,7 +388,7 @@ def _wrk(url: str, headers: dict[str, str], seconds: int, script: Path) -> dict[
 
 
 async def measure(
-    base: str, api_token: str, seconds: int, only: list[str] | None = None
+    base: str, api_token: str, seconds: int, only: list[str] | None = None, group: int | None = None
 ) -> list[tuple[str, float, dict[str, float]]]:
     """Per route: the first answer's time (a render from cold, one client) and wrk's figures under load."""
     async with (
@@ -405,7 +424,10 @@ async def measure(
                 cold = (time.perf_counter() - started) * 1000
                 # then every worker once (a handful at once lands on each), as a server that has run a while
                 await asyncio.gather(*(bare.get(path, headers=headers) for _ in range(CONCURRENCY)))
+                cpu = server_cpu_seconds(group) if group else 0.0
                 figures = await asyncio.to_thread(_wrk, base + path, headers, seconds, Path(script.name))
+                if group and figures["requests"]:
+                    figures["cpu_ms"] = (server_cpu_seconds(group) - cpu) / figures["requests"] * 1000
                 results.append((path, cold, figures))
     return results
 
@@ -463,7 +485,10 @@ def _api_token(home: Path) -> str:
 
 def report(results: list[tuple[str, float, dict[str, float]]]) -> int:
     """The figures per route: the first answer (cold), then p50, p95 and max under load."""
-    print(f"{'route':56} {'cold ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7} {'errors':>7}")
+    print(
+        f"{'route':56} {'cold ms':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'req/s':>7} {'errors':>7}"
+        f" {'cpu ms':>7}"
+    )
     slow = 0
     for path, cold, f in results:
         over = f["p95"] >= TARGET_MS
@@ -472,13 +497,16 @@ def report(results: list[tuple[str, float, dict[str, float]]]) -> int:
         label = path if len(path) <= 56 else path[:53] + "..."
         print(
             f"{label:56} {cold:8.1f} {f['p50']:8.1f} {f['p95']:8.1f} {f['max']:8.1f} "
-            f"{f['requests'] / SECONDS:7.0f} {int(f['errors']):7d}{flag}"
+            f"{f['requests'] / SECONDS:7.0f} {int(f['errors']):7d} {f.get('cpu_ms', float('nan')):7.1f}{flag}"
         )
     print(
         f"{len(results)} routes, {CONCURRENCY} concurrent connections (wrk, {WRK_THREADS} threads, {SECONDS:g} s each); "
         f"{slow} over the {TARGET_MS:.0f} ms p95 target or with errors"
     )
-    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        "cpu ms: the server's CPU (every worker) per answer under load; "
+        f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     return slow
 
 
@@ -505,6 +533,7 @@ def main(argv: list[str] | None = None) -> None:
     if shutil.which("wrk") is None:
         sys.exit("this benchmark drives the load with wrk: apt-get install wrk (`make bench` does)")
     CONCURRENCY, SECONDS = args.concurrency, args.seconds
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     home = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-web-"))
     try:
         if not (home / "veille.db").exists():
@@ -516,7 +545,7 @@ def main(argv: list[str] | None = None) -> None:
         try:
             if writer:
                 writer.start()
-            results = asyncio.run(measure(f"http://127.0.0.1:{port}", token, SECONDS, args.only))
+            results = asyncio.run(measure(f"http://127.0.0.1:{port}", token, SECONDS, args.only, server.pid))
         finally:
             if writer:
                 writer.halt.set()

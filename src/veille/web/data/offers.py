@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Float, Row, and_, cast, func, or_, select
+from sqlalchemy import Float, Integer, Row, TextualSelect, and_, cast, column, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
@@ -109,6 +110,42 @@ def history(
     return rows
 
 
+Key = tuple[str, str, str | None]  # competitor, sku, region (None: every region of the sku)
+
+
+def histories(
+    session: Session, keys: Sequence[Key], limit: int = HISTORY_POINTS
+) -> dict[Key, list[Row[Any]]]:
+    """``history`` of several offers in one statement: ``key -> versions`` (newest ``limit`` of each,
+    oldest first). A page charting a dozen offers reads them at once instead of one query each: a
+    UNION ALL of one ``history`` query per key, each served by ``ix_offer_key``."""
+    out: dict[Key, list[Row[Any]]] = {key: [] for key in keys}
+    wanted = list(out)
+    if not wanted:
+        return out
+    params: dict[str, Any] = {"most": limit}
+    for n, (competitor, sku, region) in enumerate(wanted):
+        params |= {f"c{n}": competitor, f"s{n}": sku, f"r{n}": region}
+    statement = _histories_sql(tuple(region is not None for _, _, region in wanted))
+    for row in session.execute(statement, params):
+        out[wanted[row.k]].append(row)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _histories_sql(regional: tuple[bool, ...]) -> TextualSelect:
+    """The statement of ``histories`` for keys with (True) or without (False) a region, built once:
+    SQLAlchemy's construction of the same union took longer than running it."""
+    names = ", ".join(column.key for column in VERSION)
+    parts = [
+        f"SELECT * FROM (SELECT {names}, {n} AS k FROM offer_versions WHERE competitor = :c{n} AND sku = :s{n}"
+        + (f" AND region = :r{n}" if with_region else "")
+        + f" ORDER BY valid_from DESC LIMIT :most) AS h{n}"
+        for n, with_region in enumerate(regional)
+    ]
+    return text(" UNION ALL ".join(parts) + " ORDER BY k, valid_from").columns(*VERSION, column("k", Integer))
+
+
 def series(session: Session, rows: Sequence[Row[Any]], now: datetime | None = None) -> list[dict[str, Any]]:
     """Chart points: one per version, monthly price in EUR at the ECB rate of the point's day (and the
     native price, the rate and its date); a current version closes the line at ``now``'s rate."""
@@ -140,17 +177,21 @@ def chart_for(
     session: Session, competitor: str, offers: Sequence[Row[Any]], most: int = 5
 ) -> list[dict[str, Any]]:
     """History series of up to ``most`` offers (one line each, one region per SKU), for the price chart."""
-    out: list[dict[str, Any]] = []
-    charted: set[str] = set()
+    charted: dict[str, Any] = {}
     for offer in offers:
-        if offer.monthly_eur is None or offer.sku in charted or len(out) >= most:
-            continue
-        charted.add(offer.sku)
-        rows = history(session, competitor, offer.sku, offer.region, limit=120)
-        label = offer.name + (f" · {offer.region}" if offer.region else "")
-        style = {"color": competitor_colour(competitor), "dash": DASHES[len(out) % len(DASHES)]}
-        out.append({"label": label, **style, "points": series(session, rows)})
-    return out
+        if offer.monthly_eur is not None and offer.sku not in charted and len(charted) < most:
+            charted[offer.sku] = offer
+    found = histories(session, [(competitor, o.sku, o.region) for o in charted.values()], limit=120)
+    colour = competitor_colour(competitor)
+    return [
+        {
+            "label": offer.name + (f" · {offer.region}" if offer.region else ""),
+            "color": colour,
+            "dash": DASHES[index % len(DASHES)],
+            "points": series(session, found[(competitor, offer.sku, offer.region)]),
+        }
+        for index, offer in enumerate(charted.values())
+    ]
 
 
 def page(
@@ -164,7 +205,7 @@ def page(
 ) -> paging.Page[Row[Any]]:
     """Offers (current ones by default), newest id first, keyset-paginated."""
     limit = paging.clamp(limit)
-    query = select(*OFFER)
+    query = select(OfferVersion.id)
     if current:
         query = query.where(OfferVersion.valid_to.is_(None))
     if competitor:
@@ -174,7 +215,18 @@ def page(
     key = paging.decode(cursor, 1)
     if key:
         query = query.where(OfferVersion.id < key[0])
-    rows = list(session.execute(query.order_by(OfferVersion.id.desc()).limit(limit + 1)))
+    query = query.order_by(OfferVersion.id.desc()).limit(limit + 1)
+    if current and (competitor or category):
+        # the page's ids from the partial index of current offers alone, then only those rows: ordering
+        # the whole rows of every current offer of a competitor cost ten times more
+        query = (
+            select(*OFFER)
+            .where(OfferVersion.id.in_(query.scalar_subquery()))
+            .order_by(OfferVersion.id.desc())
+        )
+    else:
+        query = query.with_only_columns(*OFFER)
+    rows = list(session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     return paging.Page(rows, paging.encode(rows[-1].id) if more and rows else None)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -84,7 +86,30 @@ def _refresh_in_background(bind: Any, database: str, key: tuple[Any, ...]) -> No
     threading.Thread(target=work, name="veille-positioning-refresh", daemon=True).start()
 
 
+_derived: OrderedDict[tuple[Any, ...], Any] = OrderedDict()  # (inputs, what) -> value, newest last
+DERIVED_MOST = 256
+
+
+def derived(session: Session, what: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, kept for as long as the table's inputs (``_version``) stay the same.
+
+    For what is computed from the same rows as the table (a product's price history chart): a write
+    changes the key, so nothing stale is served; at most DERIVED_MOST values are kept."""
+    key = (*_version(session), *what)
+    with _lock:
+        if key in _derived:
+            _derived.move_to_end(key)
+            return _derived[key]
+    value = build()
+    with _lock:
+        _derived[key] = value
+        while len(_derived) > DERIVED_MOST:
+            _derived.popitem(last=False)
+    return value
+
+
 def clear_cache() -> None:
-    """Forget every cached table (tests, imports)."""
+    """Forget every cached table and derived value (tests, imports)."""
     with _lock:
         _cache.clear()
+        _derived.clear()

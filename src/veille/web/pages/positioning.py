@@ -114,11 +114,23 @@ def product_history(request: Request, product_id: str, user: PageViewer) -> JSON
         data = pos.table(session)
         names = kbview.names(kb)
         as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
-        lines = []
-        for row in _live_offers(data, product_id):
-            offer = row["offer"]
-            history = offers.history(session, row["competitor"], offer["sku"], offer.get("region"), limit=200)
-            points = offers.series(session, history, as_of)
-            who = row["competitor"]
-            lines.append({"label": names.get(who, who), "color": competitor_colour(who), "points": points})
+        live = [
+            (row["competitor"], row["offer"]["sku"], row["offer"].get("region"))
+            for row in _live_offers(data, product_id)
+        ]
+
+        def chart() -> list[dict[str, Any]]:
+            found = offers.histories(session, live, limit=200)
+            return [
+                {
+                    "label": names.get(key[0], key[0]),
+                    "color": competitor_colour(key[0]),
+                    "points": offers.series(session, found[key], as_of),
+                }
+                for key in live
+            ]
+
+        # the table's rows seen at its as_of: kept until a write changes the table's inputs
+        what = ("history", product_id, data.get("as_of"), tuple(live), tuple(names.items()))
+        lines = pos.derived(session, what, chart)
     return JSONResponse(lines)
