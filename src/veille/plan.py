@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 from veille.store.models import Setting as SettingRow
 from veille.store.models import SourceState
 

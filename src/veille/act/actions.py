@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from veille.act import kbview
-from veille.reports.wording import impact_word
 from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
+from veille.wording import impact_word
 
 SELF = "vmcloud"
 REFRESH_FLAG = "positioning.refresh"

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import check_claims, console, print_json, warn, workspace
-from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
+from veille.normalise.dates import parse_when
 from veille.observations import CATEGORIES
 
 if TYPE_CHECKING:

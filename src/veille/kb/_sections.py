@@ -36,7 +36,7 @@ from veille.kb.schema import (
 )
 
 if TYPE_CHECKING:
-    from veille.kb.markdown_import import Context
+    from veille.kb._part import Context
 
 
 # --- preamble ---------------------------------------------------------------------------------------

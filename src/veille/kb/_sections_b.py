@@ -32,7 +32,7 @@ from veille.kb.schema import (
 )
 
 if TYPE_CHECKING:
-    from veille.kb.markdown_import import Context
+    from veille.kb._part import Context
 
 
 def _icon_and_title(text: str) -> tuple[str, str]:

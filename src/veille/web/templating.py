@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
-from veille.reports.wording import event_title, impact_word, title_in
 from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
+from veille.wording import event_title, impact_word, title_in
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -51,7 +51,7 @@ def to_json_attr(value: Any) -> str:
 
 class Titles:
     """Titles of events (and of the alerts, actions and notes made from them) and incident impacts in one
-    locale, written from the events' data (``veille.reports.wording``)."""
+    locale, written from the events' data (``veille.wording``)."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale

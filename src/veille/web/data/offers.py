@@ -15,7 +15,7 @@ from sqlalchemy import Float, Row, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
-from veille.normalise.fx import FxResolver
+from veille.store.fx import FxResolver
 from veille.store.models import OfferVersion
 from veille.web.data import paging
 
