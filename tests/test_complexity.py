@@ -57,7 +57,7 @@ TO_SPLIT = {
     "veille/detect/reviews.py::ingest_reviews",
     "veille/detect/version_rows.py::_encode_column",
     "veille/kb/_diagram.py::read_boxes",
-    "veille/kb/_sections.py::_read_sheet",
+    "veille/kb/_landscape_sections.py::_read_sheet",
     "veille/kb/export.py::from_export",
     "veille/kb/export.py::_competitors",
     "veille/kb/markdown_import.py::import_markdown",

@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from veille.act import kbview
+from veille.act import profiles
 from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
 from veille.wording import impact_word
 
@@ -58,11 +58,11 @@ _FLAG_INSERT = insert(Setting).values(key=REFRESH_FLAG, value=_FLAG_VALUE)
 _FLAG_UPDATE = update(Setting).where(Setting.key == REFRESH_FLAG).values(value=_FLAG_VALUE)
 
 
-def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
+def comms_draft(view: profiles.CompetitorView, event: EventRow) -> dict[str, Any]:
     """A communication opportunity in French and English, from the competitor's strategy and key message."""
     incident = str((event.data or {}).get("incident_title") or event.title)
     impact = str((event.data or {}).get("impact") or "")
-    strategy = view.strategy or kbview.DEFAULT_STRATEGY
+    strategy = view.strategy or profiles.DEFAULT_STRATEGY
     message = view.key_message
     impact_fr = impact_word(impact, "fr")
     fr = (
@@ -167,7 +167,7 @@ class _Batch:
 
     def kb(self) -> Any:
         if not self._kb_loaded:
-            self._kb, self._kb_loaded = kbview.current_kb(self.session), True
+            self._kb, self._kb_loaded = profiles.current_kb(self.session), True
         return self._kb
 
 
@@ -198,7 +198,7 @@ def _on_incident(batch: _Batch, event: EventRow) -> bool:
         return False
     if str((event.data or {}).get("impact", "")).lower() not in DRAFT_IMPACTS or not batch.first_draft(event):
         return False
-    view = kbview.competitor(batch.session, event.competitor, batch.kb())
+    view = profiles.competitor(batch.session, event.competitor, batch.kb())
     assert view is not None
     return batch.add("comms_draft", event, comms_draft(view, event))
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from veille.errors import ImportFormatError
-from veille.kb import _md, _sections, _sections_b
+from veille.kb import _landscape_sections, _md, _strategy_sections
 from veille.kb._part import Context, child_body
 from veille.kb.labels import SECTIONS
 from veille.kb.repair import repair_text
@@ -25,18 +25,18 @@ from veille.kb.schema import KnowledgeBase, Lang, Text
 MAX_DOCUMENT_CHARS = 2_000_000
 
 READERS = {
-    1: _sections.read_market,
-    2: _sections.read_direct,
-    3: _sections.read_sheets,
-    4: _sections.read_gpu,
-    5: _sections.read_hyperscalers,
-    6: _sections.read_matrix,
-    7: _sections_b.read_differentiators,
-    8: _sections_b.read_opportunities,
-    9: _sections_b.read_threats,
-    10: _sections_b.read_watch,
-    11: _sections_b.read_strategy,
-    12: _sections_b.read_summary,
+    1: _landscape_sections.read_market,
+    2: _landscape_sections.read_direct,
+    3: _landscape_sections.read_sheets,
+    4: _landscape_sections.read_gpu,
+    5: _landscape_sections.read_hyperscalers,
+    6: _landscape_sections.read_matrix,
+    7: _strategy_sections.read_differentiators,
+    8: _strategy_sections.read_opportunities,
+    9: _strategy_sections.read_threats,
+    10: _strategy_sections.read_watch,
+    11: _strategy_sections.read_strategy,
+    12: _strategy_sections.read_summary,
 }
 
 
@@ -118,7 +118,7 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
         competitors={c.id: c for c in base.competitors},
     )
     result = ImportResult(kb=base, lang=lang, repaired=repaired)
-    _sections.read_preamble(ctx, doc)
+    _landscape_sections.read_preamble(ctx, doc)
     last_known = 0
     seen: set[int] = set()
     for section, number, _lang in known:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import FileResponse, Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import reports
 from veille.web.deps import PageEditor, PageViewer, db
@@ -21,12 +21,12 @@ router = APIRouter(route_class=CachedRoute)
 @router.get("/reports")
 def reports_page(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
     context = {
         "files": reports.files(request.app.state.workspace),
         "kinds": reports.KINDS,
         "formats": reports.FORMATS,
-        "competitors": [c for c in kbview.competitors(kb) if c.get("tier") != "self"],
+        "competitors": [c for c in analysis_doc.competitors(kb) if c.get("tier") != "self"],
     }
     return render(request, "reports.html", context)
 
