@@ -80,7 +80,6 @@ TO_SPLIT = {
     "veille/sources/betterstack.py::_report",
     "veille/sources/eucloudprices.py::_instance",
     "veille/sources/gcp.py::_collect",
-    "veille/sources/infomaniak_status.py::_event",
     "veille/sources/lambda_cloud.py::parse_instance_types",
     "veille/sources/ovhcloud.py::parse_cloud_catalog",
     "veille/sources/ovhcloud.py::parse_eco_catalog",
