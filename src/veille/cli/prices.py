@@ -100,7 +100,7 @@ def add(
     result = record_manual(workspace(ctx), offer, url=url, when=when)
     check_claims(workspace(ctx), datetime.now(UTC), [result.status])
     if result.status == "suspect":
-        warn("the figure is held for review (implausible move): `veille review list`")
+        warn("the figure is held for review (implausible move): `veille held list`")
     console.print(f"recorded {offer.competitor} {sku} (run {result.run_id}): {result.events} event(s)")
 
 
