@@ -94,7 +94,6 @@ TO_SPLIT = {
     "veille/sources/statuspage.py::_history_incident",
     "veille/sources/vastai.py::parse_offers",
     "veille/sources/vultr.py::_offers",
-    "veille/sources/vultr_status.py::_alert",
     "veille/web/data/sources.py::views",
     "veille/wording/__init__.py::_written",
 }
