@@ -89,7 +89,6 @@ TO_SPLIT = {
     "veille/sources/skypilot.py::_parse",
     "veille/sources/status_feeds.py::_statuspage_entry",
     "veille/sources/status_feeds.py::_legacy_incident",
-    "veille/sources/statusio.py::_event",
     "veille/sources/statuspage.py::_page_incident",
     "veille/sources/statuspage.py::_history_incident",
     "veille/sources/vastai.py::parse_offers",
