@@ -35,7 +35,7 @@ def plain_python() -> Iterator[None]:
 
     from veille.analysis import positioning as pos
     from veille.normalise import money
-    from veille.normalise.fx import FxResolver
+    from veille.store.fx import FxResolver
     from veille.store.models import OfferVersion
 
     loaded: dict[datetime, list[Any]] = {}

@@ -53,7 +53,10 @@ HEAVY = (
 )
 
 # What a command module (and the workspace it hands out) may import at module level.
-LIGHT = ("typer", "rich", "orjson", "veille.cli", "veille.errors", "veille.workspace", "veille.observations")
+LIGHT = (
+    "typer", "rich", "orjson", "veille.cli", "veille.errors", "veille.workspace", "veille.observations",
+    "veille.events", "veille.normalise.dates",
+)  # fmt: skip
 
 # Known module-level imports still to move into the commands (files owned by another engineer):
 # listed here so this test stays green meanwhile; remove an entry once its import is moved.
@@ -62,6 +65,11 @@ PENDING: dict[str, set[str]] = {}
 
 def _under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _light(name: str) -> bool:
+    """A light module, or the package holding one (its ``__init__`` loads with it)."""
+    return _under(name, LIGHT) or any(light.startswith(name + ".") for light in LIGHT)
 
 
 def _module_level_imports(path: Path) -> set[str]:
@@ -133,7 +141,7 @@ def test_root_help_builds_every_command_without_heavy_modules() -> None:
     report = json.loads(done.stdout)
     assert report["code"] == 0
     assert "kb" in report["help"] and "sources" in report["help"]  # the tree was built
-    loaded = [name for name in report["loaded"] if _under(name, HEAVY)]
+    loaded = [name for name in report["loaded"] if _under(name, HEAVY) and not _light(name)]
     assert not loaded, f"`veille --help` loaded {loaded}"
 
 

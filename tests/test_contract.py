@@ -34,12 +34,12 @@ import orjson
 import pytest
 
 import veille.sources
-from veille.analysis.hiring import FUNCTIONS
 from veille.errors import ParseError
+from veille.normalise.incidents import IMPACTS, STATUSES
+from veille.normalise.jobs import FUNCTIONS
 from veille.observations import CATEGORIES, OBSERVATION_TYPES, Billing, Incident, Offer, PriceUnit
 from veille.settings import CREDENTIAL_FIELDS, Settings
 from veille.sources import ParseContext, SourceSpec, get_parser, get_source, parse_body, parsers, sources
-from veille.sources.statuspage import IMPACTS, STATUSES
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -78,12 +78,12 @@ def _held_run(cli: Callable[..., tuple[int, str, str]], home: Path, sku: str) ->
     assert cli(*base, "--price-monthly", "5.00", "--date", "2026-11-01")[0] == 0
     code, _, err = cli(*base, "--price-monthly", "20.00", "--date", "2026-11-02")
     assert code == 0 and "held" in err, err
-    held: list[dict[str, Any]] = json.loads(cli("--home", str(home), "review", "list", "--json")[1])
+    held: list[dict[str, Any]] = json.loads(cli("--home", str(home), "held", "list", "--json")[1])
     return held[0]  # newest first
 
 
 def _real_ids(cli: Callable[..., tuple[int, str, str]], home: Path) -> dict[str, str]:
-    """The reader's ids (``review accept 42``, ``review reject run:17``, ``actions ... 9``) made real."""
+    """The reader's ids (``held accept 42``, ``held reject run:17``, ``actions ... 9``) made real."""
     first = _held_run(cli, home, "vps-doc-a")
     second = _held_run(cli, home, "vps-doc-b")
     assert first["id"] != second["id"]
@@ -91,8 +91,8 @@ def _real_ids(cli: Callable[..., tuple[int, str, str]], home: Path) -> dict[str,
     assert code == 0, err
     action = json.loads(out)[0]["id"]
     return {
-        "review accept 42": f"review accept {first['id']}",
-        "review reject run:17": f"review reject run:{second['run_id']}",
+        "held accept 42": f"held accept {first['id']}",
+        "held reject run:17": f"held reject run:{second['run_id']}",
         "actions show 9": f"actions show {action}",
         "actions done 9": f"actions done {action}",
     }

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from veille.errors import ValidationError
+
 EVENT_KINDS = (
     "price_change",
     "offer_added",
@@ -52,3 +54,11 @@ class EventDraft:
             raise ValueError(f"unknown event kind {self.kind!r}")
         if self.importance not in IMPORTANCE:
             raise ValueError(f"unknown importance {self.importance!r}")
+
+
+def known_kinds(kinds: list[str]) -> list[str]:
+    """``kinds`` when every one is an event kind; ValidationError naming the valid ones otherwise."""
+    unknown = [k for k in kinds if k not in EVENT_KINDS]
+    if unknown:
+        raise ValidationError(f"unknown event kind {unknown[0]!r} (known: {', '.join(EVENT_KINDS)})")
+    return kinds

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from veille.events import EventDraft
 from veille.observations import Observation
 from veille.settings import Settings
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 
 
 @dataclass

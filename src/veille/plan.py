@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 from veille.store.models import Setting as SettingRow
 from veille.store.models import SourceState
 
@@ -266,6 +266,6 @@ def plan_rows(watch_items: Iterable[Any] = ()) -> list[PlanRow]:
 
 def kb_watch_items(session: Session) -> list[Any]:
     """The knowledge base's "what we watch" rows."""
-    from veille.act.kbview import current_kb
+    from veille.act.profiles import current_kb
 
     return list(current_kb(session).watch_items)

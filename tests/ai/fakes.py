@@ -15,7 +15,7 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class FakeModel:
-    """Implements ``veille.analysis.grounding.Model``; ``answer(schema, user)`` gives the JSON it returns."""
+    """Implements ``veille.ai.grounding.Model``; ``answer(schema, user)`` gives the JSON it returns."""
 
     answer: Callable[[type[BaseModel], str], dict[str, Any]]
     calls: list[dict[str, Any]] = field(default_factory=list)

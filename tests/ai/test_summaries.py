@@ -12,7 +12,7 @@ from tests.ai.fakes import failing, saying
 from tests.web import seed
 
 from veille import reports
-from veille.analysis.grounding import Evidence, names_in, numbers_in, summarise
+from veille.ai.grounding import Evidence, names_in, numbers_in, summarise
 from veille.settings import Settings
 from veille.workspace import Workspace
 
@@ -54,7 +54,7 @@ def test_a_summary_with_an_invented_number_or_name_is_dropped(
     lang: str, text: str, why: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     answer = {**FAITHFUL, lang: text}
-    with caplog.at_level(logging.WARNING, logger="veille.analysis.grounding"):
+    with caplog.at_level(logging.WARNING, logger="veille.ai.grounding"):
         assert summarise([PRICE_CUT], saying(**answer)) is None
     assert f"{lang}: {why} is not in the events" in caplog.text
 
@@ -67,7 +67,7 @@ def test_no_call_for_an_empty_period_or_without_a_model() -> None:
 
 
 def test_a_model_that_gives_no_answer_gives_no_summary(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="veille.analysis.grounding"):
+    with caplog.at_level(logging.WARNING, logger="veille.ai.grounding"):
         assert summarise([PRICE_CUT], failing()) is None
     assert "the endpoint timed out" in caplog.text
 
@@ -149,7 +149,7 @@ def test_no_summary_and_no_call_for_an_empty_period(workspace: Workspace, kind: 
 def test_veille_report_asks_the_workspace_model_and_none_while_ai_is_off(
     workspace: Workspace, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from veille.analysis import grounding
+    from veille.ai import grounding
 
     home = str(workspace.home)
     code, off, _ = cli("--home", home, "report", "digest", "--lang", "en", "--at", "2026-11-20T12:00:00Z")
@@ -174,7 +174,7 @@ def test_the_digest_summary_comes_through_the_real_client_and_the_fake_endpoint(
     from sqlalchemy import func, select
     from tests.ai.conftest import completion
 
-    from veille.analysis.grounding import workspace_model
+    from veille.ai.grounding import workspace_model
     from veille.store.models import AiCall
 
     ws = ai_workspace()

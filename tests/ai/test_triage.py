@@ -14,8 +14,8 @@ from sqlalchemy import select
 from tests.ai.fakes import FakeModel, failing
 
 from veille import reports
-from veille.analysis.triage import TriageAnswer, triage_events, word_triage
 from veille.collect.runner import run_sources
+from veille.detect.triage import TriageAnswer, triage_events, word_triage
 from veille.settings import Settings
 from veille.sources import get_source
 from veille.store.models import EventRow
@@ -128,7 +128,7 @@ def test_without_a_model_or_with_a_failing_one_the_words_stand(watched: Workspac
 def test_watch_once_has_the_workspace_model_read_the_new_items(
     tmp_path: Path, httpserver: HTTPServer, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from veille.analysis import grounding
+    from veille.ai import grounding
 
     httpserver.expect_request("/feed/").respond_with_data(
         (FIX / "feeds" / "blog_fr_1.rss").read_bytes(), content_type="application/rss+xml"
@@ -146,7 +146,7 @@ def test_watch_once_has_the_workspace_model_read_the_new_items(
 
 def test_a_funding_event_stays_funding_news_whatever_its_words(tmp_path: Path) -> None:
     """An SEC filing's funding event names no amount: the words must not judge it irrelevant."""
-    from veille.analysis.triage import record_words
+    from veille.detect.triage import record_words
 
     ws = Workspace(Settings(home=tmp_path / "ws"))
     ws.init_store()

@@ -102,13 +102,15 @@ def test_watch_once_events_review_and_positioning(cli: Any, home: Path, httpserv
         "data",
     }
     review = next(e for e in events if e["kind"] == "price_review")
-    code, out, _ = cli("--home", home, "review", "list", "--json")
+    code, out, _ = cli("--home", home, "held", "list", "--json")
     assert [r["id"] for r in json.loads(out)] == [review["id"]]
+    code, out, err = cli("--home", home, "review", "list", "--json")  # the former name, deprecated
+    assert code == 0 and [r["id"] for r in json.loads(out)] == [review["id"]] and "deprecated" in err.lower()
     # while held, positioning still uses the believed price
     doc = json.loads(cli("--home", home, "positioning", "--json")[1])
     entry = next(r for r in doc["rows"] if r["product"] == "vps-entry" and r["competitor"] == "hetzner")
     assert entry["monthly_eur"] == "3.79" and entry["basis"] == "live" and entry["offer"]["sku"] == "cx22"
-    assert cli("--home", home, "review", "accept", str(review["id"]))[0] == 0
+    assert cli("--home", home, "held", "accept", str(review["id"]))[0] == 0
     code, out, _ = cli("--home", home, "events", "--json", "--kind", "price_change")
     assert [e["data"]["new"]["monthly"] for e in json.loads(out)] == ["9.99"]
     doc = json.loads(cli("--home", home, "positioning", "--json")[1])
@@ -176,10 +178,10 @@ def test_manual_prices_and_history(cli: Any, home: Path) -> None:
         "https://contabo.com/en/vps/",
     ]
     assert cli(*other, "--price-monthly", "9.99", "--date", "2026-11-22")[0] == 0
-    assert len(json.loads(cli("--home", home, "review", "list", "--json")[1])) == 1
+    assert len(json.loads(cli("--home", home, "held", "list", "--json")[1])) == 1
     code, _, err = cli(*args, "--price-monthly", "19.99", "--date", "2026-11-23")
     assert code == 0 and "held" not in err
-    assert json.loads(cli("--home", home, "review", "list", "--json")[1]) == []
+    assert json.loads(cli("--home", home, "held", "list", "--json")[1]) == []
     rows = json.loads(cli("--home", home, "prices", "history", "contabo", "--sku", "vps-s", "--json")[1])
     assert [(r["price_monthly"], r["held"], r["valid_to"] is None) for r in rows] == [
         ("5.5", False, False),

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from veille.analysis import positioning as pos
 from veille.kb.store import load_bundled
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
 from veille.store.db import Store
+from veille.store.fx import FxResolver
 from veille.store.models import FxRateRow, OfferVersion
 
 AT = datetime(2030, 6, 1, 12, tzinfo=UTC)

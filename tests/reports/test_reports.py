@@ -157,16 +157,16 @@ def test_chart_labels_are_escaped() -> None:
 
 
 def test_event_title_falls_back_on_unexpected_data() -> None:
-    from veille.reports.wording import event_title
     from veille.store.models import EventRow
+    from veille.wording import event_title
 
     odd = EventRow(kind="price_change", title="as detected", data={"old": "12", "new": "13"})
     assert event_title(odd, "fr") == "as detected"
 
 
 def test_offer_event_titles_name_the_region_in_the_report_language() -> None:
-    from veille.reports.wording import event_title
     from veille.store.models import EventRow
+    from veille.wording import event_title
 
     offer = {"sku": "cx22", "name": "CX22", "region": "nbg1", "monthly_eur": "4.15"}
     moved = EventRow(
@@ -208,7 +208,7 @@ def test_levels_and_impacts_are_words_of_the_report_language(cli, fed_home: Path
 
 
 def test_impact_words() -> None:
-    from veille.reports.wording import impact_word
+    from veille.wording import impact_word
 
     assert [impact_word(code, "fr") for code in ("minor", "major", "critical", None)] == [
         "mineur", "majeur", "critique", "—"
@@ -217,11 +217,11 @@ def test_impact_words() -> None:
 
 
 def test_every_area_and_job_function_has_its_words() -> None:
-    from veille.analysis.hiring import FUNCTION_WORDS as FUNCTIONS
-    from veille.analysis.hiring import FUNCTIONS as HIRING_FUNCTIONS
-    from veille.analysis.tagging import AREA_WORDS as AREAS
-    from veille.analysis.tagging import AREAS as TAG_AREAS
-    from veille.reports.wording import word
+    from veille.normalise.jobs import FUNCTION_WORDS as FUNCTIONS
+    from veille.normalise.jobs import FUNCTIONS as HIRING_FUNCTIONS
+    from veille.normalise.tagging import AREA_WORDS as AREAS
+    from veille.normalise.tagging import AREAS as TAG_AREAS
+    from veille.wording import word
 
     assert set(AREAS) == set(TAG_AREAS) and set(FUNCTIONS) == set(HIRING_FUNCTIONS)
     assert word("datacenter_ops", "fr", FUNCTIONS) == "exploitation des data centers"
@@ -229,8 +229,8 @@ def test_every_area_and_job_function_has_its_words() -> None:
 
 
 def test_incident_event_titles_in_both_languages() -> None:
-    from veille.reports.wording import event_title
     from veille.store.models import EventRow
+    from veille.wording import event_title
 
     data = {"incident_title": "[GRA11] Instances unreachable", "impact": "minor", "kind": "incident"}
     opened = EventRow(kind="incident", title="Incident (minor): [GRA11] Instances unreachable", data=data)
@@ -253,7 +253,7 @@ def test_incident_event_titles_in_both_languages() -> None:
 
 
 def test_rating_review_and_hiring_titles_in_both_languages() -> None:
-    from veille.reports.wording import title_in
+    from veille.wording import title_in
 
     rating = {
         "platform": "trustpilot",
@@ -280,7 +280,7 @@ def test_rating_review_and_hiring_titles_in_both_languages() -> None:
 
 
 def test_damaged_event_data_falls_back_on_the_stored_title() -> None:
-    from veille.reports.wording import title_in
+    from veille.wording import title_in
 
     for kind, data in (
         ("rating_change", {"score": "abc", "previous_score": "4.1"}),

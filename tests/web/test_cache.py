@@ -143,7 +143,7 @@ def test_warm_up_loads_the_registry_and_templates() -> None:
 
     script = (
         "from veille.sources import _registry\n"
-        "from veille.normalise import fx\n"
+        "from veille.store import fx\n"
         "from veille.web.app import warm_up\n"
         "from veille.web.templating import environment\n"
         "def state():\n"

@@ -26,9 +26,10 @@ from tests.web.conftest import PASSWORD, login
 
 from veille import auth, events, observations
 from veille.act import actions, rules
-from veille.analysis import hiring, reviews
+from veille.analysis import reviews
+from veille.normalise import jobs
 from veille.settings import Settings
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.app import create_app
 from veille.web.data import events as event_data
 from veille.web.data import notes, sources
@@ -36,7 +37,7 @@ from veille.web.i18n import LOCALES
 from veille.web.pages import claims
 from veille.workspace import Workspace
 
-WEB = Path(kbview.__file__).parent
+WEB = Path(analysis_doc.__file__).parent
 SKIPPED_PREFIXES = ("/api/", "/static", "/openapi", "/healthz", "/readyz", "/metrics", "/lang", "/login")
 SKIPPED_PREFIXES += ("/reports/files", "/reports/download", "/matrix/cell", "/api-docs/assets")
 
@@ -55,8 +56,8 @@ def vocabularies() -> dict[str, tuple[str, ...]]:
         "action kinds": tuple(actions.ACTION_KINDS),
         "roles": tuple(auth.ROLES),
         "categories": tuple(observations.CATEGORIES),
-        "tiers": tuple(kbview.TIERS),
-        "threats": tuple(kbview.THREATS),
+        "tiers": tuple(analysis_doc.TIERS),
+        "threats": tuple(analysis_doc.THREATS),
         "note kinds": tuple(notes.NOTE_KINDS),
         "verdicts": tuple(claims.VERDICTS),
         "claim sections": tuple(claims.SECTIONS),
@@ -65,7 +66,7 @@ def vocabularies() -> dict[str, tuple[str, ...]]:
         "alert statuses": tuple(event_data.ALERT_STATUSES),
         "source health": tuple(sources.health_counts([])),
         "source kinds": tuple(sorted({s.kind for s in registered()})),
-        "hiring functions": tuple(hiring.FUNCTIONS),
+        "hiring functions": tuple(jobs.FUNCTIONS),
         "review themes": tuple(reviews.THEMES),
     }
 
@@ -157,8 +158,8 @@ def test_every_page_speaks_the_readers_language(demo_app: Any, lang: str) -> Non
     with TestClient(demo_app, base_url="http://127.0.0.1", headers={"Accept-Language": lang}) as client:
         login(client, "admin")
         with demo_app.state.store.session() as session:
-            kb = kbview.current(session, lang)
-        ids = {i: n for i, n in kbview.names(kb).items() if n and n != i}
+            kb = analysis_doc.current(session, lang)
+        ids = {i: n for i, n in analysis_doc.names(kb).items() if n and n != i}
         french = french_words(kb) if lang == "fr" else set()
         paths = page_paths(demo_app, "digitalocean", "hetzner.server_types")
         paths += [

@@ -14,7 +14,7 @@ Everything here runs in the caller's transaction, next to the events it reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,9 +22,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from veille.act import kbview
-from veille.reports.wording import impact_word
+from veille.act import profiles
 from veille.store.models import Action, EventRow, FeedItemRow, Note, Setting
+from veille.wording import impact_word
 
 SELF = "vmcloud"
 REFRESH_FLAG = "positioning.refresh"
@@ -58,11 +58,11 @@ _FLAG_INSERT = insert(Setting).values(key=REFRESH_FLAG, value=_FLAG_VALUE)
 _FLAG_UPDATE = update(Setting).where(Setting.key == REFRESH_FLAG).values(value=_FLAG_VALUE)
 
 
-def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
+def comms_draft(view: profiles.CompetitorView, event: EventRow) -> dict[str, Any]:
     """A communication opportunity in French and English, from the competitor's strategy and key message."""
     incident = str((event.data or {}).get("incident_title") or event.title)
     impact = str((event.data or {}).get("impact") or "")
-    strategy = view.strategy or kbview.DEFAULT_STRATEGY
+    strategy = view.strategy or profiles.DEFAULT_STRATEGY
     message = view.key_message
     impact_fr = impact_word(impact, "fr")
     fr = (
@@ -94,33 +94,6 @@ def comms_draft(view: kbview.CompetitorView, event: EventRow) -> dict[str, Any]:
     }
 
 
-def _add(
-    pending: list[dict[str, Any]],
-    existing: set[tuple[str, int]],
-    kind: str,
-    event: EventRow,
-    now: datetime,
-    title: str,
-    body: dict[str, Any],
-) -> bool:
-    """Queue an action row (written by ``create_actions`` in one INSERT); False if the event has one."""
-    if (kind, event.id) in existing:
-        return False
-    existing.add((kind, event.id))
-    pending.append(
-        {
-            "kind": kind,
-            "event_id": event.id,
-            "competitor": event.competitor,
-            "created_at": now,
-            "status": "open",
-            "title": title,
-            "body": body,
-        }
-    )
-    return True
-
-
 def _mark_roadmap_item(session: Session, event: EventRow) -> None:
     data = event.data or {}
     item_id = data.get("item_id") or data.get("id")
@@ -148,6 +121,122 @@ _EXISTING = select(Action.kind, Action.event_id).where(
 _INSERT_ACTION = insert(Action)  # Core, on the connection (no ORM object is made)
 
 
+class _Batch:
+    """The actions one routing pass creates: queued rows, the (kind, event) pairs that already exist, the
+    events that flag the positioning, the incidents already drafted, the knowledge base once loaded."""
+
+    def __init__(self, session: Session, now: datetime, existing: set[tuple[str, int]]) -> None:
+        self.session, self.now, self.existing = session, now, existing
+        self.pending: list[dict[str, Any]] = []
+        self.flagged: list[tuple[int, str]] = []
+        self.drafted: dict[str | None, set[str]] = {}
+        self._kb: Any = None
+        self._kb_loaded = False
+
+    def add(self, kind: str, event: EventRow, body: dict[str, Any]) -> bool:
+        """Queue an action row (written by ``create_actions`` in one INSERT); False if the event has one."""
+        if (kind, event.id) in self.existing:
+            return False
+        self.existing.add((kind, event.id))
+        self.pending.append(
+            {
+                "kind": kind,
+                "event_id": event.id,
+                "competitor": event.competitor,
+                "created_at": self.now,
+                "status": "open",
+                "title": event.title,
+                "body": body,
+            }
+        )
+        return True
+
+    def flag(self, event: EventRow) -> None:
+        self.flagged.append((event.id, event.kind))
+
+    def first_draft(self, event: EventRow) -> bool:
+        """False when the competitor's incident already has a communication draft (this pass included)."""
+        incident_key = (event.data or {}).get("incident_id")
+        if event.competitor not in self.drafted:
+            self.drafted[event.competitor] = _drafted_incidents(self.session, event.competitor)
+        if incident_key and str(incident_key) in self.drafted[event.competitor]:
+            return False
+        if incident_key:
+            self.drafted[event.competitor].add(str(incident_key))
+        return True
+
+    def kb(self) -> Any:
+        if not self._kb_loaded:
+            self._kb, self._kb_loaded = profiles.current_kb(self.session), True
+        return self._kb
+
+
+def _on_price_change(batch: _Batch, event: EventRow) -> bool:
+    data = event.data or {}
+    batch.flag(event)
+    return batch.add("price_review", event, {"pct": data.get("pct", data.get("pct_change")), "data": data})
+
+
+def _on_price_announcement(batch: _Batch, event: EventRow) -> bool:
+    data = event.data or {}
+    batch.flag(event)
+    return batch.add("price_review", event, {"url": event.url, "offers": data.get("offers"), "data": data})
+
+
+def _on_funding(batch: _Batch, event: EventRow) -> bool:
+    batch.flag(event)
+    return batch.add("positioning_review", event, {"data": event.data or {}})
+
+
+def _on_feature(batch: _Batch, event: EventRow) -> bool:
+    _mark_roadmap_item(batch.session, event)
+    return batch.add("roadmap_candidate", event, {"url": event.url, "data": event.data or {}})
+
+
+def _on_incident(batch: _Batch, event: EventRow) -> bool:
+    if not event.competitor or event.competitor == SELF:
+        return False
+    if str((event.data or {}).get("impact", "")).lower() not in DRAFT_IMPACTS or not batch.first_draft(event):
+        return False
+    view = profiles.competitor(batch.session, event.competitor, batch.kb())
+    assert view is not None
+    return batch.add("comms_draft", event, comms_draft(view, event))
+
+
+def _on_hiring(batch: _Batch, event: EventRow) -> bool:
+    if not event.competitor:
+        return False
+    data = event.data or {}
+    if not batch.add("strategy_note", event, {"data": data, "url": event.url}):
+        return False
+    batch.session.add(
+        Note(
+            kind="strategy",
+            competitor=event.competitor,
+            title=event.title,
+            body=f"{event.title}\n{event.url or ''}".strip(),
+            score=None,
+            happened_on=(event.occurred_at or event.detected_at or batch.now).date().isoformat(),
+            author="veille",
+            created_at=batch.now,
+            data={"event_id": event.id, "from": "hiring", "event": data},  # its title in FR or EN
+        )
+    )
+    return True
+
+
+# One handler per event kind (the table of the module's docstring); a kind not here makes no action.
+HANDLERS: dict[str, Callable[[_Batch, EventRow], bool]] = {
+    "price_change": _on_price_change,
+    "price_announcement": _on_price_announcement,
+    "funding": _on_funding,
+    "feature": _on_feature,
+    "incident": _on_incident,
+    "incident_escalated": _on_incident,
+    "hiring": _on_hiring,
+}
+
+
 def create_actions(
     session: Session, events: Sequence[EventRow], now: datetime, *, fresh: bool = False
 ) -> int:
@@ -164,85 +253,14 @@ def create_actions(
     existing: set[tuple[str, int]] = (
         set() if fresh else {(r.kind, r.event_id) for r in connection.execute(_EXISTING, {"ids": ids})}
     )
-    pending: list[dict[str, Any]] = []
-    kb: Any = None
-    kb_loaded = False
+    batch = _Batch(session, now, existing)
     created = 0
-    flagged: list[tuple[int, str]] = []
-    drafted: dict[str | None, set[str]] = {}
     for event in events:
-        if event.status in ("held", "dismissed"):
-            continue
-        data = event.data or {}
-        added = False
-        if event.kind == "price_change":
-            flagged.append((event.id, "price_change"))
-            added = _add(
-                pending,
-                existing,
-                "price_review",
-                event,
-                now,
-                event.title,
-                {"pct": data.get("pct", data.get("pct_change")), "data": data},
-            )
-        elif event.kind == "price_announcement":
-            flagged.append((event.id, "price_announcement"))
-            body = {"url": event.url, "offers": data.get("offers"), "data": data}
-            added = _add(pending, existing, "price_review", event, now, event.title, body)
-        elif event.kind == "funding":
-            flagged.append((event.id, "funding"))
-            added = _add(pending, existing, "positioning_review", event, now, event.title, {"data": data})
-        elif event.kind == "feature":
-            _mark_roadmap_item(session, event)
-            added = _add(
-                pending,
-                existing,
-                "roadmap_candidate",
-                event,
-                now,
-                event.title,
-                {"url": event.url, "data": data},
-            )
-        elif (
-            event.kind in ("incident", "incident_escalated") and event.competitor and event.competitor != SELF
-        ):
-            if str(data.get("impact", "")).lower() not in DRAFT_IMPACTS:
-                continue
-            incident_key = data.get("incident_id")
-            if event.competitor not in drafted:
-                drafted[event.competitor] = _drafted_incidents(session, event.competitor)
-            if incident_key and str(incident_key) in drafted[event.competitor]:
-                continue
-            if incident_key:
-                drafted[event.competitor].add(str(incident_key))
-            if not kb_loaded:
-                kb, kb_loaded = kbview.current_kb(session), True
-            view = kbview.competitor(session, event.competitor, kb)
-            assert view is not None
-            added = _add(pending, existing, "comms_draft", event, now, event.title, comms_draft(view, event))
-        elif event.kind == "hiring" and event.competitor:
-            added = _add(
-                pending, existing, "strategy_note", event, now, event.title, {"data": data, "url": event.url}
-            )
-            if added:
-                session.add(
-                    Note(
-                        kind="strategy",
-                        competitor=event.competitor,
-                        title=event.title,
-                        body=f"{event.title}\n{event.url or ''}".strip(),
-                        score=None,
-                        happened_on=(event.occurred_at or event.detected_at or now).date().isoformat(),
-                        author="veille",
-                        created_at=now,
-                        data={"event_id": event.id, "from": "hiring", "event": data},  # its title in FR or EN
-                    )
-                )
-        if added:
+        handler = HANDLERS.get(event.kind)
+        if handler is not None and event.status not in ("held", "dismissed") and handler(batch, event):
             created += 1
-    if pending:
-        connection.execute(_INSERT_ACTION, pending)
-    if flagged:
-        flag_positioning(session, [i for i, _ in flagged], now, flagged[-1][1])
+    if batch.pending:
+        connection.execute(_INSERT_ACTION, batch.pending)
+    if batch.flagged:
+        flag_positioning(session, [i for i, _ in batch.flagged], now, batch.flagged[-1][1])
     return created

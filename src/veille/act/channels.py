@@ -29,8 +29,8 @@ import orjson
 
 from veille.errors import VeilleError
 from veille.netguard import AddressGuard, AddressRefused
-from veille.reports.wording import title_in
 from veille.settings import Settings
+from veille.wording import title_in
 
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "price_change": ("Changement de prix", "Price change"),

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
 from veille.normalise import money
-from veille.normalise.fx import FxQuote, FxResolver
+from veille.store.fx import FxQuote, FxResolver
 from veille.store.models import KbRevision, OfferVersion, SourceRun, SourceState
 
 TERMS = ("on_demand", "reserved")  # what positioning compares first; the other is the fallback
@@ -366,7 +366,7 @@ def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
 
 
 def _cadences(session: Session) -> dict[str, timedelta]:
-    from veille.sources._registry import sources
+    from veille.sources import sources
 
     out: dict[str, timedelta] = {"manual": MANUAL_CADENCE}
     out.update({s.id: s.cadence for s in sources()})

@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
-from veille.errors import ValidationError
-
-if TYPE_CHECKING:
-    from veille.store.models import EventRow
-
-
-def parse_when(text: str) -> datetime:
-    """A date (``2026-11-26``) or an ISO time; naive values are UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError(f"not a date or ISO time: {text!r} (e.g. 2026-11-26)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def known_kinds(kinds: list[str]) -> list[str]:
-    """``kinds`` when every one is an event kind; ValidationError naming the valid ones otherwise."""
-    from veille.events import EVENT_KINDS
-
-    unknown = [k for k in kinds if k not in EVENT_KINDS]
-    if unknown:
-        raise ValidationError(f"unknown event kind {unknown[0]!r} (known: {', '.join(EVENT_KINDS)})")
-    return kinds
-
-
-def event_dict(row: EventRow) -> dict[str, Any]:
-    """The public shape of one event (docs/contract.md), plus status, source and run."""
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "competitor": row.competitor,
-        "title": row.title,
-        "importance": row.importance,
-        "occurred_at": row.occurred_at.isoformat() if row.occurred_at else None,
-        "detected_at": row.detected_at.isoformat(),
-        "url": row.url,
-        "data": row.data,
-        "status": row.status,
-        "source_id": row.source_id,
-        "run_id": row.run_id,
-        "capture_id": row.capture_id,
-    }
+from veille.events import known_kinds
+from veille.normalise.dates import parse_when
 
 
 @app.command("events")
@@ -70,6 +29,7 @@ def events(
     from sqlalchemy import select
 
     from veille.kb.ids import resolve_competitor
+    from veille.store.events import event_dict
     from veille.store.models import EventRow
 
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())

@@ -33,7 +33,7 @@ COMMAND_MODULES = (
     "serve",
     "users",
     "demo",
-    "review",
+    "held",
     "replay",
     "prices",
     "incidents",

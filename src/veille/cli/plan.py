@@ -28,7 +28,7 @@ def show(
     from sqlalchemy import select
 
     from veille import plan
-    from veille.sources._registry import sources
+    from veille.sources import sources
     from veille.store.models import SourceState
 
     ws = workspace(ctx)
@@ -126,7 +126,7 @@ def set_cadence(
 ) -> None:
     """Change how often a source, a competitor's sources or a kind of source run."""
     from veille import plan
-    from veille.sources._registry import get_source, sources
+    from veille.sources import get_source, sources
 
     scopes = [(n, v) for n, v in (("source", source), ("competitor", competitor), ("kind", kind)) if v]
     if len(scopes) != 1:

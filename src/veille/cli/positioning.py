@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
-from veille.cli.events import parse_when
 from veille.cli.main import app
+from veille.normalise.dates import parse_when
 
 
 class Terms(StrEnum):

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import check_claims, console, print_json, warn, workspace
-from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
+from veille.normalise.dates import parse_when
 from veille.observations import CATEGORIES
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def add(
     result = record_manual(workspace(ctx), offer, url=url, when=when)
     check_claims(workspace(ctx), datetime.now(UTC), [result.status])
     if result.status == "suspect":
-        warn("the figure is held for review (implausible move): `veille review list`")
+        warn("the figure is held for review (implausible move): `veille held list`")
     console.print(f"recorded {offer.competitor} {sku} (run {result.run_id}): {result.events} event(s)")
 
 

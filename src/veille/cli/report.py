@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from veille.cli._common import err_console, workspace
-from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import ValidationError
+from veille.normalise.dates import parse_when
 
 if TYPE_CHECKING:
     from veille.reports import Report
@@ -84,7 +84,7 @@ def report(
     formats = reports.formats_of([f.value for f in fmt or [Format.md]])
     model = None
     if kind in (ReportKind.digest, ReportKind.review):  # they open with a checked summary when AI is on
-        from veille.analysis.grounding import workspace_model
+        from veille.ai.grounding import workspace_model
 
         model = workspace_model(ws.settings, ws.store)
     with ws.store.session() as session:

@@ -15,9 +15,9 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
-from veille.cli.events import parse_when
 from veille.cli.main import app
 from veille.errors import ValidationError
+from veille.normalise.dates import parse_when
 
 if TYPE_CHECKING:
     from veille.store.models import RatingRow
@@ -186,7 +186,8 @@ def hiring(
     """Open roles by function, against 90 days ago.
 
     Les postes ouverts par fonction, face à il y a 90 jours."""
-    from veille.analysis.hiring import FUNCTIONS, hiring_summary
+    from veille.analysis.hiring import hiring_summary
+    from veille.normalise.jobs import FUNCTIONS
 
     with workspace(ctx).store.session() as session:
         rows = hiring_summary(session, datetime.now(UTC), competitor_id(competitor) if competitor else None)
@@ -317,7 +318,7 @@ def purge(
     """Erase personal data older than the retention.
 
     Effacer les données personnelles trop anciennes."""
-    from veille.analysis import retention
+    from veille.store import retention
 
     ws = workspace(ctx)
     settings = ws.settings if days is None else ws.settings.model_copy(update={"retention_days": days})

@@ -37,7 +37,7 @@ def list_sources(
     """Every configured source: id, competitor, kind, url, cadence, enabled, why disabled, last run."""
     from veille.ai.client import latest_calls
     from veille.collect.select import states, why_disabled
-    from veille.sources._registry import sources
+    from veille.sources import sources
 
     ws = workspace(ctx)
     with ws.store.session() as session:
@@ -109,7 +109,7 @@ def show(
     from sqlalchemy import select
 
     from veille.ai.client import recent_calls
-    from veille.sources._registry import get_source
+    from veille.sources import get_source
     from veille.store.models import SourceRun
 
     spec = get_source(source_id)
@@ -151,7 +151,7 @@ def list_parsers(
     as_json: Annotated[bool, typer.Option("--json", help="JSON array instead of a table.")] = False,
 ) -> None:
     """Every parser id with what it reads."""
-    from veille.sources._registry import parsers
+    from veille.sources import parsers
 
     rows = [{"id": p.id, "reads": p.reads, "streaming": p.streaming, "module": p.module} for p in parsers()]
     if as_json:
@@ -178,7 +178,7 @@ def parse_files(
     """Run one parser on saved bodies: no network, no database; prints the observations."""
     from datetime import UTC, datetime
 
-    from veille.sources._registry import ParseContext, get_parser, parse_body, sources
+    from veille.sources import ParseContext, get_parser, parse_body, sources
 
     info = get_parser(parser_id)
     spec = next((s for s in sources() if s.parser == parser_id), None)
@@ -240,7 +240,7 @@ def parse_files(
 
 def _switch(ctx: typer.Context, source_id: str, enabled: bool) -> None:
     from veille.collect.lease import state
-    from veille.sources._registry import get_source
+    from veille.sources import get_source
 
     spec = get_source(source_id)
     ws = workspace(ctx)

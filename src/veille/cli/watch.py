@@ -124,8 +124,8 @@ def _send_alerts(ctx: typer.Context) -> None:
 
 def _triage_with_model(ctx: typer.Context) -> None:
     """With AI on, the model reads the items, mentions and news not yet read (the word lists already have)."""
-    from veille.analysis.grounding import workspace_model
-    from veille.analysis.triage import triage_events
+    from veille.ai.grounding import workspace_model
+    from veille.detect.triage import triage_events
 
     ws = workspace(ctx)
     model = workspace_model(ws.settings, ws.store)
@@ -167,7 +167,7 @@ def watch(
         _watch_with_workers(ctx, source, kind, workers)
         return
     if not once:
-        from veille.watch import watch_forever
+        from veille.cli.watch_terminal import watch_forever
 
         status = watch_forever(workspace(ctx), ids=source or (), kind=kind, speed=speed)
         if status:

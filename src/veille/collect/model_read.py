@@ -4,7 +4,7 @@ Only for the HTML pricing parsers, only when AI is on (``VEILLE_AI_ENABLED``): w
 page's selectors nor the generic extractor find a plan (``NoPlansFound``), or when a page's declared
 selectors found nothing and the generic fallback guessed, the page goes to ``veille.ai.prices`` and
 the offers the page proves replace the guess. The model's first reading of a source is held for a
-person (``veille review accept``); the offers it rejected are noted on the call (``veille sources
+person (``veille held accept``); the offers it rejected are noted on the call (``veille sources
 list``) and, when none is left, in the run's error.
 """
 

@@ -42,8 +42,8 @@ from veille.collect import lease
 from veille.collect.runner import RunResult, Summary, commit_run, record_failure
 from veille.errors import ImportFormatError, NotFoundError
 from veille.kb.ids import is_competitor_id
-from veille.sources._http import FetchResult, Page
-from veille.sources._registry import Request, SourceSpec, get_parser, get_source
+from veille.sources import Request, SourceSpec, get_parser, get_source
+from veille.sources.fetcher import FetchResult, Page
 from veille.store.models import SourceRun
 from veille.workspace import Workspace
 

@@ -35,8 +35,8 @@ from veille.errors import ParseError, VeilleError
 from veille.ingest import IngestContext, ingest
 from veille.logs import bind
 from veille.observations import Observation, Offer
-from veille.sources._http import Fetcher, FetchResult, Page, credential_problem
-from veille.sources._registry import ParseContext, SourceSpec, get_parser
+from veille.sources import ParseContext, SourceSpec, get_parser
+from veille.sources.fetcher import Fetcher, FetchResult, Page, credential_problem
 from veille.store.models import AiCall, SourceRun, SourceState
 from veille.workspace import Workspace
 
@@ -367,7 +367,7 @@ def commit_run(
             run_id=run_id,
             capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
         )
-        from veille.analysis.triage import record_words
+        from veille.detect.triage import record_words
 
         record_words(rows)  # the word lists' triage of items, mentions and news (the model's comes later)
         route_events(

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError
 from veille.settings import Settings
-from veille.sources._http import credential_problem
-from veille.sources._registry import SourceSpec, get_source, sources
+from veille.sources import SourceSpec, get_source, sources
+from veille.sources.fetcher import credential_problem
 from veille.store.models import SourceState
 
 

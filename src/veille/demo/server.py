@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from veille.demo.scenario import Capture, Response
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 
 
 class DemoServer:

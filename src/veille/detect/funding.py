@@ -1,6 +1,6 @@
 """Funding and corporate events from press items and SEC filings.
 
-``item`` (press feeds): an item whose title or summary matches ``veille.analysis.funding`` gives a
+``item`` (press feeds): an item whose title or summary matches ``veille.normalise.funding`` gives a
 ``funding`` event of high importance with data ``{amount, currency, round, kind}``. Only items of
 press sources are read (kind ``funding``, or a source id naming a newsroom or press feed, such as the
 changelog module's ``ovhcloud.newsroom`` and ``hetzner.news``): product blogs mention "acquisition" and
@@ -24,10 +24,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from veille.analysis.funding import competitor_names, match
 from veille.detect.mentions import already_recorded, is_recent
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
+from veille.kb.ids import competitor_names
+from veille.normalise.funding import match
 from veille.observations import FeedItem, Filing, Observation
 from veille.store.models import FilingRow
 

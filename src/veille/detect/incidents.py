@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
+from veille.normalise.incidents import IMPACT_RANK, is_resolved
 from veille.observations import Incident, Observation
-from veille.sources.statuspage import IMPACT_RANK, is_resolved
 from veille.store.models import IncidentRow
 
 BACKLOG = timedelta(days=7)

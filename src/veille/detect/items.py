@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from veille.analysis.tagging import announces_price, roadmap_candidate
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
+from veille.normalise.tagging import announces_price, roadmap_candidate
 from veille.observations import FeedItem, Observation
 from veille.store.models import FeedItemRow, OfferVersion
 

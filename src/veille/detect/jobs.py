@@ -3,7 +3,7 @@
 Each run of a job board is a full snapshot (``snapshot_of=("jobs",)``: an emptied board still closes
 its postings). A posting seen for the first time is opened (``first_seen_at``); one missing from the
 snapshot is closed (``closed_at``); one that comes back is reopened. Counts by function at any time
-come from these dates (``veille.analysis.hiring.open_counts``).
+come from these dates (``veille.store.jobs.open_counts``).
 
 Trend rule (``hiring`` events): for each function, the open count now is compared with the count
 ``WINDOW`` (90 days) ago, or at the first snapshot when the history is shorter. An event is raised
@@ -26,11 +26,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from veille.analysis.hiring import FUNCTION_WORDS, FUNCTIONS, baseline_time, open_counts
 from veille.detect.mentions import already_recorded
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
+from veille.normalise.jobs import FUNCTION_WORDS, FUNCTIONS
 from veille.observations import JobPosting, Observation
+from veille.store.jobs import baseline_time, open_counts
 from veille.store.models import EventRow, JobRow
 
 WINDOW = timedelta(days=90)

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from veille.analysis import retention
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.observations import Mention, Observation
+from veille.store import retention
 from veille.store.models import EventRow, MentionCount, MentionRow
 
 RECENT = timedelta(days=30)

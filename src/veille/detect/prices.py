@@ -36,9 +36,9 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
 from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
 from veille.observations import Availability, FxRate, Observation, Offer, price_problem
+from veille.store.fx import FxResolver
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
 MANUAL_SOURCE = "manual"

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 
 from sqlalchemy import select, tuple_
 
-from veille.analysis import retention
 from veille.analysis.reviews import NEGATIVE, latest_rating, rating_change, sentiment, themes
 from veille.detect.mentions import is_recent
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
 from veille.observations import Observation, RatingSnapshot, Review
+from veille.store import retention
 from veille.store.models import RatingRow, ReviewRow
 
 

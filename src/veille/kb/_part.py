@@ -1,19 +1,60 @@
-"""What the section readers share: a section being read (:class:`Part`) and small text helpers."""
+"""What the section readers share: the reading context (:class:`Context`), a section being read
+(:class:`Part`) and small text helpers."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
 from veille.errors import ImportFormatError
 from veille.kb import _md
 from veille.kb._md import Block, Section, fold
+from veille.kb.ids import COMPETITOR_IDS, find_competitor
 from veille.kb.labels import SUB, WORDS
-from veille.kb.schema import Text
+from veille.kb.schema import Competitor, FreeSection, Lang, Text
 
-if TYPE_CHECKING:
-    from veille.kb.markdown_import import Context
+
+@dataclass
+class Context:
+    """What section readers share: the language read, a translation memory, the draft and warnings."""
+
+    lang: Lang
+    memory: dict[str, str]
+    draft: dict[str, Any]
+    competitors: dict[str, Competitor]
+    warnings: list[str] = field(default_factory=list)
+    untranslated: int = 0
+
+    def t(self, text: str) -> Text:
+        """A Text in the language read, with its translation from the memory when known."""
+        other = self.memory.get(text, "")
+        if text and not other:
+            self.untranslated += 1
+        return Text(fr=text, en=other) if self.lang == "fr" else Text(fr=other, en=text)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def resolve(self, name: str, where: str) -> str:
+        name = _md.unbold(name)
+        competitor_id = find_competitor(name)
+        if competitor_id is None:
+            raise ImportFormatError(
+                f"{where}: unknown competitor {name!r} (known ids: {', '.join(COMPETITOR_IDS)})"
+            )
+        if competitor_id not in self.competitors:
+            raise ImportFormatError(f"{where}: {name!r} ({competitor_id}) has no entry in the knowledge base")
+        return competitor_id
+
+    def update(self, competitor_id: str, **changes: Any) -> None:
+        self.competitors[competitor_id] = self.competitors[competitor_id].model_copy(update=changes)
+
+    def free(self, after: int, heading: str, body: str, why: str, level: int = 3) -> None:
+        self.warn(f"{why}: kept as free text")
+        section = FreeSection(after=after, level=2 if level == 2 else 3, heading=heading, body=self.t(body))
+        self.draft["extra_sections"].append(section)
 
 
 def matches(text: str, label: Text) -> bool:

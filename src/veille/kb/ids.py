@@ -95,3 +95,13 @@ def resolve_competitor(name: str) -> str:
 
 def is_competitor_id(value: str) -> bool:
     return value in COMPETITOR_IDS
+
+
+_GENERIC_ALIASES = frozenset({"do", "online", "vast", "amazon", "google", "microsoft"})
+
+
+def competitor_names(competitor: str) -> tuple[str, ...]:
+    """The names a text uses for ``competitor``: its id and its aliases, save those that are also
+    common words ("DO", "Online", "Vast", "Google")."""
+    aliases = (a for a in ALIASES.get(competitor, ()) if a.lower() not in _GENERIC_ALIASES)
+    return (competitor, *aliases)

@@ -16,28 +16,27 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from veille.errors import ImportFormatError
-from veille.kb import _md, _sections, _sections_b
-from veille.kb._part import child_body
-from veille.kb.ids import COMPETITOR_IDS, find_competitor
+from veille.kb import _landscape_sections, _md, _strategy_sections
+from veille.kb._part import Context, child_body
 from veille.kb.labels import SECTIONS
 from veille.kb.repair import repair_text
-from veille.kb.schema import Competitor, FreeSection, KnowledgeBase, Lang, Text
+from veille.kb.schema import KnowledgeBase, Lang, Text
 
 MAX_DOCUMENT_CHARS = 2_000_000
 
 READERS = {
-    1: _sections.read_market,
-    2: _sections.read_direct,
-    3: _sections.read_sheets,
-    4: _sections.read_gpu,
-    5: _sections.read_hyperscalers,
-    6: _sections.read_matrix,
-    7: _sections_b.read_differentiators,
-    8: _sections_b.read_opportunities,
-    9: _sections_b.read_threats,
-    10: _sections_b.read_watch,
-    11: _sections_b.read_strategy,
-    12: _sections_b.read_summary,
+    1: _landscape_sections.read_market,
+    2: _landscape_sections.read_direct,
+    3: _landscape_sections.read_sheets,
+    4: _landscape_sections.read_gpu,
+    5: _landscape_sections.read_hyperscalers,
+    6: _landscape_sections.read_matrix,
+    7: _strategy_sections.read_differentiators,
+    8: _strategy_sections.read_opportunities,
+    9: _strategy_sections.read_threats,
+    10: _strategy_sections.read_watch,
+    11: _strategy_sections.read_strategy,
+    12: _strategy_sections.read_summary,
 }
 
 
@@ -64,47 +63,6 @@ def iter_texts(value: Any) -> Iterator[Text]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from iter_texts(item)
-
-
-@dataclass
-class Context:
-    """What section readers share: the language read, a translation memory, the draft and warnings."""
-
-    lang: Lang
-    memory: dict[str, str]
-    draft: dict[str, Any]
-    competitors: dict[str, Competitor]
-    warnings: list[str] = field(default_factory=list)
-    untranslated: int = 0
-
-    def t(self, text: str) -> Text:
-        """A Text in the language read, with its translation from the memory when known."""
-        other = self.memory.get(text, "")
-        if text and not other:
-            self.untranslated += 1
-        return Text(fr=text, en=other) if self.lang == "fr" else Text(fr=other, en=text)
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-
-    def resolve(self, name: str, where: str) -> str:
-        name = _md.unbold(name)
-        competitor_id = find_competitor(name)
-        if competitor_id is None:
-            raise ImportFormatError(
-                f"{where}: unknown competitor {name!r} (known ids: {', '.join(COMPETITOR_IDS)})"
-            )
-        if competitor_id not in self.competitors:
-            raise ImportFormatError(f"{where}: {name!r} ({competitor_id}) has no entry in the knowledge base")
-        return competitor_id
-
-    def update(self, competitor_id: str, **changes: Any) -> None:
-        self.competitors[competitor_id] = self.competitors[competitor_id].model_copy(update=changes)
-
-    def free(self, after: int, heading: str, body: str, why: str, level: int = 3) -> None:
-        self.warn(f"{why}: kept as free text")
-        section = FreeSection(after=after, level=2 if level == 2 else 3, heading=heading, body=self.t(body))
-        self.draft["extra_sections"].append(section)
 
 
 def _memory(base: KnowledgeBase, lang: Lang) -> dict[str, str]:
@@ -160,7 +118,7 @@ def import_markdown(text: str, base: KnowledgeBase) -> ImportResult:
         competitors={c.id: c for c in base.competitors},
     )
     result = ImportResult(kb=base, lang=lang, repaired=repaired)
-    _sections.read_preamble(ctx, doc)
+    _landscape_sections.read_preamble(ctx, doc)
     last_known = 0
     seen: set[int] = set()
     for section, number, _lang in known:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from veille.analysis.grounding import Model
+from veille.ai.grounding import Model
 from veille.errors import ValidationError
 from veille.kb.schema import Lang
 from veille.reports import builders, editions

@@ -20,10 +20,10 @@ from veille.errors import NotFoundError
 from veille.kb.labels import LEVEL_EMOJI, THREAT
 from veille.kb.schema import Competitor, KnowledgeBase, Lang
 from veille.kb.store import current
-from veille.reports import fmt, gather
+from veille.reports import gather
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
-from veille.reports.wording import PLATFORMS, impact_word
+from veille.wording import PLATFORMS, fmt, impact_word
 
 RECENT = timedelta(days=90)
 ITEMS = 3  # rows per sales-material table

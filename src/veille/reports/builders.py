@@ -9,19 +9,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from veille.analysis.grounding import Model, summarise
+from veille.ai.grounding import Model, summarise
 from veille.analysis.incidents import statistics
-from veille.analysis.tagging import AREA_WORDS
-from veille.analysis.triage import is_relevant
+from veille.detect.triage import is_relevant
 from veille.kb.labels import PROBABILITY
 from veille.kb.markdown_export import render_markdown
 from veille.kb.schema import KnowledgeBase, Lang, Money
 from veille.kb.store import current
-from veille.reports import claims, editions, fmt, gather, sections, summary
+from veille.normalise.tagging import AREA_WORDS
+from veille.reports import claims, editions, gather, sections, summary
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
 from veille.reports.labels import label, level_word
-from veille.reports.wording import word
 from veille.store.models import EventRow
+from veille.wording import fmt, word
 
 PRICE_KINDS = ("price_change", "price_announcement", "offer_added", "offer_removed", "spec_change")
 SIGNAL_KINDS = ("incident", "incident_resolved", "feature", "funding", "hiring", "rating_change")

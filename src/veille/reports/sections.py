@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from veille.analysis.hiring import FUNCTION_WORDS
 from veille.kb.schema import KnowledgeBase
-from veille.reports import charts, fmt
+from veille.normalise.jobs import FUNCTION_WORDS
+from veille.reports import charts
 from veille.reports.document import Chart, Document, md_cell, md_link, md_text, table
 from veille.reports.labels import label
-from veille.reports.wording import event_title, impact_word, word
 from veille.store.models import EventRow, RatingRow
+from veille.wording import event_title, fmt, impact_word, word
 
 _PRICE_AXIS = {"premium": -1.0, "mid": 0.0, "low_cost": 1.0}
 _SCOPE_AXIS = {"specialist": -1.0, "balanced": 0.0, "generalist": 1.0}

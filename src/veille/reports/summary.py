@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from veille.reports import fmt
 from veille.reports.document import md_text
-from veille.reports.wording import event_title, impact_word
 from veille.store.models import EventRow
+from veille.wording import event_title, fmt, impact_word
 
 SEVERE = ("major", "critical")
 

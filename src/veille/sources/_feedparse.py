@@ -9,7 +9,6 @@ mojibake) and dates that cannot be read become ``None`` instead of an exception.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -353,12 +352,6 @@ def html_to_text(markup: str, *, limit: int | None = None) -> str:
         text = tree.text(separator=" ") if tree.root is not None else ""
     text = re.sub(r"\s+", " ", text).strip()
     return text[:limit] if limit is not None else text
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (``Nouveautés`` -> ``nouveautes``): for keyword matching."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
 
 
 _TZ_ABBREV = {

@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from veille.errors import ParseError
+from veille.normalise.incidents import IMPACT_RANK
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
 from veille.sources._registry import ParseContext, SourceSpec, parser
-from veille.sources.statuspage import IMPACT_RANK, origin, update_dict
+from veille.sources.statuspage import origin, update_dict
 
 PID = "betterstack.index"
 IMPACT_BY_STATE = {

@@ -1,6 +1,6 @@
 """Generic RSS / Atom feeds of product changes, blogs and newsrooms (parser ``feed``).
 
-Every entry becomes a ``FeedItem`` tagged with product areas (``veille.analysis.tagging``). Ids are
+Every entry becomes a ``FeedItem`` tagged with product areas (``veille.normalise.tagging``). Ids are
 the entry's ``guid`` / ``id`` (release-notes feeds often point every entry at one page with a
 ``#fragment``, so the link is only a fallback). Only the newest ``MAX_ITEMS`` entries are kept:
 some feeds are archives of thousands of items. Feeds are polled every 6 hours (docs/sources.md); a
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from veille.analysis.tagging import tag_item
+from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser

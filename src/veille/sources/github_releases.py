@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from veille.analysis.tagging import tag_item
 from veille.errors import ParseError
+from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import guarded, html_to_text, parse_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser

@@ -11,7 +11,7 @@ The English translation is preferred for titles. The API gives no severity: impa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -33,6 +33,44 @@ def _english(description: dict[str, Any]) -> tuple[str, str]:
     return str(description.get("title") or ""), str(description.get("description") or "")
 
 
+def _status(event: dict[str, Any], maintenance: bool, now: datetime) -> str:
+    """The canonical status: ended (or terminated), planned, or still running."""
+    raw = str(event.get("status") or "").lower()
+    ended = parse_epoch(event.get("ended_at"))
+    if raw == "terminated" or (ended is not None and ended <= now):
+        return "completed" if maintenance else "resolved"
+    if raw in ("planned", "scheduled", "upcoming"):
+        return "scheduled"
+    return "in_progress" if maintenance else "ongoing"
+
+
+def _comment(comment: dict[str, Any]) -> dict[str, Any]:
+    """A comment as an update, in English where it has a translation."""
+    english = (
+        t.get("body")
+        for t in comment.get("translation") or []
+        if isinstance(t, dict) and t.get("language") == "en"
+    )
+    text = next(english, None)
+    return update_dict(
+        None, "ongoing", parse_epoch(comment.get("started_at")), str(text or comment.get("body") or "")
+    )
+
+
+def _updates(event: dict[str, Any], status: str, body: str) -> list[dict[str, Any]]:
+    """The comments, newest first, then the description as the first update."""
+    updates = [update_dict(None, status, parse_epoch(event.get("started_at")), body)] if body else []
+    for comment in event.get("comments") or []:
+        if isinstance(comment, dict):
+            updates.insert(0, _comment(comment))
+    return updates
+
+
+def _link(event: dict[str, Any]) -> str | None:
+    url = str(event.get("url") or "")
+    return url if url.startswith("http") else (f"https://infomaniakstatus.com/{url}" if url else None)
+
+
 def _event(event: Any, ctx: ParseContext) -> Incident:
     if (
         not isinstance(event, dict)
@@ -45,38 +83,11 @@ def _event(event: Any, ctx: ParseContext) -> Incident:
         raise ParseError(PID, f"event {event['id']} has no title")
     kind_word = str(event.get("type") or "").lower()
     maintenance = kind_word.startswith("maintenance") or kind_word in ("enhancement", "planned")
-    raw = str(event.get("status") or "").lower()
+    status = _status(event, maintenance, ctx.fetched_at)
     ended = parse_epoch(event.get("ended_at"))
-    if raw == "terminated" or (ended is not None and ended <= ctx.fetched_at):
-        status = "completed" if maintenance else "resolved"
-    elif raw in ("planned", "scheduled", "upcoming"):
-        status = "scheduled"
-    else:
-        status = "in_progress" if maintenance else "ongoing"
-    updates = [update_dict(None, status, parse_epoch(event.get("started_at")), body)] if body else []
-    for comment in event.get("comments") or []:
-        if isinstance(comment, dict):
-            text = next(
-                (
-                    t.get("body")
-                    for t in comment.get("translation") or []
-                    if isinstance(t, dict) and t.get("language") == "en"
-                ),
-                None,
-            )
-            updates.insert(
-                0,
-                update_dict(
-                    None,
-                    "ongoing",
-                    parse_epoch(comment.get("started_at")),
-                    str(text or comment.get("body") or ""),
-                ),
-            )
     services = tuple(
         str(s["name"]) for s in event.get("services") or [] if isinstance(s, dict) and s.get("name")
     )
-    url = str(event.get("url") or "")
     return Incident(
         competitor=ctx.competitor,
         id=str(event["id"]),
@@ -86,9 +97,9 @@ def _event(event: Any, ctx: ParseContext) -> Incident:
         started_at=parse_epoch(event.get("started_at")),
         resolved_at=ended if status in ("resolved", "completed") else None,
         components=services,
-        url=url if url.startswith("http") else (f"https://infomaniakstatus.com/{url}" if url else None),
+        url=_link(event),
         product=services[0] if services else None,
-        updates=tuple(updates),
+        updates=tuple(_updates(event, status, body)),
         kind="maintenance" if maintenance else "incident",
     )
 

@@ -1,7 +1,7 @@
 """Press and newsroom feeds scanned for funding and corporate events (RSS 2.0, RSS 1.0, Atom).
 
 Each item becomes a ``FeedItem`` tagged ``funding`` / ``debt`` / ``acquisition`` / ``ipo`` when the
-patterns of ``veille.analysis.funding`` match its title and summary; ``veille.detect.funding`` turns
+patterns of ``veille.normalise.funding`` match its title and summary; ``veille.detect.funding`` turns
 those into high-importance ``funding`` events. Feeds go through the shared ``_feedparse`` (defusedxml,
 no DTD or entity declarations, size cap, mis-declared encodings repaired), capped to the newest
 ``MAX_ITEMS``.
@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from veille.analysis.funding import competitor_names, match
+from veille.kb.ids import competitor_names
+from veille.normalise.funding import match
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import parse_feed as read_feed
 from veille.sources._registry import ParseContext, SourceSpec, parser

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from veille.analysis.hiring import classify
 from veille.errors import ParseError
+from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._feedparse import parse_xml
 from veille.sources._registry import ParseContext, SourceSpec, parser

@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 import yaml
 
-from veille.analysis.tagging import tag_item
 from veille.errors import ParseError
+from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import fix_text, guarded, html_to_text, load_json
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser

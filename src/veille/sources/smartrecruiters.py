@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from veille.analysis.hiring import classify
+from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time

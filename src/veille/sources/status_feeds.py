@@ -21,16 +21,12 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from veille.normalise.incidents import is_scheduled_title, normalise_status, title_scope
+from veille.normalise.text import fold
 from veille.observations import Incident, Observation
-from veille.sources._feedparse import FeedEntry, fold, guarded, html_to_text, parse_feed, tz_from_abbrev
+from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed, tz_from_abbrev
 from veille.sources._registry import ParseContext, SourceSpec, parser
-from veille.sources.statuspage import (
-    history_span,
-    is_scheduled_title,
-    normalise_status,
-    title_scope,
-    update_dict,
-)
+from veille.sources.statuspage import history_span, update_dict
 
 PID = "status.feed"
 _UPDATE = re.compile(

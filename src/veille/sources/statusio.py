@@ -11,7 +11,7 @@ leaves this document is not marked resolved. The API path has not been checked l
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from veille.errors import ParseError
@@ -33,34 +33,52 @@ def _code(value: Any) -> int | None:
         return None
 
 
+def _updates(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        update_dict(
+            m.get("_id"),
+            STATE_BY_CODE.get(_code(m.get("state")) or 0, "ongoing"),
+            parse_date(m.get("datetime")),
+            html_to_text(str(m.get("details") or "")),
+        )
+        for m in messages
+    ]
+
+
+def _reading(
+    obj: dict[str, Any],
+    messages: list[dict[str, Any]],
+    updates: list[dict[str, Any]],
+    *,
+    maintenance: bool,
+    upcoming: bool,
+) -> tuple[str, str, datetime | None]:
+    """(impact, status, started): a maintenance by its plan, an incident by its messages' codes."""
+    if maintenance:
+        started = parse_date(obj.get("datetime_planned_start")) or parse_date(obj.get("datetime_open"))
+        return "none", "scheduled" if upcoming else "in_progress", started
+    codes = [c for c in (_code(m.get("status")) for m in messages) if c in IMPACT_BY_CODE]
+    impact = IMPACT_BY_CODE[max(codes)] if codes else "unknown"
+    status = updates[0]["status"] if updates else "investigating"
+    started = parse_date(obj.get("datetime_open")) or (
+        parse_date(messages[-1].get("datetime")) if messages else None
+    )
+    return impact, status, started
+
+
+def _components(obj: dict[str, Any]) -> tuple[str, ...]:
+    affected = (obj.get("components_affected") or []) + (obj.get("containers_affected") or [])
+    names = [c.get("name") for c in affected if isinstance(c, dict)]
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
 def _event(obj: Any, ctx: ParseContext, *, maintenance: bool, upcoming: bool = False) -> Incident:
     if not isinstance(obj, dict) or not obj.get("_id") or not isinstance(obj.get("name"), str):
         raise ParseError(PID, "an event without _id and name")
     messages = [m for m in obj.get("messages") or [] if isinstance(m, dict)]
     messages.sort(key=lambda m: str(m.get("datetime") or ""), reverse=True)
-    updates = []
-    for m in messages:
-        state = STATE_BY_CODE.get(_code(m.get("state")) or 0, "ongoing")
-        updates.append(
-            update_dict(
-                m.get("_id"), state, parse_date(m.get("datetime")), html_to_text(str(m.get("details") or ""))
-            )
-        )
-    codes = [c for c in (_code(m.get("status")) for m in messages) if c in IMPACT_BY_CODE]
-    if maintenance:
-        impact, status = "none", "scheduled" if upcoming else "in_progress"
-        started = parse_date(obj.get("datetime_planned_start")) or parse_date(obj.get("datetime_open"))
-    else:
-        impact = IMPACT_BY_CODE[max(codes)] if codes else "unknown"
-        status = updates[0]["status"] if updates else "investigating"
-        started = parse_date(obj.get("datetime_open")) or (
-            parse_date(messages[-1].get("datetime")) if messages else None
-        )
-    names = [
-        c.get("name")
-        for c in (obj.get("components_affected") or []) + (obj.get("containers_affected") or [])
-        if isinstance(c, dict)
-    ]
+    updates = _updates(messages)
+    impact, status, started = _reading(obj, messages, updates, maintenance=maintenance, upcoming=upcoming)
     return Incident(
         competitor=ctx.competitor,
         id=str(obj["_id"]),
@@ -69,7 +87,7 @@ def _event(obj: Any, ctx: ParseContext, *, maintenance: bool, upcoming: bool = F
         status=status,
         started_at=started,
         resolved_at=None,
-        components=tuple(dict.fromkeys(n for n in names if isinstance(n, str))),
+        components=_components(obj),
         url=f"https://status.coreweave.com/pages/{'maintenance' if maintenance else 'incident'}/{PAGE_ID}/{obj['_id']}",
         updated_at=parse_date(messages[0].get("datetime")) if messages else None,
         updates=tuple(updates),

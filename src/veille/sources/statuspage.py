@@ -5,8 +5,8 @@ Public, unauthenticated read API on each page's own host (docs/sources.md lists 
 ``/api/v2/incidents.json`` (the 50 most recent, resolved ones included: how resolutions are learnt,
 every 10 minutes) and ``/history.json`` (the page's own three-month history, OVHcloud's shape).
 
-This module also holds the vocabulary every status parser shares: canonical statuses, impact
-ranks and the ``[REGION][Product]`` title prefix OVHcloud uses.
+The vocabulary every status parser shares (canonical statuses, impact ranks, the OVHcloud title
+prefix) is in ``veille.normalise.incidents``.
 """
 
 from __future__ import annotations
@@ -19,53 +19,17 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veille.errors import ParseError
+from veille.normalise.incidents import (
+    IMPACT_RANK,
+    is_scheduled_title,
+    normalise_status,
+    title_scope,
+)
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, html_to_text, iso, load_json, parse_date, tz_from_abbrev
 from veille.sources._registry import ParseContext, SourceSpec, parser
 
-# --- the shared incident vocabulary ----------------------------------------------------------------
-
-IMPACTS = ("none", "minor", "major", "critical", "unknown")
-IMPACT_RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
-STATUSES = (
-    "investigating", "identified", "monitoring", "resolved", "postmortem",
-    "scheduled", "in_progress", "verifying", "completed", "ongoing",
-)  # fmt: skip
-RESOLVED_STATUSES = frozenset({"resolved", "postmortem", "completed"})
 UPDATE_BODY_LIMIT = 2000
-_SCOPE = re.compile(
-    r"^\s*(?:\[(?:scheduled|planned|planifi[ée]e?)\]\s*)?\[([^\]]+)\]\s*\[([^\]]+)\]", re.IGNORECASE
-)
-_SCHEDULED_PREFIX = re.compile(r"^\s*\[(?:scheduled|planned|planifi[ée]e?)\]", re.IGNORECASE)
-
-
-def is_resolved(status: str) -> bool:
-    return status in RESOLVED_STATUSES
-
-
-def title_scope(title: str) -> tuple[str | None, str | None]:
-    """Region and product from an OVHcloud-style ``[GRA11][Public Cloud] - ...`` title prefix."""
-    match = _SCOPE.match(title)
-    if not match:
-        return None, None
-    return match.group(1).strip().upper(), re.sub(r"\s+", " ", match.group(2)).strip()
-
-
-def is_scheduled_title(title: str) -> bool:
-    return bool(_SCHEDULED_PREFIX.match(title))
-
-
-def normalise_status(word: str | None) -> str:
-    """A status word of any platform to the canonical vocabulary (``ongoing`` when unclear)."""
-    key = (word or "").strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {
-        "inprogress": "in_progress",
-        "update": "ongoing",
-        "closed": "resolved",
-        "terminated": "resolved",
-    }
-    key = aliases.get(key, key)
-    return key if key in STATUSES else "ongoing"
 
 
 def origin(url: str) -> str:

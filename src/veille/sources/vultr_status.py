@@ -22,28 +22,42 @@ PID = "vultr.status"
 _MAINTENANCE = re.compile(r"\bmaintenance\b|start time\s*:", re.IGNORECASE)
 
 
-def _alert(alert: Any, region: str | None, ctx: ParseContext) -> Incident:
+def _checked(alert: Any) -> dict[str, Any]:
     if (
         not isinstance(alert, dict)
         or alert.get("id") in (None, "")
         or not isinstance(alert.get("subject"), str)
     ):
         raise ParseError(PID, "an alert without id and subject")
-    entries = [e for e in alert.get("entries") or [] if isinstance(e, dict)]
-    texts = [html_to_text(str(e.get("message") or "")) for e in entries]
-    maintenance = bool(_MAINTENANCE.search(alert["subject"])) or any(_MAINTENANCE.search(t) for t in texts)
+    return alert
+
+
+def _status(alert: dict[str, Any], maintenance: bool) -> str:
     raw = str(alert.get("status") or "").lower()
     if raw not in ("ongoing", "resolved", "completed", "closed"):
         raise ParseError(PID, f"alert {alert['id']}: unknown status {raw!r}")
-    done = raw != "ongoing"
-    status = (
-        ("completed" if maintenance else "resolved")
-        if done
-        else ("in_progress" if maintenance else "ongoing")
-    )
+    if raw != "ongoing":
+        return "completed" if maintenance else "resolved"
+    return "in_progress" if maintenance else "ongoing"
+
+
+def _times(
+    alert: dict[str, Any], entries: list[dict[str, Any]], done: bool
+) -> tuple[datetime | None, datetime | None]:
+    """(updated, resolved): the alert's own time or its latest entry's; resolved only once it is over."""
     stamps = [t for t in (parse_date(str(e.get("updated_at") or "")) for e in entries) if t]
     updated = parse_date(str(alert.get("updated_at") or "")) or (max(stamps) if stamps else None)
     resolved: datetime | None = (max(stamps) if stamps else updated) if done else None
+    return updated, resolved
+
+
+def _alert(alert: Any, region: str | None, ctx: ParseContext) -> Incident:
+    alert = _checked(alert)
+    entries = [e for e in alert.get("entries") or [] if isinstance(e, dict)]
+    texts = [html_to_text(str(e.get("message") or "")) for e in entries]
+    maintenance = bool(_MAINTENANCE.search(alert["subject"])) or any(_MAINTENANCE.search(t) for t in texts)
+    status = _status(alert, maintenance)
+    updated, resolved = _times(alert, entries, status in ("resolved", "completed"))
     updates = [
         update_dict(None, "ongoing", parse_date(str(e.get("updated_at") or "")), t)
         for e, t in zip(entries, texts, strict=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from veille.analysis.hiring import classify
+from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time

@@ -23,7 +23,6 @@ from veille.watch.clock import AcceleratedClock, Clock, ManualClock, SystemClock
 from veille.watch.pool import host_of
 from veille.watch.report import CycleReport, Totals
 from veille.watch.scheduler import Scheduler, due_at, retry_delay
-from veille.watch.terminal import print_summary, resume_time, watch_forever
 
 __all__ = [
     "AcceleratedClock",
@@ -35,8 +34,5 @@ __all__ = [
     "Totals",
     "due_at",
     "host_of",
-    "print_summary",
-    "resume_time",
     "retry_delay",
-    "watch_forever",
 ]

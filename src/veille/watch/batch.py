@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from veille.collect import lease
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 from veille.store.models import SourceRun, SourceState
 from veille.workspace import Workspace
 
@@ -203,7 +203,7 @@ async def run_claimed(
     """
     from veille.collect import RunResult
     from veille.collect.runner import commit_run, record_failure, to_the_end
-    from veille.sources._http import FetchResult
+    from veille.sources.fetcher import FetchResult
 
     fetched = FetchResult()
     released = False

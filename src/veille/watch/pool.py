@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
-from veille.sources._http import parsed_url
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
+from veille.sources.fetcher import parsed_url
 from veille.watch import batch
+from veille.watch.clock import Clock
+from veille.workspace import Workspace
 
-if TYPE_CHECKING:
-    from veille.watch.scheduler import Scheduler
+
+class Watch(Protocol):
+    """What a pool reads of the watch it serves (``Scheduler``)."""
+
+    workspace: Workspace
+    clock: Clock
+    concurrency: int
+    per_host: int
+    stopping: asyncio.Event
+    progress: Callable[[str, SourceSpec, Any], None] | None
+    runner: Callable[..., Awaitable[Any]] | None
 
 
 def host_of(spec: SourceSpec) -> str:
@@ -21,54 +33,61 @@ def host_of(spec: SourceSpec) -> str:
 class Pool:
     """The bounds of one event loop: global slots, per-host slots, the write lock, the fetcher."""
 
-    def __init__(self, scheduler: Scheduler, fetcher: Any) -> None:
-        self.s, self.fetcher = scheduler, fetcher
-        self.slots = asyncio.Semaphore(scheduler.concurrency)
+    def __init__(self, watch: Watch, fetcher: Any) -> None:
+        self.watch, self.fetcher = watch, fetcher
+        self.slots = asyncio.Semaphore(watch.concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.write_lock = asyncio.Lock()
-        self.batcher = batch.Batcher(scheduler.workspace, self.write_lock)
+        self.batcher = batch.Batcher(watch.workspace, self.write_lock)
 
-    def gate(self, spec: SourceSpec) -> Gate:
+    def slots_for(self, spec: SourceSpec) -> Slots:
         """The slots a fetch needs: its host's first (a busy host never holds a global slot), then a global one."""
-        return Gate(self.hosts.setdefault(host_of(spec), asyncio.Semaphore(self.s.per_host)), self.slots)
+        return Slots(self.hosts.setdefault(host_of(spec), asyncio.Semaphore(self.watch.per_host)), self.slots)
 
     def start(self, spec: SourceSpec) -> bool:
         """Called once a run has its slots: False when the watch is stopping (the run does not start)."""
-        if self.s.stopping.is_set():
+        if self.watch.stopping.is_set():
             return False
-        if self.s.progress:
-            self.s.progress("start", spec, None)
+        if self.watch.progress:
+            self.watch.progress("start", spec, None)
         return True
 
     async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
         from veille.collect import RunResult, run_source
 
-        s = self.s
+        watch = self.watch
         stopped = RunResult(spec.id, "stopped", error="not started: the watch is stopping")
         try:
             if claimed is not None:  # slots held for the fetch only; storing waits for the write lock alone
                 result = await batch.run_claimed(
-                    s.workspace, claimed, fetcher=self.fetcher, clock=s.clock.now, write_lock=self.write_lock,
-                    batcher=self.batcher, gate=self.gate(spec), start=lambda: self.start(spec),
+                    watch.workspace, claimed, fetcher=self.fetcher, clock=watch.clock.now,
+                    write_lock=self.write_lock, batcher=self.batcher, gate=self.slots_for(spec),
+                    start=lambda: self.start(spec),
                 )  # fmt: skip
                 result = result or stopped
             else:
-                async with self.gate(spec):
+                async with self.slots_for(spec):
                     if not self.start(spec):
                         return stopped
-                    result = await (s._runner or run_source)(
-                        s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
+                    result = await (watch.runner or run_source)(
+                        watch.workspace,
+                        spec,
+                        client=self.fetcher,
+                        now=watch.clock.now(),
+                        write_lock=self.write_lock,
                     )
         except asyncio.CancelledError:
             result = RunResult(spec.id, "abandoned", error="abandoned: the watch was stopped")
         except Exception as exc:  # the runner records failures itself; this is a last resort
             result = RunResult(spec.id, "failed", error=f"{type(exc).__name__}: {exc}")
-        if s.progress and result is not stopped:
-            s.progress("done", spec, result)
+        if watch.progress and result is not stopped:
+            watch.progress("done", spec, result)
         return result
 
 
-class Gate:
+class Slots:
+    """The two semaphores one fetch holds: its host's, then a global one (released in reverse)."""
+
     def __init__(self, host: asyncio.Semaphore, slots: asyncio.Semaphore) -> None:
         self.host, self.slots = host, slots
 

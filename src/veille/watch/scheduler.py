@@ -20,8 +20,8 @@ from veille import plan
 from veille.collect import lease
 from veille.collect.record import retry_delay
 from veille.runtime import fewer_collections
-from veille.sources._http import HostPools, http_client
-from veille.sources._registry import SourceSpec, sources
+from veille.sources import SourceSpec, sources
+from veille.sources.fetcher import HostPools, http_client
 from veille.store.models import SourceState
 from veille.watch import batch
 from veille.watch.clock import Clock, SystemClock
@@ -92,7 +92,7 @@ class Scheduler:
         self.clock: Clock = clock or SystemClock()
         self.named = (specs is not None) if named is None else named  # named sources skip the on/off switch
         self._specs = list(specs) if specs is not None else None
-        self._runner = runner
+        self.runner = runner  # the run of one source (tests and the demo inject theirs)
         self.client = client
         self.concurrency = max(1, concurrency or settings.http_concurrency)
         self.per_host = max(1, per_host or settings.http_per_host)
@@ -118,7 +118,7 @@ class Scheduler:
     def schedule(self) -> list[tuple[SourceSpec, datetime | None, plan.Cadence]]:
         """Every runnable source with when it is due (None: now) and its cadence."""
         from veille.collect.select import why_disabled
-        from veille.sources._http import credential_problem
+        from veille.sources.fetcher import credential_problem
 
         settings = self.workspace.settings
         with self.store.session() as session:
@@ -172,7 +172,7 @@ class Scheduler:
     async def _open(self) -> tuple[Pool, bool]:
         from veille.collect.runner import _fetcher
 
-        if self._runner is not None:
+        if self.runner is not None:
             return Pool(self, self.client), False
         if self.client is not None:
             return Pool(self, _fetcher(self.workspace, self.client)[0]), False
@@ -222,7 +222,7 @@ class Scheduler:
         from veille.collect import RunResult
         from veille.collect.runner import BUSY
 
-        if self._runner is not None:
+        if self.runner is not None:
             return self._start(pool, due, {})
         # the default: claim the leases and open the runs in one transaction per part; the sources that
         # can start at once are claimed first, so their requests go out while the rest is claimed
@@ -325,7 +325,7 @@ class Scheduler:
                 self._not_before[r.source_id] = now + NOT_RUN_PAUSE
             else:
                 self._not_before.pop(r.source_id, None)
-        if self._runner is None:
+        if self.runner is None:
             # the claimed runs wrote their next time already: the plan's cadence after a success
             # (``batch.write_unchanged``, ``commit_run``), the back-off after a failure (``record_failure``)
             return

@@ -35,7 +35,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from veille.errors import ConfigError
-from veille.sources._registry import SourceSpec
+from veille.sources import SourceSpec
 from veille.workspace import Workspace
 
 LIGHT_QUEUE = "sources"
@@ -102,7 +102,7 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
     so that no cycle of a source is skipped."""
     from veille.act.outbox import dispatch
     from veille.collect import run_source
-    from veille.sources._registry import get_source
+    from veille.sources import get_source
 
     workspace: Workspace = context.additional_context["workspace"]
     # the worker's own state: Procrastinate copies ``additional_context`` for each job, not what it holds
@@ -125,7 +125,7 @@ async def collect_source(context: procrastinate.JobContext, source_id: str) -> s
 
 def shared_fetcher(workspace: Workspace) -> Any:
     """A fetcher whose per-host limits hold across every worker (``veille.store.hostgate``)."""
-    from veille.sources._http import Fetcher
+    from veille.sources.fetcher import Fetcher
     from veille.store.hostgate import PgHostGate
 
     settings = workspace.settings

@@ -48,8 +48,8 @@ def create_app_from_env() -> FastAPI:
 def warm_up() -> None:
     """Load, once per process, what the first page would otherwise wait for (about a second in all):
     the source registry (every parser module), the bundled ECB rates and the compiled templates."""
-    from veille.normalise.fx import bundled_quote
-    from veille.sources._registry import sources
+    from veille.sources import sources
+    from veille.store.fx import bundled_quote
     from veille.web.i18n import LOCALES
     from veille.web.templating import TEMPLATES, environment
 

@@ -61,8 +61,10 @@ def find_events(
     """Events newest first, in the shape of ``veille events --json``."""
     from sqlalchemy import select
 
-    from veille.cli.events import event_dict, known_kinds, parse_when
+    from veille.events import known_kinds
     from veille.kb.ids import resolve_competitor
+    from veille.normalise.dates import parse_when
+    from veille.store.events import event_dict
     from veille.store.models import EventRow
 
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())
@@ -159,7 +161,7 @@ def battlecard_markdown(session: Session, competitor: str, lang: Lang = "fr") ->
 def positioning_table(session: Session, at: str | None = None) -> dict[str, Any]:
     """The document of ``veille positioning --json`` (optionally as it stood at ``at``)."""
     from veille.analysis.positioning import positioning
-    from veille.cli.events import parse_when
+    from veille.normalise.dates import parse_when
 
     return positioning(session, at=parse_when(at) if at else None)
 

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from veille import __version__
-from veille.reports.wording import event_title, impact_word, title_in, word
 from veille.web.i18n import LANGUAGE_NAMES, LOCALES, Formats, request_locale, translations
+from veille.wording import event_title, impact_word, title_in, word
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -51,7 +51,7 @@ def to_json_attr(value: Any) -> str:
 
 class Titles:
     """Titles of events (and of the alerts, actions and notes made from them) and incident impacts in one
-    locale, written from the events' data (``veille.reports.wording``)."""
+    locale, written from the events' data (``veille.wording``)."""
 
     def __init__(self, locale: str) -> None:
         self.locale = locale
@@ -87,7 +87,7 @@ class Titles:
 
     def function(self, code: str) -> str:
         """A hiring function (``gpu_ai``, ``datacenter_ops``...) in words."""
-        from veille.analysis.hiring import FUNCTION_WORDS
+        from veille.normalise.jobs import FUNCTION_WORDS
 
         return word(code, self.locale, FUNCTION_WORDS)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from veille.analysis.tagging import AREAS, roadmap_candidate, tag_item, tag_text
 from veille.errors import ParseError
+from veille.normalise.tagging import AREAS, roadmap_candidate, tag_item, tag_text
 from veille.sources import feeds, github_releases, scaleway_changelog
 from veille.sources._feedparse import parse_date, parse_feed
 from veille.sources._registry import ParseContext, Request

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from veille.act.actions import create_actions
-from veille.analysis.tagging import announces_price
 from veille.collect.record import insert_events
 from veille.ingest import IngestContext, ingest
+from veille.normalise.tagging import announces_price
 from veille.settings import Settings
 from veille.sources import feeds
 from veille.sources._registry import ParseContext

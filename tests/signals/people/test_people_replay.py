@@ -11,13 +11,14 @@ import pytest
 from people_helpers import fixture, replay
 from sqlalchemy import func, select
 
-from veille.analysis.hiring import counts_over_time, open_counts
+from veille.analysis.hiring import counts_over_time
 from veille.ingest import IngestContext, ingest
 from veille.settings import Settings
 from veille.sources import get_source
 from veille.sources.greenhouse import board as greenhouse_board
 from veille.sources.news import press_feed
 from veille.store.db import Store
+from veille.store.jobs import open_counts
 from veille.store.models import EventRow, FilingRow, JobRow, MentionCount, MentionRow, RatingRow, ReviewRow
 
 T1 = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ from decimal import Decimal
 from people_helpers import fixture, replay
 from sqlalchemy import func, select
 
-from veille.analysis import retention
 from veille.settings import Settings
 from veille.sources import get_source
+from veille.store import retention
 from veille.store.db import Store
 from veille.store.models import MentionCount, MentionRow, ReviewRow
 

@@ -18,7 +18,7 @@ from veille.analysis.claims.model import median
 from veille.analysis.positioning import positioning
 from veille.errors import NotFoundError
 from veille.normalise import money
-from veille.normalise.fx import FxResolver
+from veille.store.fx import FxResolver
 
 SELF = "vmcloud"
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from veille.errors import NotFoundError
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.api import convert
 from veille.web.api import models as m
 from veille.web.cache import CachedRoute
@@ -34,11 +34,11 @@ def me(user: ApiViewer) -> m.Me:
 def list_competitors(request: Request, user: ApiViewer, lang: LangQ = "fr") -> list[dict[str, Any]]:
     """Every competitor of the knowledge base (``vmcloud`` is ourselves)."""
     with db(request) as session:
-        kb = kbview.current(session, lang)
+        kb = analysis_doc.current(session, lang)
     return [
         {k: c.get(k) for k in ("id", "name", "country", "tier", "threat", "threat_reason")}
         | {"name": c.get("name") or c["id"]}
-        for c in kbview.competitors(kb)
+        for c in analysis_doc.competitors(kb)
     ]
 
 
@@ -48,8 +48,8 @@ def get_competitor(
 ) -> dict[str, Any]:
     """One competitor: profile, strengths, weaknesses, strategy, key message, matrix scores."""
     with db(request) as session:
-        kb = kbview.current(session, lang)
-        c = dict(kbview.competitor(kb, competitor_id))
+        kb = analysis_doc.current(session, lang)
+        c = dict(analysis_doc.competitor(kb, competitor_id))
         live = offers.live_counts(session).get(competitor_id, 0)
     scores = ((kb.get("matrix") or {}).get("scores") or {}).get(competitor_id) or {}
     c["name"] = c.get("name") or c["id"]
@@ -63,7 +63,7 @@ def get_competitor(
 def export_kb(request: Request, user: ApiViewer, lang: LangQ = "fr") -> dict[str, Any]:
     """The knowledge base in the export shape of ``veille kb export --format json --lang LANG``."""
     with db(request) as session:
-        kb = kbview.current(session, lang)
+        kb = analysis_doc.current(session, lang)
     if not kb:
         raise NotFoundError("no knowledge base is loaded: run `veille init` or import one")
     return kb

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from veille.act import rules
 from veille.errors import NotFoundError
 from veille.store.models import AlertRule
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.api import convert
 from veille.web.api import models as m
 from veille.web.cache import CachedRoute
@@ -237,11 +237,11 @@ def set_score(
 ) -> m.ScoreOut:
     """Set one score of the comparison matrix, with its evidence."""
     with db(request) as session:
-        kbview.set_score(
+        analysis_doc.set_score(
             session, competitor_id, criterion, score.score, score.evidence, score.url or "", user.name
         )
     with db(request) as session:
-        found = kbview.evidence(session, competitor_id, criterion)
+        found = analysis_doc.evidence(session, competitor_id, criterion)
     return m.ScoreOut(competitor=competitor_id, criterion=criterion, score=score.score, evidence=found)
 
 
@@ -258,6 +258,6 @@ def import_kb(
 ) -> m.ImportResult:
     """Import a knowledge base in the export shape over the current one; a new revision is written."""
     with db(request) as session:
-        imported = kbview.import_document(session, document, user.name, lang)
+        imported = analysis_doc.import_document(session, document, user.name, lang)
     count = len(document.get("competitors") or [])
     return m.ImportResult(revision=imported.revision, competitors=count, warnings=imported.warnings)

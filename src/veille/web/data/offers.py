@@ -16,8 +16,8 @@ from sqlalchemy import Float, Integer, Row, TextualSelect, and_, cast, column, f
 from sqlalchemy.orm import Session
 
 from veille.analysis.positioning import at_rate
-from veille.normalise.fx import FxResolver
 from veille.reports.charts import DASHES, competitor_colour
+from veille.store.fx import FxResolver
 from veille.store.models import OfferVersion
 from veille.web.data import paging
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from veille.analysis import positioning as analysis
 from veille.store.models import FxRateRow, KbRevision, OfferVersion, SourceRun
-from veille.web import kbview
+from veille.web import analysis_doc
 
 log = logging.getLogger("veille.web")
 TTL_SECONDS = 300.0
@@ -39,7 +39,7 @@ def _version(session: Session) -> tuple[Any, ...]:
             select(func.max(FxRateRow.id)).scalar_subquery(),
         )
     ).one()
-    return (kbview._database(session), *row)
+    return (analysis_doc._database(session), *row)
 
 
 def table(session: Session, at: datetime | None = None) -> dict[str, Any]:

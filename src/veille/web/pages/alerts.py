@@ -11,7 +11,7 @@ from veille.act import rules
 from veille.errors import NotFoundError
 from veille.events import EVENT_KINDS as ALL_KINDS
 from veille.store.models import AlertRule
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import events
 from veille.web.data.paging import RowId
@@ -34,7 +34,7 @@ def alerts(
     open: bool = False,
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         page = events.alerts_page(session, open_only=open, limit=30, cursor=cursor)
         context = {
             "alerts": page.items,
@@ -46,8 +46,8 @@ def alerts(
             "kinds": EVENT_KINDS,
             "modes": rules.MODES,
             "impacts": rules.IMPACT_ORDER[2:],
-            "competitors": kbview.competitors(kb),
-            "names": kbview.names(kb),
+            "competitors": analysis_doc.competitors(kb),
+            "names": analysis_doc.names(kb),
         }
     return render(request, "alerts.html", context)
 

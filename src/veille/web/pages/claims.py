@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.deps import PageViewer, db
 from veille.web.i18n import request_locale
@@ -30,7 +30,7 @@ def claims_page(
 
     lang = request_locale(request)
     with db(request) as session:
-        kb = kbview.current(session, lang)
+        kb = analysis_doc.current(session, lang)
         items = stored(
             session,
             competitor=competitor or None,
@@ -44,7 +44,7 @@ def claims_page(
         "filters": {"competitor": competitor, "verdict": verdict, "section": section},
         "verdicts": VERDICTS,
         "sections": SECTIONS,
-        "competitors": kbview.competitors(kb),
-        "names": kbview.names(kb),
+        "competitors": analysis_doc.competitors(kb),
+        "names": analysis_doc.names(kb),
     }
     return render(request, "claims.html", context)

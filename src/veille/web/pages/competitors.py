@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 
 from veille.errors import NotFoundError
 from veille.kb.ids import is_competitor_id
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, offers, signals
 from veille.web.deps import PageViewer, db
@@ -24,9 +24,9 @@ CHART_LINES = 4
 @router.get("/competitors")
 def competitors(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         live = offers.live_counts(session)
-    return render(request, "competitors.html", {"groups": kbview.by_tier(kb), "live": live})
+    return render(request, "competitors.html", {"groups": analysis_doc.by_tier(kb), "live": live})
 
 
 @router.get("/competitors/{competitor_id}")
@@ -34,9 +34,9 @@ def competitor(
     request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         try:
-            profile = kbview.competitor(kb, competitor_id)
+            profile = analysis_doc.competitor(kb, competitor_id)
         except NotFoundError:
             if not is_competitor_id(competitor_id):
                 raise

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import events
 from veille.web.deps import PageViewer, db
@@ -30,7 +30,7 @@ def events_page(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         page = events.page(
             session,
             kind=kind or None,
@@ -50,7 +50,7 @@ def events_page(
             "since": since.isoformat() if since else "",
         },
         "kinds": EVENT_KINDS,
-        "competitors": kbview.competitors(kb),
-        "names": kbview.names(kb),
+        "competitors": analysis_doc.competitors(kb),
+        "names": analysis_doc.names(kb),
     }
     return render(request, "events.html", context)

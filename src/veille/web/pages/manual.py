@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
 from veille.errors import ValidationError
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import notes, signals
 from veille.web.data.paging import RowId
@@ -36,7 +36,7 @@ def notes_page(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         page = notes.page(session, kind=kind or None, limit=30, cursor=cursor)
         ratings = signals.ratings_page(session, limit=15).items
     context = {
@@ -46,8 +46,8 @@ def notes_page(
         "kinds": notes.NOTE_KINDS,
         "ratings": ratings,
         "platforms": notes.RATING_PLATFORMS,
-        "competitors": kbview.competitors(kb),
-        "names": kbview.names(kb),
+        "competitors": analysis_doc.competitors(kb),
+        "names": analysis_doc.names(kb),
     }
     return render(request, "notes.html", context)
 

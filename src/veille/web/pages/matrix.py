@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.deps import PageEditor, PageViewer, db
 from veille.web.i18n import request_locale
@@ -20,7 +20,7 @@ router = APIRouter(route_class=CachedRoute)
 def _columns(kb: dict[str, Any]) -> list[dict[str, str]]:
     """The matrix's columns (id and the label the analysis gives them)."""
     matrix = kb.get("matrix") or {}
-    names = kbview.names(kb)
+    names = analysis_doc.names(kb)
     if matrix.get("columns"):
         return [
             {"id": r["competitor"], "label": r.get("label") or names.get(r["competitor"], r["competitor"])}
@@ -32,17 +32,17 @@ def _columns(kb: dict[str, Any]) -> list[dict[str, str]]:
 @router.get("/matrix")
 def matrix(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
-        evidence = kbview.evidence_map(session)
+        kb = analysis_doc.current(session, request_locale(request))
+        evidence = analysis_doc.evidence_map(session)
     context = {"matrix": kb.get("matrix") or {}, "columns": _columns(kb), "evidence": evidence}
     return render(request, "matrix.html", context)
 
 
 def _cell(request: Request, competitor: str, criterion: str, editing: bool) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
-        kbview.competitor(kb, competitor)
-        found = kbview.evidence(session, competitor, criterion)
+        kb = analysis_doc.current(session, request_locale(request))
+        analysis_doc.competitor(kb, competitor)
+        found = analysis_doc.evidence(session, competitor, criterion)
     score = (((kb.get("matrix") or {}).get("scores") or {}).get(competitor) or {}).get(criterion)
     context = {
         "competitor": competitor,
@@ -76,7 +76,7 @@ def set_score(
     evidence_url: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     with db(request) as session:
-        kbview.set_score(session, competitor, criterion, score, evidence, evidence_url, user.name)
+        analysis_doc.set_score(session, competitor, criterion, score, evidence, evidence_url, user.name)
     if is_htmx(request):
         return _cell(request, competitor, criterion, False)
     return back(request, "/matrix")

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import events, sources
 from veille.web.deps import PageViewer, db
@@ -34,7 +34,7 @@ def overview(request: Request, user: PageViewer) -> Response:
     since = _since(request)
     settings = request.app.state.settings
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         counts = events.counts_since(session, since)
         recent = events.page(session, since=since, limit=12).items
         latest = [] if recent else events.page(session, limit=8).items
@@ -43,7 +43,7 @@ def overview(request: Request, user: PageViewer) -> Response:
         actions = events.open_actions(session, limit=8)
         source_views = sources.views(session, settings)
     failing = [s for s in source_views if s.health == "failing"]
-    high = [c for c in kbview.competitors(kb) if c.get("threat") == "high"]
+    high = [c for c in analysis_doc.competitors(kb) if c.get("threat") == "high"]
     context: dict[str, Any] = {
         "since": since,
         "first_visit": not getattr(request.state, "since", None),
@@ -57,7 +57,7 @@ def overview(request: Request, user: PageViewer) -> Response:
         "health": sources.health_counts(source_views),
         "failing": failing[:8],
         "high_threats": high,
-        "names": kbview.names(kb),
+        "names": analysis_doc.names(kb),
         "kb_loaded": bool(kb),
     }
     return render(request, "overview.html", context)
@@ -67,20 +67,20 @@ def overview(request: Request, user: PageViewer) -> Response:
 def threats(request: Request, user: PageViewer) -> Response:
     since = datetime.now(UTC) - timedelta(days=30)
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         signals = events.page(session, since=since, importance="high", limit=15).items
     opportunities = kb.get("opportunities") or (kb.get("sections") or {}).get("opportunities") or []
     context = {
         "threats": kb.get("threats") or [],
         "opportunities": opportunities,
         "by_threat": sorted(
-            (c for c in kbview.competitors(kb) if c.get("threat")),
+            (c for c in analysis_doc.competitors(kb) if c.get("threat")),
             key=lambda c: (
-                kbview.THREATS.index(c["threat"]) if c["threat"] in kbview.THREATS else 9,
+                analysis_doc.THREATS.index(c["threat"]) if c["threat"] in analysis_doc.THREATS else 9,
                 c.get("name", ""),
             ),
         ),
         "signals": signals,
-        "names": kbview.names(kb),
+        "names": analysis_doc.names(kb),
     }
     return render(request, "threats.html", context)

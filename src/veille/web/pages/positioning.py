@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from veille.reports.charts import competitor_colour
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import offers
 from veille.web.data import positioning as pos
@@ -39,7 +39,7 @@ def segmentation(kb: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[st
         if ratio is not None:
             ratios.setdefault(row["competitor"], []).append(ratio)
     scores = (kb.get("matrix") or {}).get("scores") or {}
-    names = kbview.names(kb)
+    names = analysis_doc.names(kb)
     points = []
     for competitor_id, values in ratios.items():
         own = [v for v in (scores.get(competitor_id) or {}).values() if isinstance(v, int | float)]
@@ -75,7 +75,7 @@ def _live_offers(data: dict[str, Any], product_id: str) -> list[dict[str, Any]]:
 @router.get("/positioning")
 def positioning(request: Request, user: PageViewer) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         data = pos.table(session)
     grid: dict[str, dict[str, dict[str, Any]]] = {}
     competitors: list[str] = []
@@ -85,11 +85,11 @@ def positioning(request: Request, user: PageViewer) -> Response:
         grid.setdefault(row["product"], {}).setdefault(row["competitor"], row)
         if row["competitor"] not in competitors:
             competitors.append(row["competitor"])
-    me = kbview.self_id(kb)
-    order = {c.get("id"): i for i, c in enumerate(kbview.competitors(kb))}
+    me = analysis_doc.self_id(kb)
+    order = {c.get("id"): i for i, c in enumerate(analysis_doc.competitors(kb))}
     competitors.sort(key=lambda c: (c != me, order.get(c, 999), c))
     placements: dict[tuple[str, str], list[str]] = {}
-    names = kbview.names(kb)
+    names = analysis_doc.names(kb)
     for place in (kb.get("segmentation") or {}).get("placements", []):
         cid = place.get("competitor")
         placements.setdefault((place.get("price"), place.get("scope")), []).append(names.get(cid, cid))
@@ -110,9 +110,9 @@ def positioning(request: Request, user: PageViewer) -> Response:
 def product_history(request: Request, product_id: str, user: PageViewer) -> JSONResponse:
     """Chart series (JSON) of the live offers standing for one reference product: one line per competitor."""
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         data = pos.table(session)
-        names = kbview.names(kb)
+        names = analysis_doc.names(kb)
         as_of = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
         live = [
             (row["competitor"], row["offer"]["sku"], row["offer"].get("region"))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from veille.errors import NotFoundError
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import reports
 from veille.web.deps import PageEditor, PageViewer, db
@@ -47,12 +47,12 @@ def reports_page(
     request: Request, user: PageViewer, written: Annotated[str | None, Query(max_length=210)] = None
 ) -> Response:
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
     context = {
         "files": reports.files(request.app.state.workspace),
         "kinds": reports.KINDS,
         "formats": reports.FORMATS,
-        "competitors": [c for c in kbview.competitors(kb) if c.get("tier") != "self"],
+        "competitors": [c for c in analysis_doc.competitors(kb) if c.get("tier") != "self"],
         "written": _written(request, written),
         "flash": "",  # the page says itself what was written, with a link to it
     }

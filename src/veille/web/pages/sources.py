@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from starlette.responses import Response
 
-from veille.web import kbview
+from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import sources
 from veille.web.deps import PageAdmin, PageViewer, db
@@ -33,7 +33,7 @@ def sources_page(
 ) -> Response:
     """Every source, problems first; filter by status, competitor and kind."""
     with db(request) as session:
-        kb = kbview.current(session, request_locale(request))
+        kb = analysis_doc.current(session, request_locale(request))
         views = sources.views(session, request.app.state.settings)
         from veille.ai.client import usage
 
@@ -58,7 +58,7 @@ def sources_page(
         "source_competitors": sorted({v.competitor for v in views if v.competitor}),
         "health": sources.health_counts(views),
         "watch_items": kb.get("watch_items") or [],
-        "names": kbview.names(kb),
+        "names": analysis_doc.names(kb),
         "ai": ai,
     }
     return render(request, "sources.html", context)
@@ -76,7 +76,7 @@ def source_page(request: Request, source_id: str, user: PageViewer) -> Response:
         from veille.ai.client import recent_calls
 
         readings = recent_calls(session, source_id)
-        names = kbview.names(kbview.current(session, request_locale(request)))
+        names = analysis_doc.names(analysis_doc.current(session, request_locale(request)))
     context = {
         "s": views[0],
         "names": names,

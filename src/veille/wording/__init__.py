@@ -11,9 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from veille.analysis.hiring import FUNCTION_WORDS
-from veille.reports import fmt
-from veille.sources.statuspage import is_resolved
+from veille.normalise.incidents import is_resolved
+from veille.normalise.jobs import FUNCTION_WORDS
+from veille.wording import fmt
 
 
 class Event(Protocol):

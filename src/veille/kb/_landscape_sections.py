@@ -1,4 +1,5 @@
-"""Readers of sections 1 to 6 of the analysis for the Markdown importer (7 to 12 in ``_sections_b``)."""
+"""Readers of sections 1 to 6 of the analysis (the market and its players: market, direct competitors, sheets, GPU,
+hyperscalers, matrix) for the Markdown importer; 7 to 12 are in ``_strategy_sections``."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from veille.kb.schema import (
 )
 
 if TYPE_CHECKING:
-    from veille.kb.markdown_import import Context
+    from veille.kb._part import Context
 
 
 # --- preamble ---------------------------------------------------------------------------------------

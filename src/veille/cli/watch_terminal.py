@@ -5,20 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from veille.sources._registry import SourceSpec
-from veille.store.models import SourceState
-from veille.watch.clock import AcceleratedClock, Clock
-from veille.watch.report import CycleReport, Totals
-from veille.watch.scheduler import Scheduler
+from veille.cli._common import console, err_console, warn
 from veille.workspace import Workspace
+
+if TYPE_CHECKING:  # the watch's modules load when it starts, not with every command
+    from veille.sources import SourceSpec
+    from veille.watch.clock import Clock
+    from veille.watch.report import CycleReport, Totals
+    from veille.watch.scheduler import Scheduler
 
 
 def resume_time(workspace: Workspace) -> datetime:
     """The later of now and the latest run recorded (accelerated watches run ahead of the wall clock)."""
+    from sqlalchemy import func, select
+
+    from veille.store.models import SourceState
+
     with workspace.store.session() as session:
         latest = session.scalar(select(func.max(SourceState.last_run_at)))
     now = datetime.now(UTC)
@@ -42,8 +46,9 @@ def watch_forever(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from veille.cli._common import console, err_console, warn
     from veille.collect import choose
+    from veille.watch.clock import AcceleratedClock
+    from veille.watch.scheduler import Scheduler
 
     if clock is None and speed:
         clock = AcceleratedClock(resume_time(workspace), speed)
@@ -99,8 +104,6 @@ def stop_status(scheduler: Scheduler) -> int:
     """One line on stderr saying how a signal stopped the watch; its exit status."""
     import signal
 
-    from veille.cli._common import err_console
-
     if scheduler.stopped_by is None:
         return 0
     name = signal.Signals(scheduler.stopped_by).name
@@ -116,8 +119,6 @@ def stop_status(scheduler: Scheduler) -> int:
 def print_summary(totals: Totals) -> None:
     """A table per source (runs by status, events) and the totals."""
     from rich.table import Table
-
-    from veille.cli._common import console
 
     table = Table("source", "runs", "ok", "unchanged", "failed", "other", "events", title="veille watch")
     for source_id in sorted(totals.runs):

@@ -1,4 +1,5 @@
-"""Readers of sections 7 to 12 of the analysis for the Markdown importer."""
+"""Readers of sections 7 to 12 of the analysis (what we do about it: differentiators, opportunities, threats,
+watch, strategy, summary) for the Markdown importer."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from veille.kb.schema import (
 )
 
 if TYPE_CHECKING:
-    from veille.kb.markdown_import import Context
+    from veille.kb._part import Context
 
 
 def _icon_and_title(text: str) -> tuple[str, str]:

@@ -3,7 +3,7 @@ which product areas it touches.
 
 Two readers, both recorded on the event (``data["triage"]``) so they can be compared:
 
-- ``words``: the word lists (``veille.analysis.tagging`` for areas, ``veille.analysis.funding`` for
+- ``words``: the word lists (``veille.normalise.tagging`` for areas, ``veille.normalise.funding`` for
   raises, small lists here for incidents, hiring, prices and launches). Always there.
 - ``model``: a model's reading, when one is on (``triage_events(session, model)``), checked: the kind
   from a closed list, areas from ``AREAS``, ``touches`` only ids of VMCloud's differentiators and
@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import orjson
 from pydantic import BaseModel, Field
 
-from veille.analysis.funding import match as funding_match
-from veille.analysis.grounding import Model, fold
-from veille.analysis.tagging import AREAS, VMCLOUD_AREAS, tag_item
+from veille.ai.grounding import Model
 from veille.errors import VeilleError
+from veille.normalise.funding import match as funding_match
+from veille.normalise.tagging import AREAS, VMCLOUD_AREAS, tag_item
+from veille.normalise.text import fold
 
 if TYPE_CHECKING:
     from veille.kb.schema import KnowledgeBase

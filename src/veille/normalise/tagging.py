@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from veille.sources._feedparse import fold
+from veille.normalise.text import fold
 
 # The product areas, with their words in French and English (reports and dashboard).
 AREA_WORDS: dict[str, tuple[str, str]] = {

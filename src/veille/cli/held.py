@@ -1,4 +1,7 @@
-"""``veille review``: the price snapshots held by the plausibility gate, and accepting or rejecting them."""
+"""``veille held``: the price snapshots held by the plausibility gate, and accepting or rejecting them.
+
+``veille review`` is the same group under its former name, deprecated (kept for one release).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +21,17 @@ if TYPE_CHECKING:
 group = typer.Typer(
     help="Price snapshots held as suspect.\n\nRelevés de prix retenus comme suspects.", no_args_is_help=True
 )
-app.add_typer(group, name="review")
+app.add_typer(group, name="held")
+app.add_typer(
+    group,
+    name="review",
+    deprecated=True,
+    help="Deprecated: use `veille held`.\n\nObsolète : utiliser `veille held`.",
+    no_args_is_help=True,
+)
 
 
-def _review_dict(row: EventRow) -> dict[str, Any]:
+def _held_dict(row: EventRow) -> dict[str, Any]:
     return {
         "id": row.id,
         "source_id": row.source_id,
@@ -38,7 +48,7 @@ def _review_dict(row: EventRow) -> dict[str, Any]:
 
 
 @group.command("list")
-def list_reviews(
+def list_held(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Also the settled ones.")] = False,
@@ -52,12 +62,12 @@ def list_reviews(
     if not all_:
         query = query.where(EventRow.status == "open")
     with workspace(ctx).store.session() as session:
-        rows = [_review_dict(r) for r in session.scalars(query)]
+        rows = [_held_dict(r) for r in session.scalars(query)]
     if as_json:
         print_json(rows)
         return
     if not rows:
-        console.print("nothing held for review")
+        console.print("nothing held")
         return
     table = Table("id", "run", "source", "detected", "status", "why held")
     for row in rows:
@@ -79,9 +89,9 @@ def _settle(ctx: typer.Context, ident: str, accept: bool) -> None:
     with workspace(ctx).store.session() as session:
         review = gate.find_review(session, ident)
         if review is None:
-            raise NotFoundError(f"no held price snapshot {ident!r}; `veille review list` shows them")
+            raise NotFoundError(f"no held price snapshot {ident!r}; `veille held list` shows them")
         if review.status != "open":
-            raise ValidationError(f"review {review.id} is already {review.status}")
+            raise ValidationError(f"held snapshot {review.id} is already {review.status}")
         if accept:
             events = gate.accept(session, review, now, "accepted by a person")
             message = f"accepted review {review.id} (run {review.data.get('run_id')}): {len(events)} event(s) released"

@@ -7,8 +7,8 @@ VC-stage, so debt, notes offerings, acquisitions and IPO filings count as much a
 
 Words match whole ("raise" is not in "appraiser", "close" not in "undisclosed", "lands" not in
 "Netherlands"), an event is read within one sentence, and a bare verb ("raises", "closes", "lève")
-counts only with an amount or a round word in that sentence. Given a competitor's names, the
-sentence must also name the competitor.
+counts only with an amount or a round word in that sentence. Given a competitor's names
+(``veille.kb.ids.competitor_names``), the sentence must also name the competitor.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from veille.kb.ids import ALIASES
-
 KINDS = ("funding", "debt", "acquisition", "ipo")
-_GENERIC_ALIASES = frozenset({"do", "online", "vast", "amazon", "google", "microsoft"})
 
 _CURRENCY_WORDS: dict[str, str] = {
     "$": "USD",
@@ -331,10 +328,3 @@ def match(text: str, names: Sequence[str] | None = None) -> FundingMatch | None:
         round_name = _round_name(sentence)[0] or (_round_name(text)[0] if kind == "funding" else None)
         return FundingMatch(kind, amount, currency, round_name, word)
     return None
-
-
-def competitor_names(competitor: str) -> tuple[str, ...]:
-    """The names a text uses for ``competitor``: its id and its aliases, save those that are also
-    common words ("DO", "Online", "Vast", "Google")."""
-    aliases = (a for a in ALIASES.get(competitor, ()) if a.lower() not in _GENERIC_ALIASES)
-    return (competitor, *aliases)

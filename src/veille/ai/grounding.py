@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -32,6 +31,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from veille.errors import VeilleError
+from veille.normalise.text import fold
 
 if TYPE_CHECKING:
     from veille.settings import Settings
@@ -97,12 +97,6 @@ COMMON_WORDS = frozenset(
     dimanche vmcloud eur euro euros usd overall meanwhile notably however globalement notamment cependant
     enfin ainsi quant summary resume""".split()  # noqa: SIM905 - a word list reads better as prose
 )
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: ``Société`` -> ``societe``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
 
 
 def _values(token: str) -> set[Decimal]:
