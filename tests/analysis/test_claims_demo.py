@@ -157,3 +157,70 @@ def test_striking_a_sentence_and_dismissing_another(cli: Any, demo_copy: Path) -
     assert after["status"] == "dismissed" and after["dismissed_reason"].startswith("Swiss list prices")
     code, _, err = cli("--home", demo_copy, "claims", "dismiss", "nope:x", "--reason", "r")
     assert code == 1 and "no claim" in err
+
+
+def test_vmcloud_has_its_own_page_not_a_competitor_sheet(demo_home: Path) -> None:
+    from tests.web.conftest import login
+
+    ws = Workspace(Settings(home=demo_home, database_url=None, secret_key=SecretStr("test-secret-key")))
+    with ws.store.session() as session:
+        add_user(session, "own-page-viewer", "viewer", "correct horse battery")
+    with TestClient(create_app(ws), base_url="http://127.0.0.1") as client:
+        login(client, "own-page-viewer", "correct horse battery")
+        page = client.get("/competitors/vmcloud")
+        assert page.status_code == 200
+        text = page.text
+        assert "Aucune stratégie" not in text and "Forces" not in text  # not a competitor's sheet
+        dear = text.split("Là où nous sommes les plus chers", 1)[1].split("</div>", 1)[0]
+        assert "VPS Entry (2vCPU/4GB)" in dear and "49,00" in dear
+        assert "le tableau de prix de l&#x27;analyse" in text or "le tableau de prix de l'analyse" in text
+        assert "Support par des experts (devs, pas scripts)" in text and "Service expert humain" in text
+        moves = text.split("Les mouvements des concurrents sur notre terrain", 1)[1].split("</section>", 1)[0]
+        assert "cloud souverain" in moves and "Souveraineté européenne" in moves  # Infomaniak's funding
+        assert "Kubernetes 1.34" in moves  # DigitalOcean's feature, on our ecosystem
+        about = text.split("Ce que les données disent de nous", 1)[1].split("</section>", 1)[0]
+        assert "contredite" in about and "prix milieu de gamme" in about
+        client.cookies.set("veille_lang", "en")
+        english = client.get("/competitors/vmcloud").text
+        assert "Where we are the most expensive" in english and "Our moat" in english
+        assert "Support from experts (developers, not scripts)" in english
+    ws.store.dispose()
+
+
+def test_vmcloud_page_in_the_browser_fits_a_phone(demo_home: Path, tmp_path: Path) -> None:
+    """(Chromium started here, after the demo ran: its event loop would stop the demo's.) Screenshots
+    go to $VEILLE_SCREENSHOTS if set."""
+    import os
+
+    shots_dir = Path(os.environ.get("VEILLE_SCREENSHOTS") or tmp_path)
+    from tests.web.conftest import PASSWORD
+    from tests.web.live import CHROMIUM, CHROMIUM_ARGS, LiveServer
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+
+    ws = Workspace(Settings(home=demo_home, database_url=None, secret_key=SecretStr("test-secret-key")))
+    with ws.store.session() as session:
+        add_user(session, "own-page-browser", "viewer", PASSWORD)
+    with (
+        LiveServer(create_app(ws)) as server,
+        playwright_api.sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        for locale, lang in (("fr-FR", "fr"), ("en-GB", "en")):
+            for width in (1280, 390):
+                context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+                page = context.new_page()
+                page.goto(server.url + "/login?next=/competitors/vmcloud")
+                page.fill("input[name=username]", "own-page-browser")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit]")
+                page.goto(server.url + "/competitors/vmcloud")
+                assert page.locator("#standing table tbody tr").count() == 5
+                overflow = page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{lang} at {width}px: {overflow}px wider than the screen"
+                page.screenshot(path=str(shots_dir / f"vmcloud-{lang}-{width}.png"), full_page=True)
+                context.close()
+        browser.close()
+    ws.store.dispose()

@@ -145,3 +145,38 @@ def test_a_url_goes_through_the_fetcher_and_its_address_checks(
 def test_each_fixture_has_its_provenance() -> None:
     for name in ("catalogue.csv", "catalogue.json", "catalogue.yaml"):
         assert (FIXTURES / f"{name}.source.txt").is_file()
+
+
+def test_standing_says_where_we_are_the_most_and_the_least_expensive() -> None:
+    from veille.analysis.claims.ours import standing, themes_of
+
+    def row(product: str, competitor: str, eur: str) -> dict[str, Any]:
+        return {
+            "product": product,
+            "competitor": competitor,
+            "monthly_eur": eur,
+            "compared": True,
+            "offer": None,
+        }
+
+    document = {
+        "products": [
+            {"id": "a", "label": "A", "own": {"monthly_eur": "10", "basis": "live", "sku": "a1"}},
+            {"id": "b", "label": "B", "own": {"monthly_eur": "50", "basis": "kb", "sku": None}},
+            {"id": "c", "label": "C", "own": {"monthly_eur": "20", "basis": "kb", "sku": None}},
+        ],
+        "rows": [row("a", "x", "12"), row("a", "y", "30"), row("b", "x", "20"), row("b", "y", "40"),
+                 row("c", "x", "10"), row("c", "y", "30"), row("c", "vmcloud", "20")],
+    }  # fmt: skip
+    found = {s["product"]: s for s in standing(document)}
+    assert (found["a"]["position"], found["a"]["rank"], found["a"]["basis"]) == ("least_expensive", 1, "live")
+    assert (found["b"]["position"], found["b"]["rank"], found["b"]["ratio_to_median"]) == (
+        "most_expensive",
+        3,
+        "1.67",
+    )
+    assert (
+        found["c"]["position"] is None and found["c"]["competitors"] == 2
+    )  # our own row is not a competitor
+    assert themes_of("Infomaniak lève 50 millions pour son cloud souverain") == ["sovereignty"]
+    assert themes_of("Kubernetes 1.34 available") == ["ecosystem"] and themes_of("Europcar") == []
