@@ -40,7 +40,11 @@ def list_claims(
     ] = None,
     verdict: Annotated[VerdictChoice | None, typer.Option("--verdict", help="One verdict.")] = None,
     section: Annotated[
-        str | None, typer.Option("--section", help="price_table, segmentation, matrix, strengths...")
+        str | None,
+        typer.Option(
+            "--section",
+            help="price_table, segmentation, matrix, strengths, weaknesses, our_advantages, threats.",
+        ),
     ] = None,
 ) -> None:
     """List the claims with their latest verdict (as the last check after a collection left them)."""

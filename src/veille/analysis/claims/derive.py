@@ -245,4 +245,6 @@ def sentences(kb: KnowledgeBase) -> list[Claim]:
 
 def derive(kb: KnowledgeBase) -> list[Claim]:
     """Every checkable claim of ``kb``, in the order of the analysis."""
-    return [*price_cells(kb), *price_levels(kb), *price_scores(kb), *sentences(kb)]
+    from veille.analysis.claims.threats import claims as threat_claims
+
+    return [*price_cells(kb), *price_levels(kb), *price_scores(kb), *sentences(kb), *threat_claims(kb)]

@@ -25,7 +25,7 @@ from veille.store.models import EventRow
 
 SELF = "vmcloud"
 MOVE_DAYS = 90
-MOVE_KINDS = ("feature", "offer_added", "price_announcement", "mention", "funding")
+MOVE_KINDS = ("feature", "offer_added", "price_announcement", "funding")  # their moves, not others' talk
 MAX_MOVES = 12
 # theme -> (label FR, label EN, words). A word ending in "*" matches any ending.
 THEMES: dict[str, tuple[str, str, tuple[str, ...]]] = {

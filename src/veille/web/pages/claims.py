@@ -15,7 +15,7 @@ from veille.web.templating import render
 
 router = APIRouter(route_class=CachedRoute)
 VERDICTS = ("contradicted", "weakened", "stale", "unverifiable", "holds")
-SECTIONS = ("price_table", "segmentation", "matrix", "strengths", "weaknesses", "our_advantages")
+SECTIONS = ("price_table", "segmentation", "matrix", "strengths", "weaknesses", "our_advantages", "threats")
 
 
 @router.get("/claims")
