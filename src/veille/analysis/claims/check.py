@@ -39,10 +39,11 @@ class Refresh:
 
 def evaluate(session: Session, now: datetime) -> list[tuple[Claim, dict[str, Any], str]]:
     """(claim, inputs, digest) of every claim of the current knowledge base, the live data read once."""
+    from veille.analysis.claims.tagging import chosen
     from veille.kb.store import current
 
     kb = current(session)
-    claims = derive(kb)
+    claims = derive(kb, chosen(session))
     market = market_mod.load(session, now, kb.price_table.prices)
     wanted = {c.competitor for c in claims if c.kind in SIGNAL_KINDS}
     found = signals.load(session, now, wanted)

@@ -27,6 +27,7 @@ SELF = "vmcloud"
 MOVE_DAYS = 90
 MOVE_KINDS = ("feature", "offer_added", "price_announcement", "funding")  # their moves, not others' talk
 MAX_MOVES = 12
+SCAN_LIMIT = 500  # the newest events read to find them (a cap on the cost of a check)
 # theme -> (label FR, label EN, words). A word ending in "*" matches any ending.
 THEMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "support": (
@@ -98,36 +99,37 @@ def moves(
     if not themes:
         return []
     since = now - timedelta(days=days)
+    e = EventRow
     query = (
-        select(EventRow)
+        select(e.id, e.kind, e.competitor, e.title, e.url, e.detected_at)  # not ``data``: cheaper to read
         .where(
-            EventRow.kind.in_(MOVE_KINDS),
-            EventRow.competitor.is_not(None),
-            EventRow.competitor != SELF,
-            EventRow.detected_at >= since,
-            EventRow.detected_at <= now,
+            e.kind.in_(MOVE_KINDS),
+            e.competitor.is_not(None),
+            e.competitor != SELF,
+            e.detected_at >= since,
+            e.detected_at <= now,
         )
-        .order_by(EventRow.detected_at.desc(), EventRow.id.desc())
-        .limit(2000)
+        .order_by(e.detected_at.desc(), e.id.desc())
+        .limit(SCAN_LIMIT)
     )
     out = []
-    for event in session.scalars(query):
-        touched = [t for t in themes_of(event.title) if t in themes]
+    for row in session.execute(query):
+        touched = [t for t in themes_of(row.title) if t in themes]
         if touched:
-            out.append(_move(event, touched))
+            out.append(_move(row, touched))
             if len(out) >= limit:
                 break
     return out
 
 
-def _move(event: EventRow, touched: list[str]) -> dict[str, Any]:
+def _move(row: Any, touched: list[str]) -> dict[str, Any]:
     return {
-        "id": event.id,
-        "kind": event.kind,
-        "competitor": event.competitor,
-        "title": event.title,
-        "url": event.url,
-        "detected_at": event.detected_at.isoformat(),
+        "id": row.id,
+        "kind": row.kind,
+        "competitor": row.competitor,
+        "title": row.title,
+        "url": row.url,
+        "detected_at": row.detected_at.isoformat(),
         "themes": touched,
     }
 

@@ -169,7 +169,7 @@ def _low_end(
         return []
     eur = cast(EventRow.data["offer"]["monthly_eur"].as_string(), Float)
     query = (
-        select(EventRow)
+        select(*_COLUMNS)
         .where(
             EventRow.kind == "offer_added",
             EventRow.competitor.in_(competitors),
@@ -178,32 +178,43 @@ def _low_end(
         )
         .order_by(EventRow.id)
     )
-    return [_event(e) for e in session.scalars(query)]
+    return [_event(e) for e in session.execute(query)]
 
 
 def _events(session: Session, kinds: tuple[str, ...], since: datetime, now: datetime) -> list[dict[str, Any]]:
     query = (
-        select(EventRow)
+        select(*_COLUMNS)
         .where(EventRow.kind.in_(kinds), EventRow.competitor != SELF, *_window(since, now))
         .order_by(EventRow.id)
     )
-    return [_event(e) for e in session.scalars(query)]
+    return [_event(e) for e in session.execute(query)]
 
 
-def _event(event: EventRow) -> dict[str, Any]:
-    data = event.data or {}
-    offer = data.get("offer") or {}
+_COLUMNS = (
+    EventRow.id,
+    EventRow.kind,
+    EventRow.competitor,
+    EventRow.title,
+    EventRow.url,
+    EventRow.detected_at,
+    EventRow.data["kind"].as_string().label("deal"),
+    EventRow.data["offer"]["sku"].as_string().label("sku"),
+    EventRow.data["offer"]["monthly_eur"].as_string().label("monthly_eur"),
+)
+
+
+def _event(row: Any) -> dict[str, Any]:
     return {
         "type": "event",
-        "id": event.id,
-        "kind": event.kind,
-        "competitor": event.competitor,
-        "title": event.title,
-        "url": event.url,
-        "detected_at": event.detected_at.isoformat(),
-        "deal": data.get("kind"),
-        "sku": offer.get("sku"),
-        "monthly_eur": offer.get("monthly_eur"),
+        "id": row.id,
+        "kind": row.kind,
+        "competitor": row.competitor,
+        "title": row.title,
+        "url": row.url,
+        "detected_at": row.detected_at.isoformat(),
+        "deal": row.deal,
+        "sku": row.sku,
+        "monthly_eur": row.monthly_eur,
     }
 
 
