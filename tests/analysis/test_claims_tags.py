@@ -28,7 +28,7 @@ def _sentences(cli: Any, home: Path, competitor: str) -> dict[str, dict[str, Any
 
 def _claim_ids(cli: Any, home: Path) -> set[str]:
     assert cli("--home", home, "claims", "check")[0] == 0
-    code, out, _ = cli("--home", home, "claims", "--json")
+    _code, out, _ = cli("--home", home, "claims", "--json")
     return {c["id"] for c in orjson.loads(out)}
 
 
@@ -46,7 +46,7 @@ def test_an_editor_tags_a_sentence_and_its_claim_follows(cli: Any, home: Path) -
     assert limited["proposed"] == [] and limited["chosen"] is None
     key = limited["key"]
     assert f"review_sentence:{key}" not in _claim_ids(cli, home)
-    code, out, err = cli("--home", home, "claims", "tag", key, "--as", "support", "--author", "alice")
+    code, _out, err = cli("--home", home, "claims", "tag", key, "--as", "support", "--author", "alice")
     assert code == 0, err
     assert _sentences(cli, home, "hetzner")["Minimal support"]["chosen"] == ["support"]
     assert f"review_sentence:{key}" in _claim_ids(cli, home)  # a weakness about support: checked on ratings
