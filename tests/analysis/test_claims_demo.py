@@ -224,3 +224,43 @@ def test_vmcloud_page_in_the_browser_fits_a_phone(demo_home: Path, tmp_path: Pat
                 context.close()
         browser.close()
     ws.store.dispose()
+
+
+def test_editors_accept_dismiss_and_tag_from_the_dashboard(cli: Any, demo_copy: Path) -> None:
+    from tests.web.conftest import login
+
+    ws = Workspace(Settings(home=demo_copy, database_url=None, secret_key=SecretStr("test-secret-key")))
+    with ws.store.session() as session:
+        add_user(session, "claims-editor", "editor", "correct horse battery")
+        add_user(session, "claims-viewer", "viewer", "correct horse battery")
+    app = create_app(ws)
+    with TestClient(app, base_url="http://127.0.0.1") as viewer:
+        csrf = login(viewer, "claims-viewer", "correct horse battery")
+        assert "/claims/accept" not in viewer.get("/claims").text
+        refused = viewer.post("/claims/accept", data={"csrf_token": csrf, "claim_id": "price_level:vmcloud"})
+        assert refused.status_code == 403
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        csrf = login(client, "claims-editor", "correct horse battery")
+        assert 'action="/claims/accept"' in client.get("/claims?verdict=contradicted").text
+        form = {"csrf_token": csrf, "claim_id": "price_level:vmcloud", "reason": "premium, as the prices say"}
+        assert client.post("/claims/accept", data=form, follow_redirects=False).status_code == 303
+        form = {"csrf_token": csrf, "claim_id": "price_cell:vps-entry:ovhcloud", "reason": "promo price"}
+        assert client.post("/claims/dismiss", data=form, follow_redirects=False).status_code == 303
+        assert client.post("/claims/dismiss", data={**form, "reason": ""}).status_code in (400, 422)
+        tags = client.get("/claims/tags?competitor=hetzner").text
+        assert "Phrases et étiquettes" in tags and "Support minimal" in tags
+        key = next(s["key"] for s in json.loads(cli("--home", demo_copy, "claims", "tags", "--json")[1])
+                   if s["text"]["en"] == "Minimal support")  # fmt: skip
+        saved = client.post("/claims/tags", data={"csrf_token": csrf, "key": key, "tags": ["support"]},
+                            follow_redirects=False)  # fmt: skip
+        assert saved.status_code == 303
+    ws.store.dispose()
+    _code, out, _ = cli("--home", demo_copy, "kb", "history")
+    assert "claims-editor" in out and "price_level:vmcloud" in out
+    found = {c["id"]: c for c in _claims(cli, demo_copy)}
+    assert found["price_level:vmcloud"]["status"] == "accepted"
+    assert found["price_cell:vps-entry:ovhcloud"]["status"] == "dismissed"
+    chosen = {
+        s["key"]: s["chosen"] for s in json.loads(cli("--home", demo_copy, "claims", "tags", "--json")[1])
+    }
+    assert chosen[key] == ["support"]
