@@ -264,3 +264,35 @@ def test_editors_accept_dismiss_and_tag_from_the_dashboard(cli: Any, demo_copy: 
         s["key"]: s["chosen"] for s in json.loads(cli("--home", demo_copy, "claims", "tags", "--json")[1])
     }
     assert chosen[key] == ["support"]
+
+
+def test_the_demo_tells_the_claims_story_over_its_three_weeks(cli: Any, demo_home: Path) -> None:
+    from veille.demo import claims_story as story
+
+    found = {c["id"]: c for c in _claims(cli, demo_home)}
+    holds, turns = found[story.HOLDS], found[story.TURNS]
+    accepted, dismissed = found[story.ACCEPTED], found[story.DISMISSED]
+    assert holds["verdict"] == "holds" and holds["status"] == "open"  # Hetzner's cell, through a price rise
+    assert (turns["previous_verdict"], turns["verdict"]) == ("weakened", "contradicted")
+    assert turns["verdict_since"] > accepted["verdict_since"]  # week 3's price move, after week 2's decisions
+    assert turns["evidence"][0]["sku"] == "DEV1-M" and turns["proposal"]["action"] == "set_price"
+    code, out, _ = cli("--home", demo_home, "events", "--kind", "claim_contradicted", "--json")
+    assert any(e["data"]["claim_id"] == story.TURNS for e in json.loads(out))
+    assert (accepted["status"], accepted["verdict"], accepted["previous_verdict"]) == (
+        "accepted",
+        "holds",
+        "contradicted",
+    )
+    assert dismissed["status"] == "dismissed" and dismissed["dismissed_reason"].startswith(
+        story.DISMISS_REASON
+    )
+    code, out, _ = cli("--home", demo_home, "kb", "history")
+    assert code == 0 and story.EDITOR in out and story.ACCEPTED in out
+    reports = demo_home / "reports"
+    before = next((reports / "editions").glob("*-analysis-en.md")).read_text(encoding="utf-8")
+    after = (reports / "analysis-en.md").read_text(encoding="utf-8")
+
+    assert "specialist: AWS, GCP, Azure, Lambda, CoreWeave, Scaleway, Infomaniak" in before  # week 1: premium
+    assert "low-cost / specialist: Scaleway" in after  # the next edition reflects the accepted revision
+    section = after.split("## Where the analysis no longer holds", 1)[1].split("\n## ", 1)[0]
+    assert "DEV1-M" in section and "VPS Entry (2vCPU/4GB) — OVH" not in section  # dismissed: left out
