@@ -1,6 +1,6 @@
 """The demo's claims story (docs/claims.md): over its three weeks, a claim that holds (Hetzner's VPS Entry
 cell), one that a price move turns contradicted (Scaleway's VPS Entry cell, when DEV1-M goes up in week
-3), one an editor accepts after week 2 (Scaleway's "premium" place on the price axis: a knowledge-base
+2), one an editor accepts after week 2 (Scaleway's "premium" place on the price axis: a knowledge-base
 revision, in ``veille kb history`` and in the final edition of the analysis) and one dismissed after
 week 2 (OVHcloud's VPS Entry cell), which stays quiet while its data does not move."""
 
