@@ -10,6 +10,7 @@ contradicted, with a proposal that brings the scenario's probability to the obse
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -99,27 +100,78 @@ class Signals:
     days_watched: int = 0  # days since the first collection, capped at WINDOW_DAYS
 
 
+SIGNAL_EVENTS = ("price_change", "offer_added", "funding", *ours.MOVE_KINDS)
+_CACHE: dict[tuple[Any, ...], Signals] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 def load(session: Session, now: datetime, kb: KnowledgeBase, wanted: set[str]) -> Signals:
-    """The signals of the scenarios in ``wanted`` over the last ``WINDOW_DAYS`` before ``now``."""
-    out = Signals()
-    since = now - timedelta(days=WINDOW_DAYS)
+    """The signals of the scenarios in ``wanted`` over the last ``WINDOW_DAYS`` before ``now``.
+
+    Kept per process while the events of the window, the days watched and what the analysis asks for
+    are the same (one indexed count tells): the watch checks after every collection, and most add none.
+    """
     if not wanted:
-        return out
+        return Signals()
+    since = now - timedelta(days=WINDOW_DAYS)
     first = session.scalar(
         select(func.min(SourceRun.started_at)).where(SourceRun.status.in_(("ok", "suspect")))
     )
-    out.days_watched = min(WINDOW_DAYS, (now - _aware(first, now)).days) if first is not None else 0
+    days = min(WINDOW_DAYS, (now - _aware(first, now)).days) if first is not None else 0
+    differentiators = [d.model_dump() for d in kb.differentiators]
+    themes = tuple(ours.our_themes(differentiators, kb.moat.model_dump()))
+    hyperscalers = tuple(kb.hyperscalers.competitors)
+    key = (
+        str(session.get_bind().engine.url),
+        tuple(sorted(wanted)),
+        days,
+        themes,
+        hyperscalers,
+        _watched(session, list(hyperscalers)),
+        *_fingerprint(session, since, now),
+    )
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    out = _read(session, since, now, wanted, themes, hyperscalers)
+    out.days_watched = days
+    with _CACHE_LOCK:
+        if len(_CACHE) > 16:
+            _CACHE.clear()
+        _CACHE[key] = out
+    return out
+
+
+def _fingerprint(session: Session, since: datetime, now: datetime) -> tuple[Any, ...]:
+    """(count, first id, last id, sum of ids) of the events the signals read, in the window."""
+    ids = EventRow.id
+    query = select(func.count(), func.min(ids), func.max(ids), func.sum(ids)).where(
+        EventRow.kind.in_(SIGNAL_EVENTS), *_window(since, now)
+    )
+    row = session.execute(query).one()
+    return tuple(row)
+
+
+def _read(
+    session: Session,
+    since: datetime,
+    now: datetime,
+    wanted: set[str],
+    themes: tuple[str, ...],
+    hyperscalers: tuple[str, ...],
+) -> Signals:
+    out = Signals()
     if "price_war" in wanted:
         out.cuts = _cuts(session, since, now)
     if "hyperscaler" in wanted:
-        out.hyperscalers = list(kb.hyperscalers.competitors)
+        out.hyperscalers = list(hyperscalers)
         out.hyperscalers_watched = _watched(session, out.hyperscalers)
-        out.low_end = _low_end(session, since, now, out.hyperscalers)
+        if out.hyperscalers_watched:  # otherwise the claim cannot be checked: nothing to read
+            out.low_end = _low_end(session, since, now, out.hyperscalers)
     if "consolidation" in wanted:
         out.deals = _events(session, ("funding",), since, now)
     if "copycat" in wanted:
-        themes = ours.our_themes(kb.model_dump(mode="json").get("differentiators"), kb.moat.model_dump())
-        out.moves = ours.moves(session, now, themes, days=WINDOW_DAYS, limit=200)
+        out.moves = ours.moves(session, now, list(themes), days=WINDOW_DAYS, limit=200)
     return out
 
 

@@ -64,7 +64,9 @@ def accept_claim(
     from veille.analysis.claims.decide import accept
 
     with db(request) as session:
-        accept(session, claim_id, author=user.name, reason=reason.strip() or "accepted", now=datetime.now(UTC))
+        accept(
+            session, claim_id, author=user.name, reason=reason.strip() or "accepted", now=datetime.now(UTC)
+        )
     return back(request, "/claims", "accepted")
 
 
