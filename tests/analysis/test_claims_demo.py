@@ -202,7 +202,7 @@ def test_vmcloud_page_in_the_browser_fits_a_phone(demo_home: Path, tmp_path: Pat
 
     ws = Workspace(Settings(home=demo_home, database_url=None, secret_key=SecretStr("test-secret-key")))
     with ws.store.session() as session:
-        add_user(session, "own-page-browser", "viewer", PASSWORD)
+        add_user(session, "own-page-browser", "editor", PASSWORD)  # an editor sees the forms too
     with (
         LiveServer(create_app(ws)) as server,
         playwright_api.sync_playwright() as playwright,
@@ -216,11 +216,16 @@ def test_vmcloud_page_in_the_browser_fits_a_phone(demo_home: Path, tmp_path: Pat
                 page.fill("input[name=username]", "own-page-browser")
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit]")
-                page.goto(server.url + "/competitors/vmcloud")
-                assert page.locator("#standing table tbody tr").count() == 5
-                overflow = page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
-                assert overflow <= 0, f"{lang} at {width}px: {overflow}px wider than the screen"
-                page.screenshot(path=str(shots_dir / f"vmcloud-{lang}-{width}.png"), full_page=True)
+                for name, path in (("vmcloud", "/competitors/vmcloud"), ("claims", "/claims?verdict=contradicted"),
+                                   ("claim-tags", "/claims/tags?competitor=hetzner")):  # fmt: skip
+                    page.goto(server.url + path)
+                    if name == "vmcloud":
+                        assert page.locator("#standing table tbody tr").count() == 5
+                    overflow = page.evaluate(
+                        "() => document.scrollingElement.scrollWidth - window.innerWidth"
+                    )
+                    assert overflow <= 0, f"{path} ({lang}) at {width}px: {overflow}px wider than the screen"
+                    page.screenshot(path=str(shots_dir / f"{name}-{lang}-{width}.png"), full_page=True)
                 context.close()
         browser.close()
     ws.store.dispose()
