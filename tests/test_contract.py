@@ -225,6 +225,11 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
         Case("trustpilot.page", "trustpilot/review_digitalocean_week1.html", "digitalocean.reviews.trustpilot"),
     ),
     "vastai.offers": (Case("vastai.offers", "vastai/bundles.json", "vastai.offers"),),
+    "vmcloud.catalogue": (  # our own catalogue: imported by `veille prices own import`, no registered source
+        Case("vmcloud.catalogue", "vmcloud/catalogue.csv", None, "vmcloud", "file:///srv/vmcloud/catalogue.csv"),
+        Case("vmcloud.catalogue", "vmcloud/catalogue.json", None, "vmcloud", "https://vmcloud.example/prices.json"),
+        Case("vmcloud.catalogue", "vmcloud/catalogue.yaml", None, "vmcloud", "file:///srv/vmcloud/catalogue.yaml"),
+    ),
     "vultr.metal": (Case("vultr.metal", "vultr/plans_metal.json", "vultr.metal"),),
     "vultr.plans": (Case("vultr.plans", "vultr/plans_page1.json", "vultr.plans"),),
     "vultr.status": (Case("vultr.status", "vultr_status/status_1.json", "vultr.status"),),

@@ -38,6 +38,7 @@ FILES = {
     "analyse-concurrentielle.md": FIXTURES / "seed" / "analyse-concurrentielle.md",
     "page1.json": FIXTURES / "hetzner" / "server_types_page1.json",
     "page2.json": FIXTURES / "hetzner" / "server_types_page2.json",
+    "vmcloud-catalogue.csv": FIXTURES / "vmcloud" / "catalogue.csv",
 }
 PASSWORD = "correct horse battery staple\n"
 

@@ -367,8 +367,9 @@ def _last_seen(session: Session, at: datetime) -> dict[str, datetime]:
 
 def _cadences(session: Session) -> dict[str, timedelta]:
     from veille.sources import sources
+    from veille.sources.vmcloud_catalogue import OWN_CADENCE, OWN_SOURCE
 
-    out: dict[str, timedelta] = {"manual": MANUAL_CADENCE}
+    out: dict[str, timedelta] = {"manual": MANUAL_CADENCE, OWN_SOURCE: OWN_CADENCE}
     out.update({s.id: s.cadence for s in sources()})
     for state in session.scalars(select(SourceState).where(SourceState.cadence_seconds.is_not(None))):
         out[state.source_id] = timedelta(seconds=state.cadence_seconds or 0)
@@ -428,58 +429,89 @@ def positioning(
     seen = _last_seen(session, as_of)
     cadences = _cadences(session)
     rows: list[dict[str, Any]] = []
+    own_prices: dict[str, dict[str, Any]] = {}
     for product in products:
         rule = Rule.from_spec(product["spec"])
         kb_cells = prices.get(product["id"], {})
-        own = _eur(fx, kb_cells.get(SELF), as_of.date())
         best = _best(session, rule, as_of, gpu_models, others, fx, memo)
         live_rows = [
-            _live_row(product["id"], rule, value, offer, own, seen, cadences, as_of)
-            for (competitor, billing), (value, offer) in best.items()
+            _live_row(product["id"], rule, value, offer, None, seen, cadences, as_of)
+            for (value, offer) in best.values()
         ]
         _commitments(session, live_rows, {offer.id: offer for value, offer in best.values()})
         _mark_compared(live_rows, terms)
         covered = {r["competitor"] for r in live_rows if r["compared"]}
-        kb_rows = []
-        for competitor, cell in kb_cells.items():
-            if not cell or competitor in covered:
-                continue
-            value, quote = _kb_eur(fx, cell, as_of.date())  # None without an ECB rate: kept, without EUR
-            kb_rows.append(
-                {
-                    "product": product["id"],
-                    "competitor": competitor,
-                    "monthly_eur": money.fmt(value),
-                    "offer": None,
-                    "basis": "kb",
-                    "billing": "on_demand",
-                    "observed_at": kb_time.isoformat() if kb_time else None,
-                    "stale": False,
-                    "ratio_to_self": _ratio(value, own),
-                    "source_id": None,
-                    "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
-                    "fx_rate": money.plain(quote.rate) if quote else None,
-                    "fx_date": quote.day if quote else None,
-                    "terms": {"billing": "on_demand", "commitment_months": None},
-                    "compared": True,
-                }
-            )
-        rows.extend(
-            sorted(
-                live_rows + kb_rows,
-                key=lambda r: (
-                    not r["compared"],
-                    r["monthly_eur"] is None,
-                    Decimal(r["monthly_eur"] or 0),
-                ),
-            )
-        )
+        own, own_entry = _own_price(fx, kb_cells.get(SELF), live_rows, as_of.date())
+        own_prices[product["id"]] = own_entry
+        for row in live_rows:
+            row["ratio_to_self"] = _ratio(Decimal(row["monthly_eur"]), own)
+        kb_rows = [
+            _kb_row(product["id"], competitor, cell, fx, as_of.date(), own, kb_time)
+            for competitor, cell in kb_cells.items()
+            if cell and competitor not in covered
+        ]
+        rows.extend(sorted(live_rows + kb_rows, key=_row_order))
     return {
         "as_of": as_of.isoformat(),
         "currency": "EUR",
-        "products": [{"id": p["id"], "label": p["label"], "spec": p["spec"]} for p in products],
+        "products": [
+            {"id": p["id"], "label": p["label"], "spec": p["spec"], "own": own_prices[p["id"]]}
+            for p in products
+        ],
+        "own_basis": own_basis(own_prices.values()),
         "rows": rows,
     }
+
+
+def _row_order(row: dict[str, Any]) -> tuple[bool, bool, Decimal]:
+    """Compared rows first, then by EUR price (rows without one last)."""
+    return (not row["compared"], row["monthly_eur"] is None, Decimal(row["monthly_eur"] or 0))
+
+
+def _kb_row(
+    product_id: str, competitor: str, cell: Any, fx: FxResolver, day: date, own: Decimal | None, kb_time: Any
+) -> dict[str, Any]:
+    """The price table's figure of a competitor no live offer covers (``basis: "kb"``)."""
+    value, quote = _kb_eur(fx, cell, day)  # None without an ECB rate: kept, without EUR
+    return {
+        "product": product_id,
+        "competitor": competitor,
+        "monthly_eur": money.fmt(value),
+        "offer": None,
+        "basis": "kb",
+        "billing": "on_demand",
+        "observed_at": kb_time.isoformat() if kb_time else None,
+        "stale": False,
+        "ratio_to_self": _ratio(value, own),
+        "source_id": None,
+        "kb_price": {"amount": str(cell.get("amount")), "currency": cell.get("currency", "EUR")},
+        "fx_rate": money.plain(quote.rate) if quote else None,
+        "fx_date": quote.day if quote else None,
+        "terms": {"billing": "on_demand", "commitment_months": None},
+        "compared": True,
+    }
+
+
+def _own_price(
+    fx: FxResolver, cell: Any, live_rows: list[dict[str, Any]], day: date
+) -> tuple[Decimal | None, dict[str, Any]]:
+    """VMCloud's price of a product, the ratios' denominator: our live catalogue's compared offer where
+    one matches, else the price table's cell; with ``basis`` ("live", "kb" or None: neither) and the sku."""
+    mine = next((r for r in live_rows if r["competitor"] == SELF and r["compared"]), None)
+    if mine is not None:
+        sku = (mine.get("offer") or {}).get("sku")
+        return Decimal(mine["monthly_eur"]), {"monthly_eur": mine["monthly_eur"], "basis": "live", "sku": sku}
+    value = _eur(fx, cell, day)
+    basis = "kb" if value is not None else None
+    return value, {"monthly_eur": money.fmt(value), "basis": basis, "sku": None}
+
+
+def own_basis(entries: Any) -> str | None:
+    """Where VMCloud's prices come from across products: "live", "kb", "mixed", or None (no price)."""
+    bases = {e["basis"] for e in entries if e["basis"]}
+    if not bases:
+        return None
+    return bases.pop() if len(bases) == 1 else "mixed"
 
 
 def _live_row(

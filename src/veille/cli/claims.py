@@ -40,7 +40,11 @@ def list_claims(
     ] = None,
     verdict: Annotated[VerdictChoice | None, typer.Option("--verdict", help="One verdict.")] = None,
     section: Annotated[
-        str | None, typer.Option("--section", help="price_table, segmentation, matrix, strengths...")
+        str | None,
+        typer.Option(
+            "--section",
+            help="price_table, segmentation, matrix, strengths, weaknesses, our_advantages, threats.",
+        ),
     ] = None,
 ) -> None:
     """List the claims with their latest verdict (as the last check after a collection left them)."""
@@ -113,3 +117,61 @@ def dismiss(
     with workspace(ctx).store.session() as session:
         dismiss_claim(session, claim_id, author=_author(author), reason=reason)
     console.print(f"dismissed {claim_id} until its data moves")
+
+
+@claims_app.command("tags")
+def list_tags(
+    ctx: typer.Context,
+    competitor: Annotated[
+        str | None, typer.Option("--competitor", help="One competitor (id or name).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="An array of sentences (docs/claims.md).")] = False,
+) -> None:
+    """The analysis's sentences with their proposed and chosen tags (price, incidents, support, reviews)."""
+    from veille.analysis.claims.tagging import listing
+    from veille.kb.ids import resolve_competitor
+
+    who = resolve_competitor(competitor) if competitor else None
+    with workspace(ctx).store.session() as session:
+        found = listing(session, who)
+    if as_json:
+        print_json(found)
+        return
+    table = Table("key", "sentence", "proposed", "chosen")
+    for s in found:
+        chosen = "-" if s["chosen"] is None else ",".join(s["chosen"]) or "none"
+        table.add_row(s["key"], s["text"]["en"] or s["text"]["fr"], ",".join(s["proposed"]) or "-", chosen)
+    console.print(table)
+
+
+@claims_app.command("tag")
+def tag(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="COMPETITOR:FIELD:HASH (`veille claims tags`).")],
+    tags: Annotated[
+        list[str], typer.Option("--as", help="price, incidents, support, reviews; or none. Repeatable.")
+    ],
+    author: AuthorOption = None,
+) -> None:
+    """Tag a sentence as a price, incident, support or review claim (replaces the proposed tags)."""
+    from veille.analysis.claims.tagging import set_tags
+
+    wanted = [t.strip() for item in tags for t in item.split(",") if t.strip() and t.strip() != "none"]
+    with workspace(ctx).store.session() as session:
+        done = set_tags(session, key, wanted, author=_author(author), now=datetime.now(UTC))
+    console.print(
+        f"{key}: {', '.join(done['chosen']) or 'none'} (checked at the next check: `veille claims check`)"
+    )
+
+
+@claims_app.command("untag")
+def untag(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help="COMPETITOR:FIELD:HASH (`veille claims tags`).")],
+) -> None:
+    """Go back to the tags the word lists propose for a sentence."""
+    from veille.analysis.claims.tagging import clear_tags
+
+    with workspace(ctx).store.session() as session:
+        done = clear_tags(session, key)
+    console.print(f"{key}: back to the proposed tags ({', '.join(done['proposed']) or 'none'})")

@@ -182,3 +182,40 @@ def history(
         )
     console.print(table)
     console.print(f"{len(rows)} version(s)")
+
+
+own = typer.Typer(
+    help="VMCloud's own catalogue, live. / Notre propre catalogue, à jour.",
+    no_args_is_help=True,
+)
+group.add_typer(own, name="own")
+
+
+@own.command("import")
+def own_import(
+    ctx: typer.Context,
+    location: Annotated[
+        str, typer.Argument(metavar="FILE_OR_URL", help="CSV, JSON or YAML; or an http(s) URL.")
+    ],
+    date: Annotated[
+        str | None, typer.Option("--date", help="When the catalogue was valid (default: now).")
+    ] = None,
+) -> None:
+    """Import our products and prices (sku, specs, region, price, currency): competitor ``vmcloud``,
+    source ``vmcloud.catalogue``; positioning and claims then use them (docs/claims.md)."""
+    from veille.collect.own import import_catalogue
+
+    ws = workspace(ctx)
+    when = parse_when(date) if date else datetime.now(UTC)
+    result = import_catalogue(ws, location, when)
+    if result.status == "failed":
+        raise ValidationError(f"nothing imported: {result.error}")
+    check_claims(ws, datetime.now(UTC), [result.status])
+    if result.status == "suspect":
+        warn("a price moved implausibly and is held for review: `veille review list`")
+    if result.status == "late":
+        warn(result.error or "late: not compared")
+    console.print(
+        f"imported {result.observations} product(s) of vmcloud (run {result.run_id}, {result.status}):"
+        f" {result.events} event(s)"
+    )

@@ -18,9 +18,9 @@ from veille.detect.prices import MANUAL_SOURCE, OfferSnapshot
 from veille.errors import ValidationError
 from veille.ingest import IngestContext
 from veille.normalise import money
+from veille.normalise.money import CONVERTIBLE
 from veille.observations import CATEGORIES, Billing, Offer
 from veille.sources import SourceSpec
-from veille.store.fx import CONVERTIBLE
 from veille.store.models import OfferVersion, SourceRun
 from veille.workspace import Workspace
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from veille.demo import scenario
+from veille.demo import claims_story, scenario
 from veille.demo.server import DemoServer
 from veille.errors import ConfigError
 from veille.reports.render import pdf_problem
@@ -115,6 +115,9 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
             say(
                 f"week {step + 1} ({at:%Y-%m-%d}): {len(report.results)} sources run, {report.events} events, {len(failed)} failed"
             )
+            if step == 1:
+                for line in claims_story.decide(store, at):
+                    say(line)
             if step == 0:
                 result.reports += _reports(
                     ws,
@@ -126,6 +129,8 @@ def run_demo(out: Path, say: Callable[[str], None] = print, *, pdf: bool = True)
         clock.current = times[-1] + timedelta(minutes=1)
         scheduler.dispatch_now(include_digests=True)
         result.reports += _reports(ws, clock.current, out / "reports", pdf=pdf)
+        for line in claims_story.summary(store):
+            say(line)
         with store.session() as session:
             result.events = Counter(
                 dict(session.execute(select(EventRow.kind, func.count()).group_by(EventRow.kind)).all())

@@ -123,8 +123,9 @@ def scaleway(step: int) -> Response:
         }
 
     products = [
-        product("DEV1-M", 3, 4, 23800000),
-        product("POP2-2C-8G", 2, 8, 73500000 if step == 0 else 79000000),
+        # week 2: DEV1-M goes up, and the analysis's 15 EUR for Scaleway's VPS Entry no longer holds
+        product("DEV1-M", 3, 4, 23800000 if step == 0 else 26000000),
+        product("POP2-2C-8G", 2, 8, 73500000),
         product("PRO2-S", 8, 32, 219000000),
         product("L4-1-24G", 8, 48, 13125000, unit="minute", gpu=(1, "L4")),
         product("H100-1-80G", 24, 240, 730000000, units=2, gpu=(1, "H100")),

@@ -123,3 +123,41 @@ def plain(amount: Decimal | None) -> str | None:
         return None
     text = format(amount, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# The euro and the currencies the ECB quotes against it today (daily reference rates; the lev left in
+# 2026): the only currencies a price can be entered in, since no other can be converted.
+CONVERTIBLE: frozenset[str] = frozenset(
+    [
+        "EUR",
+        "USD",
+        "JPY",
+        "CZK",
+        "DKK",
+        "GBP",
+        "HUF",
+        "PLN",
+        "RON",
+        "SEK",
+        "CHF",
+        "ISK",
+        "NOK",
+        "TRY",
+        "AUD",
+        "BRL",
+        "CAD",
+        "CNY",
+        "HKD",
+        "IDR",
+        "ILS",
+        "INR",
+        "KRW",
+        "MXN",
+        "MYR",
+        "NZD",
+        "PHP",
+        "SGD",
+        "THB",
+        "ZAR",
+    ]
+)

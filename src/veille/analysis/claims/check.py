@@ -18,13 +18,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from veille.analysis.claims import market as market_mod
-from veille.analysis.claims import prices, signals
+from veille.analysis.claims import prices, signals, threats
 from veille.analysis.claims.derive import derive
 from veille.analysis.claims.model import Check, Claim, digest
 from veille.events import EventDraft
 from veille.store.models import Action, ClaimCheck, EventRow
 
 SIGNAL_KINDS = ("incident_sentence", "review_sentence")
+THREAT_KIND = "threat_probability"
 
 
 @dataclass
@@ -38,24 +39,32 @@ class Refresh:
 
 def evaluate(session: Session, now: datetime) -> list[tuple[Claim, dict[str, Any], str]]:
     """(claim, inputs, digest) of every claim of the current knowledge base, the live data read once."""
+    from veille.analysis.claims.tagging import chosen
     from veille.kb.store import current
 
     kb = current(session)
-    claims = derive(kb)
+    claims = derive(kb, chosen(session))
     market = market_mod.load(session, now, kb.price_table.prices)
     wanted = {c.competitor for c in claims if c.kind in SIGNAL_KINDS}
     found = signals.load(session, now, wanted)
+    scenarios = {c.expected["scenario"] for c in claims if c.kind == THREAT_KIND}
+    threat_signals = threats.load(session, now, kb, scenarios)
     out = []
     for claim in claims:
-        data = (
-            signals.inputs(claim, found, now) if claim.kind in SIGNAL_KINDS else prices.inputs(claim, market)
-        )
+        if claim.kind == THREAT_KIND:
+            data = threats.inputs(claim, threat_signals)
+        elif claim.kind in SIGNAL_KINDS:
+            data = signals.inputs(claim, found, now)
+        else:
+            data = prices.inputs(claim, market)
         out.append((claim, data, digest(claim, data)))
     return out
 
 
 def judge(claim: Claim, data: dict[str, Any]) -> Check:
     """The verdict of ``claim`` on ``data`` (its inputs)."""
+    if claim.kind == THREAT_KIND:
+        return threats.judge(claim, data)
     return signals.judge(claim, data) if claim.kind in SIGNAL_KINDS else prices.judge(claim, data)
 
 

@@ -36,6 +36,13 @@ def apply(kb: KnowledgeBase, proposal: dict[str, Any]) -> KnowledgeBase:
         return edit.set_score(kb, competitor, proposal["criterion"], int(proposal["score"]))
     if action == "strike":
         return edit.remove_item(kb, competitor, proposal["field"], proposal["sentence"]["fr"])
+    if action == "set_probability":
+        from veille.analysis.claims.threats import apply_probability
+
+        try:
+            return apply_probability(kb, proposal["threat"], proposal["probability"])
+        except KeyError:
+            raise NotFoundError(f"the analysis has no threat {proposal['threat']!r} any more") from None
     if action == "set_segment":
         new = kb.model_copy(deep=True)
         placement = next((p for p in new.segmentation.placements if p.competitor == competitor), None)

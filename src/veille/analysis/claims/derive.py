@@ -42,6 +42,8 @@ PRICE_WORDS = (
 )
 INCIDENT_WORDS = ("incident", "incidents", "panne", "pannes", "outage", "outages", "downtime")
 REVIEW_WORDS = ("avis", "review", "reviews", "reputation", "support")
+SUPPORT_WORDS = ("support", "assistance")
+TAGS = ("price", "incidents", "support", "reviews")  # what an editor may tag a sentence as
 RECURRING_WORDS = ("recurrent", "recurring", "frequent", "frequents", "repeated", "repetees")
 NEGATIVE_WORDS = (
     "catastrophique",
@@ -81,6 +83,29 @@ def tags(text: Text) -> list[str]:
     if words & set(REVIEW_WORDS) and words & set(NEGATIVE_WORDS):
         found.append("reviews")
     return found
+
+
+def proposed_tags(text: Text) -> list[str]:
+    """The tags proposed for a sentence (on import, and until an editor chooses): ``price`` and
+    ``incidents`` by their words (incidents only when also said to recur), ``support`` and ``reviews``
+    when the sentence speaks of them negatively; in ``TAGS`` order."""
+    words = _words(text)
+    found = []
+    if words & set(PRICE_WORDS):
+        found.append("price")
+    if words & set(INCIDENT_WORDS) and words & set(RECURRING_WORDS):
+        found.append("incidents")
+    negative = bool(words & set(NEGATIVE_WORDS))
+    if negative and words & set(SUPPORT_WORDS):
+        found.append("support")
+    if negative and words & (set(REVIEW_WORDS) - set(SUPPORT_WORDS)):
+        found.append("reviews")
+    return found
+
+
+def sentence_key(competitor: str, field: str, text: Text) -> str:
+    """A sentence's stable key, ``COMPETITOR:FIELD:HASH`` (a new key when it is reworded)."""
+    return f"{competitor}:{field}:{_short(text)}"
 
 
 def stance(text: Text) -> str | None:
@@ -195,10 +220,11 @@ def _name(kb: KnowledgeBase, competitor_id: str) -> str:
         return competitor_id
 
 
-def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
-    found = tags(text)
+def _sentence_claims(comp: Competitor, field: str, text: Text, chosen: list[str] | None) -> list[Claim]:
+    """The claims of one sentence: by the editor's tags (``chosen``), else by the proposed ones."""
+    found = proposed_tags(text) if chosen is None else chosen
+    base = sentence_key(comp.id, field, text)
     claims = []
-    base = f"{comp.id}:{field}:{_short(text)}"
     if "price" in found:
         expected = {"stance": stance(text)}
         claims.append(
@@ -206,8 +232,7 @@ def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
                 f"price_sentence:{base}", "price_sentence", field, comp.id, _text(text), expected, comp.name
             )
         )
-    words = _words(text)
-    if "incidents" in found and words & set(RECURRING_WORDS):
+    if "incidents" in found:
         claims.append(
             Claim(
                 f"incident_sentence:{base}",
@@ -218,7 +243,9 @@ def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
                 {"recurring": True},
             )
         )
-    if "reviews" in found:
+    if "support" in found or "reviews" in found:
+        # a weakness, or an advantage of ours over them, says their support or reviews are poor
+        negative = bool(_words(text) & set(NEGATIVE_WORDS)) or field != "strengths"
         claims.append(
             Claim(
                 f"review_sentence:{base}",
@@ -226,23 +253,36 @@ def _sentence_claims(comp: Competitor, field: str, text: Text) -> list[Claim]:
                 field,
                 comp.id,
                 _text(text),
-                {"negative": True},
+                {"negative": True} if negative else {"negative": False},
                 comp.name,
             )
         )
     return claims
 
 
-def sentences(kb: KnowledgeBase) -> list[Claim]:
-    """The strengths, weaknesses and "our advantages" that speak of price, incidents or reviews."""
+Tagged = dict[str, list[str]]  # sentence key -> the editor's tags
+
+
+def sentences(kb: KnowledgeBase, chosen: Tagged | None = None) -> list[Claim]:
+    """The strengths, weaknesses and "our advantages" that speak of price, incidents, support or
+    reviews, by the editor's tags where there are some (``chosen``), the proposed ones otherwise."""
+    chosen = chosen or {}
     claims: list[Claim] = []
     for comp in kb.competitors:
         for field in SENTENCE_FIELDS:
             for text in getattr(comp, field):
-                claims += _sentence_claims(comp, field, text)
+                claims += _sentence_claims(comp, field, text, chosen.get(sentence_key(comp.id, field, text)))
     return claims
 
 
-def derive(kb: KnowledgeBase) -> list[Claim]:
-    """Every checkable claim of ``kb``, in the order of the analysis."""
-    return [*price_cells(kb), *price_levels(kb), *price_scores(kb), *sentences(kb)]
+def derive(kb: KnowledgeBase, chosen: Tagged | None = None) -> list[Claim]:
+    """Every checkable claim of ``kb``, in the order of the analysis; ``chosen``: the editors' tags."""
+    from veille.analysis.claims.threats import claims as threat_claims
+
+    return [
+        *price_cells(kb),
+        *price_levels(kb),
+        *price_scores(kb),
+        *sentences(kb, chosen),
+        *threat_claims(kb),
+    ]

@@ -112,9 +112,11 @@ def load(session: Session, now: datetime, kb_prices: dict[str, dict[str, Any]]) 
             continue
         if row["basis"] == "live":
             market.live.setdefault(row["product"], {})[row["competitor"]] = row
-        if row["competitor"] == SELF:
-            market.own[row["product"]] = Decimal(row["monthly_eur"])
-            market.own_basis[row["product"]] = row["basis"]
+    for product in document["products"]:
+        own = product.get("own") or {}
+        if own.get("monthly_eur") is not None:  # our live catalogue's offer, else the price table's cell
+            market.own[product["id"]] = Decimal(own["monthly_eur"])
+            market.own_basis[product["id"]] = own["basis"]
     fx = FxResolver(session)
     for product, cells in kb_prices.items():
         for competitor, cell in cells.items():

@@ -11,7 +11,15 @@ import orjson
 
 Verdict = Literal["holds", "contradicted", "weakened", "unverifiable", "stale"]
 VERDICTS: tuple[Verdict, ...] = ("holds", "contradicted", "weakened", "unverifiable", "stale")
-KINDS = ("price_cell", "price_level", "price_score", "price_sentence", "incident_sentence", "review_sentence")
+KINDS = (
+    "price_cell",
+    "price_level",
+    "price_score",
+    "price_sentence",
+    "incident_sentence",
+    "review_sentence",
+    "threat_probability",
+)
 
 # A price-table cell against the cheapest matching live offer: |live - kb| / kb
 CELL_HOLDS = Decimal("0.10")

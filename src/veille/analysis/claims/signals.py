@@ -123,7 +123,7 @@ def inputs(claim: Claim, signals: Signals, now: datetime) -> dict[str, Any]:
 def judge(claim: Claim, data: dict[str, Any]) -> Check:
     if claim.kind == "incident_sentence":
         return _incidents(data)
-    return _reviews(data)
+    return _reviews(data, negative=claim.expected.get("negative", True))
 
 
 def _incidents(data: dict[str, Any]) -> Check:
@@ -162,7 +162,9 @@ def _incidents(data: dict[str, Any]) -> Check:
     return Check("weakened", reason, found)
 
 
-def _reviews(data: dict[str, Any]) -> Check:
+def _reviews(data: dict[str, Any], *, negative: bool = True) -> Check:
+    """A negative sentence holds on a median rating at most 60% of the scale (weakened up to 75%); a
+    positive one (an editor's ``support`` or ``reviews`` tag on praise) holds from 75% (weakened from 60%)."""
     ratings = data["ratings"]
     if not ratings:
         return Check(
@@ -178,6 +180,10 @@ def _reviews(data: dict[str, Any]) -> Check:
     reason = both(
         f"note médiane des avis : {pct} % de l'échelle", f"median review rating: {pct}% of the scale"
     )
+    if not negative:
+        if share >= m.RATING_WEAKENED:
+            return Check("holds", reason, ratings)
+        return Check("weakened" if share >= m.RATING_HOLDS else "contradicted", reason, ratings)
     if share <= m.RATING_HOLDS:
         return Check("holds", reason, ratings)
     return Check("weakened" if share <= m.RATING_WEAKENED else "contradicted", reason, ratings)

@@ -35,6 +35,8 @@ def competitor(
 ) -> Response:
     with db(request) as session:
         kb = analysis_doc.current(session, request_locale(request))
+        if competitor_id == analysis_doc.self_id(kb):
+            return render(request, "ours.html", _ours(session, kb, competitor_id))
         try:
             profile = analysis_doc.competitor(kb, competitor_id)
         except NotFoundError:
@@ -69,6 +71,48 @@ def _against(session: Any, competitor_id: str) -> list[dict[str, Any]]:
 
     found = stored(session, competitor=competitor_id)
     return [c for c in found if c["verdict"] in ("contradicted", "weakened") and c["status"] != "dismissed"]
+
+
+def _ours(session: Any, kb: dict[str, Any], self_id: str) -> dict[str, Any]:
+    """VMCloud's own page: our prices against the market, our differentiators and moat, the claims
+    about us, and the competitors' recent moves on what sets us apart (docs/claims.md)."""
+    from datetime import UTC, datetime
+
+    from veille.analysis.claims import ours, stored
+    from veille.analysis.positioning import positioning
+
+    now = datetime.now(UTC)
+    try:
+        document = positioning(session, at=now)
+    except NotFoundError:
+        document = {"products": [], "rows": [], "own_basis": None}
+    differentiators = kb.get("differentiators") or []
+    moat = kb.get("moat") or {}
+    themes = ours.our_themes(differentiators, moat)
+    try:
+        profile = analysis_doc.competitor(kb, self_id)
+    except NotFoundError:
+        profile = {"id": self_id, "name": "VMCloud"}
+    return {
+        "c": profile,
+        "standing": ours.standing(document),
+        "own_basis": document.get("own_basis"),
+        "differentiators": differentiators,
+        "moat": moat,
+        "themes": themes,
+        "theme_labels": {t: {"fr": ours.THEMES[t][0], "en": ours.THEMES[t][1]} for t in ours.THEMES},
+        "moves": ours.moves(session, now, themes),
+        "claims": sorted(stored(session, competitor=self_id), key=_by_verdict),
+        "offers": offers.live(session, self_id, limit=LIVE_ROWS),
+        "names": analysis_doc.names(kb),
+        "move_days": ours.MOVE_DAYS,
+    }
+
+
+def _by_verdict(claim: dict[str, Any]) -> int:
+    """Contradicted first, then weakened, stale, cannot be checked, holds."""
+    order = ("contradicted", "weakened", "stale", "unverifiable", "holds")
+    return order.index(claim["verdict"]) if claim["verdict"] in order else len(order)
 
 
 def _kb_prices(kb: dict[str, Any], competitor_id: str) -> list[tuple[str, Any]]:

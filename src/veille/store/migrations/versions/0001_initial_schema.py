@@ -93,6 +93,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_claim_checks_competitor"), ["competitor"], unique=False)
 
     op.create_table(
+        "claim_tags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("competitor", sa.String(length=40), nullable=False),
+        sa.Column("field", sa.String(length=40), nullable=False),
+        sa.Column("sentence", sa.String(length=20), nullable=False),
+        sa.Column("tags", sa.JSON(), nullable=False),
+        sa.Column("author", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("competitor", "field", "sentence", name="uq_claim_tags_sentence"),
+    )
+    op.create_table(
         "feed_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.String(length=120), nullable=False),
@@ -673,6 +685,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_feed_items_competitor"))
 
     op.drop_table("feed_items")
+    op.drop_table("claim_tags")
     with op.batch_alter_table("claim_checks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_claim_checks_competitor"))
 
