@@ -36,6 +36,7 @@ import pytest
 import veille.sources
 from veille.analysis.hiring import FUNCTIONS
 from veille.errors import ParseError
+from veille.kb.ids import default_records
 from veille.observations import CATEGORIES, OBSERVATION_TYPES, Billing, Incident, Offer, PriceUnit
 from veille.settings import CREDENTIAL_FIELDS, Settings
 from veille.sources import ParseContext, SourceSpec, get_parser, get_source, parse_body, parsers, sources
@@ -44,11 +45,8 @@ from veille.sources.statuspage import IMPACTS, STATUSES
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
-# docs/contract.md, "Identifiers".
-COMPETITORS = frozenset(
-    ("vmcloud", "ovhcloud", "scaleway", "hetzner", "infomaniak", "digitalocean", "hostinger", "contabo", "vultr",
-     "lambda", "coreweave", "vastai", "runpod", "paperspace", "aws", "gcp", "azure")
-)  # fmt: skip
+# The shipped competitor records (docs/contract.md, "Identifiers"): no copy of their ids here.
+COMPETITORS = frozenset(r.id for r in default_records())
 # SourceSpec.kind, as _registry.py lists them.
 KINDS = frozenset(
     ("prices", "fx", "incidents", "changelog", "mentions", "reviews", "jobs", "funding", "availability")
@@ -497,13 +495,20 @@ def check_case(case: Case, root: Path) -> None:
 
 
 def _declared() -> list[tuple[str, SourceSpec]]:
-    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``."""
+    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``, and every
+    source its ``for_competitor`` builds for the shipped competitor records."""
     out = []
     for info in pkgutil.iter_modules(veille.sources.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"veille.sources.{info.name}")
         out += [(module.__name__, spec) for spec in getattr(module, "SOURCES", ())]
+        build = getattr(module, "for_competitor", None)
+        out += [
+            (module.__name__, spec)
+            for record in default_records()
+            for spec in (build(record) if build else ())
+        ]
     return out
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from veille.kb.ids import ALIASES
+from veille.kb.ids import aliases
 
 KINDS = ("funding", "debt", "acquisition", "ipo")
 _GENERIC_ALIASES = frozenset({"do", "online", "vast", "amazon", "google", "microsoft"})
@@ -336,5 +336,5 @@ def match(text: str, names: Sequence[str] | None = None) -> FundingMatch | None:
 def competitor_names(competitor: str) -> tuple[str, ...]:
     """The names a text uses for ``competitor``: its id and its aliases, save those that are also
     common words ("DO", "Online", "Vast", "Google")."""
-    aliases = (a for a in ALIASES.get(competitor, ()) if a.lower() not in _GENERIC_ALIASES)
-    return (competitor, *aliases)
+    names = (a for a in aliases(competitor) if a.lower() not in _GENERIC_ALIASES)
+    return (competitor, *names)

@@ -18,7 +18,7 @@ from pydantic import ValidationError as PydanticValidationError
 from veille.errors import ImportFormatError
 from veille.kb import _md, _sections, _sections_b
 from veille.kb._part import child_body
-from veille.kb.ids import COMPETITOR_IDS, find_competitor
+from veille.kb.ids import competitor_ids, find_competitor
 from veille.kb.labels import SECTIONS
 from veille.kb.repair import repair_text
 from veille.kb.schema import Competitor, FreeSection, KnowledgeBase, Lang, Text
@@ -92,7 +92,7 @@ class Context:
         competitor_id = find_competitor(name)
         if competitor_id is None:
             raise ImportFormatError(
-                f"{where}: unknown competitor {name!r} (known ids: {', '.join(COMPETITOR_IDS)})"
+                f"{where}: unknown competitor {name!r} (known ids: {', '.join(competitor_ids())})"
             )
         if competitor_id not in self.competitors:
             raise ImportFormatError(f"{where}: {name!r} ({competitor_id}) has no entry in the knowledge base")

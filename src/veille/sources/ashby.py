@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from veille.analysis.hiring import classify
+from veille.kb.ids import CompetitorRecord
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time
@@ -33,7 +34,10 @@ def board(competitor: str, name: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [board("lambda", "lambda"), board("runpod", "runpod")]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Ashby board of a competitor's record (identifier ``ashby``: its slug)."""
+    slug = record.identifier("ashby")
+    return [board(record.id, slug)] if slug else []
 
 
 def _location(job: dict[str, Any]) -> str | None:

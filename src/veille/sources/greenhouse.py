@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from veille.analysis.hiring import classify
+from veille.kb.ids import CompetitorRecord
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time
@@ -33,11 +34,10 @@ def board(competitor: str, token: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [
-    board("digitalocean", "digitalocean98"),  # the token "digitalocean" answers 404
-    board("vultr", "vultr"),
-    board("coreweave", "coreweave"),
-]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Greenhouse board of a competitor's record (identifier ``greenhouse``: its slug)."""
+    slug = record.identifier("greenhouse")
+    return [board(record.id, slug)] if slug else []
 
 
 def _job(raw: Any, where: str, ctx: ParseContext) -> JobPosting:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from veille.analysis.hiring import classify
+from veille.kb.ids import CompetitorRecord
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time
@@ -33,7 +34,10 @@ def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpe
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Recruitee site is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Recruitee board of a competitor's record (identifier ``recruitee``: its slug)."""
+    slug = record.identifier("recruitee")
+    return [board(record.id, slug)] if slug else []
 
 
 @parser(PARSER, reads="Recruitee offers API: GET https://{company}.recruitee.com/api/offers/")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from veille.analysis.hiring import classify
+from veille.kb.ids import CompetitorRecord
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time
@@ -32,7 +33,10 @@ def board(competitor: str, slug: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Workable account is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Workable board of a competitor's record (identifier ``workable``: its slug)."""
+    slug = record.identifier("workable")
+    return [board(record.id, slug)] if slug else []
 
 
 def _location(job: dict[str, Any]) -> str | None:
