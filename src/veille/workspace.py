@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,12 @@ class Workspace:
         store = Store.open(self.settings.db_url)
         sync(store)  # this workspace's competitor records are the ones veille knows from now on
         return store
+
+    def load_competitors(self) -> None:
+        """Make this workspace's competitor records the ones names resolve to (opening its store);
+        nothing when there is no workspace yet (``init`` seeds them)."""
+        with contextlib.suppress(ConfigError):
+            _ = self.store
 
     def init_store(self) -> tuple[Store, bool]:
         """Create the folders and create or migrate the database. Returns (store, changed)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from veille.cli._common import competitor as competitor_id
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
@@ -67,14 +68,13 @@ def events(
     """Detected events, newest first. / Les évènements détectés, du plus récent au plus ancien."""
     from sqlalchemy import select
 
-    from veille.kb.ids import resolve_competitor
     from veille.store.models import EventRow
 
     query = select(EventRow).order_by(EventRow.detected_at.desc(), EventRow.id.desc())
     if kind:
         query = query.where(EventRow.kind.in_(known_kinds(kind)))
     if competitor:
-        query = query.where(EventRow.competitor == resolve_competitor(competitor))
+        query = query.where(EventRow.competitor == competitor_id(ctx, competitor))
     if since:
         query = query.where(EventRow.detected_at >= parse_when(since))
     if status:

@@ -45,6 +45,7 @@ COMMAND_MODULES = (
     "mcp",
     "ai",
     "claims",
+    "competitors",
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field, field_validator, model_validator
 
-from veille.kb.ids import is_competitor_id
+from veille.kb.ids import CompetitorRecord, is_competitor_id
 from veille.kb.types import (
     LANGS,
     SCHEMA_VERSION,
@@ -126,6 +126,19 @@ class Competitor(KbModel):
 
     def fact(self, key: str) -> ProfileFact | None:
         return next((f for f in self.profile if f.key == key), None)
+
+
+def sheet_of(record: CompetitorRecord) -> Competitor:
+    """A bare sheet for a competitor the analysis does not describe yet (its record's facts only;
+    ``ZZ``, the ISO code for "unknown", when the record has no country)."""
+    return Competitor(
+        id=record.id,
+        name=record.name,
+        country=record.country or "ZZ",
+        tier=record.tier,
+        website=record.website,
+        threat=record.threat,
+    )
 
 
 class Ref(KbModel):

@@ -155,6 +155,23 @@ def retire(session: Session, competitor_id: str, author: str, message: str) -> b
     return edit(session, competitor_id, {"retired": True}, author, message)
 
 
+def import_records(session: Session, items: list[Any], author: str, message: str) -> list[str]:
+    """Add every record of ``items`` whose id the workspace lacks; the ids added. One wrong item refuses
+    the whole import (the caller's transaction rolls back), naming the item."""
+    seed(session)
+    added: list[str] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise ValidationError(f"competitors[{index}]: expected a mapping")
+        if session.get(CompetitorRow, str(item.get("id", ""))) is not None:
+            continue
+        try:
+            added.append(add(session, item, author, message, action="import").id)
+        except ValidationError as exc:
+            raise ValidationError(f"competitors[{index}]: {exc}") from None
+    return added
+
+
 def _marker(session: Session) -> int:
     return session.scalar(select(func.max(CompetitorRevision.id))) or 0
 

@@ -7,8 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from veille.errors import NotFoundError
-from veille.kb.ids import is_competitor_id
 from veille.web import kbview
 from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, offers, signals
@@ -35,12 +33,7 @@ def competitor(
 ) -> Response:
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
-        try:
-            profile = kbview.competitor(kb, competitor_id)
-        except NotFoundError:
-            if not is_competitor_id(competitor_id):
-                raise
-            profile = {"id": competitor_id, "name": competitor_id}
+        profile = kbview.competitor(kb, competitor_id)  # the analysis's sheet, or the record's facts
         live = offers.live(session, competitor_id, category=category or None, limit=LIVE_ROWS)
         context = {
             "c": profile,
