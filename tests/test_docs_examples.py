@@ -38,6 +38,7 @@ FILES = {
     "analyse-concurrentielle.md": FIXTURES / "seed" / "analyse-concurrentielle.md",
     "page1.json": FIXTURES / "hetzner" / "server_types_page1.json",
     "page2.json": FIXTURES / "hetzner" / "server_types_page2.json",
+    "competitors.yaml": ROOT / "src" / "veille" / "kb" / "data" / "competitors.yaml",
 }
 PASSWORD = "correct horse battery staple\n"
 
