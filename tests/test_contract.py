@@ -117,6 +117,9 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
     "bluesky.search": (
         Case("bluesky.search", "bluesky/search_posts_ovhcloud.json", "ovhcloud.mentions.bluesky"),
     ),
+    "x.recent_search": (
+        Case("x.recent_search", "x/recent_search_ovhcloud_page1.json", "ovhcloud.mentions.x"),
+    ),
     "digitalocean.sizes": (Case("digitalocean.sizes", "digitalocean/sizes_page1.json", "digitalocean.sizes"),),
     "ecb.daily": (Case("ecb.daily", "ecb/eurofxref-hist-90d.xml", "ecb.daily"),),
     "ecb.sdmx": (Case("ecb.sdmx", "ecb/exr_sdmx_jsondata.json", "ecb.sdmx"),),

@@ -46,6 +46,7 @@ COMMAND_MODULES = (
     "ai",
     "claims",
     "competitors",
+    "notes",
 )
 
 
