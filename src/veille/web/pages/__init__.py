@@ -6,6 +6,7 @@ from veille.web.pages import (
     alerts,
     auth,
     claims,
+    competitor_edit,
     competitors,
     events,
     manual,
@@ -23,6 +24,7 @@ for module in (
     overview,
     events,
     claims,
+    competitor_edit,  # before competitors: /competitors/new is not a competitor's page
     competitors,
     positioning,
     matrix,
