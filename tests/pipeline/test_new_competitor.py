@@ -126,3 +126,29 @@ def test_a_competitor_added_from_the_cli_is_watched_matched_and_shown(
         page = client.get("/competitors/nebius")
     assert listing.status_code == 200 and "/competitors/nebius" in listing.text
     assert page.status_code == 200 and "Nebius" in page.text
+
+
+def test_a_knowledge_base_import_adds_the_competitors_it_describes(tmp_path: Path, cli: Any) -> None:
+    import yaml
+
+    home = str(tmp_path / "ws")
+    cli("--home", home, "init")
+    exported = tmp_path / "kb.yaml"
+    assert cli("--home", home, "kb", "export", "--format", "yaml", "--lang", "both", "-o", exported)[0] == 0
+    doc = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    doc["competitors"].append({"id": "genesis", "name": "Genesis Cloud", "country": "DE", "tier": "gpu"})
+    exported.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    code, out, err = cli("--home", home, "kb", "import", exported, "--dry-run")
+    assert code == 0 and "would add competitor record(s): genesis" in out, err
+    assert cli("--home", home, "competitors", "show", "genesis")[0] == 1  # a dry run stores nothing
+    code, out, err = cli("--home", home, "kb", "import", exported, "--author", "marie")
+    assert code == 0 and "added competitor record(s): genesis" in out, err
+    code, out, _ = cli("--home", home, "competitors", "show", "Genesis Cloud", "--json")
+    shown = json.loads(out)
+    assert (shown["name"], shown["tier"], shown["history"][0]["action"], shown["history"][0]["author"]) == (
+        "Genesis Cloud", "gpu", "import", "marie",
+    )  # fmt: skip
+    doc["competitors"].append({"id": "Bad Id!", "name": "x", "country": "DE", "tier": "gpu"})
+    exported.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    code, _, err = cli("--home", home, "kb", "import", exported)
+    assert code == 1 and "competitors[" in err

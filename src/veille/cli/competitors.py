@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from veille.cli._common import competitor as resolve
 from veille.cli._common import console, print_json, workspace
 from veille.cli.kb import AuthorOption, MessageOption, _author
 from veille.cli.main import app
@@ -19,6 +20,7 @@ competitors_app = typer.Typer(
 app.add_typer(competitors_app, name="competitors")
 
 Id = Annotated[str, typer.Argument(help="The competitor's id (lower case letters, digits, - and _).")]
+Who = Annotated[str, typer.Argument(help="The competitor: its id, name or an alias.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Name = Annotated[str | None, typer.Option("--name", help="Display name.", show_default=False)]
 Country = Annotated[
@@ -104,10 +106,11 @@ def list_(
 
 
 @competitors_app.command("show")
-def show(ctx: typer.Context, competitor_id: Id, as_json: JsonOption = False) -> None:
+def show(ctx: typer.Context, competitor_id: Who, as_json: JsonOption = False) -> None:
     """One competitor's record and the history of its changes."""
     from veille.store.competitors import get, history
 
+    competitor_id = resolve(ctx, competitor_id)
     with workspace(ctx).store.session() as session:
         record = get(session, competitor_id)
         revisions = history(session, competitor_id)
@@ -169,7 +172,7 @@ def add(
 @competitors_app.command("edit")
 def edit(
     ctx: typer.Context,
-    competitor_id: Id,
+    competitor_id: Who,
     name: Name = None,
     country: Country = None,
     website: Website = None,
@@ -190,6 +193,7 @@ def edit(
 
     fields = _fields(name=name, country=country, website=website, domains=domain, tier=tier, threat=threat,
                      segment=segment, aliases=alias, identifier=identifier)  # fmt: skip
+    competitor_id = resolve(ctx, competitor_id)
     store = workspace(ctx).store
     with store.session() as session:
         if "identifiers" in fields:
@@ -207,12 +211,13 @@ def edit(
 
 @competitors_app.command("retire")
 def retire(
-    ctx: typer.Context, competitor_id: Id, author: AuthorOption = None, message: MessageOption = None
+    ctx: typer.Context, competitor_id: Who, author: AuthorOption = None, message: MessageOption = None
 ) -> None:
     """Stop watching a competitor; its record and history stay (`edit --restore` watches it again)."""
     from veille.store.competitors import retire as retire_record
     from veille.store.competitors import sync
 
+    competitor_id = resolve(ctx, competitor_id)
     store = workspace(ctx).store
     with store.session() as session:
         changed = retire_record(session, competitor_id, _author(author), message or "")

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -102,6 +102,24 @@ def _apply(
 # --- import / export ---------------------------------------------------------------------------------
 
 
+def _newcomers(session: Any, data: bytes, name: str, fmt: Any, dry_run: bool, author: str) -> list[str]:
+    """Competitors a JSON/YAML knowledge base describes that the workspace has no record of: recorded
+    (unless ``dry_run``) and known for the import's checks; their ids."""
+    from veille.kb import ids
+    from veille.kb.importing import decode, guess_format, parse_data_file
+    from veille.store.competitors import add, kb_newcomers, records
+
+    kind = fmt.value if fmt else guess_format(name, decode(data, name))
+    if kind == "md":
+        return []
+    found = kb_newcomers(session, parse_data_file(decode(data, name), kind))
+    if not dry_run:
+        for record in found:
+            add(session, record.data(), author, f"from the knowledge base {name}", action="import")
+    ids.install([*records(session), *([] if not dry_run else found)])
+    return [r.id for r in found]
+
+
 @kb_app.command("import")
 def import_(
     ctx: typer.Context,
@@ -123,13 +141,22 @@ def import_(
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
     store = workspace(ctx).store
-    with store.session() as session:
-        base = current(session)
-        result = import_document(data, file.name, base, fmt.value if fmt else None)
-        changes = diff(base, result.kb)
-        rev = None
-        if not dry_run and changes:
-            rev = save(session, result.kb, _author(author), message or f"import {file.name}")
+    try:
+        with store.session() as session:
+            base = current(session)
+            newcomers = _newcomers(session, data, file.name, fmt, dry_run, _author(author))
+            result = import_document(data, file.name, base, fmt.value if fmt else None)
+            changes = diff(base, result.kb)
+            rev = None
+            if not dry_run and changes:
+                rev = save(session, result.kb, _author(author), message or f"import {file.name}")
+    finally:
+        from veille.store.competitors import sync
+
+        sync(store)  # the workspace's records again (a dry run or a refused file added none)
+    if newcomers:
+        verb = "would add" if dry_run else "added"
+        console.print(f"{verb} competitor record(s): {', '.join(newcomers)}", highlight=False)
     for warning in result.warnings:
         warn(warning)
     if result.untranslated:

@@ -172,6 +172,29 @@ def import_records(session: Session, items: list[Any], author: str, message: str
     return added
 
 
+KB_FIELDS = ("id", "name", "country", "website", "tier", "threat")
+
+
+def kb_newcomers(session: Session, doc: Any) -> list[CompetitorRecord]:
+    """The competitors a knowledge-base document (JSON/YAML export shape) describes that the workspace
+    has no record of, as records (its id, name, country, website, tier and threat); ValidationError
+    naming the entry when one cannot be a record."""
+    items = doc.get("competitors") if isinstance(doc, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    known = {r.id for r in records(session)}
+    found: list[CompetitorRecord] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or item["id"] in known:
+            continue
+        fields = {k: item[k] for k in KB_FIELDS if isinstance(item.get(k), str) and item[k]}
+        try:
+            found.append(validate({"name": item["id"], **fields}))
+        except ValidationError as exc:
+            raise ValidationError(f"competitors[{index}]: {exc}") from None
+    return found
+
+
 def _marker(session: Session) -> int:
     return session.scalar(select(func.max(CompetitorRevision.id))) or 0
 
