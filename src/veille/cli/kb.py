@@ -102,6 +102,32 @@ def _apply(
 # --- import / export ---------------------------------------------------------------------------------
 
 
+def _import_into(
+    store: Any, data: bytes, name: str, fmt: Any, dry_run: bool, author: str | None, message: str | None
+) -> tuple[Any, Any, int | None]:
+    """Import ``data`` into the workspace (competitors it describes first): (result, changes, revision)."""
+    from veille.kb.diff import diff
+    from veille.kb.importing import import_document
+    from veille.kb.store import current, save
+    from veille.store.competitors import sync
+
+    try:
+        with store.session() as session:
+            base = current(session)
+            newcomers = _newcomers(session, data, name, fmt, dry_run, _author(author))
+            result = import_document(data, name, base, fmt.value if fmt else None)
+            changes = diff(base, result.kb)
+            rev = None
+            if not dry_run and changes:
+                rev = save(session, result.kb, _author(author), message or f"import {name}")
+    finally:
+        sync(store)  # the workspace's records again (a dry run or a refused file added none)
+    if newcomers:
+        verb = "would add" if dry_run else "added"
+        console.print(f"{verb} competitor record(s): {', '.join(newcomers)}", highlight=False)
+    return result, changes, rev
+
+
 def _newcomers(session: Any, data: bytes, name: str, fmt: Any, dry_run: bool, author: str) -> list[str]:
     """Competitors a JSON/YAML knowledge base describes that the workspace has no record of: recorded
     (unless ``dry_run``) and known for the import's checks; their ids."""
@@ -132,31 +158,14 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report, store nothing.")] = False,
 ) -> None:
     """Import an analysis document; repairs broken encodings; warnings go to stderr."""
-    from veille.kb.diff import diff, summarise
-    from veille.kb.importing import import_document, read_document
-    from veille.kb.store import current, save
+    from veille.kb.diff import summarise
+    from veille.kb.importing import read_document
 
     try:
         data = read_document(file)
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
-    store = workspace(ctx).store
-    try:
-        with store.session() as session:
-            base = current(session)
-            newcomers = _newcomers(session, data, file.name, fmt, dry_run, _author(author))
-            result = import_document(data, file.name, base, fmt.value if fmt else None)
-            changes = diff(base, result.kb)
-            rev = None
-            if not dry_run and changes:
-                rev = save(session, result.kb, _author(author), message or f"import {file.name}")
-    finally:
-        from veille.store.competitors import sync
-
-        sync(store)  # the workspace's records again (a dry run or a refused file added none)
-    if newcomers:
-        verb = "would add" if dry_run else "added"
-        console.print(f"{verb} competitor record(s): {', '.join(newcomers)}", highlight=False)
+    result, changes, rev = _import_into(workspace(ctx).store, data, file.name, fmt, dry_run, author, message)
     for warning in result.warnings:
         warn(warning)
     if result.untranslated:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
+from veille.store.competitors import sync
 from veille.web import kbview
 from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, offers, signals
@@ -21,6 +22,7 @@ CHART_LINES = 4
 
 @router.get("/competitors")
 def competitors(request: Request, user: PageViewer) -> Response:
+    sync(request.app.state.store)  # records changed from the command line show at once
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         live = offers.live_counts(session)
@@ -31,6 +33,7 @@ def competitors(request: Request, user: PageViewer) -> Response:
 def competitor(
     request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
 ) -> Response:
+    sync(request.app.state.store)
     with db(request) as session:
         kb = kbview.current(session, request_locale(request))
         profile = kbview.competitor(kb, competitor_id)  # the analysis's sheet, or the record's facts
