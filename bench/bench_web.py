@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import orjson
 
-from veille.kb.ids import COMPETITOR_IDS
+from veille.kb.ids import competitor_ids
 
 OFFERS = 20_000
 VERSIONS = 50  # 20,000 x 50 = 1,000,000 price-history rows
@@ -41,7 +41,7 @@ CONCURRENCY = 20
 SECONDS = 3  # of load per route (whole seconds: wrk takes no fractions)
 WRK_THREADS = 2
 TARGET_MS = 100.0
-COMPETITORS = list(COMPETITOR_IDS)
+COMPETITORS = list(competitor_ids())
 KINDS = (
     "price_change",
     "offer_added",

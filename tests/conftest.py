@@ -50,6 +50,15 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
+@pytest.fixture(autouse=True)
+def _shipped_competitors() -> Iterator[None]:
+    """Each test starts from the shipped competitor records (a workspace it opens installs its own)."""
+    yield
+    from veille.kb import ids
+
+    ids.install(None)
+
+
 # --- reference payloads -----------------------------------------------------------------------------
 
 

@@ -34,7 +34,6 @@ TO_SPLIT = {
     "veille/act/outbox.py::queue",
     "veille/analysis/incidents.py::statistics",
     "veille/cli/incidents.py::incidents",
-    "veille/cli/kb.py::import_",
     "veille/cli/plan.py::show",
     "veille/cli/plan.py::set_cadence",
     "veille/cli/positioning.py::positioning",

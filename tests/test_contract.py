@@ -35,6 +35,7 @@ import pytest
 
 import veille.sources
 from veille.errors import ParseError
+from veille.kb.ids import default_records
 from veille.normalise.incidents import IMPACTS, STATUSES
 from veille.normalise.jobs import FUNCTIONS
 from veille.observations import CATEGORIES, OBSERVATION_TYPES, Billing, Incident, Offer, PriceUnit
@@ -44,11 +45,8 @@ from veille.sources import ParseContext, SourceSpec, get_parser, get_source, par
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED_AT = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
-# docs/contract.md, "Identifiers".
-COMPETITORS = frozenset(
-    ("vmcloud", "ovhcloud", "scaleway", "hetzner", "infomaniak", "digitalocean", "hostinger", "contabo", "vultr",
-     "lambda", "coreweave", "vastai", "runpod", "paperspace", "aws", "gcp", "azure")
-)  # fmt: skip
+# The shipped competitor records (docs/contract.md, "Identifiers"): no copy of their ids here.
+COMPETITORS = frozenset(r.id for r in default_records())
 # SourceSpec.kind, as _registry.py lists them.
 KINDS = frozenset(
     ("prices", "fx", "incidents", "changelog", "mentions", "reviews", "jobs", "funding", "availability")
@@ -118,6 +116,9 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
     "betterstack.index": (Case("betterstack.index", "betterstack/index_1.json", "runpod.status"),),
     "bluesky.search": (
         Case("bluesky.search", "bluesky/search_posts_ovhcloud.json", "ovhcloud.mentions.bluesky"),
+    ),
+    "x.recent_search": (
+        Case("x.recent_search", "x/recent_search_ovhcloud_page1.json", "ovhcloud.mentions.x"),
     ),
     "digitalocean.sizes": (Case("digitalocean.sizes", "digitalocean/sizes_page1.json", "digitalocean.sizes"),),
     "ecb.daily": (Case("ecb.daily", "ecb/eurofxref-hist-90d.xml", "ecb.daily"),),
@@ -502,13 +503,20 @@ def check_case(case: Case, root: Path) -> None:
 
 
 def _declared() -> list[tuple[str, SourceSpec]]:
-    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``."""
+    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``, and every
+    source its ``for_competitor`` builds for the shipped competitor records."""
     out = []
     for info in pkgutil.iter_modules(veille.sources.__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"veille.sources.{info.name}")
         out += [(module.__name__, spec) for spec in getattr(module, "SOURCES", ())]
+        build = getattr(module, "for_competitor", None)
+        out += [
+            (module.__name__, spec)
+            for record in default_records()
+            for spec in (build(record) if build else ())
+        ]
     return out
 
 

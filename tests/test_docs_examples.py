@@ -39,6 +39,8 @@ FILES = {
     "page1.json": FIXTURES / "hetzner" / "server_types_page1.json",
     "page2.json": FIXTURES / "hetzner" / "server_types_page2.json",
     "vmcloud-catalogue.csv": FIXTURES / "vmcloud" / "catalogue.csv",
+    "competitors.yaml": ROOT / "src" / "veille" / "kb" / "data" / "competitors.yaml",
+    "Shares.csv": FIXTURES / "linkedin" / "Shares.csv",
 }
 PASSWORD = "correct horse battery staple\n"
 

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     reddit_client_id: SecretStr | None = None
     reddit_client_secret: SecretStr | None = None
     scaleway_token: SecretStr | None = None
+    x_bearer_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token of the X API v2 (recent search): the X mention sources stay off without it.",
+    )
 
     @field_validator("allowed_internal_hosts", "alert_file_dirs", mode="before")
     @classmethod

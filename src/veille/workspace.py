@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,9 +35,18 @@ class Workspace:
             raise ConfigError(
                 f"no workspace at {self.home.resolve()}: run `veille --home {self.home} init` first"
             )
+        from veille.kb.competitors import sync
         from veille.store.db import Store
 
-        return Store.open(self.settings.db_url)
+        store = Store.open(self.settings.db_url)
+        sync(store)  # this workspace's competitor records are the ones veille knows from now on
+        return store
+
+    def load_competitors(self) -> None:
+        """Make this workspace's competitor records the ones names resolve to (opening its store);
+        nothing when there is no workspace yet (``init`` seeds them)."""
+        with contextlib.suppress(ConfigError):
+            _ = self.store
 
     def init_store(self) -> tuple[Store, bool]:
         """Create the folders and create or migrate the database. Returns (store, changed)."""
@@ -46,5 +56,8 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
         store = Store(self.settings.db_url)
         changed = migrate(store.engine)
+        from veille.kb.competitors import sync
+
+        sync(store)  # seeds the shipped competitor records into a new workspace
         self.__dict__["store"] = store
         return store, changed

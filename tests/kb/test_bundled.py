@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from veille.kb.ids import COMPETITOR_IDS
+from veille.kb.ids import default_records
 from veille.kb.markdown_import import import_markdown, iter_texts
 from veille.kb.schema import KnowledgeBase
 
 
-def test_every_competitor_of_the_contract_has_an_entry(kb: KnowledgeBase) -> None:
-    assert [c.id for c in kb.competitors] == list(COMPETITOR_IDS)
+def test_every_shipped_competitor_record_has_an_entry(kb: KnowledgeBase) -> None:
+    assert [c.id for c in kb.competitors] == [r.id for r in default_records()]
     for comp in kb.competitors:
         assert comp.country and comp.tier
         if comp.id != "vmcloud":

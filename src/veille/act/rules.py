@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
 from veille.events import EVENT_KINDS, IMPORTANCE
-from veille.kb.ids import COMPETITOR_IDS, find_competitor
+from veille.kb.ids import ID_PATTERN, competitor_ids, find_competitor
 from veille.store.models import AlertRule, Channel, EventRow, Setting
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def _kind(value: str) -> str:
 def _competitor(value: str) -> str:
     found = find_competitor(value)
     if found is None:
-        raise ValueError(f"unknown competitor {value!r}; known: {', '.join(COMPETITOR_IDS)}")
+        raise ValueError(f"unknown competitor {value!r}; known: {', '.join(competitor_ids())}")
     return found
 
 
@@ -84,7 +84,13 @@ CompetitorId = Annotated[
     str,
     Field(max_length=60),
     AfterValidator(_competitor),
-    WithJsonSchema({"type": "string", "enum": list(COMPETITOR_IDS)}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": ID_PATTERN,
+            "description": "a competitor id (`veille competitors list`)",
+        }
+    ),
 ]
 Importance = Literal["low", "medium", "high"]
 Impact = Literal["none", "maintenance", "minor", "major", "critical"]

@@ -23,7 +23,16 @@ def workspace(ctx: typer.Context) -> Workspace:
     if not isinstance(ws, Workspace):
         ws = Workspace()
         root.obj = ws
+    ws.load_competitors()  # names given on the command line resolve against this workspace's records
     return ws
+
+
+def competitor(ctx: typer.Context, name: str) -> str:
+    """The id of the competitor ``name`` names, among the workspace's records."""
+    from veille.kb.ids import resolve_competitor
+
+    workspace(ctx)
+    return resolve_competitor(name)
 
 
 def print_json(data: Any) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from veille.cli._common import competitor as competitor_id
 from veille.cli._common import console, print_json, workspace
 from veille.cli.kb import AuthorOption, _author
 from veille.cli.main import app
@@ -51,9 +52,8 @@ def list_claims(
     if ctx.invoked_subcommand is not None:
         return
     from veille.analysis.claims import stored
-    from veille.kb.ids import resolve_competitor
 
-    who = resolve_competitor(competitor) if competitor else None
+    who = competitor_id(ctx, competitor) if competitor else None
     with workspace(ctx).store.session() as session:
         found = stored(session, competitor=who, verdict=verdict.value if verdict else None, section=section)
     if as_json:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from veille.cli._common import competitor as competitor_id
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.events import known_kinds
@@ -28,7 +29,6 @@ def events(
     Les évènements détectés, du plus récent au plus ancien."""
     from sqlalchemy import select
 
-    from veille.kb.ids import resolve_competitor
     from veille.store.events import event_dict
     from veille.store.models import EventRow
 
@@ -36,7 +36,7 @@ def events(
     if kind:
         query = query.where(EventRow.kind.in_(known_kinds(kind)))
     if competitor:
-        query = query.where(EventRow.competitor == resolve_competitor(competitor))
+        query = query.where(EventRow.competitor == competitor_id(ctx, competitor))
     if since:
         query = query.where(EventRow.detected_at >= parse_when(since))
     if status:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -102,6 +102,50 @@ def _apply(
 # --- import / export ---------------------------------------------------------------------------------
 
 
+def _import_into(
+    store: Any, data: bytes, name: str, fmt: Any, dry_run: bool, author: str | None, message: str | None
+) -> tuple[Any, Any, int | None]:
+    """Import ``data`` into the workspace (competitors it describes first): (result, changes, revision)."""
+    from veille.kb.competitors import sync
+    from veille.kb.diff import diff
+    from veille.kb.importing import import_document
+    from veille.kb.store import current, save
+
+    try:
+        with store.session() as session:
+            base = current(session)
+            newcomers = _newcomers(session, data, name, fmt, dry_run, _author(author))
+            result = import_document(data, name, base, fmt.value if fmt else None)
+            changes = diff(base, result.kb)
+            rev = None
+            if not dry_run and changes:
+                rev = save(session, result.kb, _author(author), message or f"import {name}")
+    finally:
+        sync(store)  # the workspace's records again (a dry run or a refused file added none)
+    if newcomers:
+        verb = "would add" if dry_run else "added"
+        console.print(f"{verb} competitor record(s): {', '.join(newcomers)}", highlight=False)
+    return result, changes, rev
+
+
+def _newcomers(session: Any, data: bytes, name: str, fmt: Any, dry_run: bool, author: str) -> list[str]:
+    """Competitors a JSON/YAML knowledge base describes that the workspace has no record of: recorded
+    (unless ``dry_run``) and known for the import's checks; their ids."""
+    from veille.kb import ids
+    from veille.kb.competitors import add, kb_newcomers, records
+    from veille.kb.importing import decode, guess_format, parse_data_file
+
+    kind = fmt.value if fmt else guess_format(name, decode(data, name))
+    if kind == "md":
+        return []
+    found = kb_newcomers(session, parse_data_file(decode(data, name), kind))
+    if not dry_run:
+        for record in found:
+            add(session, record.data(), author, f"from the knowledge base {name}", action="import")
+    ids.install([*records(session), *([] if not dry_run else found)])
+    return [r.id for r in found]
+
+
 @kb_app.command("import")
 def import_(
     ctx: typer.Context,
@@ -114,22 +158,14 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Read and report, store nothing.")] = False,
 ) -> None:
     """Import an analysis document; repairs broken encodings; warnings go to stderr."""
-    from veille.kb.diff import diff, summarise
-    from veille.kb.importing import import_document, read_document
-    from veille.kb.store import current, save
+    from veille.kb.diff import summarise
+    from veille.kb.importing import read_document
 
     try:
         data = read_document(file)
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
-    store = workspace(ctx).store
-    with store.session() as session:
-        base = current(session)
-        result = import_document(data, file.name, base, fmt.value if fmt else None)
-        changes = diff(base, result.kb)
-        rev = None
-        if not dry_run and changes:
-            rev = save(session, result.kb, _author(author), message or f"import {file.name}")
+    result, changes, rev = _import_into(workspace(ctx).store, data, file.name, fmt, dry_run, author, message)
     for warning in result.warnings:
         warn(warning)
     if result.untranslated:

@@ -45,6 +45,8 @@ COMMAND_MODULES = (
     "mcp",
     "ai",
     "claims",
+    "competitors",
+    "notes",
 )
 
 

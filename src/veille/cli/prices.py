@@ -72,6 +72,7 @@ def add(
     from veille.kb.ids import resolve_competitor
     from veille.observations import Offer
 
+    ws = workspace(ctx)  # its competitor records are what the name resolves against
     when = parse_when(date) if date else datetime.now(UTC)
     if gpu_model:
         from veille.normalise.gpu import canonical_gpu
@@ -97,7 +98,7 @@ def add(
         extra={"manual_url": url, "entered_at": datetime.now(UTC).isoformat()},
         free_tier=free_tier,
     )
-    result = record_manual(workspace(ctx), offer, url=url, when=when)
+    result = record_manual(ws, offer, url=url, when=when)
     check_claims(workspace(ctx), datetime.now(UTC), [result.status])
     if result.status == "suspect":
         warn("the figure is held for review (implausible move): `veille held list`")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from veille.cli._common import competitor as competitor_id
 from veille.cli._common import console, print_json, workspace
 from veille.cli.main import app
 from veille.errors import ValidationError
@@ -31,13 +32,6 @@ ratings_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(ratings_app, name="ratings")
-
-
-def competitor_id(name: str) -> str:
-    """A competitor id from an id, name or alias (``OVH``, ``DO``...); NotFoundError otherwise."""
-    from veille.kb.ids import resolve_competitor
-
-    return resolve_competitor(name)
 
 
 def _when(text: str | None) -> datetime:
@@ -96,7 +90,7 @@ def ratings_add(
         row, events = enter_manual_rating(
             session,
             datetime.now(UTC),
-            competitor=competitor_id(competitor),
+            competitor=competitor_id(ctx, competitor),
             platform=platform,
             score=_decimal(score, "score"),
             scale=_decimal(scale, "scale"),
@@ -132,7 +126,7 @@ def ratings_list(
 
     query = select(RatingRow).order_by(RatingRow.as_of.desc(), RatingRow.id.desc())
     if competitor:
-        query = query.where(RatingRow.competitor == competitor_id(competitor))
+        query = query.where(RatingRow.competitor == competitor_id(ctx, competitor))
     if platform:
         query = query.where(RatingRow.platform == platform.lower())
     with workspace(ctx).store.session() as session:
@@ -161,7 +155,7 @@ def ratings_evidence(
     from veille.analysis.reviews import matrix_evidence
 
     with workspace(ctx).store.session() as session:
-        evidence = matrix_evidence(session, competitor_id(competitor))
+        evidence = matrix_evidence(session, competitor_id(ctx, competitor))
     if as_json:
         print_json(evidence)
         return
@@ -190,7 +184,9 @@ def hiring(
     from veille.normalise.jobs import FUNCTIONS
 
     with workspace(ctx).store.session() as session:
-        rows = hiring_summary(session, datetime.now(UTC), competitor_id(competitor) if competitor else None)
+        rows = hiring_summary(
+            session, datetime.now(UTC), competitor_id(ctx, competitor) if competitor else None
+        )
     if as_json:
         print_json(rows)
         return
@@ -236,7 +232,7 @@ def mentions(
         select(MentionRow).order_by(MentionRow.created_at.desc(), MentionRow.id.desc()).limit(max(1, limit))
     )
     if competitor:
-        query = query.where(MentionRow.competitor == competitor_id(competitor))
+        query = query.where(MentionRow.competitor == competitor_id(ctx, competitor))
     if platform:
         query = query.where(MentionRow.platform == platform.lower())
     if since:
@@ -283,7 +279,7 @@ def filings(
 
     query = select(FilingRow).order_by(FilingRow.filed_at.desc(), FilingRow.id.desc()).limit(200)
     if competitor:
-        query = query.where(FilingRow.competitor == competitor_id(competitor))
+        query = query.where(FilingRow.competitor == competitor_id(ctx, competitor))
     with workspace(ctx).store.session() as session:
         rows: list[dict[str, Any]] = [
             {

@@ -24,8 +24,8 @@ from veille.store.models import EventRow, MentionCount, MentionRow
 
 RECENT = timedelta(days=30)
 # A mention at or above this score is "popular": medium importance.
-SCORE_THRESHOLDS: dict[str, int] = {"hn": 100, "reddit": 100, "bluesky": 50}
-PLATFORM_LABELS = {"hn": "Hacker News", "reddit": "Reddit", "bluesky": "Bluesky"}
+SCORE_THRESHOLDS: dict[str, int] = {"hn": 100, "reddit": 100, "bluesky": 50, "x": 100}
+PLATFORM_LABELS = {"hn": "Hacker News", "reddit": "Reddit", "bluesky": "Bluesky", "x": "X"}
 
 
 def already_recorded(session: Session, dedup_key: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from veille.errors import ImportFormatError
 from veille.kb import _md
 from veille.kb._md import Block, Section, fold
-from veille.kb.ids import COMPETITOR_IDS, find_competitor
+from veille.kb.ids import competitor_ids, find_competitor
 from veille.kb.labels import SUB, WORDS
 from veille.kb.schema import Competitor, FreeSection, Lang, Text
 
@@ -42,7 +42,7 @@ class Context:
         competitor_id = find_competitor(name)
         if competitor_id is None:
             raise ImportFormatError(
-                f"{where}: unknown competitor {name!r} (known ids: {', '.join(COMPETITOR_IDS)})"
+                f"{where}: unknown competitor {name!r} (known ids: {', '.join(competitor_ids())})"
             )
         if competitor_id not in self.competitors:
             raise ImportFormatError(f"{where}: {name!r} ({competitor_id}) has no entry in the knowledge base")

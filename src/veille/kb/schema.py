@@ -2,7 +2,7 @@
 
 Every text a person reads is a :class:`Text` holding both languages (``text.get("en")``). Figures are
 typed: scores are ints 0..5, prices :class:`Money` with a ``Decimal`` amount, levels ``high|medium|low``.
-Competitors are referred to everywhere by their stable id (see :mod:`veille.kb.ids`).
+Competitors are referred to everywhere by their stable id (the competitor records, see :mod:`veille.kb.ids`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field, field_validator, model_validator
 
-from veille.kb.ids import COMPETITOR_IDS
+from veille.kb.ids import CompetitorRecord, is_competitor_id
 from veille.kb.types import (
     LANGS,
     SCHEMA_VERSION,
@@ -115,7 +115,7 @@ class Competitor(KbModel):
     @field_validator("id")
     @classmethod
     def _known_id(cls, value: str) -> str:
-        if value not in COMPETITOR_IDS:
+        if not is_competitor_id(value):
             raise ValueError(f"unknown competitor id {value!r}")
         return value
 
@@ -126,6 +126,19 @@ class Competitor(KbModel):
 
     def fact(self, key: str) -> ProfileFact | None:
         return next((f for f in self.profile if f.key == key), None)
+
+
+def sheet_of(record: CompetitorRecord) -> Competitor:
+    """A bare sheet for a competitor the analysis does not describe yet (its record's facts only;
+    ``ZZ``, the ISO code for "unknown", when the record has no country)."""
+    return Competitor(
+        id=record.id,
+        name=record.name,
+        country=record.country or "ZZ",
+        tier=record.tier,
+        website=record.website,
+        threat=record.threat,
+    )
 
 
 class Ref(KbModel):

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from veille.analysis.incidents import list_incidents
 from veille.errors import NotFoundError
+from veille.kb import ids
 from veille.kb.labels import LEVEL_EMOJI, THREAT
-from veille.kb.schema import Competitor, KnowledgeBase, Lang
+from veille.kb.schema import Competitor, KnowledgeBase, Lang, sheet_of
 from veille.kb.store import current
 from veille.reports import gather
 from veille.reports.document import Document, md_cell, md_kb, md_link, md_text, table
@@ -255,8 +256,11 @@ def battlecard(session: Session, lang: Lang, now: datetime, competitor: str) -> 
     """One page for sales about ``competitor``."""
     kb = current(session)
     them = next((c for c in kb.competitors if c.id == competitor), None)
+    record = ids.record(competitor)
+    if them is None and record is not None:
+        them = sheet_of(record)  # a competitor added as a record: its facts and the live data
     if them is None:
-        raise NotFoundError(f"no competitor {competitor!r} in the knowledge base")
+        raise NotFoundError(f"no competitor {competitor!r} (`veille competitors list`)")
     doc = Document(
         f"{label('battlecard', lang)} — {them.name}", lang, f"battlecard-{competitor}-{lang}", layout="card"
     )

@@ -131,6 +131,13 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def rate_limit_reset_seconds(value: str, now: float | None = None) -> float | None:
+    """Seconds until an ``x-rate-limit-reset`` time (epoch seconds: X, GitHub), or None."""
+    if not value.strip().isdigit():
+        return None
+    return max(0.0, float(value.strip()) - (time.time() if now is None else now))
+
+
 class Fetcher:
     """Fetch the requests of sources politely and safely (see the module docstring)."""
 
@@ -327,6 +334,8 @@ class Fetcher:
                 retry = _Retry(f"HTTP {status} {response.reason_phrase}".strip(), status)
                 header = response.headers.get("retry-after")
                 retry.hinted = retry_after_seconds(header)
+                if retry.hinted is None and (reset := response.headers.get("x-rate-limit-reset")):
+                    header, retry.hinted = f"reset at {reset}", rate_limit_reset_seconds(reset)
                 if retry.hinted is not None:
                     retry.problem += f" (Retry-After {header})"
                     if self.gate is not None:  # every worker waits, not only this one

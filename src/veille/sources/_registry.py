@@ -9,10 +9,11 @@ Each module of ``veille.sources`` (one per provider or platform) declares:
 The registry finds the modules by walking the package, so a new source for a competitor veille
 already knows is one module here (or one more ``SourceSpec`` in an existing one) plus, for a new
 parser, a fixture and its case in ``FIXTURE_CASES`` (tests/test_contract.py), and a line in
-docs/sources.md. A new competitor needs more: its id and the names the analysis uses for it in
-``veille.kb.ids`` (the knowledge base, the reports and the web pages refuse unknown ids), its sheet in
-the bundled knowledge base (``veille/kb/data``) if the analysis is to speak of it, and its id in the
-contract test's ``COMPETITORS``.
+docs/sources.md. A module whose sources follow the competitors (a mention search, a review page, a job
+board by slug) also declares ``for_competitor(record) -> list[SourceSpec]``, built from the record's
+``identifiers`` (``veille.kb.ids``): a new competitor needs no code at all, only its record
+(``veille competitors add``) and, if the analysis is to speak of it, its sheet in the knowledge base.
+A retired competitor's sources leave ``sources()`` (its history stays; ``get_source`` still finds them).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
 from veille.errors import NotFoundError
+from veille.kb import ids
 from veille.observations import Observation
 
 
@@ -125,6 +127,10 @@ def bearer(token: str) -> Mapping[str, Mapping[str, str]]:
 
 _PARSERS: dict[str, ParserInfo] = {}
 _SOURCES: dict[str, SourceSpec] = {}
+# ``for_competitor`` of each module, and what they built for the installed records (by generation).
+Builder = Callable[[ids.CompetitorRecord], Sequence[SourceSpec]]
+_BUILDERS: list[Builder] = []
+_DERIVED: tuple[int, dict[str, SourceSpec]] = (-1, {})
 _LOADED = False
 _LOADING = threading.RLock()
 
@@ -158,7 +164,30 @@ def load() -> None:
                 if spec.id in _SOURCES:
                     raise ValueError(f"source {spec.id!r} declared twice")
                 _SOURCES[spec.id] = spec
+            if callable(getattr(module, "for_competitor", None)):
+                _BUILDERS.append(module.for_competitor)
         _LOADED = True
+
+
+def _derived() -> dict[str, SourceSpec]:
+    """The sources built from the installed competitor records (every record, retired ones too)."""
+    global _DERIVED
+    generation = ids.generation()
+    if _DERIVED[0] == generation:
+        return _DERIVED[1]
+    built: dict[str, SourceSpec] = {}
+    for record in ids.roster().records.values():
+        for build in _BUILDERS:
+            for spec in build(record):
+                if spec.id not in _SOURCES:  # a module's own declaration wins over a derived twin
+                    built.setdefault(spec.id, spec)
+    _DERIVED = (generation, built)
+    return built
+
+
+def _watched(spec: SourceSpec) -> bool:
+    found = ids.record(spec.competitor) if spec.competitor else None
+    return found is None or not found.retired
 
 
 def parsers() -> Sequence[ParserInfo]:
@@ -176,15 +205,16 @@ def get_parser(parser_id: str) -> ParserInfo:
 
 
 def sources() -> Sequence[SourceSpec]:
-    """Every declared source, sorted by id."""
+    """Every source of a watched competitor (or of none), declared or built from the records, by id."""
     load()
-    return [_SOURCES[k] for k in sorted(_SOURCES)]
+    every = {**_derived(), **_SOURCES}
+    return [every[k] for k in sorted(every) if _watched(every[k])]
 
 
 def get_source(source_id: str) -> SourceSpec:
     load()
     try:
-        return _SOURCES[source_id]
+        return _SOURCES.get(source_id) or _derived()[source_id]
     except KeyError:
         raise NotFoundError(f"no source {source_id!r}; `veille sources list` lists them") from None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -33,7 +34,10 @@ def board(competitor: str, name: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [board("lambda", "lambda"), board("runpod", "runpod")]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Ashby board of a competitor's record (identifier ``ashby``: its slug)."""
+    slug = record.identifier("ashby")
+    return [board(record.id, slug)] if slug else []
 
 
 def _location(job: dict[str, Any]) -> str | None:

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
+from veille.kb.ids import CompetitorRecord
 from veille.observations import Mention, Observation
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time, to_int
-from veille.sources.hn import MENTION_QUERIES
 
 PARSER = "bluesky.search"
 API = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
@@ -53,7 +53,10 @@ def search(competitor: str, query: str) -> SourceSpec:
     )
 
 
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Bluesky search of a competitor, for its record's ``mentions`` identifier."""
+    query = record.identifier("mentions")
+    return [search(record.id, query)] if query else []
 
 
 def _post(raw: Any, where: str, ctx: ParseContext) -> Mention:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed
@@ -68,71 +69,19 @@ def parse_generic_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     return out
 
 
-# (source id, competitor, url, checked live, what it is)
-FEEDS: tuple[tuple[str, str, str, bool, str], ...] = (
-    (
-        "digitalocean.release-notes",
-        "digitalocean",
-        "https://docs.digitalocean.com/release-notes/index.xml",
-        True,
-        "release notes (RSS)",
-    ),
-    ("digitalocean.blog", "digitalocean", "https://www.digitalocean.com/rss/blog.atom", True, "blog (Atom)"),
-    ("scaleway.blog", "scaleway", "https://www.scaleway.com/en/blog/rss.xml", True, "blog (RSS)"),
-    (
-        "hetzner.changelog",
-        "hetzner",
-        "https://docs.hetzner.cloud/changelog/feed.rss",
-        True,
-        "Cloud API and product changelog (RSS)",
-    ),
-    ("hetzner.news", "hetzner", "https://www.hetzner.com/news/feed.rss", False, "news (RSS URL unconfirmed)"),
-    ("vultr.blog", "vultr", "https://blogs.vultr.com/rss.xml", True, "blog (RSS)"),
-    (
-        "vultr.updates",
-        "vultr",
-        "https://www.vultr.com/company/updates/rss.xml",
-        False,
-        "product updates (RSS unconfirmed)",
-    ),
-    ("ovhcloud.blog", "ovhcloud", "https://blog.ovhcloud.com/feed/", False, "blog (WordPress feed)"),
-    (
-        "ovhcloud.newsroom",
-        "ovhcloud",
-        "https://corporate.ovhcloud.com/en/newsroom/rss.xml",
-        False,
-        "newsroom (RSS unconfirmed)",
-    ),
-    ("lambda.blog", "lambda", "https://lambda.ai/blog/rss.xml", True, "blog (RSS)"),
-    ("coreweave.blog", "coreweave", "https://www.coreweave.com/blog/rss.xml", True, "blog (RSS)"),
-    ("runpod.blog", "runpod", "https://www.runpod.io/blog/rss.xml", True, "blog (RSS)"),
-    (
-        "infomaniak.news",
-        "infomaniak",
-        "https://news.infomaniak.com/feed/",
-        False,
-        "news (WordPress feed unconfirmed)",
-    ),
-    (
-        "hostinger.blog",
-        "hostinger",
-        "https://www.hostinger.com/blog/feed",
-        False,
-        "blog (WordPress feed unconfirmed)",
-    ),
-    ("contabo.blog", "contabo", "https://contabo.com/blog/feed/", False, "blog (WordPress feed unconfirmed)"),
-)
-
-SOURCES = [
-    SourceSpec(
-        id=source_id,
-        competitor=competitor,
-        kind="changelog",
-        parser=PID,
-        url=url,
-        cadence=FEED_CADENCE,
-        description=description,
-        verified=verified,
-    )
-    for source_id, competitor, url, verified, description in FEEDS
-]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The feeds of a competitor's record (identifier ``feeds``: ``name=url`` or a mapping with
+    ``name``, ``url``, ``verified`` and ``what``); source ids are ``<competitor>.<name>``."""
+    return [
+        SourceSpec(
+            id=f"{record.id}.{name}",
+            competitor=record.id,
+            kind="changelog",
+            parser=PID,
+            url=url,
+            cadence=FEED_CADENCE,
+            description=what,
+            verified=verified,
+        )
+        for name, url, verified, what in record.feeds("feeds")
+    ]

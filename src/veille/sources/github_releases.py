@@ -7,10 +7,12 @@ A new CLI or provider release is a dated, precise feature signal (new resources,
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from veille.errors import ParseError
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import guarded, html_to_text, parse_feed
@@ -19,6 +21,7 @@ from veille.sources.feeds import entry_id, newest
 
 PID = "github.releases"
 SUMMARY_LIMIT = 1500
+_REPO = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}/[A-Za-z0-9_.-]{1,100}")
 
 
 def repo_of(url: str) -> str | None:
@@ -52,22 +55,9 @@ def parse_releases(body: bytes, ctx: ParseContext) -> list[Observation]:
     return out
 
 
-# (competitor, owner/repo)
-REPOSITORIES: tuple[tuple[str, str], ...] = (
-    ("scaleway", "scaleway/scaleway-cli"),
-    ("scaleway", "scaleway/terraform-provider-scaleway"),
-    ("hetzner", "hetznercloud/cli"),
-    ("hetzner", "hetznercloud/terraform-provider-hcloud"),
-    ("digitalocean", "digitalocean/doctl"),
-    ("digitalocean", "digitalocean/terraform-provider-digitalocean"),
-    ("ovhcloud", "ovh/terraform-provider-ovh"),
-    ("vultr", "vultr/vultr-cli"),
-    ("vultr", "vultr/terraform-provider-vultr"),
-    ("runpod", "runpod/runpodctl"),
-)
-
-SOURCES = [
-    SourceSpec(
+def release_feed(competitor: str, repo: str) -> SourceSpec:
+    """The release feed of one ``owner/repo``."""
+    return SourceSpec(
         id=f"{competitor}.releases.{repo.split('/')[1]}",
         competitor=competitor,
         kind="changelog",
@@ -76,5 +66,9 @@ SOURCES = [
         cadence=timedelta(hours=6),
         description=f"GitHub releases of {repo}",
     )
-    for competitor, repo in REPOSITORIES
-]
+
+
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The release feeds of a competitor's repositories (identifier ``github``: ``owner/repo``)."""
+    repos = (str(r) for r in record.identifiers.get("github", ()))
+    return [release_feed(record.id, repo) for repo in repos if _REPO.fullmatch(repo)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -33,11 +34,10 @@ def board(competitor: str, token: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [
-    board("digitalocean", "digitalocean98"),  # the token "digitalocean" answers 404
-    board("vultr", "vultr"),
-    board("coreweave", "coreweave"),
-]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Greenhouse board of a competitor's record (identifier ``greenhouse``: its slug)."""
+    slug = record.identifier("greenhouse")
+    return [board(record.id, slug)] if slug else []
 
 
 def _job(raw: Any, where: str, ctx: ParseContext) -> JobPosting:

@@ -1,6 +1,6 @@
 """Hacker News mentions through the Algolia HN Search API (no auth).
 
-One source per competitor: ``GET https://hn.algolia.com/api/v1/search_by_date`` with ``query``,
+One source per competitor, from its record's ``mentions`` identifier: ``GET https://hn.algolia.com/api/v1/search_by_date`` with ``query``,
 ``tags=(story,comment)`` and ``hitsPerPage=100`` (newest first). The paginator then walks back in time
 by date windows, ``numericFilters=created_at_i>LOW,created_at_i<OLDEST``, where ``LOW`` is the
 response's ``Date`` minus ``LOOKBACK``: Algolia caps a query at about 1,000 reachable hits, windows
@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from veille.kb.ids import CompetitorRecord
 from veille.observations import Mention, Observation
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
@@ -27,34 +28,6 @@ ITEM_URL = "https://news.ycombinator.com/item?id={id}"
 LOOKBACK = timedelta(days=3)
 HITS_PER_PAGE = 100
 
-# What to search for each competitor (Algolia matches the last word as a prefix: "OVH" finds "OVHcloud").
-MENTION_QUERIES: dict[str, str] = {
-    "ovhcloud": "OVH",
-    "scaleway": "Scaleway",
-    "hetzner": "Hetzner",
-    "infomaniak": "Infomaniak",
-    "digitalocean": "DigitalOcean",
-    "hostinger": "Hostinger",
-    "contabo": "Contabo",
-    "vultr": "Vultr",
-    "lambda": '"Lambda Labs"',
-    "coreweave": "CoreWeave",
-    "vastai": "vast.ai",
-    "runpod": "RunPod",
-    "paperspace": "Paperspace",
-}
-# Stories linking to a competitor's site (``restrictSearchableAttributes=url``), whatever their title says.
-MENTION_DOMAINS: dict[str, str] = {
-    "ovhcloud": "ovhcloud.com",
-    "scaleway": "scaleway.com",
-    "hetzner": "hetzner.com",
-    "infomaniak": "infomaniak.com",
-    "digitalocean": "digitalocean.com",
-    "vultr": "vultr.com",
-    "lambda": "lambda.ai",
-    "coreweave": "coreweave.com",
-    "runpod": "runpod.io",
-}
 _LOWER = re.compile(r"created_at_i>(\d+)")
 
 
@@ -123,9 +96,11 @@ def links(competitor: str, domain: str) -> SourceSpec:
     )
 
 
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()] + [
-    links(competitor, domain) for competitor, domain in MENTION_DOMAINS.items()
-]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """Its search (identifier ``mentions``: Algolia matches the last word as a prefix, "OVH" finds
+    "OVHcloud") and its links search (``hn_links``: stories linking to its site, whatever their title)."""
+    query, domain = record.identifier("mentions"), record.identifier("hn_links")
+    return ([search(record.id, query)] if query else []) + ([links(record.id, domain)] if domain else [])
 
 
 def _hit(raw: Any, where: str, ctx: ParseContext) -> Mention:

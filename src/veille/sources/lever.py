@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -32,7 +33,10 @@ def board(competitor: str, site: str, *, eu: bool = False, verified: bool = True
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Lever board is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Lever board of a competitor's record (identifier ``lever``: its slug)."""
+    slug = record.identifier("lever")
+    return [board(record.id, slug)] if slug else []
 
 
 @parser(PARSER, reads="Lever postings API: GET /v0/postings/{site}?mode=json")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from veille.kb.ids import competitor_names
+from veille.kb.ids import CompetitorRecord, competitor_names
 from veille.normalise.funding import match
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import parse_feed as read_feed
@@ -64,22 +64,17 @@ def google_news(competitor: str, query: str, lang: str = "en") -> SourceSpec:
     )
 
 
-SOURCES = [
-    press_feed("coreweave", "ir", "https://investors.coreweave.com/news-events/press-releases/rss"),
-    google_news("ovhcloud", "OVHcloud", "fr"),
-    google_news("ovhcloud", "OVHcloud", "en"),
-    google_news("scaleway", "Scaleway", "fr"),
-    google_news("hetzner", "Hetzner", "de"),
-    google_news("contabo", "Contabo", "de"),
-    google_news("infomaniak", "Infomaniak", "fr"),
-    google_news("vultr", "Vultr", "en"),
-    google_news("lambda", "Lambda Labs", "en"),
-    google_news("coreweave", "CoreWeave", "en"),
-    google_news("runpod", "RunPod", "en"),
-    google_news("vastai", "Vast.ai", "en"),
-    google_news("digitalocean", "DigitalOcean", "en"),
-    google_news("hostinger", "Hostinger", "en"),
-]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """A competitor's press feeds (identifier ``press``) and Google News searches (``news``: ``lang:query``)."""
+    out = [
+        press_feed(record.id, name, url, verified=verified)
+        for name, url, verified, _ in record.feeds("press")
+    ]
+    for entry in record.identifiers.get("news", ()):
+        lang, _, query = str(entry).partition(":")
+        if lang in _GOOGLE_EDITIONS and query.strip():
+            out.append(google_news(record.id, query.strip(), lang))
+    return out
 
 
 @parser(PARSER, reads="RSS 2.0, RSS 1.0 or Atom press / newsroom feed; items tagged with funding kinds")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from veille.errors import ParseError
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._feedparse import parse_xml
@@ -35,7 +36,10 @@ def board(competitor: str, company: str, *, language: str = "en", verified: bool
     )
 
 
-SOURCES = [board("contabo", "contabo")]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Personio board of a competitor's record (identifier ``personio``: its slug)."""
+    slug = record.identifier("personio")
+    return [board(record.id, slug)] if slug else []
 
 
 @parser(PARSER, reads="Personio XML feed: GET https://{company}.jobs.personio.de/xml")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -33,7 +34,10 @@ def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpe
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Recruitee site is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Recruitee board of a competitor's record (identifier ``recruitee``: its slug)."""
+    slug = record.identifier("recruitee")
+    return [board(record.id, slug)] if slug else []
 
 
 @parser(PARSER, reads="Recruitee offers API: GET https://{company}.recruitee.com/api/offers/")

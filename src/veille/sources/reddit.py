@@ -20,12 +20,12 @@ import orjson
 
 from veille import __version__
 from veille.errors import CredentialMissing, FetchError, ParseError
+from veille.kb.ids import CompetitorRecord
 from veille.netguard import AddressRefused
 from veille.observations import Mention, Observation
 from veille.settings import CONTACT_URL, Settings
 from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
-from veille.sources.hn import MENTION_QUERIES
 
 PARSER = "reddit.listing"
 API = "https://oauth.reddit.com/search"
@@ -131,7 +131,10 @@ def search(competitor: str, query: str) -> SourceSpec:
     )
 
 
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Reddit search of a competitor, for its record's ``mentions`` identifier."""
+    query = record.identifier("mentions")
+    return [search(record.id, query)] if query else []
 
 
 _BASE36 = re.compile(r"[a-z0-9]{1,16}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, Request, SourceSpec, parser
@@ -52,7 +53,10 @@ def board(competitor: str, company: str, *, verified: bool = True) -> SourceSpec
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's SmartRecruiters board is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Smartrecruiters board of a competitor's record (identifier ``smartrecruiters``: its slug)."""
+    slug = record.identifier("smartrecruiters")
+    return [board(record.id, slug)] if slug else []
 
 
 def _label(value: Any) -> str | None:

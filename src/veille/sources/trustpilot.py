@@ -18,6 +18,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from veille.errors import ParseError
+from veille.kb.ids import CompetitorRecord
 from veille.observations import Observation, RatingSnapshot, Review
 from veille.sources._registry import ParseContext, SourceSpec, parser
 from veille.sources._signals import expect, field, load_json, parse_time, to_decimal
@@ -25,22 +26,6 @@ from veille.sources._signals import expect, field, load_json, parse_time, to_dec
 PARSER = "trustpilot.page"
 PAGE = "https://www.trustpilot.com/review/{domain}"
 FIVE = Decimal(5)
-
-DOMAINS: dict[str, str] = {
-    "ovhcloud": "ovhcloud.com",
-    "scaleway": "scaleway.com",
-    "hetzner": "hetzner.com",
-    "infomaniak": "infomaniak.com",
-    "digitalocean": "digitalocean.com",
-    "hostinger": "hostinger.com",
-    "contabo": "contabo.com",
-    "vultr": "vultr.com",
-    "lambda": "lambda.ai",
-    "coreweave": "coreweave.com",
-    "vastai": "vast.ai",
-    "runpod": "runpod.io",
-    "paperspace": "paperspace.com",
-}
 
 
 def page(competitor: str, domain: str) -> SourceSpec:
@@ -59,7 +44,10 @@ def page(competitor: str, domain: str) -> SourceSpec:
     )
 
 
-SOURCES = [page(competitor, domain) for competitor, domain in DOMAINS.items()]
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Trustpilot page of a competitor's record (identifier ``trustpilot``: the reviewed domain)."""
+    domain = record.identifier("trustpilot")
+    return [page(record.id, domain)] if domain else []
 
 
 def _page_scripts(parser_id: str, body: bytes) -> tuple[str | None, list[str], str]:

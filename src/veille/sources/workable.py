@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
 from veille.sources._registry import ParseContext, SourceSpec, parser
@@ -32,7 +33,10 @@ def board(competitor: str, slug: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Workable account is known yet
+def for_competitor(record: CompetitorRecord) -> list[SourceSpec]:
+    """The Workable board of a competitor's record (identifier ``workable``: its slug)."""
+    slug = record.identifier("workable")
+    return [board(record.id, slug)] if slug else []
 
 
 def _location(job: dict[str, Any]) -> str | None:

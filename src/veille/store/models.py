@@ -40,6 +40,31 @@ class KbRevision(Base):
     digest: Mapped[str] = mapped_column(String(64), index=True)
 
 
+class CompetitorRow(Base):
+    """One competitor record as it is now (``veille.kb.ids.CompetitorRecord`` in ``data``)."""
+
+    __tablename__ = "competitors"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)  # the order lists show (the analysis's, then additions)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class CompetitorRevision(Base):
+    """One change of a competitor record: who, when, why, and the record as it became."""
+
+    __tablename__ = "competitor_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competitor: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, retire, restore, import
+    created_at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]]
+
+
 # --- collection ------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
-from veille.kb import edit, export, store
+from veille.kb import edit, export, ids, store
 from veille.kb.schema import Lang
 from veille.store.models import KbRevision, Note
 
@@ -53,7 +53,21 @@ def _load(session: Session, lang: str) -> dict[str, Any]:
 
 
 def competitors(kb: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in kb.get("competitors", []) if isinstance(c, dict) and c.get("id")]
+    """The analysis's competitors, then those known only by their record (added since)."""
+    found = [c for c in kb.get("competitors", []) if isinstance(c, dict) and c.get("id")]
+    described = {c["id"] for c in found}
+    return found + [from_record(r) for r in ids.roster().records.values() if r.id not in described]
+
+
+def from_record(record: ids.CompetitorRecord) -> dict[str, Any]:
+    """A competitor the analysis does not describe, in the export shape (its record's facts)."""
+    keep = ("id", "name", "country", "website", "tier", "threat", "segment", "retired")
+    return {k: v for k, v in record.data().items() if k in keep}
+
+
+def watched(item: dict[str, Any]) -> bool:
+    found = ids.record(str(item.get("id")))
+    return found is None or not found.retired
 
 
 def competitor(kb: dict[str, Any], competitor_id: str) -> dict[str, Any]:
@@ -76,7 +90,7 @@ def by_tier(kb: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Competitors grouped by tier (in TIERS order), the most threatening first in each."""
     rank = {t: i for i, t in enumerate(THREATS)}
     groups: dict[str, list[dict[str, Any]]] = {}
-    for item in competitors(kb):
+    for item in filter(watched, competitors(kb)):
         groups.setdefault(item.get("tier") or "other", []).append(item)
     ordered = sorted(groups, key=lambda t: TIERS.index(t) if t in TIERS else len(TIERS))
     return [

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingest
 from veille.settings import Settings
-from veille.sources import feeds, github_releases, scaleway_changelog
+from veille.sources import feeds, get_source, github_releases, scaleway_changelog
 from veille.sources._registry import ParseContext, SourceSpec
 from veille.store.db import Store
 from veille.store.models import FeedItemRow
@@ -26,7 +26,7 @@ T3 = T2 + timedelta(hours=6)
 
 
 def spec_of(module: object, source_id: str) -> SourceSpec:
-    return next(s for s in module.SOURCES if s.id == source_id)  # type: ignore[attr-defined]
+    return get_source(source_id)  # declared by the module, or built by it from a competitor record
 
 
 def run(

@@ -15,7 +15,7 @@ from veille.collect.record import insert_events
 from veille.ingest import IngestContext, ingest
 from veille.normalise.tagging import announces_price
 from veille.settings import Settings
-from veille.sources import feeds
+from veille.sources import feeds, get_source
 from veille.sources._registry import ParseContext
 from veille.store.db import Store
 from veille.store.models import Action, EventRow, FeedItemRow, OfferVersion
@@ -78,7 +78,7 @@ def test_no_price_noun_no_announcement(title: str) -> None:
 
 
 def test_the_hetzner_price_adjustment_is_a_price_announcement(any_store: Store) -> None:
-    spec = next(s for s in feeds.SOURCES if s.id == "hetzner.changelog")
+    spec = get_source("hetzner.changelog")
     with any_store.session() as session:
         session.add_all([_offer("cx22"), _offer("cx32")])
         session.flush()

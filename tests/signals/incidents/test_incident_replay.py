@@ -13,7 +13,15 @@ from sqlalchemy import func, select
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingest
 from veille.settings import Settings
-from veille.sources import betterstack, infomaniak_status, status_feeds, statusio, statuspage, vultr_status
+from veille.sources import (
+    betterstack,
+    get_source,
+    infomaniak_status,
+    status_feeds,
+    statusio,
+    statuspage,
+    vultr_status,
+)
 from veille.sources._registry import ParseContext, SourceSpec
 from veille.store.db import Store
 from veille.store.models import IncidentRow
@@ -26,7 +34,7 @@ KINDS = ("incident", "incident_escalated", "incident_resolved")
 
 
 def spec_of(module: object, source_id: str) -> SourceSpec:
-    return next(s for s in module.SOURCES if s.id == source_id)  # type: ignore[attr-defined]
+    return get_source(source_id)  # declared by the module, or built by it from a competitor record
 
 
 def run(

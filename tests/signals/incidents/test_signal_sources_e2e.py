@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 
 from veille.collect import run_sources
 from veille.settings import Settings
-from veille.sources import feeds, github_releases, infomaniak_status, scaleway_changelog, statuspage
+from veille.sources import (
+    feeds,
+    get_source,
+    github_releases,
+    infomaniak_status,
+    scaleway_changelog,
+    statuspage,
+)
 from veille.store.models import EventRow, FeedItemRow, IncidentRow, SourceRun
 from veille.workspace import Workspace
 
@@ -43,7 +50,7 @@ def ws(tmp_path: Any, httpserver: HTTPServer) -> Workspace:
 
 
 def spec_of(module: object, source_id: str) -> Any:
-    return next(s for s in module.SOURCES if s.id == source_id)  # type: ignore[attr-defined]
+    return get_source(source_id)  # declared by the module, or built by it from a competitor record
 
 
 def count(ws: Workspace, model: Any, *where: Any) -> int:

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from veille.errors import ParseError
+from veille.kb.ids import default_records
 from veille.sources import (
     betterstack,
     feeds,
@@ -51,14 +52,23 @@ COMPETITORS = {
     "runpod",
     "paperspace",
 }
-PARSERS = sorted({spec.parser for m in MODULES for spec in m.SOURCES} | {"statuspage.history"})
+
+
+def declared(module: object) -> list:  # type: ignore[type-arg]
+    """A module's own sources and those it builds for the shipped competitor records."""
+    build = getattr(module, "for_competitor", None)
+    built = [spec for record in default_records() for spec in (build(record) if build else ())]
+    return [*getattr(module, "SOURCES", ()), *built]
+
+
+PARSERS = sorted({spec.parser for m in MODULES for spec in declared(m)} | {"statuspage.history"})
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_specs_are_well_formed(module) -> None:  # type: ignore[no-untyped-def]
-    assert module.__doc__ and module.SOURCES
+    assert module.__doc__ and declared(module)
     assert (FIX / module.__name__.rsplit(".", 1)[-1]).is_dir()
-    for spec in module.SOURCES:
+    for spec in declared(module):
         assert spec.competitor in COMPETITORS
         assert spec.kind in ("incidents", "changelog")
         assert urlsplit(spec.url).scheme == "https" and urlsplit(spec.url).netloc
@@ -68,7 +78,7 @@ def test_specs_are_well_formed(module) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_status_provider_of_issue_4_is_watched() -> None:
-    incident_sources = {s.competitor for m in MODULES for s in m.SOURCES if s.kind == "incidents"}
+    incident_sources = {s.competitor for m in MODULES for s in declared(m) if s.kind == "incidents"}
     assert incident_sources == {
         "digitalocean", "scaleway", "ovhcloud", "hostinger", "lambda", "paperspace",
         "vultr", "hetzner", "contabo", "coreweave", "runpod", "infomaniak",

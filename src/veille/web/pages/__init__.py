@@ -7,6 +7,7 @@ from veille.web.pages import (
     apidocs,
     auth,
     claims,
+    competitor_edit,
     competitors,
     events,
     manual,
@@ -24,6 +25,7 @@ for module in (
     overview,
     events,
     claims,
+    competitor_edit,  # before competitors: /competitors/new is not a competitor's page
     competitors,
     positioning,
     matrix,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from veille.errors import NotFoundError
-from veille.kb.ids import is_competitor_id
+from veille.kb.competitors import sync
 from veille.web import analysis_doc
 from veille.web.cache import CachedRoute
 from veille.web.data import events, notes, offers, signals
@@ -23,6 +23,7 @@ CHART_LINES = 4
 
 @router.get("/competitors")
 def competitors(request: Request, user: PageViewer) -> Response:
+    sync(request.app.state.store)  # records changed from the command line show at once
     with db(request) as session:
         kb = analysis_doc.current(session, request_locale(request))
         live = offers.live_counts(session)
@@ -33,16 +34,12 @@ def competitors(request: Request, user: PageViewer) -> Response:
 def competitor(
     request: Request, competitor_id: str, user: PageViewer, category: str | None = Query(None, max_length=20)
 ) -> Response:
+    sync(request.app.state.store)
     with db(request) as session:
         kb = analysis_doc.current(session, request_locale(request))
         if competitor_id == analysis_doc.self_id(kb):
             return render(request, "ours.html", _ours(session, kb, competitor_id))
-        try:
-            profile = analysis_doc.competitor(kb, competitor_id)
-        except NotFoundError:
-            if not is_competitor_id(competitor_id):
-                raise
-            profile = {"id": competitor_id, "name": competitor_id}
+        profile = analysis_doc.competitor(kb, competitor_id)  # the analysis's sheet, or the record's facts
         live = offers.live(session, competitor_id, category=category or None, limit=LIVE_ROWS)
         context = {
             "c": profile,

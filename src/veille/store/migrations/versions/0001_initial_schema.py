@@ -105,6 +105,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("competitor", "field", "sentence", name="uq_claim_tags_sentence"),
     )
     op.create_table(
+        "competitor_revisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("competitor", sa.String(length=40), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("created_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("author", sa.String(length=120), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("competitor_revisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_competitor_revisions_competitor"), ["competitor"], unique=False)
+
+    op.create_table(
+        "competitors",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("retired", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("updated_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "feed_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.String(length=120), nullable=False),
@@ -685,6 +709,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_feed_items_competitor"))
 
     op.drop_table("feed_items")
+    op.drop_table("competitors")
+    with op.batch_alter_table("competitor_revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_competitor_revisions_competitor"))
+
+    op.drop_table("competitor_revisions")
     op.drop_table("claim_tags")
     with op.batch_alter_table("claim_checks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_claim_checks_competitor"))
