@@ -18,7 +18,6 @@ No network, no database: parsers are pure.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import re
 import typing
 from collections import Counter
@@ -497,14 +496,8 @@ def check_case(case: Case, root: Path) -> None:
 
 
 def _declared() -> list[tuple[str, SourceSpec]]:
-    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``."""
-    out = []
-    for info in pkgutil.iter_modules(veille.sources.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"veille.sources.{info.name}")
-        out += [(module.__name__, spec) for spec in getattr(module, "SOURCES", ())]
-    return out
+    """(module of its parser, spec) for every shipped source."""
+    return [(veille.sources.get_parser(spec.parser).module, spec) for spec in veille.sources.sources()]
 
 
 DECLARED = _declared()

@@ -1,23 +1,26 @@
 """The source and parser registry.
 
-Each module of ``veille.sources`` (one per provider or platform) declares:
+Code declares how to read: each module of ``veille.sources`` (one per provider or platform) registers
 
 - parsers, with the ``@parser("platform.document", reads="...")`` decorator: pure functions
   ``(body, ctx) -> list[Observation]`` that raise ``ParseError`` on an unknown shape;
-- ``SOURCES``: a list of ``SourceSpec``, the endpoints to fetch, for which competitor, how often.
+- named paginators (``@paginator("hn.next_window")``) and authentication schemes
+  (``@auth_scheme("bearer")``) that watch-list entries refer to by name.
 
-The registry finds the modules by walking the package, so a new source for a competitor veille
-already knows is one module here (or one more ``SourceSpec`` in an existing one) plus, for a new
-parser, a fixture and its case in ``FIXTURE_CASES`` (tests/test_contract.py), and a line in
-docs/sources.md. A new competitor needs more: its id and the names the analysis uses for it in
-``veille.kb.ids`` (the knowledge base, the reports and the web pages refuse unknown ids), its sheet in
-the bundled knowledge base (``veille/kb/data``) if the analysis is to speak of it, and its id in the
-contract test's ``COMPETITORS``.
+Data declares what to watch: the sources (endpoint, parser, competitor, cadence, options) are watch-list
+entries, read in this order, a later one replacing an earlier one of the same id:
+
+1. the default watch list shipped with veille (``veille/sources/data/watchlist.yaml``);
+2. the ``veille.sources`` entry points of installed packages (plugins: their own parsers and sources);
+3. the workspace's own records (``veille sources add|edit|import``), installed by ``use_records``.
+
+A new source of a kind veille reads is one watch-list entry (``veille sources add``), no code.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import pkgutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +42,7 @@ class ParseContext:
     fetched_at: datetime
     params: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # the source's options (selectors, field map)
 
 
 class ParseFn(Protocol):
@@ -113,20 +117,76 @@ class SourceSpec:
     verified: bool = True
     enabled_by_default: bool = True
     max_pages: int = 1000
+    options: Mapping[str, Any] = field(default_factory=dict)  # what the parser reads besides the body
+    origin: str = "builtin"  # builtin, plugin:<distribution>, or workspace
 
     def first_request(self) -> Request:
         return Request(self.url, self.method, dict(self.params), dict(self.headers), self.json)
 
 
+AuthFn = Callable[[str], Mapping[str, Mapping[str, str]]]
+
+_PARSERS: dict[str, ParserInfo] = {}
+_PAGINATORS: dict[str, Paginator] = {}
+_AUTH: dict[str, AuthFn] = {}
+_SOURCES: dict[str, SourceSpec] = {}
+_BASE: dict[str, SourceSpec] = {}  # the shipped and plugin sources, before the workspace's records
+_LOADED = False
+_LOADING = threading.RLock()
+ENTRY_POINT_GROUP = "veille.sources"
+
+
+def _named(table: dict[str, Any], kind: str, name: str) -> Callable[[Any], Any]:
+    def register(func: Any) -> Any:
+        if table.get(name, func) is not func:
+            raise ValueError(f"{kind} {name!r} registered twice")
+        table[name] = func
+        return func
+
+    return register
+
+
+def paginator(name: str) -> Callable[[Paginator], Paginator]:
+    """Register a paginator under ``name`` for watch-list entries (``paginate: NAME``)."""
+    return _named(_PAGINATORS, "paginator", name)
+
+
+def auth_scheme(name: str) -> Callable[[AuthFn], AuthFn]:
+    """Register an authentication scheme under ``name`` for watch-list entries (``auth: NAME``)."""
+    return _named(_AUTH, "auth scheme", name)
+
+
+@auth_scheme("bearer")
 def bearer(token: str) -> Mapping[str, Mapping[str, str]]:
     """``Authorization: Bearer TOKEN``."""
     return {"headers": {"Authorization": f"Bearer {token}"}}
 
 
-_PARSERS: dict[str, ParserInfo] = {}
-_SOURCES: dict[str, SourceSpec] = {}
-_LOADED = False
-_LOADING = threading.RLock()
+def get_paginator(name: str) -> Paginator:
+    load_code()
+    try:
+        return _PAGINATORS[name]
+    except KeyError:
+        raise NotFoundError(f"no paginator {name!r} (known: {', '.join(sorted(_PAGINATORS))})") from None
+
+
+def get_auth(name: str) -> AuthFn:
+    load_code()
+    try:
+        return _AUTH[name]
+    except KeyError:
+        raise NotFoundError(f"no auth scheme {name!r} (known: {', '.join(sorted(_AUTH))})") from None
+
+
+def name_of(func: Any) -> str | None:
+    """The registered name of a paginator or auth scheme (None for None)."""
+    if func is None:
+        return None
+    for table in (_PAGINATORS, _AUTH):
+        for name, known in table.items():
+            if known is func:
+                return name
+    raise ValueError(f"{func!r} is not a registered paginator or auth scheme")
 
 
 def parser(parser_id: str, *, reads: str, streaming: bool = False) -> Callable[[ParseFn], ParseFn]:
@@ -141,30 +201,87 @@ def parser(parser_id: str, *, reads: str, streaming: bool = False) -> Callable[[
     return register
 
 
+_CODE_LOADED = False
+
+
+def load_code() -> None:
+    """Import every module of ``veille.sources`` once: their parsers, paginators and auth schemes."""
+    global _CODE_LOADED
+    if _CODE_LOADED:
+        return
+    with _LOADING:
+        if _CODE_LOADED:
+            return
+        package = importlib.import_module("veille.sources")
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"veille.sources.{info.name}")
+        _CODE_LOADED = True
+
+
 def load() -> None:
-    """Import every module of ``veille.sources`` once and collect their ``SOURCES``."""
+    """Load the parsers, then the shipped watch list and the plugins' sources (see the module's doc)."""
     global _LOADED
     if _LOADED:
         return
     with _LOADING:  # the dashboard warms the registry in a thread while requests may already need it
         if _LOADED:
             return
-        package = importlib.import_module("veille.sources")
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            if info.name.startswith("_"):
-                continue
-            module = importlib.import_module(f"veille.sources.{info.name}")
-            for spec in getattr(module, "SOURCES", ()):
-                if spec.id in _SOURCES:
-                    raise ValueError(f"source {spec.id!r} declared twice")
-                _SOURCES[spec.id] = spec
+        load_code()
+        from veille.sources.watchlist import read_shipped
+
+        base = {spec.id: spec for spec in read_shipped()}
+        for spec in _plugin_sources():
+            base[spec.id] = spec
+        _BASE.clear()
+        _BASE.update(base)
+        _SOURCES.clear()
+        _SOURCES.update(base)
         _LOADED = True
+
+
+def _plugin_sources() -> list[SourceSpec]:
+    """The sources of every ``veille.sources`` entry point: a module (its ``SOURCES``) or a callable
+    returning them; entries are ``SourceSpec`` objects or watch-list mappings."""
+    from veille.sources.watchlist import spec_from_entry
+
+    found: list[SourceSpec] = []
+    for point in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+        target = point.load()
+        entries = target() if callable(target) else getattr(target, "SOURCES", ())
+        origin = f"plugin:{point.dist.name if point.dist else point.name}"
+        for entry in entries:
+            spec = entry if isinstance(entry, SourceSpec) else spec_from_entry(entry)
+            found.append(replace(spec, origin=origin))
+    return found
+
+
+def use_records(specs: Sequence[SourceSpec]) -> None:
+    """Install a workspace's own sources over the shipped and plugin ones (replacing the previous set)."""
+    load()
+    with _LOADING:
+        merged = dict(_BASE)
+        merged.update({spec.id: spec for spec in specs})
+        _SOURCES.clear()
+        _SOURCES.update(merged)
+
+
+def builtin(source_id: str) -> SourceSpec | None:
+    """The shipped or plugin source of this id (before the workspace's records), if any."""
+    load()
+    return _BASE.get(source_id)
 
 
 def parsers() -> Sequence[ParserInfo]:
     """Every registered parser, sorted by id."""
     load()
     return [_PARSERS[k] for k in sorted(_PARSERS)]
+
+
+def has_parser(parser_id: str) -> bool:
+    """Whether a parser of this id is registered (veille's own, or an already loaded plugin's)."""
+    load_code()
+    return parser_id in _PARSERS
 
 
 def get_parser(parser_id: str) -> ParserInfo:

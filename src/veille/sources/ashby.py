@@ -33,9 +33,6 @@ def board(competitor: str, name: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [board("lambda", "lambda"), board("runpod", "runpod")]
-
-
 def _location(job: dict[str, Any]) -> str | None:
     location = job.get("location")
     if isinstance(location, str) and location.strip():

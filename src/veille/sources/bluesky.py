@@ -14,14 +14,14 @@ from typing import Any
 import orjson
 
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, to_int
-from veille.sources.hn import MENTION_QUERIES
 
 PARSER = "bluesky.search"
 API = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
 
 
+@paginator("bluesky.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Follow ``cursor`` while posts keep coming."""
     try:
@@ -51,9 +51,6 @@ def search(competitor: str, query: str) -> SourceSpec:
         max_pages=3,
         verified=False,
     )
-
-
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()]
 
 
 def _post(raw: Any, where: str, ctx: ParseContext) -> Mention:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from veille.analysis.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 PID = "feed"
 MAX_ITEMS = 500
@@ -122,17 +122,3 @@ FEEDS: tuple[tuple[str, str, str, bool, str], ...] = (
     ),
     ("contabo.blog", "contabo", "https://contabo.com/blog/feed/", False, "blog (WordPress feed unconfirmed)"),
 )
-
-SOURCES = [
-    SourceSpec(
-        id=source_id,
-        competitor=competitor,
-        kind="changelog",
-        parser=PID,
-        url=url,
-        cadence=FEED_CADENCE,
-        description=description,
-        verified=verified,
-    )
-    for source_id, competitor, url, verified, description in FEEDS
-]

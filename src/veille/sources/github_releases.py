@@ -7,14 +7,13 @@ A new CLI or provider release is a dated, precise feature signal (new resources,
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from veille.analysis.tagging import tag_item
 from veille.errors import ParseError
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import guarded, html_to_text, parse_feed
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 from veille.sources.feeds import entry_id, newest
 
 PID = "github.releases"
@@ -65,16 +64,3 @@ REPOSITORIES: tuple[tuple[str, str], ...] = (
     ("vultr", "vultr/terraform-provider-vultr"),
     ("runpod", "runpod/runpodctl"),
 )
-
-SOURCES = [
-    SourceSpec(
-        id=f"{competitor}.releases.{repo.split('/')[1]}",
-        competitor=competitor,
-        kind="changelog",
-        parser=PID,
-        url=f"https://github.com/{repo}/releases.atom",
-        cadence=timedelta(hours=6),
-        description=f"GitHub releases of {repo}",
-    )
-    for competitor, repo in REPOSITORIES
-]

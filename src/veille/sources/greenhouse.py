@@ -33,13 +33,6 @@ def board(competitor: str, token: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES = [
-    board("digitalocean", "digitalocean98"),  # the token "digitalocean" answers 404
-    board("vultr", "vultr"),
-    board("coreweave", "coreweave"),
-]
-
-
 def _job(raw: Any, where: str, ctx: ParseContext) -> JobPosting:
     job = expect(PARSER, raw, dict, where)
     job_id = field(PARSER, job, "id", (int, str), where)

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 
 PARSER = "hn.algolia"
@@ -58,6 +58,7 @@ MENTION_DOMAINS: dict[str, str] = {
 _LOWER = re.compile(r"created_at_i>(\d+)")
 
 
+@paginator("hn.next_window")
 def next_window(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """The next, older date window, or None once the lookback is covered."""
     try:
@@ -121,11 +122,6 @@ def links(competitor: str, domain: str) -> SourceSpec:
         paginate=next_window,
         max_pages=20,
     )
-
-
-SOURCES = [search(competitor, query) for competitor, query in MENTION_QUERIES.items()] + [
-    links(competitor, domain) for competitor, domain in MENTION_DOMAINS.items()
-]
 
 
 def _hit(raw: Any, where: str, ctx: ParseContext) -> Mention:

@@ -32,9 +32,6 @@ def board(competitor: str, site: str, *, eu: bool = False, verified: bool = True
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Lever board is known yet
-
-
 @parser(PARSER, reads="Lever postings API: GET /v0/postings/{site}?mode=json")
 def parse_postings(body: bytes, ctx: ParseContext) -> list[Observation]:
     """Every posting of the site, with its canonical function."""

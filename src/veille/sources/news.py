@@ -63,24 +63,6 @@ def google_news(competitor: str, query: str, lang: str = "en") -> SourceSpec:
     )
 
 
-SOURCES = [
-    press_feed("coreweave", "ir", "https://investors.coreweave.com/news-events/press-releases/rss"),
-    google_news("ovhcloud", "OVHcloud", "fr"),
-    google_news("ovhcloud", "OVHcloud", "en"),
-    google_news("scaleway", "Scaleway", "fr"),
-    google_news("hetzner", "Hetzner", "de"),
-    google_news("contabo", "Contabo", "de"),
-    google_news("infomaniak", "Infomaniak", "fr"),
-    google_news("vultr", "Vultr", "en"),
-    google_news("lambda", "Lambda Labs", "en"),
-    google_news("coreweave", "CoreWeave", "en"),
-    google_news("runpod", "RunPod", "en"),
-    google_news("vastai", "Vast.ai", "en"),
-    google_news("digitalocean", "DigitalOcean", "en"),
-    google_news("hostinger", "Hostinger", "en"),
-]
-
-
 @parser(PARSER, reads="RSS 2.0, RSS 1.0 or Atom press / newsroom feed; items tagged with funding kinds")
 def parse_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
     """The newest items of the feed, each tagged with the funding kind it reports (if any)."""

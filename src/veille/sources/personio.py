@@ -35,9 +35,6 @@ def board(competitor: str, company: str, *, language: str = "en", verified: bool
     )
 
 
-SOURCES = [board("contabo", "contabo")]
-
-
 @parser(PARSER, reads="Personio XML feed: GET https://{company}.jobs.personio.de/xml")
 def parse_positions(body: bytes, ctx: ParseContext) -> list[Observation]:
     """Every ``<position>`` of the feed, with its canonical function."""

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +28,7 @@ from veille.observations import Observation, Offer
 from veille.sources._html_plans import Plan, Selectors, extract_plans, extract_with
 from veille.sources._html_prices import ParsedPrice, parse_price
 from veille.sources._price_json import gpu_fields
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 MAX_HTML_BYTES = 8 * 1024 * 1024
 
@@ -93,21 +92,6 @@ PAGES: dict[str, PageConfig] = {
         category="gpu",
     ),
 }
-
-SOURCES = [
-    SourceSpec(
-        id=f"pricing_page.{key}",
-        competitor=page.competitor,
-        kind="prices",
-        parser="pricing_page.html",
-        url=page.url,
-        cadence=timedelta(days=1),
-        html=True,
-        verified=False,
-        description=f"{page.competitor} pricing page (HTML, selectors unchecked live)",
-    )
-    for key, page in PAGES.items()
-]
 
 
 class NoPlansFound(ParseError):

@@ -33,9 +33,6 @@ def board(competitor: str, company: str, *, verified: bool = False) -> SourceSpe
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Recruitee site is known yet
-
-
 @parser(PARSER, reads="Recruitee offers API: GET https://{company}.recruitee.com/api/offers/")
 def parse_offers(body: bytes, ctx: ParseContext) -> list[Observation]:
     """Every offer of the site, with its canonical function."""

@@ -14,13 +14,14 @@ import orjson
 
 from veille.analysis.hiring import classify
 from veille.observations import JobPosting, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time
 
 PARSER = "smartrecruiters.postings"
 PAGE = 100
 
 
+@paginator("smartrecruiters.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """The next ``offset`` while fewer than ``totalFound`` postings have been read."""
     try:
@@ -50,9 +51,6 @@ def board(competitor: str, company: str, *, verified: bool = True) -> SourceSpec
         max_pages=50,
         verified=verified,
     )
-
-
-SOURCES: list[SourceSpec] = []  # no competitor's SmartRecruiters board is known yet
 
 
 def _label(value: Any) -> str | None:

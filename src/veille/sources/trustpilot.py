@@ -59,9 +59,6 @@ def page(competitor: str, domain: str) -> SourceSpec:
     )
 
 
-SOURCES = [page(competitor, domain) for competitor, domain in DOMAINS.items()]
-
-
 def _page_scripts(parser_id: str, body: bytes) -> tuple[str | None, list[str], str]:
     """The ``__NEXT_DATA__`` text (or None), the JSON-LD texts and the title of an HTML page."""
     if not isinstance(body, bytes) or not body.strip():

@@ -32,9 +32,6 @@ def board(competitor: str, slug: str, *, verified: bool = True) -> SourceSpec:
     )
 
 
-SOURCES: list[SourceSpec] = []  # no competitor's Workable account is known yet
-
-
 def _location(job: dict[str, Any]) -> str | None:
     places = job.get("locations")
     first = places[0] if isinstance(places, list) and places and isinstance(places[0], dict) else job

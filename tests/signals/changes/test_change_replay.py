@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.sources.declared import sources_of
 
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingest
@@ -26,7 +27,7 @@ T3 = T2 + timedelta(hours=6)
 
 
 def spec_of(module: object, source_id: str) -> SourceSpec:
-    return next(s for s in module.SOURCES if s.id == source_id)  # type: ignore[attr-defined]
+    return next(s for s in sources_of(module) if s.id == source_id)
 
 
 def run(

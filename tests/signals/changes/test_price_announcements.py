@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.sources.declared import sources_of
 
 from veille.act.actions import create_actions
 from veille.analysis.tagging import announces_price
@@ -78,7 +79,7 @@ def test_no_price_noun_no_announcement(title: str) -> None:
 
 
 def test_the_hetzner_price_adjustment_is_a_price_announcement(any_store: Store) -> None:
-    spec = next(s for s in feeds.SOURCES if s.id == "hetzner.changelog")
+    spec = next(s for s in sources_of(feeds) if s.id == "hetzner.changelog")
     with any_store.session() as session:
         session.add_all([_offer("cx22"), _offer("cx32")])
         session.flush()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
+from tests.sources.declared import sources_of
 
 from veille.collect import run_sources
 from veille.settings import Settings
@@ -43,7 +44,7 @@ def ws(tmp_path: Any, httpserver: HTTPServer) -> Workspace:
 
 
 def spec_of(module: object, source_id: str) -> Any:
-    return next(s for s in module.SOURCES if s.id == source_id)  # type: ignore[attr-defined]
+    return next(s for s in sources_of(module) if s.id == source_id)
 
 
 def count(ws: Workspace, model: Any, *where: Any) -> int:

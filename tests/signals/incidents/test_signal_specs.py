@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.sources.declared import sources_of
 
 from veille.errors import ParseError
 from veille.sources import (
@@ -51,14 +52,14 @@ COMPETITORS = {
     "runpod",
     "paperspace",
 }
-PARSERS = sorted({spec.parser for m in MODULES for spec in m.SOURCES} | {"statuspage.history"})
+PARSERS = sorted({spec.parser for m in MODULES for spec in sources_of(m)} | {"statuspage.history"})
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
 def test_specs_are_well_formed(module) -> None:  # type: ignore[no-untyped-def]
-    assert module.__doc__ and module.SOURCES
+    assert module.__doc__ and sources_of(module)
     assert (FIX / module.__name__.rsplit(".", 1)[-1]).is_dir()
-    for spec in module.SOURCES:
+    for spec in sources_of(module):
         assert spec.competitor in COMPETITORS
         assert spec.kind in ("incidents", "changelog")
         assert urlsplit(spec.url).scheme == "https" and urlsplit(spec.url).netloc
@@ -68,16 +69,16 @@ def test_specs_are_well_formed(module) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_status_provider_of_issue_4_is_watched() -> None:
-    incident_sources = {s.competitor for m in MODULES for s in m.SOURCES if s.kind == "incidents"}
+    incident_sources = {s.competitor for m in MODULES for s in sources_of(m) if s.kind == "incidents"}
     assert incident_sources == {
         "digitalocean", "scaleway", "ovhcloud", "hostinger", "lambda", "paperspace",
         "vultr", "hetzner", "contabo", "coreweave", "runpod", "infomaniak",
     }  # fmt: skip
     ovh = sorted(
-        s.url for s in statuspage.SOURCES if s.competitor == "ovhcloud" and s.id.endswith(".summary")
+        s.url for s in sources_of(statuspage) if s.competitor == "ovhcloud" and s.id.endswith(".summary")
     )
     assert len(ovh) == 6 and all(u.endswith(".status-ovhcloud.com/api/v2/summary.json") for u in ovh)
-    history = [s for s in statuspage.SOURCES if s.parser == "statuspage.history"]
+    history = [s for s in sources_of(statuspage) if s.parser == "statuspage.history"]
     assert sorted(s.url for s in history) == sorted(
         u.replace("/api/v2/summary.json", "/history.json") for u in ovh
     )
