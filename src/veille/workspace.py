@@ -35,8 +35,11 @@ class Workspace:
                 f"no workspace at {self.home.resolve()}: run `veille --home {self.home} init` first"
             )
         from veille.store.db import Store
+        from veille.store.watchlist import watch
 
-        return Store.open(self.settings.db_url)
+        store = Store.open(self.settings.db_url)
+        watch(store)  # the workspace's own sources join the shipped ones
+        return store
 
     def init_store(self) -> tuple[Store, bool]:
         """Create the folders and create or migrate the database. Returns (store, changed)."""
@@ -46,5 +49,8 @@ class Workspace:
             folder.mkdir(parents=True, exist_ok=True)
         store = Store(self.settings.db_url)
         changed = migrate(store.engine)
+        from veille.store.watchlist import watch
+
+        watch(store)
         self.__dict__["store"] = store
         return store, changed

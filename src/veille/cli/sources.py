@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
+from veille.cli.kb import AuthorOption, MessageOption
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
 
@@ -103,8 +104,9 @@ def show(
     from veille.sources._registry import get_source
     from veille.store.models import SourceRun
 
+    store = workspace(ctx).store  # opened first: it installs the workspace's own sources
     spec = get_source(source_id)
-    with workspace(ctx).store.session() as session:
+    with store.session() as session:
         runs = session.scalars(
             select(SourceRun).where(SourceRun.source_id == spec.id).order_by(SourceRun.id.desc()).limit(10)
         ).all()
@@ -229,26 +231,46 @@ def parse_files(
     console.print(f"{len(observations)} observation(s)")
 
 
-def _switch(ctx: typer.Context, source_id: str, enabled: bool) -> None:
+def _switch(
+    ctx: typer.Context, source_id: str, enabled: bool, author: str | None, message: str | None
+) -> None:
+    from veille.cli.kb import _author
     from veille.collect.lease import state
     from veille.sources._registry import get_source
+    from veille.store.watchlist import revise
 
-    spec = get_source(source_id)
     ws = workspace(ctx)
+    ws.store  # noqa: B018 - installs the workspace's own sources
+    spec = get_source(source_id)
     if enabled and spec.credential and not ws.settings.credential(spec.credential):
         raise ValidationError(f"source {spec.id} needs VEILLE_{spec.credential.upper()}; set it first")
+    action = "enable" if enabled else "disable"
     with ws.store.session() as session:
         state(session, spec.id).enabled = enabled
+        revise(session, spec.id, action=action, author=_author(author), message=message or action, entry=None)
     console.print(f"{spec.id}: {'enabled' if enabled else 'disabled'}")
 
 
 @group.command("enable")
-def enable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def enable(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    author: AuthorOption = None,
+    message: MessageOption = None,
+) -> None:
     """Switch a source on (also an unverified or off-by-default one)."""
-    _switch(ctx, source_id, True)
+    _switch(ctx, source_id, True, author, message)
 
 
 @group.command("disable")
-def disable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def disable(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    author: AuthorOption = None,
+    message: MessageOption = None,
+) -> None:
     """Switch a source off."""
-    _switch(ctx, source_id, False)
+    _switch(ctx, source_id, False, author, message)
+
+
+import veille.cli.sources_edit  # noqa: E402, F401 - add, edit, remove, export, import, history

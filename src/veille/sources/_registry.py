@@ -256,14 +256,37 @@ def _plugin_sources() -> list[SourceSpec]:
     return found
 
 
+_RECORDS: set[str] = set()  # the ids ``use_records`` installed last
+
+
 def use_records(specs: Sequence[SourceSpec]) -> None:
     """Install a workspace's own sources over the shipped and plugin ones (replacing the previous set)."""
     load()
     with _LOADING:
-        merged = dict(_BASE)
-        merged.update({spec.id: spec for spec in specs})
-        _SOURCES.clear()
-        _SOURCES.update(merged)
+        for source_id in _RECORDS:
+            if source_id in _BASE:
+                _SOURCES[source_id] = _BASE[source_id]
+            else:
+                _SOURCES.pop(source_id, None)
+        _RECORDS.clear()
+        for spec in specs:
+            _SOURCES[spec.id] = spec
+            _RECORDS.add(spec.id)
+
+
+_REFRESH: list[Callable[[], None]] = []
+
+
+def on_miss(refresh: Callable[[], None] | None) -> None:
+    """What ``get_source`` calls once before saying an id is unknown: the open workspace re-reads its
+    records (a source added by another process since)."""
+    _REFRESH[:] = [refresh] if refresh is not None else []
+
+
+def refresh() -> None:
+    """Re-read the open workspace's records, if a workspace said how."""
+    for hook in list(_REFRESH):
+        hook()
 
 
 def builtin(source_id: str) -> SourceSpec | None:
@@ -300,6 +323,8 @@ def sources() -> Sequence[SourceSpec]:
 
 def get_source(source_id: str) -> SourceSpec:
     load()
+    if source_id not in _SOURCES:
+        refresh()
     try:
         return _SOURCES[source_id]
     except KeyError:
