@@ -35,7 +35,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _veille(site: Path, home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _veille(
+    site: Path, home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(SRC), str(site)])}
     return subprocess.run(
         [sys.executable, "-m", "veille", "--home", str(home), *args],
@@ -46,7 +48,9 @@ def _veille(site: Path, home: Path, *args: str, env: dict[str, str] | None = Non
 def test_a_plugin_adds_its_parser_and_source(installed: Path, tmp_path: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/changes.json").respond_with_json(CHANGES)
     env = {
-        "VEILLE_URL_MAP": json.dumps({"https://changes.example-provider.test": httpserver.url_for("/").rstrip("/")}),
+        "VEILLE_URL_MAP": json.dumps(
+            {"https://changes.example-provider.test": httpserver.url_for("/").rstrip("/")}
+        ),
         "VEILLE_HTTP_RETRIES": "0",
     }
     home = tmp_path / "ws"

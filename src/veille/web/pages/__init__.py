@@ -13,6 +13,7 @@ from veille.web.pages import (
     overview,
     positioning,
     reports,
+    source_edit,
     sources,
     users,
 )
@@ -26,6 +27,7 @@ for module in (
     competitors,
     positioning,
     matrix,
+    source_edit,  # before sources: /sources/new is not a source id
     sources,
     alerts,
     reports,
