@@ -4,7 +4,9 @@ only, CSRF on every form."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
 from tests.web.conftest import csrf_of, login
@@ -65,3 +67,50 @@ def test_bad_input_is_shown_in_the_form(client: TestClient) -> None:
     assert answer.status_code == 400 and "is not an http(s) URL" in answer.text
     answer = client.post("/sources/hetzner.cloud/edit", data={"cadence": "often", "csrf_token": token})
     assert answer.status_code in (400, 404)
+
+
+@pytest.mark.browser
+def test_add_a_source_in_the_browser(
+    browser: Any, tmp_path: Path, httpserver: HTTPServer, shots_dir: Path
+) -> None:
+    """Through Chromium, in French then English, desktop and phone width: add a feed with its preview,
+    then change its cadence."""
+    from tests.web.conftest import PASSWORD, make_site
+    from tests.web.live import LiveServer
+
+    httpserver.expect_request("/blog.rss").respond_with_data(FEED, content_type="application/rss+xml")
+    site = make_site(tmp_path / "ws")
+    with LiveServer(site.app) as server:
+        for n, (locale, width) in enumerate((("fr-FR", 1280), ("en-US", 390))):
+            context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
+            page = context.new_page()
+            foreign: list[str] = []
+            page.on(
+                "request",
+                lambda r, seen=foreign: None if r.url.startswith(server.url) else seen.append(r.url),
+            )
+            page.goto(server.url + "/login")
+            page.fill("input[name=username]", "editor")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(server.url + "/sources")
+            page.click("a[href='/sources/new']")
+            page.select_option("select[name=kind]", "feed")
+            page.fill("input[name=target]", httpserver.url_for("/blog.rss"))
+            page.select_option("select[name=competitor]", "hetzner")
+            page.fill("input[name=source_id]", f"hetzner.feed.b{n}")
+            page.click("button[value=preview]")
+            page.wait_for_selector("#preview")
+            assert "hetzner.feed.b" in page.inner_text("#preview")
+            tag = f"{locale[:2]}-{width}"
+            page.screenshot(path=str(shots_dir / f"source-new-{tag}.png"), full_page=True)
+            page.click("button[value=save]")
+            page.wait_for_url(f"**/sources/hetzner.feed.b{n}/edit**")
+            page.fill("input[name=cadence]", "12h")
+            page.click("form[action$='/edit'] button[type=submit]")
+            page.wait_for_selector(".flash")
+            assert page.input_value("input[name=cadence]") == "12h"
+            page.screenshot(path=str(shots_dir / f"source-edit-{tag}.png"), full_page=True)
+            assert not foreign, foreign
+            context.close()
+    site.workspace.store.dispose()
