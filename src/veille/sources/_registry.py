@@ -14,7 +14,11 @@ entries, read in this order, a later one replacing an earlier one of the same id
 2. the ``veille.sources`` entry points of installed packages (plugins: their own parsers and sources);
 3. the workspace's own records (``veille sources add|edit|import``), installed by ``use_records``.
 
-A new source of a kind veille reads is one watch-list entry (``veille sources add``), no code.
+A new source of a kind veille reads is one watch-list entry (``veille sources add``), no code; a new
+kind of document is a parser here, with a fixture and its case in ``FIXTURE_CASES``
+(tests/test_contract.py), and a line in docs/sources.md. A new competitor needs more: the watch list
+names competitors by id, and ids are checked by ``veille.kb.ids.resolve_competitor`` (the knowledge
+base, the reports and the web pages refuse unknown ones).
 """
 
 from __future__ import annotations

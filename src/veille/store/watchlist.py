@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from veille.errors import NotFoundError, ValidationError
-from veille.sources import SourceSpec, on_miss, use_records
+from veille.sources import SourceSpec, builtin, on_miss, use_records
 from veille.sources.watchlist import entry_of, spec_from_entry
 from veille.store.db import Store
 from veille.store.models import SourceRecord, SourceRevision, SourceState
@@ -82,13 +82,14 @@ def save_all(session: Session, specs: Sequence[SourceSpec], *, author: str, mess
 
 
 def remove(session: Session, source_id: str, *, author: str, message: str) -> None:
-    """Remove a workspace source (its runs and captures stay); a shipped one can only be disabled."""
+    """Remove a workspace source (its runs and captures stay); a shipped one can only be disabled, and
+    removing the workspace's edit of one brings the shipped one back."""
     row = session.get(SourceRecord, source_id)
     if row is None:
         raise NotFoundError(f"no source {source_id!r} of this workspace (a shipped source can be disabled)")
     session.delete(row)
     state = session.get(SourceState, source_id)
-    if state is not None:
+    if state is not None and builtin(source_id) is None:  # a shipped one it replaced comes back as it was
         state.enabled = False
     revise(session, source_id, action="remove", author=author, message=message, entry=None)
 
