@@ -84,6 +84,7 @@ class Case:
     url: str | None = None
     more: tuple[str, ...] = ()
     error: str | None = None
+    options: tuple[tuple[str, str], ...] = ()  # the source's options (a price API's field mapping)
 
     @property
     def id(self) -> str:
@@ -92,7 +93,9 @@ class Case:
     def context(self) -> ParseContext:
         if self.source is None:
             assert self.url, f"{self.path}: a case without a source needs a URL"
-            return ParseContext(f"contract.{self.parser}", self.competitor, self.url, FETCHED_AT)
+            return ParseContext(
+                f"contract.{self.parser}", self.competitor, self.url, FETCHED_AT, options=dict(self.options)
+            )
         spec = get_source(self.source)
         assert spec.parser == self.parser, f"source {spec.id} is read by {spec.parser}, not {self.parser}"
         return ParseContext(
@@ -170,6 +173,14 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
              "https://contabo.com/fr/vps/"),
         Case("pricing_page.generic", "pricing_pages/generic_de_cards.html", None, "hetzner",
              "https://www.hetzner.com/de/cloud/"),
+    ),
+    "pricing_page.jsonld": (
+        Case("pricing_page.jsonld", "pricing_jsonld/products.html", None, "hetzner", "https://example.com/pricing"),
+    ),
+    "price_api.jmespath": (
+        Case("price_api.jmespath", "vultr/plans_metal.json", None, "vultr", "https://api.vultr.com/v2/plans-metal",
+             options=(("items", "plans_metal"), ("sku", "id"), ("name", "id"), ("price", "hourly_cost"),
+                      ("currency", "'USD'"), ("period", "hour"), ("vcpu", "cpu_threads"), ("disk_gb", "disk"))),
     ),
     "pricing_page.html": tuple(
         Case("pricing_page.html", f"pricing_pages/{page}.html", f"pricing_page.{page.split('_')[0]}")
@@ -614,6 +625,7 @@ def test_cli_parse_json(case: Case, cli) -> None:  # type: ignore[no-untyped-def
     ctx = case.context()
     files = [str(FIXTURES / path) for path in (case.path, *case.more)]
     args = ["sources", "parse", case.parser, *files, "--json", "--url", ctx.url]
+    args += [x for key, value in case.options for x in ("--option", f"{key}={value}")]
     if ctx.competitor:
         args += ["--competitor", ctx.competitor]
     code, out, err = cli(*args)

@@ -167,6 +167,10 @@ def parse_files(
     url: Annotated[
         str | None, typer.Option(help="URL the body came from (default: the parser's source URL).")
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="KEY=VALUE: a source option (selectors, field map)."),
+    ] = None,
 ) -> None:
     """Run one parser on saved bodies: no network, no database; prints the observations."""
     from datetime import UTC, datetime
@@ -195,6 +199,7 @@ def parse_files(
             url=url or (spec.url if spec else path.resolve().as_uri()),
             fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
             params=dict(spec.params) if spec else {},
+            options=_parse_options(option) if option else (dict(spec.options) if spec else {}),
         )
         if info.streaming:
             with path.open("rb") as handle:
@@ -229,6 +234,12 @@ def parse_files(
         )
     console.print(table)
     console.print(f"{len(observations)} observation(s)")
+
+
+def _parse_options(pairs: list[str]) -> dict[str, str]:
+    from veille.cli.sources_edit import _options
+
+    return _options(pairs)
 
 
 def _switch(

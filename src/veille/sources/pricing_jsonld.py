@@ -14,11 +14,14 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from selectolax.lexbor import LexborHTMLParser
+
 from veille.errors import ParseError
+from veille.normalise.categories import categorise
 from veille.normalise.units import HOURS_PER_MONTH, clean
 from veille.observations import Observation, Offer
-from veille.sources._html_plans import load_html
 from veille.sources._html_prices import read_specs
+from veille.sources._price_json import gpu_fields
 from veille.sources._registry import ParseContext, parser
 
 PARSER = "pricing_page.jsonld"
@@ -74,12 +77,15 @@ def _offer(product: dict[str, Any], offer: dict[str, Any], ctx: ParseContext, de
         return None
     period = _period(offer, default)
     specs = read_specs(f"{name} {product.get('description') or ''}")
+    gpu = gpu_fields(specs.gpu_name, specs.gpu_count, specs.gpu_memory_gb) if specs.gpu_name else {}
     sku = str(offer.get("sku") or product.get("sku") or name)
     return Offer(
         competitor=ctx.competitor or "",
         sku=sku,
         name=name,
-        category=str(ctx.options.get("category") or "vps"),
+        category=str(
+            ctx.options.get("category") or categorise(gpu_count=gpu.get("gpu_count")) if gpu else "vps"
+        ),
         currency=str(currency).upper(),
         price_hourly=price if period == "hour" else None,
         price_monthly=price if period == "month" else clean(price * HOURS_PER_MONTH),
@@ -88,11 +94,12 @@ def _offer(product: dict[str, Any], offer: dict[str, Any], ctx: ParseContext, de
         disk_gb=specs.disk_gb,
         unit=period,
         extra={"source_url": ctx.url, "extractor": "jsonld"},
+        **gpu,
     )
 
 
 def _blocks(body: bytes) -> Iterator[Any]:
-    for script in load_html(body).css('script[type="application/ld+json"]'):
+    for script in LexborHTMLParser(body).css('script[type="application/ld+json"]'):
         try:
             yield json.loads(script.text(deep=True), parse_float=Decimal)
         except (ValueError, RecursionError):
