@@ -84,7 +84,7 @@ def _offer(product: dict[str, Any], offer: dict[str, Any], ctx: ParseContext, de
         sku=sku,
         name=name,
         category=str(
-            ctx.options.get("category") or categorise(gpu_count=gpu.get("gpu_count")) if gpu else "vps"
+            ctx.options.get("category") or (categorise(gpu_count=gpu["gpu_count"]) if gpu else "vps")
         ),
         currency=str(currency).upper(),
         price_hourly=price if period == "hour" else None,
