@@ -199,7 +199,7 @@ def parse_files(
             url=url or (spec.url if spec else path.resolve().as_uri()),
             fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
             params=dict(spec.params) if spec else {},
-            options=_parse_options(option) if option else (dict(spec.options) if spec else {}),
+            options=_parse_options(option, spec),
         )
         if info.streaming:
             with path.open("rb") as handle:
@@ -236,10 +236,13 @@ def parse_files(
     console.print(f"{len(observations)} observation(s)")
 
 
-def _parse_options(pairs: list[str]) -> dict[str, str]:
+def _parse_options(pairs: list[str] | None, spec: Any) -> dict[str, Any]:
+    """``--option KEY=VALUE`` given, else the options of the parser's source (if any)."""
     from veille.cli.sources_edit import _options
 
-    return _options(pairs)
+    if pairs:
+        return _options(pairs)
+    return dict(spec.options) if spec else {}
 
 
 def _switch(

@@ -214,25 +214,23 @@ def _items(root: yaml.Node, key: str) -> list[yaml.Node]:
     return []
 
 
-def read(text: str, where: str = "watch list", *, origin: str = "workspace") -> WatchList:
-    """Read one YAML watch list; refuses the whole of it at the first error, naming its line."""
+def _compose(text: str, where: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML document as nodes (for lines) and as data; one error naming the line if malformed."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise _fail(where, mark.line + 1 if mark else None, f"not valid YAML ({error.problem})") from None
     except yaml.YAMLError as error:
         raise _fail(where, None, f"not valid YAML ({error})") from None
-    if root is None:
-        return WatchList()
-    for key in (k.value for k, _ in root.value) if isinstance(root, yaml.MappingNode) else ():
-        if key not in ("version", "sources", "competitors"):
-            raise _fail(where, None, f"unknown section {key!r} (expected sources, competitors)")
-    source_nodes, competitor_nodes = _items(root, "sources"), _items(root, "competitors")
+
+
+def _specs(
+    nodes: list[yaml.Node], entries: list[Any], where: str, origin: str
+) -> list[tuple[SourceSpec, int]]:
     seen: dict[str, int] = {}
     specs: list[tuple[SourceSpec, int]] = []
-    for node, entry in zip(source_nodes, data.get("sources") or [], strict=True):
+    for node, entry in zip(nodes, entries, strict=True):
         line = node.start_mark.line + 1
         try:
             spec = spec_from_entry(entry, origin=origin)
@@ -242,9 +240,21 @@ def read(text: str, where: str = "watch list", *, origin: str = "workspace") -> 
             raise _fail(where, line, f"duplicate source id {spec.id!r} (first on line {seen[spec.id]})")
         seen[spec.id] = line
         specs.append((spec, line))
+    return specs
+
+
+def read(text: str, where: str = "watch list", *, origin: str = "workspace") -> WatchList:
+    """Read one YAML watch list; refuses the whole of it at the first error, naming its line."""
+    root, data = _compose(text, where)
+    if root is None:
+        return WatchList()
+    for key in (k.value for k, _ in root.value) if isinstance(root, yaml.MappingNode) else ():
+        if key not in ("version", "sources", "competitors"):
+            raise _fail(where, None, f"unknown section {key!r} (expected sources, competitors)")
+    specs = _specs(_items(root, "sources"), data.get("sources") or [], where, origin)
     competitors = [
         (dict(entry), node.start_mark.line + 1)
-        for node, entry in zip(competitor_nodes, data.get("competitors") or [], strict=True)
+        for node, entry in zip(_items(root, "competitors"), data.get("competitors") or [], strict=True)
     ]
     return WatchList(specs, competitors)
 
