@@ -119,12 +119,15 @@ class Scheduler:
         """Every runnable source with when it is due (None: now) and its cadence."""
         from veille.collect.select import why_disabled
         from veille.sources._http import credential_problem
+        from veille.store.watchlist import install
 
         settings = self.workspace.settings
         with self.store.session() as session:
             # plain rows of the columns ``why_disabled`` and ``due_at`` read: every pass reads them all
             states: dict[str, Any] = {s.source_id: s for s in session.connection().execute(_DUE_COLUMNS)}
             overrides = plan.load_overrides(session)
+            if self._specs is None:  # sources added or edited since the last pass (CLI, dashboard)
+                install(session)
         out = []
         for spec in self.specs():
             state = states.get(spec.id)
