@@ -81,7 +81,7 @@ def test_add_a_source_in_the_browser(
     httpserver.expect_request("/blog.rss").respond_with_data(FEED, content_type="application/rss+xml")
     site = make_site(tmp_path / "ws")
     with LiveServer(site.app) as server:
-        for n, (locale, width) in enumerate((("fr-FR", 1280), ("en-US", 390))):
+        for n, (locale, width) in enumerate((("fr-FR", 1280), ("en-US", 390), ("fr-FR", 390))):
             context = browser.new_context(locale=locale, viewport={"width": width, "height": 900})
             page = context.new_page()
             foreign: list[str] = []

@@ -61,6 +61,7 @@ _REQUIRED = ("id", "kind", "parser", "url", "cadence")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,119}$")
 _DURATION = re.compile(r"(\d+)(w|d|h|m|s)")
 _SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster, same marks
 _DEFAULTS = SourceSpec(id="-", competitor=None, kind="-", parser="-", url="-", cadence=timedelta(0))
 
 
@@ -216,13 +217,17 @@ def _items(root: yaml.Node, key: str) -> list[yaml.Node]:
 
 def _compose(text: str, where: str) -> tuple[yaml.Node | None, Any]:
     """The YAML document as nodes (for lines) and as data; one error naming the line if malformed."""
+    loader = _LOADER(text)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise _fail(where, mark.line + 1 if mark else None, f"not valid YAML ({error.problem})") from None
     except yaml.YAMLError as error:
         raise _fail(where, None, f"not valid YAML ({error})") from None
+    finally:
+        loader.dispose()
 
 
 def _specs(
