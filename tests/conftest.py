@@ -51,12 +51,16 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _shipped_competitors() -> Iterator[None]:
-    """Each test starts from the shipped competitor records (a workspace it opens installs its own)."""
+def _shipped_watch_list() -> Iterator[None]:
+    """Each test starts from the shipped competitor records and sources (a workspace it opens installs
+    its own records of both)."""
     yield
     from veille.kb import ids
+    from veille.sources import _registry
 
     ids.install(None)
+    _registry.use_records([])
+    _registry.on_miss(None)
 
 
 # --- reference payloads -----------------------------------------------------------------------------

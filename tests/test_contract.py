@@ -18,7 +18,6 @@ No network, no database: parsers are pure.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import re
 import typing
 from collections import Counter
@@ -83,6 +82,7 @@ class Case:
     url: str | None = None
     more: tuple[str, ...] = ()
     error: str | None = None
+    options: tuple[tuple[str, str], ...] = ()  # the source's options (a price API's field mapping)
 
     @property
     def id(self) -> str:
@@ -91,7 +91,9 @@ class Case:
     def context(self) -> ParseContext:
         if self.source is None:
             assert self.url, f"{self.path}: a case without a source needs a URL"
-            return ParseContext(f"contract.{self.parser}", self.competitor, self.url, FETCHED_AT)
+            return ParseContext(
+                f"contract.{self.parser}", self.competitor, self.url, FETCHED_AT, options=dict(self.options)
+            )
         spec = get_source(self.source)
         assert spec.parser == self.parser, f"source {spec.id} is read by {spec.parser}, not {self.parser}"
         return ParseContext(
@@ -172,6 +174,14 @@ FIXTURE_CASES: dict[str, tuple[Case, ...]] = {
              "https://contabo.com/fr/vps/"),
         Case("pricing_page.generic", "pricing_pages/generic_de_cards.html", None, "hetzner",
              "https://www.hetzner.com/de/cloud/"),
+    ),
+    "pricing_page.jsonld": (
+        Case("pricing_page.jsonld", "pricing_jsonld/products.html", None, "hetzner", "https://example.com/pricing"),
+    ),
+    "price_api.jmespath": (
+        Case("price_api.jmespath", "vultr/plans_metal.json", None, "vultr", "https://api.vultr.com/v2/plans-metal",
+             options=(("items", "plans_metal"), ("sku", "id"), ("name", "id"), ("price", "hourly_cost"),
+                      ("currency", "'USD'"), ("period", "hour"), ("vcpu", "cpu_threads"), ("disk_gb", "disk"))),
     ),
     "pricing_page.html": tuple(
         Case("pricing_page.html", f"pricing_pages/{page}.html", f"pricing_page.{page.split('_')[0]}")
@@ -503,21 +513,8 @@ def check_case(case: Case, root: Path) -> None:
 
 
 def _declared() -> list[tuple[str, SourceSpec]]:
-    """(module name, spec) for every ``SOURCES`` entry of every module of ``veille.sources``, and every
-    source its ``for_competitor`` builds for the shipped competitor records."""
-    out = []
-    for info in pkgutil.iter_modules(veille.sources.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"veille.sources.{info.name}")
-        out += [(module.__name__, spec) for spec in getattr(module, "SOURCES", ())]
-        build = getattr(module, "for_competitor", None)
-        out += [
-            (module.__name__, spec)
-            for record in default_records()
-            for spec in (build(record) if build else ())
-        ]
-    return out
+    """(module of its parser, spec) for every shipped source."""
+    return [(veille.sources.get_parser(spec.parser).module, spec) for spec in veille.sources.sources()]
 
 
 DECLARED = _declared()
@@ -634,6 +631,7 @@ def test_cli_parse_json(case: Case, cli) -> None:  # type: ignore[no-untyped-def
     ctx = case.context()
     files = [str(FIXTURES / path) for path in (case.path, *case.more)]
     args = ["sources", "parse", case.parser, *files, "--json", "--url", ctx.url]
+    args += [x for key, value in case.options for x in ("--option", f"{key}={value}")]
     if ctx.competitor:
         args += ["--competitor", ctx.competitor]
     code, out, err = cli(*args)

@@ -32,6 +32,7 @@ NEEDS_MORE = {
     "veille --home /srv/veille watch --workers 2": "needs PostgreSQL; a service that runs until stopped",
     "veille --home /srv/veille worker --queue sources --concurrency 8": "needs PostgreSQL; runs until stopped",
     "veille --home /srv/veille mcp --token-file /etc/veille/mcp-token": "a server on stdio: runs until stopped",
+    "veille sources add feed https://blog.example.com/rss.xml --competitor hetzner --check": "fetches a feed on the internet",
 }
 DEMO_EXAMPLE = "veille demo --out /tmp/veille-demo --no-pdf"
 FILES = {

@@ -37,4 +37,8 @@ def test_the_files_the_docstring_names_exist() -> None:
     for path in re.findall(r"(?:tests|docs)/[\w/.]+\.(?:py|md)", doc):
         assert (ROOT / path).is_file(), path
     assert (ROOT / "src" / "veille" / "kb" / "data").is_dir()
+    assert (
+        "veille/sources/data/watchlist.yaml" in doc
+        and (ROOT / "src" / "veille" / "sources" / "data" / "watchlist.yaml").is_file()
+    )
     assert "FIXTURE_CASES" in (ROOT / "tests" / "test_contract.py").read_text(encoding="utf-8")

@@ -36,10 +36,12 @@ class Workspace:
                 f"no workspace at {self.home.resolve()}: run `veille --home {self.home} init` first"
             )
         from veille.kb.competitors import sync
+        from veille.source_records import watch
         from veille.store.db import Store
 
         store = Store.open(self.settings.db_url)
         sync(store)  # this workspace's competitor records are the ones veille knows from now on
+        watch(store)  # the workspace's own sources join the shipped ones
         return store
 
     def load_competitors(self) -> None:
@@ -59,5 +61,8 @@ class Workspace:
         from veille.kb.competitors import sync
 
         sync(store)  # seeds the shipped competitor records into a new workspace
+        from veille.source_records import watch
+
+        watch(store)
         self.__dict__["store"] = store
         return store, changed

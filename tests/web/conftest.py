@@ -103,9 +103,13 @@ def client(site: Site) -> Iterator[TestClient]:
 # --- the browser ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    """Debian's chromium, headless, driven by Playwright; skips where either is missing."""
+    """Debian's chromium, headless, driven by Playwright; skips where either is missing.
+
+    One per test module: Playwright's sync API keeps an event loop running on the main thread while it
+    lives, and ``asyncio.run`` (the watch, the fetcher) refuses to start inside one, so a browser kept
+    for the whole session would break every later test that runs the pipeline."""
     from tests.web.live import CHROMIUM, CHROMIUM_ARGS
 
     if not CHROMIUM.exists():

@@ -27,7 +27,7 @@ PARAMS = {
     "token_id": "1",
 }
 ADMIN_PAGES = {"/users"}
-EDITOR_PAGES = {"/competitors/new"}  # a form that only writes: viewers are refused it
+EDITOR_PAGES = {"/competitors/new", "/sources/new"}  # forms that only write: viewers are refused them
 
 
 def _flat_routes(site: Site) -> list[object]:

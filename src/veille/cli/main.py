@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "init",
     "kb",
     "sources",
+    "sources_edit",
     "watch",
     "events",
     "positioning",

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from veille.cli._common import console, print_json, workspace
+from veille.cli.kb import AuthorOption, MessageOption
 from veille.cli.main import app
 from veille.errors import NotFoundError, ValidationError
 
@@ -112,8 +113,9 @@ def show(
     from veille.sources import get_source
     from veille.store.models import SourceRun
 
+    store = workspace(ctx).store  # opened first: it installs the workspace's own sources
     spec = get_source(source_id)
-    with workspace(ctx).store.session() as session:
+    with store.session() as session:
         runs = session.scalars(
             select(SourceRun).where(SourceRun.source_id == spec.id).order_by(SourceRun.id.desc()).limit(10)
         ).all()
@@ -174,6 +176,10 @@ def parse_files(
     url: Annotated[
         str | None, typer.Option(help="URL the body came from (default: the parser's source URL).")
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", "-o", help="KEY=VALUE: a source option (selectors, field map)."),
+    ] = None,
 ) -> None:
     """Run one parser on saved bodies: no network, no database; prints the observations."""
     from datetime import UTC, datetime
@@ -202,6 +208,7 @@ def parse_files(
             url=url or (spec.url if spec else path.resolve().as_uri()),
             fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
             params=dict(spec.params) if spec else {},
+            options=_parse_options(option, spec),
         )
         if info.streaming:
             with path.open("rb") as handle:
@@ -238,26 +245,61 @@ def parse_files(
     console.print(f"{len(observations)} observation(s)")
 
 
-def _switch(ctx: typer.Context, source_id: str, enabled: bool) -> None:
+def option_pairs(pairs: list[str] | None) -> dict[str, str]:
+    """``--option KEY=VALUE`` pairs as a mapping; a pair without ``=`` is refused."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(f"--option {pair!r}: write KEY=VALUE")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _parse_options(pairs: list[str] | None, spec: Any) -> dict[str, Any]:
+    """``--option KEY=VALUE`` given, else the options of the parser's source (if any)."""
+    if pairs:
+        return option_pairs(pairs)
+    return dict(spec.options) if spec else {}
+
+
+def _switch(
+    ctx: typer.Context, source_id: str, enabled: bool, author: str | None, message: str | None
+) -> None:
+    from veille.cli.kb import _author
     from veille.collect.lease import state
+    from veille.source_records import revise
     from veille.sources import get_source
 
-    spec = get_source(source_id)
     ws = workspace(ctx)
+    ws.store  # noqa: B018 - installs the workspace's own sources
+    spec = get_source(source_id)
     if enabled and spec.credential and not ws.settings.credential(spec.credential):
         raise ValidationError(f"source {spec.id} needs VEILLE_{spec.credential.upper()}; set it first")
+    action = "enable" if enabled else "disable"
     with ws.store.session() as session:
         state(session, spec.id).enabled = enabled
+        revise(session, spec.id, action=action, author=_author(author), message=message or action, entry=None)
     console.print(f"{spec.id}: {'enabled' if enabled else 'disabled'}")
 
 
 @group.command("enable")
-def enable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def enable(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    author: AuthorOption = None,
+    message: MessageOption = None,
+) -> None:
     """Switch a source on (also an unverified or off-by-default one)."""
-    _switch(ctx, source_id, True)
+    _switch(ctx, source_id, True, author, message)
 
 
 @group.command("disable")
-def disable(ctx: typer.Context, source_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def disable(
+    ctx: typer.Context,
+    source_id: Annotated[str, typer.Argument(metavar="ID")],
+    author: AuthorOption = None,
+    message: MessageOption = None,
+) -> None:
     """Switch a source off."""
-    _switch(ctx, source_id, False)
+    _switch(ctx, source_id, False, author, message)

@@ -505,7 +505,13 @@ def parse_and_ingest(
     count = 0
     for page, capture_id in zip(pages, capture_ids, strict=True):
         pctx = ParseContext(
-            spec.id, spec.competitor, page.url, page.fetched_at, dict(page.request.params), page.headers
+            spec.id,
+            spec.competitor,
+            page.url,
+            page.fetched_at,
+            dict(page.request.params),
+            page.headers,
+            spec.options,
         )
         observations, reading = parse_or_read(
             functools.partial(_parse, info, spec, page, pctx), ctx, page.read, pctx

@@ -33,7 +33,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, NamedTuple, cast
 
@@ -46,7 +45,7 @@ from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._fast_offer import new_offer
 from veille.sources._json_pieces import Members, Unsure
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 try:  # the C backend is ~10x faster; fall back to whatever ijson picked
     from ijson.backends import yajl2_c as _backend
@@ -525,18 +524,3 @@ def region_urls(index: Mapping[str, Any]) -> dict[str, str]:
         for code, entry in regions.items()
         if "currentVersionUrl" in entry
     }
-
-
-SOURCES = [
-    SourceSpec(
-        id=f"aws.offer.{region}",
-        competitor="aws",
-        kind="prices",
-        parser=PARSER_ID,
-        url=f"{BASE}/{region}/index.json",
-        cadence=timedelta(hours=24),
-        description=f"AWS EC2 offer file for {region} (Linux on-demand, USD; streamed)",
-        streaming=True,
-    )
-    for region in EU_REGIONS
-]

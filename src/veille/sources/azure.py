@@ -19,7 +19,6 @@ schema change, named with its path); building every item as a dict of 22 fields 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -34,7 +33,7 @@ from veille.normalise.units import clean
 from veille.observations import HOURS_PER_MONTH, Observation
 from veille.sources._fast_offer import new_offer
 from veille.sources._price_json import guarded
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 
 PARSER_ID = "azure.retail"
 URL = "https://prices.azure.com/api/retail/prices"
@@ -325,6 +324,7 @@ def parse_retail(body: bytes, ctx: ParseContext) -> list[Observation]:
 _NEXT = re.compile(rb'"NextPageLink"\s*:\s*(?:null|"((?:[^"\\]|\\.)*)")')
 
 
+@paginator("azure.next_page")
 def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
     """Follow ``NextPageLink``: same endpoint, the link's query (``$skip``, filter, currency).
 
@@ -344,20 +344,3 @@ def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
 
 def _filter(region: str) -> str:
     return f"serviceName eq 'Virtual Machines' and priceType eq 'Consumption' and armRegionName eq '{region}'"
-
-
-SOURCES = [
-    SourceSpec(
-        id=f"azure.retail.{region}",
-        competitor="azure",
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL,
-        cadence=timedelta(hours=24),
-        description=f"Azure Retail Prices, Linux VMs in {region}, EUR",
-        params={"$filter": _filter(region), "currencyCode": "'EUR'"},
-        paginate=next_page,
-        max_pages=400,
-    )
-    for region in EU_REGIONS
-]

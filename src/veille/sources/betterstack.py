@@ -10,14 +10,13 @@ Impact is the worst state a report ever showed: downtime -> major, degraded -> m
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 from typing import Any
 
 from veille.errors import ParseError
 from veille.normalise.incidents import IMPACT_RANK
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 from veille.sources.statuspage import origin, update_dict
 
 PID = "betterstack.index"
@@ -139,16 +138,3 @@ def _report(
         ),
         kind="maintenance" if maintenance else "incident",
     )
-
-
-SOURCES = [
-    SourceSpec(
-        id="runpod.status",
-        competitor="runpod",
-        kind="incidents",
-        parser=PID,
-        url="https://uptime.runpod.io/index.json",
-        cadence=timedelta(minutes=2),
-        description="RunPod's Better Stack status page (JSON:API index)",
-    )
-]

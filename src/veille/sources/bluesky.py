@@ -15,13 +15,14 @@ import orjson
 
 from veille.kb.ids import CompetitorRecord
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, to_int
 
 PARSER = "bluesky.search"
 API = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
 
 
+@paginator("bluesky.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Follow ``cursor`` while posts keep coming."""
     try:

@@ -13,7 +13,6 @@ divided by ``count`` for the per-GPU memory. ``available`` is kept on the offer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 
 from veille.normalise.categories import categorise
@@ -32,13 +31,14 @@ from veille.sources._price_json import (
     text_field,
     with_query,
 )
-from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 
 COMPETITOR = "digitalocean"
 MONTHLY_CAP_HOURS = Decimal(672)
 _VRAM_UNITS = {"gib": Decimal(1), "gb": Decimal(1), "mib": Decimal(1) / Decimal(1024), "tib": Decimal(1024)}
 
 
+@paginator("digitalocean.links")
 def paginate_links(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next page from ``links.pages.next`` (absent on the last page)."""
     document = obj(load_json(body, "digitalocean.sizes"))
@@ -47,23 +47,6 @@ def paginate_links(request: Request, headers: Mapping[str, str], body: bytes) ->
         return None
     following = with_query(request, next_link, keep=("per_page",))
     return None if dict(following.params) == dict(request.params) else following  # a link to itself ends it
-
-
-SOURCES = [
-    SourceSpec(
-        id="digitalocean.sizes",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="digitalocean.sizes",
-        url="https://api.digitalocean.com/v2/sizes",
-        params={"per_page": "200"},
-        cadence=timedelta(hours=1),
-        credential="digitalocean_token",
-        auth=bearer,
-        paginate=paginate_links,
-        description="Droplet and GPU Droplet sizes, USD, monthly price capped at 672 h",
-    ),
-]
 
 
 @parser("digitalocean.sizes", reads="DigitalOcean API /v2/sizes (one page), JSON")

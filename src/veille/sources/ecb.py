@@ -13,7 +13,7 @@ ECB history is the offline fallback (used by the conversion code, not here).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -24,32 +24,9 @@ from defusedxml.common import DefusedXmlException
 from veille.normalise.units import to_decimal
 from veille.observations import FxRate, Observation
 from veille.sources._price_json import fail, guarded, load_json, mapping, obj, sequence
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 SDMX_CURRENCIES = ("USD", "CHF", "GBP", "SEK", "DKK", "NOK", "PLN", "CZK")
-
-SOURCES = [
-    SourceSpec(
-        id="ecb.daily",
-        competitor=None,
-        kind="fx",
-        parser="ecb.daily",
-        url="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
-        cadence=timedelta(hours=6),
-        description="ECB euro reference rates of the day (currency per EUR)",
-    ),
-    SourceSpec(
-        id="ecb.sdmx",
-        competitor=None,
-        kind="fx",
-        parser="ecb.sdmx",
-        url="https://data-api.ecb.europa.eu/service/data/EXR/D." + "+".join(SDMX_CURRENCIES) + ".EUR.SP00.A",
-        params={"format": "jsondata", "detail": "dataonly", "lastNObservations": "1"},
-        cadence=timedelta(hours=6),
-        enabled_by_default=False,
-        description="ECB Data Portal SDMX-JSON reference rates (fallback of ecb.daily)",
-    ),
-]
 
 _CURRENCY_LEN = 3
 

@@ -84,9 +84,6 @@ def company(competitor: str, cik: str) -> SourceSpec:
     )
 
 
-SOURCES = [company(competitor, cik) for competitor, cik in COMPANIES.items()]
-
-
 def eastern_to_utc(value: Any, where: str) -> datetime | None:
     """An EDGAR time or date (Eastern wall clock, even with a ``Z``) as an aware UTC datetime; a time
     with a numeric offset ("-04:00") or an epoch is taken at its word."""

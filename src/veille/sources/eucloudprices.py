@@ -15,7 +15,6 @@ the page) goes in ``extra``: the figures can be weeks old, the platform's freshn
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from veille.normalise.categories import categorise, category_from_label
@@ -33,23 +32,10 @@ from veille.sources._price_json import (
     sequence,
     text_field,
 )
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 RAW = "https://raw.githubusercontent.com/mixxor/eu-cloud-prices/HEAD/prices/{provider}.json"
 PROVIDERS = ("infomaniak", "contabo", "hostinger")
-
-SOURCES = [
-    SourceSpec(
-        id=f"eucloudprices.{provider}",
-        competitor=provider,
-        kind="prices",
-        parser="eucloudprices.dataset",
-        url=RAW.format(provider=provider),
-        cadence=timedelta(days=1),
-        description=f"eu-cloud-prices dataset file for {provider} (hand-maintained from its pricing page)",
-    )
-    for provider in PROVIDERS
-]
 
 _PID = "eucloudprices.dataset"
 MONTHLY_ONLY = frozenset({"contabo", "hostinger"})  # their price pages sell monthly terms only

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -31,7 +30,7 @@ from veille.errors import ParseError
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import guarded, with_params
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, auth_scheme, paginator, parser
 
 PARSER_ID = "gcp.skus"
 URL = "https://cloudbilling.googleapis.com/v1/services/6F81-5844-456A/skus"
@@ -302,6 +301,7 @@ def merge_pages(bodies: Iterable[bytes]) -> bytes:
 parse_skus.merge_pages = merge_pages  # type: ignore[attr-defined]  # the runner parses the pages as one
 
 
+@paginator("gcp.next_page")
 def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
     """Ask for ``pageToken=<nextPageToken>`` until the token is empty."""
     try:
@@ -313,24 +313,7 @@ def next_page(request: Request, headers: Any, body: bytes) -> Request | None:
     return with_params(request, pageToken=token)
 
 
+@auth_scheme("gcp.api_key")
 def api_key(value: str) -> Mapping[str, Mapping[str, str]]:
     """The key goes in the ``key`` query parameter (kept out of recorded URLs by the fetcher)."""
     return {"params": {"key": value}}
-
-
-SOURCES = [
-    SourceSpec(
-        id="gcp.skus",
-        competitor="gcp",
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL,
-        cadence=timedelta(hours=24),
-        description="GCP Cloud Billing Catalog, Compute Engine SKUs in EUR (machine prices assembled)",
-        params={"currencyCode": "EUR", "pageSize": "5000"},
-        credential="gcp_api_key",
-        auth=api_key,
-        paginate=next_page,
-        max_pages=100,
-    )
-]

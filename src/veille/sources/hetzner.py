@@ -22,7 +22,6 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -41,12 +40,13 @@ from veille.sources._price_json import (
     text_field,
     with_params,
 )
-from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 
 COMPETITOR = "hetzner"
 AUCTION_URL = "https://www.hetzner.com/_resources/app/data/app/live_data_sb.json"
 
 
+@paginator("hetzner.meta")
 def paginate_meta(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next page from ``meta.pagination.next_page`` (null on the last page)."""
     document = obj(load_json(body, "hetzner.server_types"))
@@ -54,43 +54,6 @@ def paginate_meta(request: Request, headers: Mapping[str, str], body: bytes) -> 
     if not isinstance(next_page, int) or next_page <= int(request.params.get("page", "1")):
         return None
     return with_params(request, page=str(next_page))
-
-
-SOURCES = [
-    SourceSpec(
-        id="hetzner.server_types",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="hetzner.server_types",
-        url="https://api.hetzner.cloud/v1/server_types",
-        params={"page": "1", "per_page": "50"},
-        cadence=timedelta(hours=1),
-        credential="hetzner_token",
-        auth=bearer,
-        paginate=paginate_meta,
-        description="Cloud server types with net hourly and monthly (capped) prices per location, EUR",
-    ),
-    SourceSpec(
-        id="hetzner.pricing",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="hetzner.pricing",
-        url="https://api.hetzner.cloud/v1/pricing",
-        cadence=timedelta(hours=6),
-        credential="hetzner_token",
-        auth=bearer,
-        description="Cloud price list: volumes per GB-month, primary IPv4 per location, backup share, VAT",
-    ),
-    SourceSpec(
-        id="hetzner.auction",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="hetzner.auction",
-        url=AUCTION_URL,
-        cadence=timedelta(hours=1),
-        description="Server Auction (Serverbörse) feed of dedicated servers, summarised per configuration",
-    ),
-]
 
 
 def _net(price: Any, pid: str, where: str) -> Decimal:

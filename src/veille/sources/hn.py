@@ -19,7 +19,7 @@ import orjson
 
 from veille.kb.ids import CompetitorRecord
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 
 PARSER = "hn.algolia"
@@ -31,6 +31,7 @@ HITS_PER_PAGE = 100
 _LOWER = re.compile(r"created_at_i>(\d+)")
 
 
+@paginator("hn.next_window")
 def next_window(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """The next, older date window, or None once the lookback is covered."""
     try:

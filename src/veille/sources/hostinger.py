@@ -13,7 +13,6 @@ first-period price as ``promo``; longer terms go to ``extra`` as monthly equival
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,25 +29,10 @@ from veille.sources._price_json import (
     sequence,
     text_field,
 )
-from veille.sources._registry import ParseContext, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, parser
 
 COMPETITOR = "hostinger"
 _MONTHS = {"day": Decimal(1) / Decimal(30), "month": Decimal(1), "year": Decimal(12)}
-
-SOURCES = [
-    SourceSpec(
-        id="hostinger.catalog",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="hostinger.catalog",
-        url="https://developers.hostinger.com/api/billing/v1/catalog",
-        params={"category": "VPS"},
-        cadence=timedelta(hours=6),
-        credential="hostinger_token",
-        auth=bearer,
-        description="Hostinger API billing catalogue, VPS plans: renewal and first-term prices in cents",
-    ),
-]
 
 
 def _cents(price: Mapping[str, Any], key: str, pid: str, where: str) -> Decimal:

@@ -11,7 +11,7 @@ The English translation is preferred for titles. The API gives no severity: impa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,7 +19,7 @@ import orjson
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, load_json, parse_epoch
-from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 from veille.sources.statuspage import update_dict
 
 PID = "infomaniak.events"
@@ -117,6 +117,7 @@ def parse_events(body: bytes, ctx: ParseContext) -> list[Observation]:
     return [_event(e, ctx) for e in data["data"]]
 
 
+@paginator("infomaniak.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Follow ``page`` up to ``pages``."""
     try:
@@ -127,21 +128,3 @@ def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Requ
     if page >= pages:
         return None
     return Request(request.url, request.method, {**request.params, "page": str(page + 1)}, request.headers)
-
-
-SOURCES = [
-    SourceSpec(
-        id="infomaniak.status",
-        competitor="infomaniak",
-        kind="incidents",
-        parser=PID,
-        url=EVENTS_URL,
-        params={"locale": "en"},
-        cadence=timedelta(minutes=2),
-        description="Infomaniak events API (incidents and maintenances), token with scope 'event'",
-        credential="infomaniak_token",
-        auth=bearer,
-        paginate=next_page,
-        max_pages=20,
-    )
-]

@@ -17,7 +17,6 @@ follows Lambda's API docs; the parser needs ``instance_type.name``, ``price_cent
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +32,7 @@ from veille.sources._price_json import (
     optional_decimal,
     text_field,
 )
-from veille.sources._registry import ParseContext, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, parser
 
 PARSER_ID = "lambda.instance_types"
 URL = "https://cloud.lambda.ai/api/v1/instance-types"
@@ -106,18 +105,3 @@ def parse_instance_types(body: bytes, ctx: ParseContext) -> list[Observation]:
         if not names:
             observations.append(Availability(competitor, name, None, "unavailable"))
     return observations
-
-
-SOURCES = [
-    SourceSpec(
-        id="lambda.instance_types",
-        competitor="lambda",
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL,
-        cadence=timedelta(hours=6),
-        description="Lambda Cloud instance types: USD price per hour and regions with capacity",
-        credential="lambda_api_key",
-        auth=bearer,
-    )
-]

@@ -38,45 +38,11 @@ from veille.sources._price_json import (
     sequence,
     text_field,
 )
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 COMPETITOR = "ovhcloud"
 BASE = "https://eu.api.ovh.com/v1/order/catalog/public"
 HOURLY = timedelta(hours=1)
-
-SOURCES = [
-    SourceSpec(
-        id="ovhcloud.cloud",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="ovhcloud.catalog",
-        url=f"{BASE}/cloud",
-        params={"ovhSubsidiary": "FR"},
-        cadence=HOURLY,
-        description="Public cloud order catalogue (instances, hourly and monthly), FR subsidiary, EUR",
-    ),
-    SourceSpec(
-        id="ovhcloud.eco",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="ovhcloud.eco",
-        url=f"{BASE}/eco",
-        params={"ovhSubsidiary": "FR"},
-        cadence=HOURLY,
-        description="Eco dedicated servers catalogue (Kimsufi, So you Start, Rise), FR subsidiary, EUR",
-    ),
-    SourceSpec(
-        id="ovhcloud.baremetal",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="ovhcloud.eco",
-        url=f"{BASE}/baremetalServers",
-        params={"ovhSubsidiary": "FR"},
-        cadence=HOURLY,
-        verified=False,
-        description="Bare-metal dedicated servers catalogue (same layout as eco; parser unchecked on it)",
-    ),
-]
 
 _PLAN = re.compile(
     r"^(?P<flavor>.+?)\.(?P<kind>consumption|monthly\.postpaid)(?:\.(?P<variant>3AZ|LZ\.[A-Za-z0-9-]+))?$"

@@ -16,8 +16,8 @@ project fixtures, not checked on the live pages, so they stay disabled until som
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,7 +29,7 @@ from veille.observations import Observation, Offer
 from veille.sources._html_plans import Plan, Selectors, extract_plans, extract_with
 from veille.sources._html_prices import ParsedPrice, parse_price
 from veille.sources._price_json import gpu_fields
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 MAX_HTML_BYTES = 8 * 1024 * 1024
 
@@ -94,21 +94,6 @@ PAGES: dict[str, PageConfig] = {
     ),
 }
 
-SOURCES = [
-    SourceSpec(
-        id=f"pricing_page.{key}",
-        competitor=page.competitor,
-        kind="prices",
-        parser="pricing_page.html",
-        url=page.url,
-        cadence=timedelta(days=1),
-        html=True,
-        verified=False,
-        description=f"{page.competitor} pricing page (HTML, selectors unchecked live)",
-    )
-    for key, page in PAGES.items()
-]
-
 
 class NoPlansFound(ParseError):
     """Neither the page's selectors nor the generic extractor found a priced plan on the page."""
@@ -131,8 +116,30 @@ def selectors_failed(offers: list[Observation], ctx: ParseContext) -> bool:
     return any(isinstance(o, Offer) and o.extra.get("extractor") != "selectors" for o in offers)
 
 
+SELECTOR_OPTIONS = ("card", "name", "price", "specs", "table")
+PAGE_OPTIONS = (*SELECTOR_OPTIONS, "currency", "period", "decimal_separator", "category", "region")
+
+
+def config_from_options(options: Mapping[str, Any], competitor: str, url: str) -> PageConfig:
+    """A page entry written as a source's options (``veille sources add pricing-page --option card=...``)."""
+    unknown = sorted(set(options) - set(PAGE_OPTIONS))
+    if unknown:
+        raise ParseError(
+            "pricing_page.html", f"unknown option {unknown[0]!r} (known: {', '.join(PAGE_OPTIONS)})"
+        )
+    selectors = Selectors(**{k: str(options[k]) for k in SELECTOR_OPTIONS if options.get(k)})
+    if not selectors.table and not (selectors.card and selectors.name and selectors.price):
+        raise ParseError("pricing_page.html", "give the options table=SELECTOR, or card, name and price")
+    extra = {k: str(options[k]) for k in ("currency", "period", "decimal_separator", "category", "region")
+             if options.get(k)}  # fmt: skip
+    return PageConfig(competitor=competitor, url=url, selectors=selectors, **extra)
+
+
 def _config(ctx: ParseContext) -> PageConfig | None:
-    """The page entry for the URL's host, else for the source id."""
+    """The source's own selectors (its options), else the page entry for the URL's host, else for the
+    source id."""
+    if ctx.options:
+        return config_from_options(ctx.options, ctx.competitor or "", ctx.url)
     host = urlsplit(ctx.url).hostname or ""
     for page in PAGES.values():
         if host and host == urlsplit(page.url).hostname:

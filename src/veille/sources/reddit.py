@@ -24,7 +24,7 @@ from veille.kb.ids import CompetitorRecord
 from veille.netguard import AddressRefused
 from veille.observations import Mention, Observation
 from veille.settings import CONTACT_URL, Settings
-from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, auth_scheme, bearer, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 
 PARSER = "reddit.listing"
@@ -96,6 +96,7 @@ class AppOnlyToken:
         return {"headers": {**bearer(cached[0])["headers"], "User-Agent": USER_AGENT}}
 
 
+@paginator("reddit.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Follow ``data.after`` while the listing has more."""
     try:
@@ -109,7 +110,7 @@ def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Requ
     return Request(request.url, request.method, params, dict(request.headers))
 
 
-APP_ONLY_TOKEN = AppOnlyToken()
+APP_ONLY_TOKEN = auth_scheme("reddit.app_only")(AppOnlyToken())
 
 
 def search(competitor: str, query: str) -> SourceSpec:

@@ -18,7 +18,6 @@ payload was available: the shape follows RunPod's API docs and gpuhunt; unknown 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +33,7 @@ from veille.sources._price_json import (
     sequence,
     text_field,
 )
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 PARSER_ID = "runpod.gpu_types"
 URL = "https://api.runpod.io/graphql"
@@ -139,19 +138,3 @@ def parse_gpu_types(body: bytes, ctx: ParseContext) -> list[Observation]:
     if not gpu_types:
         fail(PARSER_ID, "data.gpuTypes is empty")
     return observations
-
-
-SOURCES = [
-    SourceSpec(
-        id="runpod.gpu_types",
-        competitor="runpod",
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL,
-        method="POST",
-        cadence=timedelta(hours=6),
-        description="RunPod GraphQL gpuTypes: per-GPU secure, community and spot prices (USD)",
-        headers={"Content-Type": "application/json"},
-        json=QUERY_BODY,
-    )
-]

@@ -47,7 +47,7 @@ from veille.sources._price_json import (
     with_params,
     with_query,
 )
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, auth_scheme, paginator, parser
 
 COMPETITOR = "scaleway"
 ZONES = (
@@ -68,11 +68,13 @@ CATALOG_PAGE_SIZE = 100
 SERVERS_PER_PAGE = 50
 
 
+@auth_scheme("scaleway.x_auth_token")
 def x_auth_token(token: str) -> Mapping[str, Mapping[str, str]]:
     """Scaleway's ``X-Auth-Token: <secret key>`` header."""
     return {"headers": {"X-Auth-Token": token}}
 
 
+@paginator("scaleway.catalog")
 def paginate_catalog(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next catalogue page while ``page x page_size < total_count`` and the page was not empty."""
     document = obj(load_json(body, "scaleway.catalog"))
@@ -89,6 +91,7 @@ def paginate_catalog(request: Request, headers: Mapping[str, str], body: bytes) 
 _NEXT_LINK = re.compile(r"<([^>]*)>\s*;\s*rel=\"?next\"?")
 
 
+@paginator("scaleway.servers")
 def paginate_servers(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next Instance API page from the ``Link: <...>; rel="next"`` header, else from ``X-Total-Count``."""
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -105,59 +108,6 @@ def paginate_servers(request: Request, headers: Mapping[str, str], body: bytes) 
 
 
 HOURLY = timedelta(hours=1)
-SOURCES = [
-    *(
-        SourceSpec(
-            id=f"scaleway.catalog.{zone}",
-            competitor=COMPETITOR,
-            kind="prices",
-            parser="scaleway.catalog",
-            url=CATALOG_URL,
-            params={
-                "product_types": "instance",
-                "zone": zone,
-                "page": "1",
-                "page_size": str(CATALOG_PAGE_SIZE),
-            },
-            cadence=HOURLY,
-            paginate=paginate_catalog,
-            description=f"Product catalogue, instances in {zone} (no auth), EUR per hour or minute",
-        )
-        for zone in ZONES
-    ),
-    *(
-        SourceSpec(
-            id=f"scaleway.servers.{zone}",
-            competitor=COMPETITOR,
-            kind="prices",
-            parser="scaleway.servers",
-            url=INSTANCE_URL.format(zone=zone),
-            params={"page": "1", "per_page": str(SERVERS_PER_PAGE)},
-            cadence=HOURLY,
-            credential="scaleway_token",
-            auth=x_auth_token,
-            paginate=paginate_servers,
-            description=f"Instance API server types in {zone}: specs, hourly price, end of service",
-        )
-        for zone in ZONES
-    ),
-    *(
-        SourceSpec(
-            id=f"scaleway.availability.{zone}",
-            competitor=COMPETITOR,
-            kind="availability",
-            parser="scaleway.availability",
-            url=INSTANCE_URL.format(zone=zone) + "/availability",
-            params={"page": "1", "per_page": str(SERVERS_PER_PAGE)},
-            cadence=timedelta(minutes=30),
-            credential="scaleway_token",
-            auth=x_auth_token,
-            paginate=paginate_servers,
-            description=f"Instance stock levels in {zone} (available, scarce, shortage)",
-        )
-        for zone in ZONES
-    ),
-]
 
 
 def _gpu(hardware: Mapping[str, Any], pid: str, where: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -27,7 +27,7 @@ from veille.errors import ParseError
 from veille.normalise.tagging import tag_item
 from veille.observations import FeedItem, Observation
 from veille.sources._feedparse import fix_text, guarded, html_to_text, load_json
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 
 PID = "scaleway.changelog"
 REPO = "scaleway/docs-content"
@@ -196,6 +196,7 @@ def _entries(body: bytes, limit: int) -> tuple[Request, ...]:
     return tuple(Request(url) for _, url in files[:limit])
 
 
+@paginator("scaleway_changelog.next_listing")
 def next_listing(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Root listing -> newest month folder (asked with ``ref=main``) -> the month before -> stop.
 
@@ -229,19 +230,3 @@ def next_listing(request: Request, headers: Mapping[str, str], body: bytes) -> R
     year, month = (key[0] - 1, 12) if key[1] == 1 else (key[0], key[1] - 1)
     previous = Request(f"{LISTING_URL}/{MONTHS[month - 1]}{year}", headers=GITHUB_HEADERS)
     return Request(entries[0].url, then=(*entries[1:], previous)) if entries else previous
-
-
-SOURCES = [
-    SourceSpec(
-        id="scaleway.changelog",
-        competitor="scaleway",
-        kind="changelog",
-        parser=PID,
-        url=LISTING_URL,
-        headers=GITHUB_HEADERS,
-        cadence=timedelta(hours=6),
-        description="Scaleway changelog from the docs-content repository (GitHub contents API, two newest months)",
-        paginate=next_listing,
-        max_pages=3 + 2 * ENTRIES_PER_MONTH,
-    )
-]

@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean, to_decimal
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import fail, guarded
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 PARSER_ID = "skypilot.vms"
 URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/{cloud}/vms.csv"
@@ -125,17 +124,3 @@ def _parse(body: bytes, ctx: ParseContext) -> list[Observation]:
     if not offers:
         fail(PARSER_ID, "no priced row in the catalogue")
     return offers
-
-
-SOURCES = [
-    SourceSpec(
-        id=f"skypilot.{cloud}",
-        competitor=cloud,
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL.format(cloud=cloud),
-        cadence=timedelta(hours=24),
-        description=f"SkyPilot catalogue of {cloud} GPU prices (keyless fallback; USD)",
-    )
-    for cloud in ("lambda", "runpod")
-]

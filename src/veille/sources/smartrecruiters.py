@@ -15,13 +15,14 @@ import orjson
 from veille.kb.ids import CompetitorRecord
 from veille.normalise.jobs import classify
 from veille.observations import JobPosting, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time
 
 PARSER = "smartrecruiters.postings"
 PAGE = 100
 
 
+@paginator("smartrecruiters.next_page")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """The next ``offset`` while fewer than ``totalFound`` postings have been read."""
     try:

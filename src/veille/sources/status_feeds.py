@@ -25,7 +25,7 @@ from veille.normalise.incidents import is_scheduled_title, normalise_status, tit
 from veille.normalise.text import fold
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import FeedEntry, guarded, html_to_text, parse_feed, tz_from_abbrev
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 from veille.sources.statuspage import history_span, update_dict
 
 PID = "status.feed"
@@ -305,32 +305,3 @@ def parse_status_feed(body: bytes, ctx: ParseContext) -> list[Observation]:
 
 
 STATUS_FEED_CADENCE = timedelta(minutes=2)
-SOURCES = [
-    SourceSpec(
-        id="hetzner.status.feed",
-        competitor="hetzner",
-        kind="incidents",
-        parser=PID,
-        url="https://status.hetzner.com/en.atom",
-        cadence=STATUS_FEED_CADENCE,
-        description="Hetzner status Atom feed (no machine-readable state: lifecycle from keywords)",
-    ),
-    SourceSpec(
-        id="contabo.status.feed",
-        competitor="contabo",
-        kind="incidents",
-        parser=PID,
-        url="https://contabo-status.com/rss",
-        cadence=STATUS_FEED_CADENCE,
-        description="Contabo status RSS (custom markup: lifecycle from keywords)",
-    ),
-    SourceSpec(
-        id="coreweave.status.feed",
-        competitor="coreweave",
-        kind="incidents",
-        parser=PID,
-        url="https://status.coreweave.com/pages/5e126e998f2f032e1f8f0f4b/rss",
-        cadence=STATUS_FEED_CADENCE,
-        description="CoreWeave status.io RSS (about the 10 latest events)",
-    ),
-]

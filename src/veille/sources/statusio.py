@@ -11,13 +11,13 @@ leaves this document is not marked resolved. The API path has not been checked l
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 from veille.sources.statuspage import update_dict
 
 PID = "statusio.status"
@@ -115,17 +115,3 @@ def parse_statusio(body: bytes, ctx: ParseContext) -> list[Observation]:
     out += [_event(m, ctx, maintenance=True) for m in maintenance.get("active") or []]
     out += [_event(m, ctx, maintenance=True, upcoming=True) for m in maintenance.get("upcoming") or []]
     return out
-
-
-SOURCES = [
-    SourceSpec(
-        id="coreweave.status.api",
-        competitor="coreweave",
-        kind="incidents",
-        parser=PID,
-        url=f"https://api.status.io/1.0/status/{PAGE_ID}",
-        cadence=timedelta(minutes=2),
-        description="CoreWeave status.io API: active incidents (impact codes) and maintenances",
-        verified=False,
-    )
-]

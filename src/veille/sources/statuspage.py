@@ -285,66 +285,30 @@ def _history_incident(
 
 SUMMARY_CADENCE = timedelta(minutes=2)
 INCIDENTS_CADENCE = timedelta(minutes=10)
-HISTORY_CADENCE = timedelta(days=1)
-OVHCLOUD_PAGES = (
-    "public-cloud",
-    "bare-metal-servers",
-    "hosted-private-cloud",
-    "web-cloud",
-    "network",
-    "customer-service",
-)
-# (source id stem, competitor, page root, endpoint checked live)
-PAGES: tuple[tuple[str, str, str, bool], ...] = (
-    ("digitalocean.status", "digitalocean", "https://status.digitalocean.com", True),
-    ("scaleway.status", "scaleway", "https://status.scaleway.com", True),
-    *((f"ovhcloud.status.{p}", "ovhcloud", f"https://{p}.status-ovhcloud.com", True) for p in OVHCLOUD_PAGES),
-    ("hostinger.status", "hostinger", "https://statuspage.hostinger.com", True),
-    ("lambda.status", "lambda", "https://status.lambda.ai", True),
-    ("paperspace.status", "paperspace", "https://status.paperspace.com", False),
-)
 
 
-def _specs() -> list[SourceSpec]:
-    specs = []
-    for stem, competitor, root, verified in PAGES:
-        specs.append(
-            SourceSpec(
-                id=f"{stem}.summary",
-                competitor=competitor,
-                kind="incidents",
-                parser="statuspage.summary",
-                url=f"{root}/api/v2/summary.json",
-                cadence=SUMMARY_CADENCE,
-                description="Statuspage summary: unresolved incidents and current maintenances",
-                verified=verified,
-            )
-        )
-        specs.append(
-            SourceSpec(
-                id=f"{stem}.incidents",
-                competitor=competitor,
-                kind="incidents",
-                parser="statuspage.incidents",
-                url=f"{root}/api/v2/incidents.json",
-                cadence=INCIDENTS_CADENCE,
-                description="Statuspage's 50 latest incidents, resolved ones included (resolutions)",
-                verified=verified,
-            )
-        )
-    for page in OVHCLOUD_PAGES:  # three months of history: statistics and backfill (silent past a week)
-        specs.append(
-            SourceSpec(
-                id=f"ovhcloud.status.{page}.history",
-                competitor="ovhcloud",
-                kind="incidents",
-                parser="statuspage.history",
-                url=f"https://{page}.status-ovhcloud.com/history.json",
-                cadence=HISTORY_CADENCE,
-                description="Statuspage history.json: the page's last three months of incidents and maintenance",
-            )
-        )
-    return specs
-
-
-SOURCES = _specs()
+def page_sources(stem: str, competitor: str, root: str, *, verified: bool = True) -> list[SourceSpec]:
+    """The two sources of one Statuspage page (``root`` like ``https://status.example.com``): its
+    summary (what is open now) and its 50 latest incidents (resolutions)."""
+    return [
+        SourceSpec(
+            id=f"{stem}.summary",
+            competitor=competitor,
+            kind="incidents",
+            parser="statuspage.summary",
+            url=f"{root}/api/v2/summary.json",
+            cadence=SUMMARY_CADENCE,
+            description="Statuspage summary: unresolved incidents and current maintenances",
+            verified=verified,
+        ),
+        SourceSpec(
+            id=f"{stem}.incidents",
+            competitor=competitor,
+            kind="incidents",
+            parser="statuspage.incidents",
+            url=f"{root}/api/v2/incidents.json",
+            cadence=INCIDENTS_CADENCE,
+            description="Statuspage's 50 latest incidents, resolved ones included (resolutions)",
+            verified=verified,
+        ),
+    ]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +26,7 @@ from veille.normalise.gpu import canonical_gpu, gpu_memory_gb
 from veille.normalise.units import clean, to_decimal
 from veille.observations import HOURS_PER_MONTH, Observation, Offer
 from veille.sources._price_json import fail, guarded, load_json, mapping, sequence
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 
 PARSER_ID = "vastai.offers"
 URL = "https://console.vast.ai/api/v0/bundles/"
@@ -132,19 +131,3 @@ def parse_offers(body: bytes, ctx: ParseContext) -> list[Observation]:
     if not results:
         fail(PARSER_ID, f"none of the {len(offers)} offers has a positive dph_total and num_gpus")
     return results
-
-
-SOURCES = [
-    SourceSpec(
-        id="vastai.offers",
-        competitor="vastai",
-        kind="prices",
-        parser=PARSER_ID,
-        url=URL,
-        method="POST",
-        cadence=timedelta(hours=1),
-        description="Vast.ai marketplace search: min / p25 / median dph_total per GPU, count and country",
-        headers={"Content-Type": "application/json"},
-        json=SEARCH,
-    )
-]

@@ -36,7 +36,7 @@ from veille.sources._price_json import (
     text_field,
     with_params,
 )
-from veille.sources._registry import ParseContext, Request, SourceSpec, parser
+from veille.sources._registry import ParseContext, Request, paginator, parser
 
 COMPETITOR = "vultr"
 
@@ -53,6 +53,7 @@ METAL_GPUS: dict[str, tuple[str, int]] = {
 _METAL_ID_GPU = re.compile(r"-(\d+)-([a-z0-9]+)-gpu$")
 
 
+@paginator("vultr.cursor")
 def paginate_cursor(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Next page from the cursor ``meta.links.next`` (empty on the last page)."""
     document = obj(load_json(body, "vultr.plans"))
@@ -63,30 +64,6 @@ def paginate_cursor(request: Request, headers: Mapping[str, str], body: bytes) -
 
 
 HOURLY = timedelta(hours=1)
-SOURCES = [
-    SourceSpec(
-        id="vultr.plans",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="vultr.plans",
-        url="https://api.vultr.com/v2/plans",
-        params={"type": "all", "per_page": "500"},
-        cadence=HOURLY,
-        paginate=paginate_cursor,
-        description="Cloud plans (compute, optimized, GPU), USD, per-region overrides and preemptible prices",
-    ),
-    SourceSpec(
-        id="vultr.metal",
-        competitor=COMPETITOR,
-        kind="prices",
-        parser="vultr.metal",
-        url="https://api.vultr.com/v2/plans-metal",
-        params={"per_page": "500"},
-        cadence=HOURLY,
-        paginate=paginate_cursor,
-        description="Bare-metal plans, USD",
-    ),
-]
 
 
 def _gpu(plan: Mapping[str, Any], pid: str, where: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ Vultr gives no impact level (``unknown``); maintenance is told by its subject or
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from veille.errors import ParseError
 from veille.observations import Incident, Observation
 from veille.sources._feedparse import guarded, html_to_text, load_json, parse_date
-from veille.sources._registry import ParseContext, SourceSpec, parser
+from veille.sources._registry import ParseContext, parser
 from veille.sources.statuspage import update_dict
 
 PID = "vultr.status"
@@ -100,16 +100,3 @@ def parse_vultr_status(body: bytes, ctx: ParseContext) -> list[Observation]:
         incident = _alert(alert, None, ctx)
         found.setdefault(incident.id, incident)
     return list(found.values())
-
-
-SOURCES = [
-    SourceSpec(
-        id="vultr.status",
-        competitor="vultr",
-        kind="incidents",
-        parser=PID,
-        url="https://status.vultr.com/status.json",
-        cadence=timedelta(minutes=2),
-        description="Vultr status JSON: service-wide and per-region alerts",
-    )
-]

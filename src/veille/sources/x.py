@@ -22,7 +22,7 @@ import orjson
 from veille.errors import ParseError
 from veille.kb.ids import CompetitorRecord, key
 from veille.observations import Mention, Observation
-from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, parser
+from veille.sources._registry import ParseContext, Request, SourceSpec, bearer, paginator, parser
 from veille.sources._signals import expect, field, load_json, parse_time, plain_text, to_int
 
 PARSER = "x.recent_search"
@@ -49,6 +49,7 @@ def query_for(record: CompetitorRecord) -> str | None:
     return f"({' OR '.join(terms)}) -is:retweet" if terms else None
 
 
+@paginator("x.next_token")
 def next_page(request: Request, headers: Mapping[str, str], body: bytes) -> Request | None:
     """Follow ``meta.next_token`` to the next, older page."""
     try:

@@ -87,6 +87,30 @@ class SourceState(Base):
     validators: Mapped[dict[str, Any] | None]  # url -> {"etag": ..., "last_modified": ...}
 
 
+class SourceRecord(Base):
+    """A workspace's own watch-list entry (added, edited or imported): it replaces a shipped source of the
+    same id. ``entry`` is the watch-list mapping (``veille.sources.watchlist``)."""
+
+    __tablename__ = "source_records"
+    source_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    entry: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SourceRevision(Base):
+    """One change to the watch list: who, when, why, and the entry after it (None once removed)."""
+
+    __tablename__ = "source_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(120), index=True)
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(20))  # add, edit, import, remove, enable, disable
+    message: Mapped[str] = mapped_column(Text)
+    entry: Mapped[dict[str, Any] | None]
+
+
 class SourceRun(Base):
     """One run of one source: status, error, counts."""
 

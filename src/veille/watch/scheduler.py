@@ -118,6 +118,7 @@ class Scheduler:
     def schedule(self) -> list[tuple[SourceSpec, datetime | None, plan.Cadence]]:
         """Every runnable source with when it is due (None: now) and its cadence."""
         from veille.collect.select import why_disabled
+        from veille.source_records import install
         from veille.sources.fetcher import credential_problem
 
         settings = self.workspace.settings
@@ -125,6 +126,8 @@ class Scheduler:
             # plain rows of the columns ``why_disabled`` and ``due_at`` read: every pass reads them all
             states: dict[str, Any] = {s.source_id: s for s in session.connection().execute(_DUE_COLUMNS)}
             overrides = plan.load_overrides(session)
+            if self._specs is None:  # sources added or edited since the last pass (CLI, dashboard)
+                install(session)
         out = []
         for spec in self.specs():
             state = states.get(spec.id)

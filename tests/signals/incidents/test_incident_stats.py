@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sources.declared import sources_of
 
 from veille.analysis.incidents import by_impact, list_incidents, mean_time_to_resolve, per_month, statistics
 from veille.ingest import IngestContext, ingest
@@ -18,7 +19,7 @@ from veille.store.db import Store
 from veille.workspace import Workspace
 
 NOW = datetime(2026, 8, 22, 21, 0, tzinfo=UTC)
-HISTORY = next(s for s in statuspage.SOURCES if s.id == "ovhcloud.status.public-cloud.history")
+HISTORY = next(s for s in sources_of(statuspage) if s.id == "ovhcloud.status.public-cloud.history")
 
 
 def load_history(store: Store, reference: Path) -> None:

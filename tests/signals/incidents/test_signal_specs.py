@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.sources.declared import sources_of
 
 from veille.errors import ParseError
 from veille.kb.ids import default_records
@@ -55,10 +56,10 @@ COMPETITORS = {
 
 
 def declared(module: object) -> list:  # type: ignore[type-arg]
-    """A module's own sources and those it builds for the shipped competitor records."""
+    """A module's shipped watch-list sources and those it builds for the shipped competitor records."""
     build = getattr(module, "for_competitor", None)
     built = [spec for record in default_records() for spec in (build(record) if build else ())]
-    return [*getattr(module, "SOURCES", ()), *built]
+    return [*sources_of(module), *built]
 
 
 PARSERS = sorted({spec.parser for m in MODULES for spec in declared(m)} | {"statuspage.history"})
@@ -84,10 +85,10 @@ def test_every_status_provider_of_issue_4_is_watched() -> None:
         "vultr", "hetzner", "contabo", "coreweave", "runpod", "infomaniak",
     }  # fmt: skip
     ovh = sorted(
-        s.url for s in statuspage.SOURCES if s.competitor == "ovhcloud" and s.id.endswith(".summary")
+        s.url for s in sources_of(statuspage) if s.competitor == "ovhcloud" and s.id.endswith(".summary")
     )
     assert len(ovh) == 6 and all(u.endswith(".status-ovhcloud.com/api/v2/summary.json") for u in ovh)
-    history = [s for s in statuspage.SOURCES if s.parser == "statuspage.history"]
+    history = [s for s in sources_of(statuspage) if s.parser == "statuspage.history"]
     assert sorted(s.url for s in history) == sorted(
         u.replace("/api/v2/summary.json", "/history.json") for u in ovh
     )

@@ -7,10 +7,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.sources.declared import sources_of
 
 from veille.errors import ParseError
+from veille.sources import pricing_pages
 from veille.sources._html_prices import parse_amount, parse_price, read_specs
-from veille.sources.pricing_pages import PAGES, SOURCES
+from veille.sources.pricing_pages import PAGES
 
 
 @pytest.mark.parametrize(
@@ -240,11 +242,13 @@ def test_no_plan_is_an_error(parse, fixtures) -> None:
 
 
 def test_sources_are_polite_and_unverified() -> None:
-    assert {s.competitor for s in SOURCES} == {
+    assert {s.competitor for s in sources_of(pricing_pages)} == {
         "infomaniak",
         "contabo",
         "hostinger",
         "coreweave",
         "paperspace",
     }
-    assert all(s.html and not s.verified and s.parser == "pricing_page.html" for s in SOURCES)
+    assert all(
+        s.html and not s.verified and s.parser == "pricing_page.html" for s in sources_of(pricing_pages)
+    )

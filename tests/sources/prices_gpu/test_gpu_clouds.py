@@ -146,7 +146,7 @@ def test_runpod_gpu_types(fixture_bytes: Any, ctx: Any) -> None:
 def test_runpod_source_posts_the_query_without_auth() -> None:
     spec = get_source("runpod.gpu_types")
     assert (spec.method, spec.url, spec.credential) == ("POST", "https://api.runpod.io/graphql", None)
-    assert spec.json is QUERY_BODY
+    assert spec.json == QUERY_BODY
     for field in (
         "securePrice",
         "communityPrice",
@@ -231,7 +231,7 @@ def test_vastai_helpers_and_request() -> None:
         "https://console.vast.ai/api/v0/bundles/",
         None,
     )
-    assert spec.json is SEARCH
+    assert spec.json == SEARCH
     assert SEARCH["rentable"] == {"eq": True} and SEARCH["rented"] == {"eq": False} and SEARCH["limit"] > 0
 
 

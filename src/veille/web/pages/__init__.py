@@ -15,6 +15,7 @@ from veille.web.pages import (
     overview,
     positioning,
     reports,
+    source_edit,
     sources,
     users,
 )
@@ -29,6 +30,7 @@ for module in (
     competitors,
     positioning,
     matrix,
+    source_edit,  # before sources: /sources/new is not a source id
     sources,
     alerts,
     reports,

@@ -343,6 +343,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
+        "source_records",
+        sa.Column("source_id", sa.String(length=120), nullable=False),
+        sa.Column("entry", sa.JSON(), nullable=False),
+        sa.Column("created_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("source_id"),
+    )
+    op.create_table(
+        "source_revisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_id", sa.String(length=120), nullable=False),
+        sa.Column("at", veille.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("author", sa.String(length=120), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("entry", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("source_revisions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_source_revisions_source_id"), ["source_id"], unique=False)
+
+    op.create_table(
         "source_runs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("source_id", sa.String(length=120), nullable=False),
@@ -664,6 +686,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_source_runs_source_id"))
 
     op.drop_table("source_runs")
+    with op.batch_alter_table("source_revisions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_source_revisions_source_id"))
+
+    op.drop_table("source_revisions")
+    op.drop_table("source_records")
     op.drop_table("settings_kv")
     with op.batch_alter_table("reviews", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reviews_competitor"))
