@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from veille.act import route_events
 from veille.collect import lease
 from veille.collect.record import finish_run, insert_events
-from veille.collect.runner import RunResult
+from veille.collect.result import RunResult
 from veille.detect.prices import MANUAL_SOURCE, OfferSnapshot
 from veille.errors import ValidationError
 from veille.ingest import IngestContext

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
+from veille.collect import lifecycle
 from veille.sources._http import parsed_url
 from veille.sources._registry import SourceSpec
-from veille.watch import batch
 
 if TYPE_CHECKING:
     from veille.watch.scheduler import Scheduler
@@ -26,7 +26,7 @@ class Pool:
         self.slots = asyncio.Semaphore(scheduler.concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.write_lock = asyncio.Lock()
-        self.batcher = batch.Batcher(scheduler.workspace, self.write_lock)
+        self.batcher = lifecycle.Batcher(scheduler.workspace, self.write_lock)
 
     def gate(self, spec: SourceSpec) -> Gate:
         """The slots a fetch needs: its host's first (a busy host never holds a global slot), then a global one."""
@@ -40,14 +40,14 @@ class Pool:
             self.s.progress("start", spec, None)
         return True
 
-    async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
+    async def run(self, spec: SourceSpec, claimed: lifecycle.Claim | None = None) -> Any:
         from veille.collect import RunResult, run_source
 
         s = self.s
         stopped = RunResult(spec.id, "stopped", error="not started: the watch is stopping")
         try:
             if claimed is not None:  # slots held for the fetch only; storing waits for the write lock alone
-                result = await batch.run_claimed(
+                result = await lifecycle.run_claimed(
                     s.workspace, claimed, fetcher=self.fetcher, clock=s.clock.now, write_lock=self.write_lock,
                     batcher=self.batcher, gate=self.gate(spec), start=lambda: self.start(spec),
                 )  # fmt: skip
@@ -56,7 +56,7 @@ class Pool:
                 async with self.gate(spec):
                     if not self.start(spec):
                         return stopped
-                    result = await (s._runner or run_source)(
+                    result = await (s.runner or run_source)(
                         s.workspace, spec, client=self.fetcher, now=s.clock.now(), write_lock=self.write_lock
                     )
         except asyncio.CancelledError:
