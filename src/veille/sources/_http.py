@@ -27,13 +27,13 @@ One ``Fetcher`` per collection cycle, shared by all sources so its limits hold a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
+import ssl
 import tempfile
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,8 +49,6 @@ from veille.errors import CredentialMissing, FetchError
 from veille.netguard import AddressGuard, AddressRefused
 from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
-from veille.sources._wire import OriginPool
-from veille.sources._wire import complete as wire_complete
 from veille.sources.politeness import HostGate
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -163,12 +161,6 @@ class Fetcher:
         self._host_delay: dict[str, float] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock: asyncio.Lock | None = None
-        # set by the owner of ``client`` when its transport is a ``HostPools`` and no proxy applies:
-        # single-request GETs then go straight to it (see ``_send``)
-        self.direct: HostPools | None = None
-        # the client's default headers and timeouts, as the direct path sends them (made once)
-        self._defaults: tuple[httpx.Headers, dict[str, tuple[bytes, bytes]]] | None = None
-        self._timeout_dict: tuple[httpx.Timeout, dict[str, float | None]] | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -211,7 +203,6 @@ class Fetcher:
                     validators=(validators or {}).get(_plain_url(request)) if conditional else None,
                     html=spec.html,
                     streaming=spec.streaming,
-                    direct=spec.paginate is None,
                 )
                 if page is None:
                     return FetchResult(
@@ -255,7 +246,6 @@ class Fetcher:
         validators: Mapping[str, str] | None = None,
         html: bool = False,
         streaming: bool = False,
-        direct: bool = False,
     ) -> Page | None:
         """Fetch one request with retries, within its deadline; None when the server says 304."""
         real = parsed_url(request.url)
@@ -271,7 +261,7 @@ class Fetcher:
         target = self.map_url(request.url)
         if params:  # merged here: httpx would replace the URL's own query with ``params``
             target = str(httpx.URL(target).copy_merge_params(params))
-        exchange = _Exchange(request, target, headers, real.host, streaming, direct)
+        exchange = _Exchange(request, target, headers, real.host, streaming)
         budget = _Budget(
             self.settings.http_deadline_streamed if streaming else self.settings.http_deadline,
             "VEILLE_HTTP_DEADLINE_STREAMED" if streaming else "VEILLE_HTTP_DEADLINE",
@@ -315,13 +305,14 @@ class Fetcher:
 
     async def _exchange(self, exchange: _Exchange) -> Page | _Retry | None:
         request = exchange.request
-        async with self._send(request, exchange.target, exchange.headers, direct=exchange.direct) as response:
+        async with self.client.stream(
+            request.method, exchange.target, headers=exchange.headers, json=request.json
+        ) as response:
             status = response.status_code
             if status == 304:
                 # read the (empty) rest of the answer: a connection closed before its end of
                 # message is not kept alive, and every unchanged page would cost a new one
-                if not wire_complete(response):
-                    await response.aread()
+                await response.aread()
                 return None
             if status in RETRY_STATUSES:
                 retry = _Retry(f"HTTP {status} {response.reason_phrase}".strip(), status)
@@ -354,54 +345,6 @@ class Fetcher:
         wait = min(max(wanted, 0.0), self.max_wait)
         await self.sleep(wait)
         budget.spend(wait)
-
-    @contextlib.asynccontextmanager
-    async def _send(
-        self, request: Request, target: str, headers: dict[str, str], *, direct: bool
-    ) -> AsyncIterator[httpx.Response]:
-        """The streamed response to ``request``.
-
-        Through the client, or, for a single-request GET when ``self.direct`` is set, straight to its
-        connection pools: the client's layers (request building, auth, redirects, cookies, hooks) cost
-        about a third of a small request's CPU. A redirect is closed unread and the request made again
-        through the client, which follows it; no cookie is kept on this path (single requests only).
-        """
-        if self.direct is None or not direct or request.method != "GET" or request.json is not None:
-            async with self.client.stream(request.method, target, headers=headers, json=request.json) as r:
-                yield r
-            return
-        response = await self.direct.get(parsed_url(target), self._direct_headers(headers), self._timeouts())
-        try:
-            if response.has_redirect_location:
-                await response.aclose()
-                async with self.client.stream("GET", target, headers=headers) as followed:
-                    yield followed
-                return
-            yield response
-        finally:
-            await response.aclose()
-
-    def _direct_headers(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
-        """The client's default headers with ``headers`` over them (names compared case-insensitively)."""
-        if self._defaults is None or self._defaults[0] is not self.client.headers:
-            self._defaults = (
-                self.client.headers,
-                {
-                    k.decode("latin-1").lower(): (k, v)
-                    for k, v in self.client.headers.raw
-                    if k.lower() != b"host"
-                },
-            )
-        merged = dict(self._defaults[1])
-        for name, value in headers.items():
-            if name.lower() != "host":
-                merged[name.lower()] = (_header_bytes(name), _header_bytes(value))
-        return list(merged.values())
-
-    def _timeouts(self) -> dict[str, float | None]:
-        if self._timeout_dict is None or self._timeout_dict[0] is not self.client.timeout:
-            self._timeout_dict = (self.client.timeout, self.client.timeout.as_dict())
-        return self._timeout_dict[1]
 
     async def _read(self, request: Request, response: httpx.Response, cap: int, streaming: bool) -> Page:
         url = _plain_url(request)
@@ -511,48 +454,42 @@ class HostPools(httpx.AsyncBaseTransport):
     httpcore's pool scans every pooled connection (and asks each socket whether it is readable) for
     every request it assigns: with one pool for a whole watch (60 connections, 300 requests) that was
     most of the fetching loop's time. A pool per origin holds ``keepalive`` connections, as many as the
-    fetcher lets run at once on one host. Each is a ``veille.sources._wire.OriginPool`` (HTTP/1.1 over
-    asyncio streams: about a third of httpcore's CPU per request). The number of connections is not
-    capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's. The TLS context
-    (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin. Connections go only
-    to addresses ``guard`` allows (strict, nothing internal, by default).
+    fetcher lets run at once on one host: each is httpx's own transport (``GuardedTransport``) over
+    httpcore. The number of connections is not capped here: politeness is the fetcher's
+    (``Fetcher._slot``) and the scheduler's. The TLS context (loading the CA bundle costs ~50 ms) is
+    built once, on the first HTTPS origin, and shared. Connections go only to addresses ``guard``
+    allows (strict, nothing internal, by default).
     """
 
     def __init__(
-        self, keepalive: int, *, keepalive_expiry: float = 5.0, guard: AddressGuard | None = None
+        self,
+        keepalive: int,
+        *,
+        keepalive_expiry: float = 5.0,
+        guard: AddressGuard | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.keepalive, self.keepalive_expiry = max(1, keepalive), keepalive_expiry
+        """``tls``: the TLS context of every HTTPS origin (by default httpx's, built on first use)."""
+        self.limits = httpx.Limits(
+            max_connections=None,
+            max_keepalive_connections=max(1, keepalive),
+            keepalive_expiry=keepalive_expiry,
+        )
         self.guard = guard or AddressGuard()
-        self._pools: dict[tuple[str, str, int | None], OriginPool] = {}
-        self._tls: Any = None
+        self._pools: dict[tuple[bytes, bytes, int | None], GuardedTransport] = {}
+        self._tls = tls
 
-    def _pool(self, url: httpx.URL) -> OriginPool:
-        key = (url.scheme, url.host, url.port)
+    def _pool(self, url: httpx.URL) -> GuardedTransport:
+        key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            if url.scheme not in ("http", "https"):
-                raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
             if url.scheme == "https" and self._tls is None:
                 self._tls = httpx.create_ssl_context()
-            pool = self._pools[key] = OriginPool(
-                url.scheme,
-                url.host,
-                url.port,
-                keepalive=self.keepalive,
-                expiry=self.keepalive_expiry,
-                ssl_context=self._tls if url.scheme == "https" else None,
-                guard=self.guard,
-            )
+            pool = self._pools[key] = GuardedTransport(self.guard, limits=self.limits, tls=self._tls)
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
-
-    async def get(
-        self, url: httpx.URL, headers: list[tuple[bytes, bytes]], timeouts: Mapping[str, Any]
-    ) -> httpx.Response:
-        """A bodiless GET straight to its origin's pool (``OriginPool.get``)."""
-        return await self._pool(url).get(url, headers, timeouts)
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
@@ -569,7 +506,6 @@ class _Exchange:
     headers: dict[str, str]
     host: str  # the real host, for the per-host slots
     streaming: bool
-    direct: bool
 
     @property
     def url(self) -> str:
@@ -675,9 +611,12 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     with the same TLS context and limits (httpcore's own hook for where connections go).
     """
 
-    def __init__(self, guard: AddressGuard, *, limits: httpx.Limits | None = None) -> None:
+    def __init__(
+        self, guard: AddressGuard, *, limits: httpx.Limits | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """``tls``: the TLS context to use (one is built when None; building one costs ~50 ms)."""
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        tls = httpx.create_ssl_context()
+        tls = tls or httpx.create_ssl_context()
         super().__init__(verify=tls, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=tls,
@@ -718,13 +657,6 @@ class _HostSlot:
                 await self.fetcher.gate.release(self.host, self.shared)
         finally:
             self.semaphore.release()
-
-
-def _header_bytes(text: str) -> bytes:
-    try:
-        return text.encode("ascii")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")
 
 
 @lru_cache(maxsize=4096)
