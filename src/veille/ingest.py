@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,9 @@ class IngestContext:
     settings: Settings
     capture_ids: list[int] = field(default_factory=list)
     url: str | None = None  # the first request's URL, for evidence
+    # events held earlier and released in this transaction (a held snapshot confirmed by this run):
+    # the run routes them with its own new events (``veille.collect.record.record_events``)
+    released: list[Any] = field(default_factory=list)
 
 
 Ingestor = Callable[[IngestContext, Sequence[Observation]], list[EventDraft]]

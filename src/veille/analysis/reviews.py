@@ -1,4 +1,4 @@
-"""Review analysis: themes, lexicon sentiment (French and English), manual ratings, matrix evidence.
+"""Review analysis: themes, lexicon sentiment (French and English), matrix evidence.
 
 Sentiment is a transparent lexicon score, not a model: each positive or negative word counts ±1
 (strong words ±2), a negation just before it ("not", "pas", "jamais", "nicht") flips it, and the sum
@@ -11,19 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from veille.errors import ValidationError
-from veille.events import EventDraft
-from veille.store.models import EventRow, RatingRow, ReviewRow
+from veille.store.models import RatingRow, ReviewRow
 
 THEMES = ("support", "price", "performance", "ux", "reliability")
-MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
 NEGATIVE = Decimal("-0.2")
 
 
@@ -140,141 +136,14 @@ def sentiment(text: str, stars: Decimal | None = None) -> Decimal:
 # --- ratings ----------------------------------------------------------------------------------------
 
 
-def latest_rating(session: Session, competitor: str | None, platform: str) -> RatingRow | None:
-    """The newest recorded aggregate of ``competitor`` on ``platform``."""
-    return session.scalars(
-        select(RatingRow)
-        .where(RatingRow.competitor == competitor, RatingRow.platform == platform)
-        .order_by(RatingRow.as_of.desc(), RatingRow.id.desc())
-        .limit(1)
-    ).first()
-
-
-def rating_change(
-    previous: RatingRow | None,
-    competitor: str | None,
-    platform: str,
-    score: Decimal,
-    count: int | None,
-    as_of: datetime,
-    url: str | None,
-) -> EventDraft | None:
-    """A ``rating_change`` event when the score moves by 0.1 or more (medium) or the count by 5% (low)."""
-    if previous is None:
-        return None
-    delta = score - previous.score
-    count_delta = (count - previous.count) if count is not None and previous.count is not None else 0
-    count_moved = (
-        previous.count is not None and count_delta != 0 and abs(count_delta) * 20 >= max(previous.count, 1)
-    )
-    if abs(delta) < Decimal("0.1") and not count_moved:
-        return None
-    importance = "medium" if abs(delta) >= Decimal("0.1") else "low"
-    arrow = "↑" if delta > 0 else "↓" if delta < 0 else "="
-    title = f"{competitor} {platform} rating {plain(previous.score)} → {plain(score)} {arrow}"
-    if count_delta:
-        title += f" ({count_delta:+d} reviews)"
-    return EventDraft(
-        kind="rating_change",
-        competitor=competitor,
-        title=title,
-        importance=importance,
-        dedup_key=f"rating_change:{competitor}:{platform}:{as_of.isoformat()}",
-        occurred_at=as_of,
-        url=url,
-        data={
-            "platform": platform,
-            "score": plain(score),
-            "previous_score": plain(previous.score),
-            "count": count,
-            "previous_count": previous.count,
-        },
-    )
-
-
-def record_manual_rating(
-    session: Session,
-    *,
-    competitor: str,
-    platform: str,
-    score: Decimal,
-    scale: Decimal = Decimal(5),
-    count: int | None = None,
-    as_of: datetime,
-    url: str | None = None,
-    entered_by: str = "cli",
-) -> tuple[RatingRow, EventDraft | None]:
-    """Record a G2 / Capterra (or other) aggregate read by hand; returns the row and any change event.
-
-    The web dashboard and ``veille ratings add`` both call this. Scores are on ``scale`` (5 by default).
-    """
-    platform = platform.lower()
-    if platform not in MANUAL_PLATFORMS:
-        raise ValidationError(f"unknown rating platform {platform!r}; one of {', '.join(MANUAL_PLATFORMS)}")
-    if not (Decimal(0) <= score <= scale):
-        raise ValidationError(f"score {score} is outside 0..{scale}")
-    if count is not None and count < 0:
-        raise ValidationError("the review count cannot be negative")
-    if as_of.tzinfo is None:
-        raise ValidationError("the date of a rating must carry a time zone")
-    previous = latest_rating(session, competitor, platform)
-    row = RatingRow(
-        competitor=competitor,
-        platform=platform,
-        score=score,
-        scale=scale,
-        count=count,
-        as_of=as_of,
-        url=url,
-        source_id=None,
-        entered_by=entered_by,
-    )
-    session.add(row)
-    session.flush()
-    draft = rating_change(previous, competitor, platform, score, count, as_of, url)
-    return row, draft
-
-
-def enter_manual_rating(
-    session: Session,
-    now: datetime,
-    *,
-    competitor: str,
-    platform: str,
-    score: Decimal,
-    scale: Decimal = Decimal(5),
-    count: int | None = None,
-    as_of: datetime | None = None,
-    url: str | None = None,
-    entered_by: str = "cli",
-) -> tuple[RatingRow, list[EventRow]]:
-    """``record_manual_rating`` plus its event stored (deduplicated) and routed to the alert rules, in
-    the caller's transaction: what the CLI and the dashboard call."""
-    from veille.act import route_events
-    from veille.collect.record import insert_events
-
-    row, draft = record_manual_rating(
-        session,
-        competitor=competitor,
-        platform=platform,
-        score=score,
-        scale=scale,
-        count=count,
-        as_of=as_of or now,
-        url=url,
-        entered_by=entered_by,
-    )
-    events = insert_events(session, [draft] if draft else [], now=now, source_id="manual", run_id=None)
-    route_events(session, events, now)
-    return row, events
-
-
 # --- evidence for the matrix ------------------------------------------------------------------------
 
 
 def matrix_evidence(session: Session, competitor: str, *, samples: int = 3) -> dict[str, Any]:
     """Evidence behind a competitor's Support and UX scores: review counts, mean sentiment, share of
     negative reviews and a few example reviews per theme, plus the latest aggregate per platform."""
+    from veille.detect.reviews import latest_rating  # it reads this module's lexicon: imported here
+
     reviews = session.scalars(select(ReviewRow).where(ReviewRow.competitor == competitor)).all()
     by_theme: dict[str, list[ReviewRow]] = defaultdict(list)
     for review in reviews:

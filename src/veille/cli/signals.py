@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # The analyses and the store (SQLAlchemy) load inside each command, not for --help.
 MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
-"""``veille.analysis.reviews.MANUAL_PLATFORMS``, for the help text."""
+"""``veille.collect.manual.MANUAL_PLATFORMS``, for the help text."""
 
 ratings_app = typer.Typer(
     help="Review-site ratings: manual G2/Capterra entries and evidence. / Notes des sites d'avis.",
@@ -87,7 +87,7 @@ def ratings_add(
     as_json: Annotated[bool, typer.Option("--json", help="Print the stored entry as JSON.")] = False,
 ) -> None:
     """Record a rating read by hand on G2, Capterra... / Saisir une note relevée à la main."""
-    from veille.analysis.reviews import enter_manual_rating
+    from veille.collect.manual import enter_manual_rating
 
     ws = workspace(ctx)
     with ws.store.session() as session:

@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from veille.act import route_events
 from veille.capture import record as record_capture
 from veille.collect import lease
 from veille.collect.model_read import hold_reason, parse_or_read
-from veille.collect.record import describe, failure_draft, finish_run, insert_events, retry_delay
+from veille.collect.record import describe, failure_draft, finish_run, record_events, retry_delay
 from veille.collect.result import RunResult
 from veille.detect.prices import OfferSnapshot
 from veille.errors import ParseError, VeilleError
@@ -76,20 +75,16 @@ def commit_run(
             url=fetched.pages[0].url if fetched.pages else spec.url,
         )
         count, drafts = parse_and_ingest(ctx, spec, fetched.pages, capture_ids)
-        rows = insert_events(
+        rows = record_events(
             session,
             drafts,
             now=now,
             source_id=spec.id,
             run_id=run_id,
             capture_id=ctx.capture_ids[0] if ctx.capture_ids else None,
+            rules=rules,
+            released=ctx.released,
         )
-        from veille.analysis.triage import record_words
-
-        record_words(rows)  # the word lists' triage of items, mentions and news (the model's comes later)
-        route_events(
-            session, [r for r in rows if r.status == "open"], now, rules, fresh=True
-        )  # rows just inserted
         status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
         merged = {**(validators or {}), **fetched.validators}
         _write_state(session, spec.id, token, now, status, now + every, merged)
@@ -264,8 +259,7 @@ def record_failure(
         st.next_run_at = now + retry_delay(st.consecutive_failures)
         lease.release(session, spec.id, token)
         draft = failure_draft(spec.id, spec.competitor, spec.url, error, st.consecutive_failures, now, run_id)
-        rows = insert_events(session, [draft], now=now, source_id=spec.id, run_id=run_id)
-        route_events(session, rows, now)
+        rows = record_events(session, [draft], now=now, source_id=spec.id, run_id=run_id)
         finish_run(session, run_id, status="failed", now=now, error=message, events=len(rows))
     return RunResult(spec.id, "failed", run_id, events=len(rows), error=message)
 

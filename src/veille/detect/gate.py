@@ -147,7 +147,7 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
         if pending.data.get("fingerprint") == fingerprint:
             _forget_run(session, snap)
             if not pending.data.get("needs_person"):  # else the same reading again: still a person's call
-                accept(session, pending, ctx.now, "confirmed by the next run")
+                ctx.released.extend(accept(session, pending, ctx.now, "confirmed by the next run"))
             return []
         reject(session, pending, ctx.now, f"superseded by run {ctx.run_id}")
     if not reasons:
@@ -235,9 +235,8 @@ def find_review(session: Session, ident: str) -> EventRow | None:
 
 
 def accept(session: Session, review: EventRow, now: datetime, note: str = "accepted") -> list[EventRow]:
-    """Believe a held snapshot: its versions become current, its events open and are routed."""
-    from veille.act import route_events
-
+    """Believe a held snapshot: its versions become current, its events open; returns them, for the
+    caller to route (``veille.collect.record.record_events``, ``released=``)."""
     run_id, source_id = review.data.get("run_id"), review.source_id
     held = session.scalars(
         select(OfferVersion).where(
@@ -276,7 +275,6 @@ def accept(session: Session, review: EventRow, now: datetime, note: str = "accep
         event.status = "open"
     _resolve(review, "accepted", now, note)
     session.flush()
-    route_events(session, events, now)
     return events
 
 
