@@ -456,8 +456,8 @@ class HostPools(httpx.AsyncBaseTransport):
     most of the fetching loop's time. A pool per origin holds ``keepalive`` connections, as many as the
     fetcher lets run at once on one host: each is httpx's own transport (``GuardedTransport``) over
     httpcore. The number of connections is not capped here: politeness is the fetcher's
-    (``Fetcher._slot``) and the scheduler's. The TLS context (loading the CA bundle costs ~50 ms) is
-    built once, on the first HTTPS origin, and shared. Connections go only to addresses ``guard``
+    (``Fetcher._slot``) and the scheduler's. Every origin shares one TLS context (``default_tls``).
+    Connections go only to addresses ``guard``
     allows (strict, nothing internal, by default).
     """
 
@@ -469,7 +469,7 @@ class HostPools(httpx.AsyncBaseTransport):
         guard: AddressGuard | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        """``tls``: the TLS context of every HTTPS origin (by default httpx's, built on first use)."""
+        """``tls``: the TLS context of every HTTPS origin (by default ``default_tls()``)."""
         self.limits = httpx.Limits(
             max_connections=None,
             max_keepalive_connections=max(1, keepalive),
@@ -483,8 +483,6 @@ class HostPools(httpx.AsyncBaseTransport):
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            if url.scheme == "https" and self._tls is None:
-                self._tls = httpx.create_ssl_context()
             pool = self._pools[key] = GuardedTransport(self.guard, limits=self.limits, tls=self._tls)
         return pool
 
@@ -614,9 +612,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self, guard: AddressGuard, *, limits: httpx.Limits | None = None, tls: ssl.SSLContext | None = None
     ) -> None:
-        """``tls``: the TLS context to use (one is built when None; building one costs ~50 ms)."""
+        """``tls``: the TLS context to use (by default ``default_tls()``)."""
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        tls = tls or httpx.create_ssl_context()
+        tls = tls or default_tls()
         super().__init__(verify=tls, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=tls,
@@ -657,6 +655,13 @@ class _HostSlot:
                 await self.fetcher.gate.release(self.host, self.shared)
         finally:
             self.semaphore.release()
+
+
+@lru_cache(maxsize=1)
+def default_tls() -> ssl.SSLContext:
+    """httpx's TLS context (certificates checked against certifi's bundle), built once per process:
+    loading the bundle costs ~50 ms, and every transport (one per origin in a watch) needs one."""
+    return httpx.create_ssl_context()
 
 
 @lru_cache(maxsize=4096)
