@@ -27,13 +27,14 @@ One ``Fetcher`` per collection cycle, shared by all sources so its limits hold a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import ssl
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,6 +50,8 @@ from veille.errors import CredentialMissing, FetchError
 from veille.netguard import AddressGuard, AddressRefused
 from veille.settings import Settings
 from veille.sources._registry import Request, SourceSpec, bearer
+from veille.sources._wire import OriginPool
+from veille.sources._wire import complete as wire_complete
 from veille.sources.politeness import HostGate
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -161,6 +164,12 @@ class Fetcher:
         self._host_delay: dict[str, float] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_lock: asyncio.Lock | None = None
+        # set by the owner of ``client`` when its transport is a ``HostPools`` and no proxy applies:
+        # single-request GETs then go straight to it (see ``_send``)
+        self.direct: HostPools | None = None
+        # the client's default headers and timeouts, as the direct path sends them (made once)
+        self._defaults: tuple[httpx.Headers, dict[str, tuple[bytes, bytes]]] | None = None
+        self._timeout_dict: tuple[httpx.Timeout, dict[str, float | None]] | None = None
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -203,6 +212,7 @@ class Fetcher:
                     validators=(validators or {}).get(_plain_url(request)) if conditional else None,
                     html=spec.html,
                     streaming=spec.streaming,
+                    direct=spec.paginate is None,
                 )
                 if page is None:
                     return FetchResult(
@@ -246,6 +256,7 @@ class Fetcher:
         validators: Mapping[str, str] | None = None,
         html: bool = False,
         streaming: bool = False,
+        direct: bool = False,
     ) -> Page | None:
         """Fetch one request with retries, within its deadline; None when the server says 304."""
         real = parsed_url(request.url)
@@ -261,7 +272,7 @@ class Fetcher:
         target = self.map_url(request.url)
         if params:  # merged here: httpx would replace the URL's own query with ``params``
             target = str(httpx.URL(target).copy_merge_params(params))
-        exchange = _Exchange(request, target, headers, real.host, streaming)
+        exchange = _Exchange(request, target, headers, real.host, streaming, direct)
         budget = _Budget(
             self.settings.http_deadline_streamed if streaming else self.settings.http_deadline,
             "VEILLE_HTTP_DEADLINE_STREAMED" if streaming else "VEILLE_HTTP_DEADLINE",
@@ -305,14 +316,13 @@ class Fetcher:
 
     async def _exchange(self, exchange: _Exchange) -> Page | _Retry | None:
         request = exchange.request
-        async with self.client.stream(
-            request.method, exchange.target, headers=exchange.headers, json=request.json
-        ) as response:
+        async with self._send(request, exchange.target, exchange.headers, direct=exchange.direct) as response:
             status = response.status_code
             if status == 304:
                 # read the (empty) rest of the answer: a connection closed before its end of
                 # message is not kept alive, and every unchanged page would cost a new one
-                await response.aread()
+                if not wire_complete(response):
+                    await response.aread()
                 return None
             if status in RETRY_STATUSES:
                 retry = _Retry(f"HTTP {status} {response.reason_phrase}".strip(), status)
@@ -345,6 +355,54 @@ class Fetcher:
         wait = min(max(wanted, 0.0), self.max_wait)
         await self.sleep(wait)
         budget.spend(wait)
+
+    @contextlib.asynccontextmanager
+    async def _send(
+        self, request: Request, target: str, headers: dict[str, str], *, direct: bool
+    ) -> AsyncIterator[httpx.Response]:
+        """The streamed response to ``request``.
+
+        Through the client, or, for a single-request GET when ``self.direct`` is set, straight to its
+        connection pools: the client's layers (request building, auth, redirects, cookies, hooks) cost
+        about a third of a small request's CPU. A redirect is closed unread and the request made again
+        through the client, which follows it; no cookie is kept on this path (single requests only).
+        """
+        if self.direct is None or not direct or request.method != "GET" or request.json is not None:
+            async with self.client.stream(request.method, target, headers=headers, json=request.json) as r:
+                yield r
+            return
+        response = await self.direct.get(parsed_url(target), self._direct_headers(headers), self._timeouts())
+        try:
+            if response.has_redirect_location:
+                await response.aclose()
+                async with self.client.stream("GET", target, headers=headers) as followed:
+                    yield followed
+                return
+            yield response
+        finally:
+            await response.aclose()
+
+    def _direct_headers(self, headers: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
+        """The client's default headers with ``headers`` over them (names compared case-insensitively)."""
+        if self._defaults is None or self._defaults[0] is not self.client.headers:
+            self._defaults = (
+                self.client.headers,
+                {
+                    k.decode("latin-1").lower(): (k, v)
+                    for k, v in self.client.headers.raw
+                    if k.lower() != b"host"
+                },
+            )
+        merged = dict(self._defaults[1])
+        for name, value in headers.items():
+            if name.lower() != "host":
+                merged[name.lower()] = (_header_bytes(name), _header_bytes(value))
+        return list(merged.values())
+
+    def _timeouts(self) -> dict[str, float | None]:
+        if self._timeout_dict is None or self._timeout_dict[0] is not self.client.timeout:
+            self._timeout_dict = (self.client.timeout, self.client.timeout.as_dict())
+        return self._timeout_dict[1]
 
     async def _read(self, request: Request, response: httpx.Response, cap: int, streaming: bool) -> Page:
         url = _plain_url(request)
@@ -454,40 +512,48 @@ class HostPools(httpx.AsyncBaseTransport):
     httpcore's pool scans every pooled connection (and asks each socket whether it is readable) for
     every request it assigns: with one pool for a whole watch (60 connections, 300 requests) that was
     most of the fetching loop's time. A pool per origin holds ``keepalive`` connections, as many as the
-    fetcher lets run at once on one host: each is httpx's own transport (``GuardedTransport``) over
-    httpcore. The number of connections is not capped here: politeness is the fetcher's
-    (``Fetcher._slot``) and the scheduler's. Every origin shares one TLS context (``default_tls``).
-    Connections go only to addresses ``guard``
-    allows (strict, nothing internal, by default).
+    fetcher lets run at once on one host. Each is a ``veille.sources._wire.OriginPool`` (HTTP/1.1 over
+    asyncio streams: about a third of httpcore's CPU per request). The number of connections is not
+    capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's. The TLS context
+    (``default_tls``) is the process's one. Connections go only
+    to addresses ``guard`` allows (strict, nothing internal, by default).
     """
 
     def __init__(
-        self,
-        keepalive: int,
-        *,
-        keepalive_expiry: float = 5.0,
-        guard: AddressGuard | None = None,
-        tls: ssl.SSLContext | None = None,
+        self, keepalive: int, *, keepalive_expiry: float = 5.0, guard: AddressGuard | None = None
     ) -> None:
-        """``tls``: the TLS context of every HTTPS origin (by default ``default_tls()``)."""
-        self.limits = httpx.Limits(
-            max_connections=None,
-            max_keepalive_connections=max(1, keepalive),
-            keepalive_expiry=keepalive_expiry,
-        )
+        self.keepalive, self.keepalive_expiry = max(1, keepalive), keepalive_expiry
         self.guard = guard or AddressGuard()
-        self._pools: dict[tuple[bytes, bytes, int | None], GuardedTransport] = {}
-        self._tls = tls
+        self._pools: dict[tuple[str, str, int | None], OriginPool] = {}
+        self._tls: Any = None
 
-    def _pool(self, url: httpx.URL) -> GuardedTransport:
-        key = (url.raw_scheme, url.raw_host, url.port)
+    def _pool(self, url: httpx.URL) -> OriginPool:
+        key = (url.scheme, url.host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = GuardedTransport(self.guard, limits=self.limits, tls=self._tls)
+            if url.scheme not in ("http", "https"):
+                raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
+            if url.scheme == "https" and self._tls is None:
+                self._tls = default_tls()
+            pool = self._pools[key] = OriginPool(
+                url.scheme,
+                url.host,
+                url.port,
+                keepalive=self.keepalive,
+                expiry=self.keepalive_expiry,
+                ssl_context=self._tls if url.scheme == "https" else None,
+                guard=self.guard,
+            )
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         return await self._pool(request.url).handle_async_request(request)
+
+    async def get(
+        self, url: httpx.URL, headers: list[tuple[bytes, bytes]], timeouts: Mapping[str, Any]
+    ) -> httpx.Response:
+        """A bodiless GET straight to its origin's pool (``OriginPool.get``)."""
+        return await self._pool(url).get(url, headers, timeouts)
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), {}
@@ -504,6 +570,7 @@ class _Exchange:
     headers: dict[str, str]
     host: str  # the real host, for the per-host slots
     streaming: bool
+    direct: bool
 
     @property
     def url(self) -> str:
@@ -609,12 +676,9 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     with the same TLS context and limits (httpcore's own hook for where connections go).
     """
 
-    def __init__(
-        self, guard: AddressGuard, *, limits: httpx.Limits | None = None, tls: ssl.SSLContext | None = None
-    ) -> None:
-        """``tls``: the TLS context to use (by default ``default_tls()``)."""
+    def __init__(self, guard: AddressGuard, *, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        tls = tls or default_tls()
+        tls = default_tls()
         super().__init__(verify=tls, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=tls,
@@ -657,10 +721,17 @@ class _HostSlot:
             self.semaphore.release()
 
 
+def _header_bytes(text: str) -> bytes:
+    try:
+        return text.encode("ascii")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
 @lru_cache(maxsize=1)
 def default_tls() -> ssl.SSLContext:
     """httpx's TLS context (certificates checked against certifi's bundle), built once per process:
-    loading the bundle costs ~50 ms, and every transport (one per origin in a watch) needs one."""
+    loading the bundle costs ~50 ms, and a watch opens new pools every cycle (each fetcher one more)."""
     return httpx.create_ssl_context()
 
 

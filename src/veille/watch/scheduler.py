@@ -8,6 +8,7 @@ import logging
 import signal
 import sys
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -176,6 +177,8 @@ class Scheduler:
             return Pool(self, fetcher_for(self.workspace, self.client)[0]), False
         pools = HostPools(self.per_host, guard=self.workspace.settings.address_guard)
         fetcher, _ = fetcher_for(self.workspace, self.http_client(pools))
+        if not urllib.request.getproxies():  # no proxy to go through: single GETs skip the client's layers
+            fetcher.direct = pools
         return Pool(self, fetcher), True
 
     def http_client(self, pools: HostPools | None = None) -> httpx.AsyncClient:
