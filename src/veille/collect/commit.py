@@ -21,10 +21,9 @@ from veille.collect import lease
 from veille.collect.model_read import hold_reason, parse_or_read
 from veille.collect.record import describe, failure_draft, finish_run, record_events, retry_delay
 from veille.collect.result import RunResult
-from veille.detect.prices import OfferSnapshot
 from veille.errors import ParseError, VeilleError
-from veille.ingest import IngestContext, ingest
-from veille.observations import Observation, Offer
+from veille.ingest import IngestContext, Ingestion
+from veille.observations import Observation
 from veille.sources._http import FetchResult, Page
 from veille.sources._registry import ParseContext, SourceSpec, get_parser
 from veille.store.models import AiCall, SourceRun, SourceState
@@ -182,15 +181,15 @@ _STATE_READ = select(SourceState.validators, SourceState.cadence_seconds).where(
 def parse_and_ingest(
     ctx: IngestContext, spec: SourceSpec, pages: Sequence[Page], capture_ids: Sequence[int | None]
 ) -> tuple[int, list[Any]]:
-    """Parse page by page; offers stream into an ``OfferSnapshot``, the rest go through ``ingest``."""
+    """Parse page by page, each page's observations fed to the run's ``Ingestion`` (offers stream into
+    their snapshot as they come); returns the number of observations and the events found."""
     info = get_parser(spec.parser)
     merge = getattr(info.func, "merge_pages", None)
     if merge is not None and len(pages) > 1 and not info.streaming:
         # a parser that needs every page at once (gcp.skus: a machine's SKUs span pages)
         pages = [dataclasses.replace(pages[0], body=merge([p.read() for p in pages]), path=None)]
         capture_ids = [capture_ids[0]]
-    snapshot = OfferSnapshot(ctx) if spec.kind == "prices" else None
-    others: list[Observation] = []
+    ingestion = Ingestion(ctx)
     count = 0
     for page, capture_id in zip(pages, capture_ids, strict=True):
         pctx = ParseContext(
@@ -199,23 +198,11 @@ def parse_and_ingest(
         observations, reading = parse_or_read(
             functools.partial(_parse, info, spec, page, pctx), ctx, page.read, pctx
         )
-        if reading is not None and snapshot is not None:
-            reason = hold_reason(ctx, reading)
-            if reason and reason not in snapshot.review.holds:
-                snapshot.review.holds.append(reason)
+        if reading is not None and (reason := hold_reason(ctx, reading)):
+            ingestion.hold(reason)
         count += len(observations)
-        if snapshot is None:
-            others.extend(observations)
-            continue
-        snapshot.add_all(
-            (o for o in observations if isinstance(o, Offer)), capture_id=capture_id, url=page.url
-        )
-        others.extend(o for o in observations if not isinstance(o, Offer))
-    # a snapshot source (a job board) is ingested even when empty, so what left it is closed
-    drafts = ingest(ctx, others) if others or snapshot is None else []
-    if snapshot is not None:
-        drafts.extend(snapshot.finish())
-    return count, drafts
+        ingestion.add(observations, capture_id=capture_id, url=page.url)
+    return count, ingestion.finish()
 
 
 def _parse(info: Any, spec: SourceSpec, page: Page, pctx: ParseContext) -> list[Observation]:

@@ -33,7 +33,7 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
     version_dict,
 )
 from veille.events import EventDraft
-from veille.ingest import IngestContext, ingestor
+from veille.ingest import IngestContext, ingestor, sink
 from veille.normalise.fx import FxResolver
 from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
 from veille.observations import Availability, FxRate, Observation, Offer, price_problem
@@ -483,13 +483,23 @@ _CLOSE = (
 # --- ingestors ---------------------------------------------------------------------------------------
 
 
-@ingestor("offer")
-def ingest_offers(ctx: IngestContext, observations: Sequence[Observation]) -> list[EventDraft]:
-    """Store a snapshot of offers as versions and return the price, offer and spec events."""
-    snapshot = OfferSnapshot(ctx)
-    capture_id = ctx.capture_ids[0] if ctx.capture_ids else None
-    snapshot.add_all((o for o in observations if isinstance(o, Offer)), capture_id=capture_id, url=ctx.url)
-    return snapshot.finish()
+@sink("offer", snapshot_of=("prices",))
+class OfferSink:
+    """Offers stream into the run's ``OfferSnapshot`` as their pages are parsed; ``finish`` stores the
+    new versions and returns the price, offer and spec events (or holds the snapshot: the gate)."""
+
+    def __init__(self, ctx: IngestContext) -> None:
+        self.snapshot = OfferSnapshot(ctx)
+
+    def add(self, batch: Sequence[Observation], *, capture_id: int | None, url: str | None) -> None:
+        self.snapshot.add_all((o for o in batch if isinstance(o, Offer)), capture_id=capture_id, url=url)
+
+    def hold(self, reason: str) -> None:
+        if reason not in self.snapshot.review.holds:
+            self.snapshot.review.holds.append(reason)
+
+    def finish(self) -> list[EventDraft]:
+        return self.snapshot.finish()
 
 
 @ingestor("fx_rate")
