@@ -147,8 +147,8 @@ def test_root_help_builds_every_command_without_heavy_modules() -> None:
 
 def test_help_texts_copied_from_the_domain_stay_in_step() -> None:
     from veille.act.rules import MODES
-    from veille.analysis.reviews import MANUAL_PLATFORMS
     from veille.cli import alerts, signals
+    from veille.collect.manual import MANUAL_PLATFORMS
 
     assert alerts.MODES == MODES
     assert signals.MANUAL_PLATFORMS == MANUAL_PLATFORMS

@@ -26,7 +26,7 @@ from tests.ai.conftest import (
     serve_page,
 )
 
-from veille.collect.runner import RunResult, run_source
+from veille.collect import RunResult, run_source
 from veille.settings import Settings
 from veille.sources import get_source
 from veille.store.models import AiCall, EventRow, OfferVersion, SourceState

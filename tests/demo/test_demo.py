@@ -128,3 +128,51 @@ def test_the_sources_that_ran_show_as_healthy(cli, demo_home: Path) -> None:
     assert "168" not in out and "0,2" not in out and "10min" not in out
     code, out, _ = cli("--home", demo_home, "plan", "show", "--lang", "fr")
     assert code == 0 and "toutes les heures" in out and "trimestrielle" in out and "13w" not in out
+
+
+def demo_outcome(home: Path) -> dict[str, object]:
+    """What the demo produced, free of dates: events by kind, competitor, source and status (and their
+    titles), alerts by rule, channel and status, actions by kind and status, each source's runs, the
+    headings of every Markdown report."""
+    import re
+    import sqlite3
+
+    db = sqlite3.connect(home / "veille.db")
+
+    def rows(sql: str) -> list[list[object]]:
+        return [list(r) for r in db.execute(sql)]
+
+    undated = re.compile(r"\d{4}-\d{2}-\d{2}")
+    headings = {}
+    for md in sorted((home / "reports").rglob("*.md")):
+        name = f"{md.parent.relative_to(home)}/{undated.sub('DATE', md.name)}"
+        headings[name] = [line for line in md.read_text().splitlines() if line.startswith("#")]
+    outcome = {
+        "events": rows(
+            "select kind, coalesce(competitor, ''), coalesce(source_id, ''), status, count(*) from events "
+            "group by 1, 2, 3, 4 order by 1, 2, 3, 4"
+        ),
+        "event_titles": sorted(
+            undated.sub("DATE", str(r[0]))
+            for r in rows("select kind || '|' || coalesce(competitor, '') || '|' || title from events")
+        ),
+        "alerts": rows(
+            "select rule, channel, status, count(*) from alerts group by 1, 2, 3 order by 1, 2, 3"
+        ),
+        "actions": rows("select kind, status, count(*) from actions group by 1, 2 order by 1, 2"),
+        "runs": rows(
+            "select source_id, status, observations, events from source_runs order by source_id, started_at"
+        ),
+        "offer_versions": rows("select count(*) from offer_versions"),
+        "report_headings": headings,
+    }
+    db.close()
+    return outcome
+
+
+def test_the_demo_produces_what_it_did_before_the_one_lifecycle(demo_home: Path) -> None:
+    """The same events, alerts, actions, runs and report sections as the demo of the code before the one
+    run lifecycle, the one ingestion path and the one way to record events (``demo_outcome.json``,
+    written by the demo at commit f8ce803; see ``demo_outcome.md``)."""
+    expected = json.loads((Path(__file__).with_name("demo_outcome.json")).read_text())
+    assert json.loads(json.dumps(demo_outcome(demo_home))) == expected

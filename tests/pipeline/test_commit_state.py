@@ -9,7 +9,7 @@ from typing import Any
 from tests.pipeline.conftest import T0, catalogue, item, toy_spec
 
 from veille.collect import lease
-from veille.collect.runner import commit_run
+from veille.collect.commit import commit_run
 from veille.settings import Settings
 from veille.sources._http import FetchResult, Page
 from veille.sources._registry import Request

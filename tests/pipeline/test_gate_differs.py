@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from veille.detect.gate import _differs
-from veille.detect.prices import _canon
+from veille.detect.offer_fields import canon
 
 CASES = [
     (Decimal("0"), Decimal("-0"), True),  # equal numbers, different canonical text
@@ -27,5 +27,5 @@ CASES = [
 
 @pytest.mark.parametrize(("old", "new", "differs"), CASES)
 def test_differs_is_the_canonical_comparison(old: Any, new: Any, differs: bool) -> None:
-    assert (_canon(old) != _canon(new)) is differs
+    assert (canon(old) != canon(new)) is differs
     assert _differs(SimpleNamespace(vcpu=old), {"vcpu": new}, ("vcpu",)) is differs  # type: ignore[arg-type]

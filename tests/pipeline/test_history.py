@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.pipeline.conftest import T0, catalogue, item, toy_spec
 
 from veille.collect.replay import replay_one
-from veille.collect.runner import RunResult
+from veille.collect.result import RunResult
 from veille.detect import gate
 from veille.detect.prices import OfferSnapshot
 from veille.ingest import IngestContext

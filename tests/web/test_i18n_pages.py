@@ -26,8 +26,7 @@ from tests.web.conftest import PASSWORD, login
 
 from veille import auth, events, observations
 from veille.act import actions, rules
-from veille.analysis import reviews
-from veille.normalise import jobs
+from veille.normalise import jobs, reviews
 from veille.settings import Settings
 from veille.web import analysis_doc
 from veille.web.app import create_app

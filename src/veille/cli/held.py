@@ -83,6 +83,7 @@ def list_held(
 
 
 def _settle(ctx: typer.Context, ident: str, accept: bool) -> None:
+    from veille.collect.record import decide_held
     from veille.detect import gate
 
     now = datetime.now(UTC)
@@ -92,11 +93,11 @@ def _settle(ctx: typer.Context, ident: str, accept: bool) -> None:
             raise NotFoundError(f"no held price snapshot {ident!r}; `veille held list` shows them")
         if review.status != "open":
             raise ValidationError(f"held snapshot {review.id} is already {review.status}")
+        note = "accepted by a person" if accept else "rejected by a person"
+        events = decide_held(session, review, accept=accept, now=now, note=note)
         if accept:
-            events = gate.accept(session, review, now, "accepted by a person")
             message = f"accepted review {review.id} (run {review.data.get('run_id')}): {len(events)} event(s) released"
         else:
-            gate.reject(session, review, now, "rejected by a person")
             message = (
                 f"rejected review {review.id} (run {review.data.get('run_id')}): its figures are discarded"
             )

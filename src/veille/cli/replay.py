@@ -13,7 +13,7 @@ from veille.cli._common import check_claims, console, err_console, workspace
 from veille.cli.main import app
 
 if TYPE_CHECKING:
-    from veille.collect.runner import RunResult
+    from veille.collect.result import RunResult
 
 
 @app.command("replay")

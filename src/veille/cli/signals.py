@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # The analyses and the store (SQLAlchemy) load inside each command, not for --help.
 MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
-"""``veille.analysis.reviews.MANUAL_PLATFORMS``, for the help text."""
+"""``veille.collect.manual.MANUAL_PLATFORMS``, for the help text."""
 
 ratings_app = typer.Typer(
     help="Review-site ratings: manual G2/Capterra entries and evidence.\n\nNotes des sites d'avis.",
@@ -50,7 +50,7 @@ def _decimal(text: str, what: str) -> Decimal:
 
 
 def _rating_dict(row: RatingRow) -> dict[str, Any]:
-    from veille.analysis.reviews import plain
+    from veille.normalise.reviews import plain
 
     return {
         "competitor": row.competitor,
@@ -83,7 +83,7 @@ def ratings_add(
     """Record a rating read by hand on G2, Capterra...
 
     Saisir une note relevée à la main."""
-    from veille.analysis.reviews import enter_manual_rating
+    from veille.collect.manual import enter_manual_rating
 
     ws = workspace(ctx)
     with ws.store.session() as session:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -290,3 +290,33 @@ def keep_alive(store: Store, stale_after: float = DEFAULT_STALE_AFTER) -> Iterat
     finally:
         stop.set()
         thread.join(5)
+
+
+_HELD = SourceState.running_token == bindparam("tok")
+_DONE_VALUES: dict[str, Any] = {
+    "last_run_at": bindparam("now"),
+    "last_status": bindparam("status"),
+    "last_error": None,
+    "consecutive_failures": 0,
+    "next_run_at": bindparam("next"),
+    # the lease is given back only by its holder (a lease taken over from it is not this run's any more)
+    **{name: case((_HELD, None), else_=getattr(SourceState, name)) for name in FREED},
+}
+_DONE = update(SourceState).where(SourceState.source_id == bindparam("sid")).values(**_DONE_VALUES)
+_DONE_VALIDATORS = (
+    update(SourceState)
+    .where(SourceState.source_id == bindparam("sid"))
+    .values(**_DONE_VALUES, validators=bindparam("validators", type_=SourceState.__table__.c.validators.type))
+)  # built once, like the one above: every stored run ends with one of them
+
+
+def finish(connection: Connection, runs: Sequence[dict[str, Any]], *, validators: bool = False) -> None:
+    """The state of sources whose run stored its snapshot, their leases given back: one UPDATE.
+
+    Each of ``runs`` holds ``sid``, ``tok`` (the run's lease token), ``now``, ``status`` and ``next``
+    (the next run's time), and with ``validators`` the source's merged ``validators``. The outcome is
+    written even where the lease was taken over (what the run stored is the latest state); the lease
+    is cleared only where ``tok`` still holds it.
+    """
+    if runs:
+        connection.execute(_DONE_VALIDATORS if validators else _DONE, list(runs))

@@ -1,4 +1,5 @@
-"""Manual price entries: one offer read by a person on a page, stored through the same gate as collected ones."""
+"""Manual entries: one offer read by a person on a page, stored through the same gate as collected
+ones; a rating read by hand on G2, Capterra...; their events recorded as a run's are (``record_events``)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,19 @@ from typing import get_args
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from veille.act import route_events
 from veille.collect import lease
-from veille.collect.record import finish_run, insert_events
-from veille.collect.runner import RunResult
+from veille.collect.record import finish_run, record_events
+from veille.collect.result import RunResult
 from veille.detect.prices import MANUAL_SOURCE, OfferSnapshot
+from veille.detect.reviews import latest_rating, rating_change
 from veille.errors import ValidationError
+from veille.events import EventDraft
 from veille.ingest import IngestContext
 from veille.normalise import money
 from veille.normalise.money import CONVERTIBLE
 from veille.observations import CATEGORIES, Billing, Offer
 from veille.sources import SourceSpec
-from veille.store.models import OfferVersion, SourceRun
+from veille.store.models import EventRow, OfferVersion, RatingRow, SourceRun
 from veille.workspace import Workspace
 
 MANUAL_CADENCE = timedelta(days=30)
@@ -70,8 +72,9 @@ def record_manual(workspace: Workspace, offer: Offer, *, url: str, when: datetim
             snapshot = OfferSnapshot(ctx, partial=True)
             snapshot.add(offer, url=url)
             drafts = snapshot.finish()
-            rows = insert_events(session, drafts, now=when, source_id=MANUAL_SOURCE, run_id=run.id)
-            route_events(session, [r for r in rows if r.status == "open"], when)
+            rows = record_events(
+                session, drafts, now=when, source_id=MANUAL_SOURCE, run_id=run.id, released=ctx.released
+            )
             status = "suspect" if any(r.kind == "price_review" for r in rows) else "ok"
             finish_run(session, run.id, status=status, now=when, observations=1, events=len(rows))
             return RunResult(MANUAL_SOURCE, status, run.id, 1, len(rows))
@@ -176,3 +179,81 @@ def check_entry(offer: Offer, *, url: str, when: datetime, now: datetime) -> Non
         if value is not None:
             check_amount(field_name, value, free=offer.free_tier)
     check_when(when, now)
+
+
+# --- ratings read by hand ----------------------------------------------------------------------
+
+MANUAL_PLATFORMS = ("g2", "capterra", "trustpilot", "gartner", "other")
+
+
+def record_manual_rating(
+    session: Session,
+    *,
+    competitor: str,
+    platform: str,
+    score: Decimal,
+    scale: Decimal = Decimal(5),
+    count: int | None = None,
+    as_of: datetime,
+    url: str | None = None,
+    entered_by: str = "cli",
+) -> tuple[RatingRow, EventDraft | None]:
+    """Record a G2 / Capterra (or other) aggregate read by hand; returns the row and any change event.
+
+    The web dashboard and ``veille ratings add`` both call this. Scores are on ``scale`` (5 by default).
+    """
+    platform = platform.lower()
+    if platform not in MANUAL_PLATFORMS:
+        raise ValidationError(f"unknown rating platform {platform!r}; one of {', '.join(MANUAL_PLATFORMS)}")
+    if not (Decimal(0) <= score <= scale):
+        raise ValidationError(f"score {score} is outside 0..{scale}")
+    if count is not None and count < 0:
+        raise ValidationError("the review count cannot be negative")
+    if as_of.tzinfo is None:
+        raise ValidationError("the date of a rating must carry a time zone")
+    previous = latest_rating(session, competitor, platform)
+    row = RatingRow(
+        competitor=competitor,
+        platform=platform,
+        score=score,
+        scale=scale,
+        count=count,
+        as_of=as_of,
+        url=url,
+        source_id=None,
+        entered_by=entered_by,
+    )
+    session.add(row)
+    session.flush()
+    draft = rating_change(previous, competitor, platform, score, count, as_of, url)
+    return row, draft
+
+
+def enter_manual_rating(
+    session: Session,
+    now: datetime,
+    *,
+    competitor: str,
+    platform: str,
+    score: Decimal,
+    scale: Decimal = Decimal(5),
+    count: int | None = None,
+    as_of: datetime | None = None,
+    url: str | None = None,
+    entered_by: str = "cli",
+) -> tuple[RatingRow, list[EventRow]]:
+    """``record_manual_rating`` plus its event stored (deduplicated) and routed to the alert rules, in
+    the caller's transaction: what the CLI and the dashboard call."""
+    row, draft = record_manual_rating(
+        session,
+        competitor=competitor,
+        platform=platform,
+        score=score,
+        scale=scale,
+        count=count,
+        as_of=as_of or now,
+        url=url,
+        entered_by=entered_by,
+    )
+    events = record_events(session, [draft] if draft else [], now=now, source_id="manual")
+    return row, events

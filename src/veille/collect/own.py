@@ -12,15 +12,14 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from veille.collect import lease
-from veille.collect.runner import RunResult, commit_run, record_failure, run_source
+from veille.collect import lifecycle
+from veille.collect.result import RunResult
+from veille.collect.runner import run_source
 from veille.errors import ValidationError
 from veille.sources import Request, SourceSpec
 from veille.sources.fetcher import FetchResult, Page
 from veille.sources.vmcloud_catalogue import OWN_CADENCE, OWN_COMPETITOR, OWN_SOURCE, PARSER
-from veille.store.models import SourceRun
 from veille.workspace import Workspace
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -68,25 +67,10 @@ def _page(path: Path, when: datetime) -> Page:
 
 
 def _import_file(workspace: Workspace, path: Path, when: datetime) -> RunResult:
+    """One run of our catalogue's source through the one run lifecycle: claim, store, finish."""
     page = _page(path, when)
     spec = own_spec(page.url)
-    store = workspace.store
-    token = lease.acquire(store, spec.id, stale_after=workspace.settings.lease_heartbeat_timeout)
-    if token is None:
+    claimed, busy = lifecycle.claim(workspace, [(spec, OWN_CADENCE)], when)
+    if busy or not claimed:
         raise ValidationError("another import of our catalogue is running; try again")
-    run_id = _open(store, when)
-    fetched = FetchResult(pages=[page])
-    try:
-        return commit_run(workspace, spec, run_id, token, fetched, when, OWN_CADENCE)
-    except Exception as exc:  # recorded against the source (one line), like any failing run
-        return record_failure(workspace, spec, run_id, token, when, exc, [page])
-    finally:
-        lease.release_now(store, spec.id, token)
-
-
-def _open(store: Any, when: datetime) -> int:
-    with store.session() as session:
-        run = SourceRun(source_id=OWN_SOURCE, started_at=when, status="running", observations=0, events=0)
-        session.add(run)
-        session.flush()
-        return int(run.id)
+    return lifecycle.store(workspace, claimed[0], FetchResult(pages=[page]), when)

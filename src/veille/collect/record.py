@@ -1,4 +1,6 @@
-"""Writing a run's outcome: its events (deduplicated), and a failure with its ``source_failure`` event."""
+"""Writing events and a run's outcome: ``record_events`` is the one way an event is recorded (stored,
+deduplicated, then routed to alerts and actions), whoever raises it: a run's detectors, its failure,
+a manual entry, or the decision on a held price snapshot."""
 
 from __future__ import annotations
 
@@ -10,10 +12,51 @@ from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from veille.act import route_events
 from veille.events import EventDraft
 from veille.store.models import EventRow, SourceRun
 
 HIGH_AFTER_FAILURES = 3
+
+
+def record_events(
+    session: Session,
+    drafts: Sequence[EventDraft],
+    *,
+    now: datetime,
+    source_id: str | None,
+    run_id: int | None = None,
+    capture_id: int | None = None,
+    rules: Sequence[Any] | None = None,
+    released: Sequence[EventRow] = (),
+) -> list[EventRow]:
+    """Store the drafts whose ``dedup_key`` is new and route the new *open* ones (held ones wait for
+    the decision on their snapshot), with the ``released`` events (held earlier, opened now), to the
+    alert rules (``rules``: the enabled ones unless given) and the actions, in the caller's
+    transaction. New feature, mention and funding events carry the word lists' triage before routing.
+    Returns the new rows."""
+    from veille.detect.triage import record_words
+
+    rows = insert_events(session, drafts, now=now, source_id=source_id, run_id=run_id, capture_id=capture_id)
+    record_words(rows)  # the word lists' triage of items, mentions and news (the model's comes later)
+    route_events(session, [r for r in rows if r.status == "open"], now, rules, fresh=True)
+    route_events(session, list(released), now, rules)
+    return rows
+
+
+def decide_held(
+    session: Session, review: EventRow, *, accept: bool, now: datetime, note: str
+) -> list[EventRow]:
+    """A person's decision on a held price snapshot (``review``): accepted, its events are released and
+    routed (returned); rejected, its figures are discarded (nothing returned)."""
+    from veille.detect import gate
+
+    if not accept:
+        gate.reject(session, review, now, note)
+        return []
+    released = gate.accept(session, review, now, note)
+    record_events(session, [], now=now, source_id=review.source_id, released=released)
+    return released
 
 
 def insert_events(

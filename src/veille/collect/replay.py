@@ -38,13 +38,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from veille.collect import lease
-from veille.collect.runner import RunResult, Summary, commit_run, record_failure
+from veille.collect import lifecycle
+from veille.collect.result import BUSY, RunResult, Summary
 from veille.errors import ImportFormatError, NotFoundError
 from veille.kb.ids import is_competitor_id
 from veille.sources import Request, SourceSpec, get_parser, get_source
 from veille.sources.fetcher import FetchResult, Page
-from veille.store.models import SourceRun
 from veille.workspace import Workspace
 
 MAX_META_BYTES = 1_000_000
@@ -255,18 +254,8 @@ def replay(
 
 
 def replay_one(workspace: Workspace, spec: SourceSpec, fetched: FetchResult, when: datetime) -> RunResult:
-    """Store one recorded snapshot through the same transaction as a live run."""
-    token = lease.acquire(workspace.store, spec.id, stale_after=workspace.settings.lease_heartbeat_timeout)
-    if token is None:
-        return RunResult(spec.id, "busy", error="already running (another process holds its lease)")
-    with workspace.store.session() as session:
-        run = SourceRun(source_id=spec.id, started_at=when, status="running", observations=0, events=0)
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    try:
-        return commit_run(workspace, spec, run_id, token, fetched, when)
-    except Exception as exc:
-        return record_failure(workspace, spec, run_id, token, when, exc, fetched.pages)
-    finally:
-        lease.release_now(workspace.store, spec.id, token)
+    """Store one recorded snapshot through the run lifecycle, as a live run fetched at ``when``."""
+    claimed, _ = lifecycle.claim(workspace, [(spec, None)], when)
+    if not claimed:
+        return RunResult(spec.id, "busy", error=BUSY)
+    return lifecycle.store(workspace, claimed[0], fetched, when)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from veille.detect.offer_fields import PRICE_FIELDS, SPEC_FIELDS, canon, version_summary
 from veille.detect.version_rows import version_dict
 from veille.events import EventDraft
 from veille.normalise import money
@@ -77,8 +78,6 @@ def note_added(snap: OfferSnapshot, values: Sequence[Any]) -> None:
 
 def note_changes(snap: OfferSnapshot, changes: Sequence[Any]) -> None:
     """Compare a batch of changed offers with their old versions: suspicious moves and events."""
-    from veille.detect.prices import PRICE_FIELDS, SPEC_FIELDS
-
     review = snap.review
     old_rows = _load(snap.session, [c.old_id for c in changes], _CHANGED)
     for change in changes:
@@ -147,7 +146,7 @@ def settle(snap: OfferSnapshot) -> list[EventDraft]:
         if pending.data.get("fingerprint") == fingerprint:
             _forget_run(session, snap)
             if not pending.data.get("needs_person"):  # else the same reading again: still a person's call
-                accept(session, pending, ctx.now, "confirmed by the next run")
+                ctx.released.extend(accept(session, pending, ctx.now, "confirmed by the next run"))
             return []
         reject(session, pending, ctx.now, f"superseded by run {ctx.run_id}")
     if not reasons:
@@ -235,9 +234,8 @@ def find_review(session: Session, ident: str) -> EventRow | None:
 
 
 def accept(session: Session, review: EventRow, now: datetime, note: str = "accepted") -> list[EventRow]:
-    """Believe a held snapshot: its versions become current, its events open and are routed."""
-    from veille.act import route_events
-
+    """Believe a held snapshot: its versions become current, its events open; returns them, for the
+    caller to route (``veille.collect.record.record_events``, ``released=``)."""
     run_id, source_id = review.data.get("run_id"), review.source_id
     held = session.scalars(
         select(OfferVersion).where(
@@ -276,7 +274,6 @@ def accept(session: Session, review: EventRow, now: datetime, note: str = "accep
         event.status = "open"
     _resolve(review, "accepted", now, note)
     session.flush()
-    route_events(session, events, now)
     return events
 
 
@@ -358,9 +355,7 @@ def _s(value: Any) -> Any:
 
 
 def _differs(old: OfferVersion, new: dict[str, Any], fields: tuple[str, ...]) -> bool:
-    """Whether any of ``fields`` differs once canonical (``_canon``: None as "", Decimals normalised)."""
-    from veille.detect.prices import _canon
-
+    """Whether any of ``fields`` differs once canonical (``canon``: None as "", Decimals normalised)."""
     for f in fields:
         a, b = getattr(old, f), new[f]
         if (
@@ -369,7 +364,7 @@ def _differs(old: OfferVersion, new: dict[str, Any], fields: tuple[str, ...]) ->
             or (type(a) is Decimal and type(b) is Decimal and not a.compare_total(b))
         ):
             continue  # the same text, or decimals written alike (-0, NaN too): the usual case, cheaply
-        if _canon(a) != _canon(b):
+        if canon(a) != canon(b):
             return True
     return False
 
@@ -397,8 +392,6 @@ def _dedup(kind: str, snap: OfferSnapshot, version: Any) -> str:
 def _offer_event(
     snap: OfferSnapshot, kind: str, version: Any, importance: str, what: str, data: dict[str, Any]
 ) -> EventDraft:
-    from veille.detect.prices import version_summary
-
     summary = version_summary(version)
     get = version.get if isinstance(version, dict) else lambda k: getattr(version, k)
     region = f" ({summary['region']})" if summary.get("region") else ""

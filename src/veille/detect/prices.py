@@ -20,8 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -34,27 +33,13 @@ from veille.detect.version_rows import (  # noqa: F401 - _COLUMNS: where it used
     version_dict,
 )
 from veille.events import EventDraft
-from veille.ingest import IngestContext, ingestor
-from veille.normalise import money
+from veille.ingest import IngestContext, ingestor, sink
 from veille.normalise.money import EUR_PLACES, HOURS_PER_MONTH
 from veille.observations import Availability, FxRate, Observation, Offer, price_problem
 from veille.store.fx import FxResolver
 from veille.store.models import FxRateRow, OfferVersion, Setting
 
 MANUAL_SOURCE = "manual"
-PRICE_FIELDS = ("currency", "unit", "price_hourly", "price_monthly")
-SPEC_FIELDS = (
-    "name",
-    "category",
-    "vcpu",
-    "ram_gb",
-    "disk_gb",
-    "gpu_model",
-    "gpu_count",
-    "gpu_memory_gb",
-    "arch",
-)
-CONTENT_FIELDS = SPEC_FIELDS + PRICE_FIELDS
 BATCH = 5000
 _MASK = (1 << 64) - 1
 COMPACT_ABOVE = 1_000_000  # current versions past which the diff's index is a CurrentIndex
@@ -62,19 +47,6 @@ PENDING = 1000  # offers whose content was not found, sorted out together (their
 LOOK_UP_AT_MOST = 20_000  # keys looked up one query at a time before all current versions are read
 MET_IN_A_SET = COMPACT_ABOVE  # new or changed keys of a run kept in a set; beyond, in flat arrays (KeySet)
 _BLAKE2B_8 = hashlib.blake2b(digest_size=8)  # never updated: the diff loops hash copies of it
-
-
-def _canon(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return str(value.normalize())
-    return str(value)
-
-
-def key_hash(competitor: str, sku: str, region: str | None, billing: str) -> int:
-    """The in-process hash of an offer's natural key (never stored: Python salts string hashes)."""
-    return hash((competitor, sku, region or "", billing))
 
 
 def content_text(o: Any) -> str:
@@ -284,7 +256,9 @@ class OfferSnapshot:
                     count += 1
                     fingerprint += ch  # order-free and stable across processes: the sum of the digests
                 continue
-            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
+            kh = hash(
+                (o.competitor, o.sku, o.region or "", o.billing)
+            )  # the in-process key hash (never stored)
             met_before = len(met)
             met.add(kh)
             if len(met) == met_before:
@@ -349,7 +323,9 @@ class OfferSnapshot:
         fresh = _BLAKE2B_8.copy
         count, fingerprint = self.count, self.fingerprint
         for o in offers:
-            kh = hash((o.competitor, o.sku, o.region or "", o.billing))  # as key_hash()
+            kh = hash(
+                (o.competitor, o.sku, o.region or "", o.billing)
+            )  # the in-process key hash (never stored)
             slot = kh & mask  # CurrentIndex.slot(), inlined
             mark = state[slot]
             while mark and keys[slot] != kh:
@@ -507,13 +483,23 @@ _CLOSE = (
 # --- ingestors ---------------------------------------------------------------------------------------
 
 
-@ingestor("offer")
-def ingest_offers(ctx: IngestContext, observations: Sequence[Observation]) -> list[EventDraft]:
-    """Store a snapshot of offers as versions and return the price, offer and spec events."""
-    snapshot = OfferSnapshot(ctx)
-    capture_id = ctx.capture_ids[0] if ctx.capture_ids else None
-    snapshot.add_all((o for o in observations if isinstance(o, Offer)), capture_id=capture_id, url=ctx.url)
-    return snapshot.finish()
+@sink("offer", snapshot_of=("prices",))
+class OfferSink:
+    """Offers stream into the run's ``OfferSnapshot`` as their pages are parsed; ``finish`` stores the
+    new versions and returns the price, offer and spec events (or holds the snapshot: the gate)."""
+
+    def __init__(self, ctx: IngestContext) -> None:
+        self.snapshot = OfferSnapshot(ctx)
+
+    def add(self, batch: Sequence[Observation], *, capture_id: int | None, url: str | None) -> None:
+        self.snapshot.add_all((o for o in batch if isinstance(o, Offer)), capture_id=capture_id, url=url)
+
+    def hold(self, reason: str) -> None:
+        if reason not in self.snapshot.review.holds:
+            self.snapshot.review.holds.append(reason)
+
+    def finish(self) -> list[EventDraft]:
+        return self.snapshot.finish()
 
 
 @ingestor("fx_rate")
@@ -560,33 +546,3 @@ def availability(session: Any, source_id: str) -> dict[str, Any]:
     """The latest availability stored for ``source_id``: {"updated_at", "items": {"comp|sku|zone": status}}."""
     row = session.get(Setting, f"availability:{source_id}")
     return dict(row.value) if row is not None else {"updated_at": None, "items": {}}
-
-
-def version_summary(version: Any) -> dict[str, Any]:
-    """A JSON-ready summary of an offer version (a row or a dict)."""
-    get = version.get if isinstance(version, dict) else lambda k: getattr(version, k)
-    out: dict[str, Any] = {}
-    for name in (
-        "sku",
-        "name",
-        "region",
-        "billing",
-        "category",
-        "vcpu",
-        "ram_gb",
-        "gpu_model",
-        "gpu_count",
-        "currency",
-        "price_hourly",
-        "price_monthly",
-        "monthly_eur",
-        "fx_rate",
-        "fx_date",
-    ):
-        value = get(name)
-        out[name] = money.plain(value) if isinstance(value, Decimal) else value
-    return out
-
-
-def when(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -5,20 +5,23 @@ when the score moves by 0.1 or more (medium) or the count by 5% or more (low). T
 a platform is a baseline, not a change.
 
 ``review``: each new review is stored once per (platform, id) with its themes and sentiment
-(``veille.analysis.reviews``); a ``review`` event is low, medium when it is negative (sentiment
+(``veille.normalise.reviews``); a ``review`` event is low, medium when it is negative (sentiment
 <= -0.2) about support. Reviews older than 30 days when first seen are stored without an event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
 
-from veille.analysis.reviews import NEGATIVE, latest_rating, rating_change, sentiment, themes
 from veille.detect.mentions import is_recent
 from veille.events import EventDraft
 from veille.ingest import IngestContext, ingestor
+from veille.normalise.reviews import NEGATIVE, plain, sentiment, themes
 from veille.observations import Observation, RatingSnapshot, Review
 from veille.store import retention
 from veille.store.models import RatingRow, ReviewRow
@@ -119,3 +122,55 @@ def ingest_reviews(ctx: IngestContext, observations: Sequence[Observation]) -> l
     ctx.session.flush()
     retention.apply_if_due(ctx.session, ctx.now, ctx.settings)
     return drafts
+
+
+def latest_rating(session: Session, competitor: str | None, platform: str) -> RatingRow | None:
+    """The newest recorded aggregate of ``competitor`` on ``platform``."""
+    return session.scalars(
+        select(RatingRow)
+        .where(RatingRow.competitor == competitor, RatingRow.platform == platform)
+        .order_by(RatingRow.as_of.desc(), RatingRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def rating_change(
+    previous: RatingRow | None,
+    competitor: str | None,
+    platform: str,
+    score: Decimal,
+    count: int | None,
+    as_of: datetime,
+    url: str | None,
+) -> EventDraft | None:
+    """A ``rating_change`` event when the score moves by 0.1 or more (medium) or the count by 5% (low)."""
+    if previous is None:
+        return None
+    delta = score - previous.score
+    count_delta = (count - previous.count) if count is not None and previous.count is not None else 0
+    count_moved = (
+        previous.count is not None and count_delta != 0 and abs(count_delta) * 20 >= max(previous.count, 1)
+    )
+    if abs(delta) < Decimal("0.1") and not count_moved:
+        return None
+    importance = "medium" if abs(delta) >= Decimal("0.1") else "low"
+    arrow = "↑" if delta > 0 else "↓" if delta < 0 else "="
+    title = f"{competitor} {platform} rating {plain(previous.score)} → {plain(score)} {arrow}"
+    if count_delta:
+        title += f" ({count_delta:+d} reviews)"
+    return EventDraft(
+        kind="rating_change",
+        competitor=competitor,
+        title=title,
+        importance=importance,
+        dedup_key=f"rating_change:{competitor}:{platform}:{as_of.isoformat()}",
+        occurred_at=as_of,
+        url=url,
+        data={
+            "platform": platform,
+            "score": plain(score),
+            "previous_score": plain(previous.score),
+            "count": count,
+            "previous_count": previous.count,
+        },
+    )

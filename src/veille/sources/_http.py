@@ -30,6 +30,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import ssl
 import tempfile
 import time
 import urllib.request
@@ -523,7 +524,7 @@ class HostPools(httpx.AsyncBaseTransport):
     fetcher lets run at once on one host. Each is a ``veille.sources._wire.OriginPool`` (HTTP/1.1 over
     asyncio streams: about a third of httpcore's CPU per request). The number of connections is not
     capped here: politeness is the fetcher's (``Fetcher._slot``) and the scheduler's. The TLS context
-    (loading the CA bundle costs ~50 ms) is built once, on the first HTTPS origin. Connections go only
+    (``default_tls``) is the process's one. Connections go only
     to addresses ``guard`` allows (strict, nothing internal, by default).
     """
 
@@ -542,7 +543,7 @@ class HostPools(httpx.AsyncBaseTransport):
             if url.scheme not in ("http", "https"):
                 raise httpx.UnsupportedProtocol(f"unsupported URL scheme {url.scheme!r}")
             if url.scheme == "https" and self._tls is None:
-                self._tls = httpx.create_ssl_context()
+                self._tls = default_tls()
             pool = self._pools[key] = OriginPool(
                 url.scheme,
                 url.host,
@@ -686,7 +687,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
     def __init__(self, guard: AddressGuard, *, limits: httpx.Limits | None = None) -> None:
         limits = limits or httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        tls = httpx.create_ssl_context()
+        tls = default_tls()
         super().__init__(verify=tls, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=tls,
@@ -734,6 +735,13 @@ def _header_bytes(text: str) -> bytes:
         return text.encode("ascii")
     except UnicodeEncodeError:
         return text.encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def default_tls() -> ssl.SSLContext:
+    """httpx's TLS context (certificates checked against certifi's bundle), built once per process:
+    loading the bundle costs ~50 ms, and a watch opens new pools every cycle (each fetcher one more)."""
+    return httpx.create_ssl_context()
 
 
 @lru_cache(maxsize=4096)

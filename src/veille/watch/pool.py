@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from veille.collect import lifecycle
 from veille.sources import SourceSpec
 from veille.sources.fetcher import parsed_url
-from veille.watch import batch
 from veille.watch.clock import Clock
 from veille.workspace import Workspace
 
@@ -38,7 +38,7 @@ class Pool:
         self.slots = asyncio.Semaphore(watch.concurrency)
         self.hosts: dict[str, asyncio.Semaphore] = {}
         self.write_lock = asyncio.Lock()
-        self.batcher = batch.Batcher(watch.workspace, self.write_lock)
+        self.batcher = lifecycle.Batcher(watch.workspace, self.write_lock)
 
     def slots_for(self, spec: SourceSpec) -> Slots:
         """The slots a fetch needs: its host's first (a busy host never holds a global slot), then a global one."""
@@ -52,14 +52,14 @@ class Pool:
             self.watch.progress("start", spec, None)
         return True
 
-    async def run(self, spec: SourceSpec, claimed: batch.Claim | None = None) -> Any:
+    async def run(self, spec: SourceSpec, claimed: lifecycle.Claim | None = None) -> Any:
         from veille.collect import RunResult, run_source
 
         watch = self.watch
         stopped = RunResult(spec.id, "stopped", error="not started: the watch is stopping")
         try:
             if claimed is not None:  # slots held for the fetch only; storing waits for the write lock alone
-                result = await batch.run_claimed(
+                result = await lifecycle.run_claimed(
                     watch.workspace, claimed, fetcher=self.fetcher, clock=watch.clock.now,
                     write_lock=self.write_lock, batcher=self.batcher, gate=self.slots_for(spec),
                     start=lambda: self.start(spec),

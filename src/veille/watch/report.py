@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from veille.collect.runner import RunResult
+    from veille.collect.result import RunResult
 
 
 @dataclass

@@ -17,13 +17,12 @@ import httpx
 from sqlalchemy import select
 
 from veille import plan
-from veille.collect import lease
+from veille.collect import lease, lifecycle
 from veille.collect.record import retry_delay
 from veille.runtime import fewer_collections
 from veille.sources import SourceSpec, sources
 from veille.sources.fetcher import HostPools, http_client
 from veille.store.models import SourceState
-from veille.watch import batch
 from veille.watch.clock import Clock, SystemClock
 from veille.watch.pool import Pool
 from veille.watch.report import CycleReport, Totals
@@ -173,14 +172,14 @@ class Scheduler:
     # --- running ---
 
     async def _open(self) -> tuple[Pool, bool]:
-        from veille.collect.runner import _fetcher
+        from veille.collect.runner import fetcher_for
 
         if self.runner is not None:
             return Pool(self, self.client), False
         if self.client is not None:
-            return Pool(self, _fetcher(self.workspace, self.client)[0]), False
+            return Pool(self, fetcher_for(self.workspace, self.client)[0]), False
         pools = HostPools(self.per_host, guard=self.workspace.settings.address_guard)
-        fetcher, _ = _fetcher(self.workspace, self.http_client(pools))
+        fetcher, _ = fetcher_for(self.workspace, self.http_client(pools))
         if not urllib.request.getproxies():  # no proxy to go through: single GETs skip the client's layers
             fetcher.direct = pools
         return Pool(self, fetcher), True
@@ -223,7 +222,7 @@ class Scheduler:
 
     async def _launch(self, pool: Pool, due: Sequence[SourceSpec]) -> list[asyncio.Task[Any]]:
         from veille.collect import RunResult
-        from veille.collect.runner import BUSY
+        from veille.collect.result import BUSY
 
         if self.runner is not None:
             return self._start(pool, due, {})
@@ -237,7 +236,9 @@ class Scheduler:
                 continue
             pairs = [(spec, plan.cadence(spec, overrides).every) for spec in part]
             async with pool.write_lock:
-                claimed, busy = await asyncio.to_thread(batch.claim, self.workspace, pairs, self.clock.now())
+                claimed, busy = await asyncio.to_thread(
+                    lifecycle.claim, self.workspace, pairs, self.clock.now()
+                )
             claims = {c.spec.id: c for c in claimed}
             for source_id in busy:
                 self._immediate.append(RunResult(source_id, "busy", error=BUSY))
@@ -262,7 +263,7 @@ class Scheduler:
         return first, rest
 
     def _start(
-        self, pool: Pool, specs: Sequence[SourceSpec], claims: dict[str, batch.Claim]
+        self, pool: Pool, specs: Sequence[SourceSpec], claims: dict[str, lifecycle.Claim]
     ) -> list[asyncio.Task[Any]]:
         tasks = []
         for spec in specs:
@@ -330,7 +331,7 @@ class Scheduler:
                 self._not_before.pop(r.source_id, None)
         if self.runner is None:
             # the claimed runs wrote their next time already: the plan's cadence after a success
-            # (``batch.write_unchanged``, ``commit_run``), the back-off after a failure (``record_failure``)
+            # (``lifecycle.write_unchanged``, ``commit_run``), the back-off after a failure (``record_failure``)
             return
         ids = [r.source_id for r in results if r.status in FINISHED]
         if not ids:

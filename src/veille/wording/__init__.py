@@ -77,7 +77,7 @@ def _incident_title(kind: str, data: Mapping[str, Any], lang: str) -> str:
 
 
 def _rating_title(data: Mapping[str, Any], lang: str) -> str:
-    """``Trustpilot rating 3.4 → 3.2 ↓ (+192 reviews)``, as ``analysis.reviews.rating_change`` writes it."""
+    """``Trustpilot rating 3.4 → 3.2 ↓ (+192 reviews)``, as ``detect.reviews.rating_change`` writes it."""
     old, new = Decimal(str(data["previous_score"])), Decimal(str(data["score"]))
     arrow = "↑" if new > old else "↓" if new < old else "="
     platform = PLATFORMS.get(str(data.get("platform")), str(data.get("platform")))

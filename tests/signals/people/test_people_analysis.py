@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veille.analysis.reviews import sentiment, themes
 from veille.kb.ids import competitor_names
 from veille.normalise.funding import extract_amount, match, sentences
 from veille.normalise.jobs import FUNCTIONS, classify
+from veille.normalise.reviews import sentiment, themes
 
 
 @pytest.mark.parametrize(

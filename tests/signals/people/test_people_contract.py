@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from people_helpers import FIXTURES
 
-from veille.analysis.reviews import enter_manual_rating
+from veille.collect.manual import enter_manual_rating
 from veille.errors import ValidationError
 from veille.settings import Settings
 from veille.sources import get_parser, sources

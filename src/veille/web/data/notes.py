@@ -107,7 +107,7 @@ def add_rating(
     url: str | None,
     author: str,
 ) -> RatingRow:
-    """Record a G2 / Capterra rating read by hand through ``veille.analysis.reviews`` (which also raises
+    """Record a G2 / Capterra rating read by hand through ``veille.collect.manual`` (which also raises
     and routes the rating-change event)."""
     if platform not in RATING_PLATFORMS:
         raise ValidationError(f"unknown platform {platform!r}")
@@ -118,7 +118,7 @@ def add_rating(
     day = _day(as_of)
     now = datetime.now(UTC)
     when = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else now
-    from veille.analysis.reviews import enter_manual_rating
+    from veille.collect.manual import enter_manual_rating
 
     row, _events = enter_manual_rating(
         session, now, competitor=competitor, platform=platform, score=score, scale=scale, count=count,
