@@ -7,31 +7,14 @@ import json
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
-
-FIX = Path(__file__).parents[1] / "fixtures"
-
-
-def _serve(httpserver: HTTPServer) -> None:
-    routes = {
-        "/blog.rss": ("feeds/blog_fr_1.rss", "application/rss+xml"),
-        "/api/v2/summary.json": ("statuspage/summary_1.json", "application/json"),
-        "/api/v2/incidents.json": ("statuspage/incidents_1.json", "application/json"),
-        "/v1/boards/acme/jobs": ("greenhouse/board_digitalocean98_day1.json", "application/json"),
-        "/tarife": ("pricing_pages/generic_de_cards.html", "text/html; charset=utf-8"),
-    }
-    for path, (name, kind) in routes.items():
-        httpserver.expect_request(path).respond_with_data((FIX / name).read_bytes(), content_type=kind)
-    httpserver.expect_request("/robots.txt").respond_with_data(
-        "User-agent: *\nAllow: /\n", content_type="text/plain"
-    )
+from tests.sources.watchlist_loopback import PRICING_OPTIONS, serve, url_map
 
 
 def test_four_sources_added_by_cli_then_watched(
     cli, tmp_path: Path, httpserver: HTTPServer, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    _serve(httpserver)
-    base = httpserver.url_for("/").rstrip("/")
-    monkeypatch.setenv("VEILLE_URL_MAP", json.dumps({"https://boards-api.greenhouse.io": base}))
+    base = serve(httpserver)
+    monkeypatch.setenv("VEILLE_URL_MAP", url_map(base))
     monkeypatch.setenv("VEILLE_HTTP_RETRIES", "0")
     home = tmp_path / "ws"
     assert cli("--home", home, "init")[0] == 0
@@ -39,8 +22,8 @@ def test_four_sources_added_by_cli_then_watched(
         ["feed", f"{base}/blog.rss", "--id", "contabo.test.feed"],
         ["status", f"{base}/api/v2/summary.json", "--id", "contabo.test.status"],
         ["jobs", "acme", "--option", "platform=greenhouse", "--id", "contabo.test.jobs"],
-        ["pricing-page", f"{base}/tarife", "--id", "contabo.test.pricing", "-o", "card=article.tarif",
-         "-o", "name=h3", "-o", "price=.preis", "-o", "currency=EUR"],
+        ["pricing-page", f"{base}/tarife", "--id", "contabo.test.pricing",
+         *[x for k, v in PRICING_OPTIONS.items() for x in ("-o", f"{k}={v}")]],
     ]  # fmt: skip
     for args in adds:
         code, out, err = cli("--home", home, "sources", "add", *args, "--competitor", "Contabo", "--check")
