@@ -102,6 +102,13 @@ def test_a_new_competitor_and_its_four_sources_added_by_cli_are_watched(
 
     page = _page_of(home, cli)
     assert "Genesis Cloud" in page and events[0]["title"][:30] in page
+    # its status page's incident, its board's job and its pricing page's offer are on the page too
+    missing = [
+        t
+        for t in ("Network maintenance in FRA1", "Machine Learning Engineer", "Dedicated XL")
+        if t not in page
+    ]
+    assert not missing, missing
 
     code, out, err = cli("--home", home, "report", "battlecard", "--competitor", GC, "--lang", "en")
     assert code == 0, err
