@@ -22,12 +22,9 @@ OTHERS = {
     "veille/analysis/positioning.py::positioning",
     "veille/analysis/positioning.py::Rule.matches",
     "veille/analysis/reviews.py::matrix_evidence",
-    "veille/collect/runner.py::commit_run",
-    "veille/collect/runner.py::parse_and_ingest",
     "veille/detect/gate.py::settle",
     "veille/sources/_http.py::Fetcher.fetch_source",
     "veille/sources/_wire.py::_read_head",
-    "veille/watch/batch.py::run_claimed",
 }
 
 TO_SPLIT = {

@@ -162,7 +162,7 @@ def test_event_titles_and_impacts_follow_the_locale(site: Site, client: TestClie
         in client.get("/").text
     )
     assert "<b>Postes ouverts, GPU/IA: +5 depuis le 12 nov. 2026 (0 → 5)</b>" in client.get("/notes").text
-    assert "<td>Prix</td>" in client.get("/sources").text  # a source's kind
+    assert ">Prix</td>" in client.get("/sources").text  # a source's kind
     client.cookies.set("veille_lang", "en")
     for page in ("/events", "/alerts", "/"):
         assert "CX62 (nbg1): new offer, €64.90 / month" in client.get(page).text, page

@@ -186,7 +186,7 @@ def history(
 
 
 own = typer.Typer(
-    help="VMCloud's own catalogue, live. / Notre propre catalogue, à jour.",
+    help="VMCloud's own catalogue, live.\n\nNotre propre catalogue, à jour.",
     no_args_is_help=True,
 )
 group.add_typer(own, name="own")
