@@ -103,6 +103,33 @@ def test_bad_input_is_one_line(cli, home: Path, resolver) -> None:  # type: igno
         assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [
+        ("127.0.0.9", "loopback"),
+        ("192.168.1.20", "private"),
+        ("169.254.10.1", "link-local"),
+        ("100.64.0.1", "shared (CGNAT)"),
+        ("224.0.0.251", "multicast"),
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00::1", "private"),
+    ],
+)
+def test_each_internal_address_class_is_refused_when_a_source_is_added(  # type: ignore[no-untyped-def]
+    cli, home: Path, resolver, address: str, kind: str
+) -> None:
+    """At add time, by what the name resolves to (the fetch and its redirects are checked again:
+    tests/pipeline/test_address_policy.py); nothing is saved."""
+    resolver["watch.example.test"] = [address]
+    before = set(_listed(cli, home))
+    code, _, err = cli(
+        "--home", home, "sources", "add", "feed", "https://watch.example.test/rss", "-c", "ovhcloud"
+    )
+    assert code != 0 and f"({address}): a {kind} address" in err, err
+    assert "Traceback" not in err
+    assert set(_listed(cli, home)) == before
+
+
 def test_status_pages_are_recognised_from_the_url() -> None:
     from veille.sources.kinds import status_flavour
 
