@@ -38,7 +38,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/veille demo --out $(DEMO_OUT)
 
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
