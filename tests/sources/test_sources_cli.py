@@ -198,3 +198,47 @@ def test_a_bad_import_names_the_line_and_imports_nothing(
     assert code != 0
     assert f"bad.yaml, {message}" in err
     assert "a.ok" not in _listed(cli, home)
+
+
+def _competitors(cli, home: Path) -> dict:  # type: ignore[no-untyped-def]
+    code, out, err = cli("--home", home, "competitors", "list", "--json")
+    assert code == 0, err
+    return {row["id"]: row for row in json.loads(out)}
+
+
+def test_the_watch_list_carries_its_new_competitors_into_a_fresh_workspace(  # type: ignore[no-untyped-def]
+    cli, home: Path, tmp_path: Path, resolver
+) -> None:
+    resolver["nebius.example"] = ["93.184.215.14"]
+    code, _, err = cli("--home", home, "competitors", "add", "nebius", "--name", "Nebius", "--country", "NL",
+                       "--alias", "NBIS", "-m", "a GPU cloud we now watch")  # fmt: skip
+    assert code == 0, err
+    code, _, err = cli(
+        "--home", home, "sources", "add", "feed", "https://nebius.example/blog.rss", "-c", "Nebius"
+    )
+    assert code == 0, err
+    file = tmp_path / "watch.yaml"
+    code, out, err = cli("--home", home, "sources", "export", file)
+    assert code == 0 and "1 source(s) and 1 competitor(s)" in out, (out, err)
+    fresh = tmp_path / "fresh"
+    assert cli("--home", fresh, "init")[0] == 0
+    code, out, err = cli("--home", fresh, "sources", "import", file)
+    assert code == 0 and "1 new competitor(s)" in out, (out, err)
+    assert _competitors(cli, fresh) == _competitors(cli, home)
+    theirs = {k: r["url"] for k, r in _listed(cli, fresh).items() if r["competitor"] == "nebius"}
+    assert theirs == {k: r["url"] for k, r in _listed(cli, home).items() if r["competitor"] == "nebius"}
+    assert "https://nebius.example/blog.rss" in theirs.values()
+
+
+def test_a_bad_competitor_in_a_watch_list_names_its_line_and_imports_nothing(  # type: ignore[no-untyped-def]
+    cli, home: Path, tmp_path: Path
+) -> None:
+    file = tmp_path / "bad.yaml"
+    file.write_text(
+        "competitors:\n- {id: newco, name: NewCo, tier: direct}\n- {id: 'Not An Id!', name: Bad}\n"
+        "sources:\n- {id: newco.blog, competitor: newco, kind: changelog, parser: feed, url: 'https://n.example/', cadence: 1h}\n"
+    )  # fmt: skip
+    code, _, err = cli("--home", home, "sources", "import", file)
+    assert code != 0 and "bad.yaml, line 3:" in err, err
+    assert "Traceback" not in err
+    assert "newco" not in _competitors(cli, home) and "newco.blog" not in _listed(cli, home)

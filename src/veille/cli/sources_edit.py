@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from veille.cli._common import console, print_json, warn, workspace
+from veille.cli._common import console, print_json, workspace
 from veille.cli.kb import AuthorOption, MessageOption, _author
 from veille.cli.sources import group, option_pairs
 from veille.errors import NotFoundError, ValidationError
@@ -208,15 +208,21 @@ def export(
         bool, typer.Option("--all", help="Also the shipped sources (default: the workspace's own).")
     ] = False,
 ) -> None:
-    """Write the watch list (the workspace's sources, or --all) as YAML, for review and `import`."""
+    """Write the watch list as YAML, for review and `import`: the workspace's sources (or --all) and the
+    competitors it added or changed (or --all)."""
+    from veille.kb import competitors as records
+    from veille.kb.ids import default_records
     from veille.sources import sources
     from veille.sources.watchlist import dump
 
     ws = workspace(ctx)
     ws.store  # noqa: B018 - installs the workspace's sources
     specs = [s for s in sources() if everything or s.origin == "workspace"]
-    file.write_text(dump(specs), encoding="utf-8")
-    console.print(f"wrote {len(specs)} source(s) to {file}", highlight=False)
+    shipped = {r.id: r for r in default_records()}
+    with ws.store.session() as session:
+        rivals = [r.data() for r in records.records(session) if everything or shipped.get(r.id) != r]
+    file.write_text(dump(specs, rivals), encoding="utf-8")
+    console.print(f"wrote {len(specs)} source(s) and {len(rivals)} competitor(s) to {file}", highlight=False)
 
 
 @group.command("import")
@@ -226,21 +232,31 @@ def import_sources(
     author: AuthorOption = None,
     message: MessageOption = None,
 ) -> None:
-    """Add or replace the sources of a YAML watch list, all or none (one transaction)."""
+    """Add the competitors the workspace lacks and add or replace the sources of a YAML watch list, all
+    or none (one transaction)."""
+    from veille.kb import competitors as records
     from veille.source_records import install, save_all
     from veille.sources.watchlist import read
 
     if not file.is_file():
         raise ValidationError(f"no such file: {file}")
     listed = read(file.read_text(encoding="utf-8"), str(file), origin="workspace")
-    if listed.competitors:
-        warn(f"{file}: its competitors section is not read by `sources import`")
     ws = workspace(ctx)
+    who, why = _author(author), message or f"import {file.name}"
     with ws.store.session() as session:
-        save_all(session, [spec for spec, _ in listed.sources], author=_author(author),
-                 message=message or f"import {file.name}")  # fmt: skip
+        for entry, line in listed.competitors:  # a wrong record is named by its line, as a source is
+            try:
+                records.validate(entry)
+            except ValidationError as exc:
+                raise ValidationError(f"{file}, line {line}: {exc}") from None
+        added = records.import_records(session, [entry for entry, _ in listed.competitors], who, why)
+        save_all(session, [spec for spec, _ in listed.sources], author=who, message=why)
         install(session)
-    console.print(f"imported {len(listed.sources)} source(s) from {file}", highlight=False)
+    records.sync(ws.store)
+    console.print(
+        f"imported {len(listed.sources)} source(s) and {len(added)} new competitor(s) from {file}",
+        highlight=False,
+    )
 
 
 @group.command("history")
