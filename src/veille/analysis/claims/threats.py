@@ -20,7 +20,7 @@ from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from veille.analysis.claims import ours
-from veille.analysis.claims.model import Check, Claim, both, median
+from veille.analysis.claims.model import Check, Claim, both, decimal_text, median
 from veille.kb.schema import KnowledgeBase, ThreatScenario
 from veille.kb.types import Level
 from veille.store.models import EventRow, OfferVersion, SourceRun
@@ -345,7 +345,7 @@ def _price_war(data: dict[str, Any]) -> tuple[str, dict[str, str], list[dict[str
         level = LEVELS[LEVELS.index(level) + 1]
     shown = format(depth.quantize(Decimal("0.1")), "f")
     reason = both(
-        f"{count} baisse(s) de prix de concurrents en {WINDOW_DAYS} jours (médiane {shown} %)",
+        f"{count} baisse(s) de prix de concurrents en {WINDOW_DAYS} jours (médiane {decimal_text(shown, 'fr')} %)",
         f"{count} competitor price cut(s) in {WINDOW_DAYS} days (median {shown}%)",
     )
     return level, reason, sorted(cuts, key=lambda c: Decimal(c["pct"]))
