@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from pydantic import BaseModel, Field
 from starlette.responses import RedirectResponse, Response
 
 from veille.kb import competitors as records
@@ -24,7 +25,6 @@ router = APIRouter(route_class=CachedRoute)
 TIERS = ("direct", "gpu", "hyperscaler", "low_cost", "other", "self")
 THREATS = ("high", "medium", "low")
 
-Text = Annotated[str, Form(max_length=300)]
 LongText = Annotated[str, Form(max_length=20_000)]
 
 
@@ -42,18 +42,33 @@ def _identifiers(text: str) -> dict[str, list[str]]:
     return out
 
 
-def _fields(form: dict[str, str]) -> dict[str, Any]:
-    return {
-        "name": form["name"].strip(),
-        "country": form["country"].strip().upper() or None,
-        "website": form["website"].strip() or None,
-        "domains": _lines(form["domains"]),
-        "tier": form["tier"],
-        "threat": form["threat"] or None,
-        "segment": form["segment"].strip() or None,
-        "aliases": [a.strip() for a in form["aliases"].splitlines() if a.strip()],
-        "identifiers": _identifiers(form["identifiers"]),
-    }
+class RecordForm(BaseModel):
+    """A competitor record's fields as the add and edit forms post them (the CSRF field is read apart)."""
+
+    name: str = Field(max_length=300)
+    country: str = Field("", max_length=300)
+    website: str = Field("", max_length=300)
+    domains: str = Field("", max_length=20_000)
+    tier: str = Field("other", max_length=300)
+    threat: str = Field("", max_length=300)
+    segment: str = Field("", max_length=300)
+    aliases: str = Field("", max_length=20_000)
+    identifiers: str = Field("", max_length=20_000)
+    message: str = Field("", max_length=20_000)
+
+    def fields(self) -> dict[str, Any]:
+        """The record's fields, cleaned (empty text is no value)."""
+        return {
+            "name": self.name.strip(),
+            "country": self.country.strip().upper() or None,
+            "website": self.website.strip() or None,
+            "domains": _lines(self.domains),
+            "tier": self.tier,
+            "threat": self.threat or None,
+            "segment": self.segment.strip() or None,
+            "aliases": [a.strip() for a in self.aliases.splitlines() if a.strip()],
+            "identifiers": _identifiers(self.identifiers),
+        }
 
 
 def _form(request: Request, record: dict[str, Any] | None, **more: Any) -> Response:
@@ -71,21 +86,10 @@ def create(
     request: Request,
     user: PageEditor,
     competitor_id: Annotated[str, Form(alias="id", max_length=40)],
-    name: Text,
-    country: Text = "",
-    website: Text = "",
-    domains: LongText = "",
-    tier: Text = "other",
-    threat: Text = "",
-    segment: Text = "",
-    aliases: LongText = "",
-    identifiers: LongText = "",
-    message: LongText = "",
+    form: Annotated[RecordForm, Form()],
 ) -> Response:
-    form = dict(name=name, country=country, website=website, domains=domains, tier=tier, threat=threat,
-                segment=segment, aliases=aliases, identifiers=identifiers)  # fmt: skip
     with db(request) as session:
-        record = records.add(session, {"id": competitor_id.strip(), **_fields(form)}, user.name, message)
+        record = records.add(session, {"id": competitor_id.strip(), **form.fields()}, user.name, form.message)
     records.sync(request.app.state.store)
     return back(request, f"/competitors/{record.id}")
 
@@ -104,24 +108,10 @@ def edit_form(request: Request, competitor_id: str, user: PageEditor) -> Respons
 
 @router.post("/competitors/{competitor_id}/edit")
 def update(
-    request: Request,
-    competitor_id: str,
-    user: PageEditor,
-    name: Text,
-    country: Text = "",
-    website: Text = "",
-    domains: LongText = "",
-    tier: Text = "other",
-    threat: Text = "",
-    segment: Text = "",
-    aliases: LongText = "",
-    identifiers: LongText = "",
-    message: LongText = "",
+    request: Request, competitor_id: str, user: PageEditor, form: Annotated[RecordForm, Form()]
 ) -> Response:
-    form = dict(name=name, country=country, website=website, domains=domains, tier=tier, threat=threat,
-                segment=segment, aliases=aliases, identifiers=identifiers)  # fmt: skip
     with db(request) as session:
-        changed = records.edit(session, competitor_id, _fields(form), user.name, message)
+        changed = records.edit(session, competitor_id, form.fields(), user.name, form.message)
     records.sync(request.app.state.store)
     return back(request, f"/competitors/{competitor_id}", "saved" if changed else "unchanged")
 
